@@ -1,0 +1,151 @@
+// A real control plane for tests: etcd and kube-apiserver on free loopback ports, with generated certificates.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { etcd, ensureTool, kubeApiserver } from '../tools/tools.js';
+import { eventually, freePort, harnessDir, spawnService, waitForPort, type Service } from './process.js';
+
+const run = promisify(execFile);
+
+export interface ControlPlane {
+  server: string;
+  /** A kubeconfig file for the cluster admin (group system:masters). */
+  kubeconfigPath: string;
+  dir: string;
+  kubeConfig(): KubeConfig;
+  /** A kubeconfig file for another identity, to test RBAC as that user sees it. */
+  kubeconfigFor(user: string, groups?: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function openssl(dir: string, args: string[]): Promise<void> {
+  await run('openssl', args, { cwd: dir });
+}
+
+async function issueCert(dir: string, name: string, subject: string, extensions: string): Promise<void> {
+  await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`]);
+  await openssl(dir, ['req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
+  await writeFile(join(dir, `${name}.ext`), extensions);
+  await openssl(dir, [
+    'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`,
+  ]);
+}
+
+async function writeKubeconfig(dir: string, server: string, name: string): Promise<string> {
+  const b64 = async (file: string) => (await readFile(join(dir, file))).toString('base64');
+  const path = join(dir, `${name}.kubeconfig`);
+  await writeFile(
+    path,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'posbon-test', cluster: { server, 'certificate-authority-data': await b64('ca.crt') } }],
+      users: [{ name, user: { 'client-certificate-data': await b64(`${name}.crt`), 'client-key-data': await b64(`${name}.key`) } }],
+      contexts: [{ name, context: { cluster: 'posbon-test', user: name } }],
+      'current-context': name,
+    }),
+    { mode: 0o600 },
+  );
+  return path;
+}
+
+/** A GET to the API server with the kubeconfig's TLS identity, for endpoints no typed client covers. */
+export async function getRaw(kc: KubeConfig, path: string): Promise<{ status: number; body: string }> {
+  const options: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(options);
+  const url = new URL(path, kc.getCurrentCluster()!.server);
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, options, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+const kubeConfigFrom = (path: string): KubeConfig => {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+};
+
+export async function startControlPlane(): Promise<ControlPlane> {
+  const [etcdBin, apiserverBin] = [await ensureTool(etcd, console.log), await ensureTool(kubeApiserver, console.log)];
+  const dir = await harnessDir('control-plane');
+  await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
+  await openssl(dir, ['req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=posbon-test-ca']);
+  await issueCert(dir, 'serving', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  await issueCert(dir, 'admin', '/O=system:masters/CN=posbon-admin', 'extendedKeyUsage=clientAuth\n');
+  await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key']);
+  await openssl(dir, ['ec', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
+
+  const [clientPort, peerPort, securePort] = [await freePort(), await freePort(), await freePort()];
+  const services: Service[] = [];
+  const stop = async () => {
+    for (const s of services.reverse()) await s.stop();
+  };
+  try {
+    const etcdService = await spawnService('etcd', etcdBin, [
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${clientPort}`,
+      `--advertise-client-urls=http://127.0.0.1:${clientPort}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
+      '--unsafe-no-fsync',
+      '--quota-backend-bytes=8589934592',
+    ]);
+    services.push(etcdService);
+    await waitForPort(clientPort, etcdService);
+
+    const apiserver = await spawnService('kube-apiserver', apiserverBin, [
+      `--etcd-servers=http://127.0.0.1:${clientPort}`,
+      `--secure-port=${securePort}`,
+      '--bind-address=127.0.0.1',
+      `--tls-cert-file=${join(dir, 'serving.crt')}`,
+      `--tls-private-key-file=${join(dir, 'serving.key')}`,
+      `--client-ca-file=${join(dir, 'ca.crt')}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--authorization-mode=RBAC',
+      '--service-account-issuer=https://localhost',
+      `--service-account-key-file=${join(dir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+      '--disable-admission-plugins=ServiceAccount',
+      '--allow-privileged=true',
+      `--cert-dir=${join(dir, 'certs')}`,
+    ]);
+    services.push(apiserver);
+    const server = `https://127.0.0.1:${securePort}`;
+    const kubeconfigPath = await writeKubeconfig(dir, server, 'admin');
+    await waitForPort(securePort, apiserver, 120_000);
+    const kc = kubeConfigFrom(kubeconfigPath);
+    await eventually(async () => {
+      if (apiserver.exited()) throw new Error(`kube-apiserver exited:\n${(await apiserver.logs()).slice(-3000)}`);
+      const { status, body } = await getRaw(kc, '/readyz');
+      if (status !== 200) throw new Error(`readyz ${status}: ${body}`);
+    }, 120_000, 250);
+    return {
+      server,
+      kubeconfigPath,
+      dir,
+      kubeConfig: () => kubeConfigFrom(kubeconfigPath),
+      async kubeconfigFor(user, groups = []) {
+        const safe = user.replace(/[^a-zA-Z0-9-]/g, '-');
+        const subject = [...groups.map((g) => `/O=${g}`), `/CN=${user}`].join('');
+        await issueCert(dir, safe, subject, 'extendedKeyUsage=clientAuth\n');
+        return writeKubeconfig(dir, server, safe);
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

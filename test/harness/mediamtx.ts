@@ -1,0 +1,188 @@
+// Real MediaMTX processes: a media node reading a ConfigMap-style folder, and a fake NVR camera fed by ffmpeg.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ensureTool, mediamtx } from '../tools/tools.js';
+import { HARNESS_PREFIX, eventually, freePort, harnessDir, spawnService, waitForPort, type Service } from './process.js';
+
+/**
+ * A folder laid out the way the kubelet writes a ConfigMap volume: files are links through `..data`,
+ * which points at a timestamped folder and is swapped atomically by a rename.
+ */
+export class ConfigMapDir {
+  private generation = 0;
+  private constructor(readonly dir: string) {}
+
+  static async create(files: Record<string, string>): Promise<ConfigMapDir> {
+    const dir = new ConfigMapDir(await harnessDir('configmap'));
+    await dir.swap(files);
+    return dir;
+  }
+
+  path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  async swap(files: Record<string, string>): Promise<void> {
+    const version = `..${Date.now()}_${++this.generation}`;
+    await mkdir(join(this.dir, version));
+    for (const [name, content] of Object.entries(files)) await writeFile(join(this.dir, version, name), content);
+    const previous = await readlink(join(this.dir, '..data')).catch(() => undefined);
+    await symlink(version, join(this.dir, '..data_tmp'));
+    await rename(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
+    for (const name of Object.keys(files)) {
+      await symlink(join('..data', name), join(this.dir, name)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      });
+    }
+    if (previous) await rm(join(this.dir, previous), { recursive: true, force: true });
+  }
+}
+
+export interface MediaMtxPorts {
+  rtsp: number;
+  hls: number;
+  webrtc: number;
+  api: number;
+  metrics: number;
+}
+
+export async function allocateMediaMtxPorts(): Promise<MediaMtxPorts> {
+  return { rtsp: await freePort(), hls: await freePort(), webrtc: await freePort(), api: await freePort(), metrics: await freePort() };
+}
+
+/**
+ * Global keys that bind every server to loopback on free ports and switch off what tests never use,
+ * so that several MediaMTX processes can run side by side.
+ */
+export function loopbackGlobals(ports: MediaMtxPorts): Record<string, unknown> {
+  return {
+    logLevel: 'info',
+    rtspTransports: ['tcp'],
+    rtspAddress: `127.0.0.1:${ports.rtsp}`,
+    rtmp: false,
+    srt: false,
+    moq: false,
+    hlsAddress: `127.0.0.1:${ports.hls}`,
+    webrtcAddress: `127.0.0.1:${ports.webrtc}`,
+    webrtcLocalUDPAddress: '',
+    webrtcLocalTCPAddress: '',
+    webrtcIPsFromInterfaces: false,
+    webrtcAdditionalHosts: ['127.0.0.1'],
+    apiAddress: `127.0.0.1:${ports.api}`,
+    metricsAddress: `127.0.0.1:${ports.metrics}`,
+  };
+}
+
+export interface MediaMtx {
+  service: Service;
+  config: ConfigMapDir;
+  stop(): Promise<void>;
+}
+
+/** Starts MediaMTX on `<config dir>/<file>`; `waitPort` is a port of the config that answers once it runs. */
+export async function startMediaMtx(config: ConfigMapDir, waitPort: number, file = 'mediamtx.yml'): Promise<MediaMtx> {
+  const bin = await ensureTool(mediamtx, console.log);
+  const service = await spawnService('mediamtx', bin, [config.path(file)], { cwd: config.dir });
+  await waitForPort(waitPort, service, 30_000);
+  return { service, config, stop: () => service.stop() };
+}
+
+export interface PathState {
+  ready: boolean;
+  readers: number;
+  tracks: string[];
+}
+
+/** Reads one path's state from a MediaMTX control API. */
+export async function pathState(apiPort: number, path: string): Promise<PathState | undefined> {
+  const res = await fetch(`http://127.0.0.1:${apiPort}/v3/paths/get/${path}`);
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`MediaMTX API ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { ready: boolean; readers: unknown[]; tracks: string[] };
+  return { ready: body.ready, readers: body.readers.length, tracks: body.tracks };
+}
+
+export interface RtspCamera {
+  host: string;
+  port: number;
+  path: string;
+  username: string;
+  password: string;
+  /** rtsp://user:pass@host:port/path */
+  url: string;
+  apiPort: number;
+  /** How many clients are pulling the stream right now. */
+  readers(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface CameraOptions {
+  path?: string;
+  codec?: 'h264' | 'h265';
+  size?: string;
+}
+
+/**
+ * A fake NVR camera: a MediaMTX publisher path that demands an RTSP username and password,
+ * fed a test pattern by ffmpeg.
+ */
+export async function startRtspCamera(options: CameraOptions = {}): Promise<RtspCamera> {
+  const path = options.path ?? 'Streaming/Channels/101';
+  const ports = await allocateMediaMtxPorts();
+  const username = 'viewer';
+  const password = randomBytes(8).toString('hex');
+  const publisher = { user: 'publisher', pass: randomBytes(8).toString('hex') };
+  const config = await ConfigMapDir.create({
+    'mediamtx.yml': stringify({
+      ...loopbackGlobals(ports),
+      hls: false,
+      webrtc: false,
+      api: true,
+      authMethod: 'internal',
+      authInternalUsers: [
+        { user: publisher.user, pass: publisher.pass, ips: [], permissions: [{ action: 'publish', path }] },
+        { user: username, pass: password, ips: [], permissions: [{ action: 'read', path }] },
+        { user: 'any', pass: '', ips: ['127.0.0.1'], permissions: [{ action: 'api' }] },
+      ],
+      paths: { [path]: { source: 'publisher' } },
+    }),
+  });
+  const server = await startMediaMtx(config, ports.rtsp);
+  const encoder = options.codec === 'h265' ? ['-c:v', 'libx265', '-x265-params', 'log-level=error'] : ['-c:v', 'libx264'];
+  const ffmpeg = await spawnService('ffmpeg', 'ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', `testsrc=size=${options.size ?? '640x360'}:rate=15`,
+    ...encoder, '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '15', '-pix_fmt', 'yuv420p',
+    // The marker lets a leftover-process check find this ffmpeg too.
+    '-metadata', `comment=${HARNESS_PREFIX}camera`,
+    '-f', 'rtsp', '-rtsp_transport', 'tcp',
+    `rtsp://${publisher.user}:${publisher.pass}@127.0.0.1:${ports.rtsp}/${path}`,
+  ]);
+  const stop = async () => {
+    await ffmpeg.stop();
+    await server.stop();
+  };
+  try {
+    await eventually(async () => {
+      if (ffmpeg.exited()) throw new Error(`ffmpeg exited:\n${await ffmpeg.logs()}`);
+      const state = await pathState(ports.api, path);
+      if (!state?.ready) throw new Error('camera stream not ready');
+    }, 30_000, 200);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    host: '127.0.0.1',
+    port: ports.rtsp,
+    path,
+    username,
+    password,
+    url: `rtsp://${username}:${password}@127.0.0.1:${ports.rtsp}/${path}`,
+    apiPort: ports.api,
+    readers: async () => (await pathState(ports.api, path))?.readers ?? 0,
+    stop,
+  };
+}

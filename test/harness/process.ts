@@ -1,0 +1,125 @@
+// Child processes of the harness: each in its own process group, logged to a file, never left behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Every harness folder carries this prefix, so a leftover process is easy to find (`pgrep -f`). */
+export const HARNESS_PREFIX = 'posbon-harness-';
+
+export const harnessDir = (name: string): Promise<string> => mkdtemp(join(tmpdir(), `${HARNESS_PREFIX}${name}-`));
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+export interface Service {
+  name: string;
+  pid: number;
+  logFile: string;
+  logs(): Promise<string>;
+  exited(): boolean;
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Run as this user when the harness runs as root (PostgreSQL refuses root). */
+  asUser?: string;
+}
+
+export async function spawnService(name: string, command: string, args: string[], options: SpawnOptions = {}): Promise<Service> {
+  const dir = await harnessDir(`${name}-log`);
+  const logFile = join(dir, `${name}.log`);
+  const log = createWriteStream(logFile);
+  const asRoot = process.getuid?.() === 0 && options.asUser !== undefined;
+  const [cmd, argv] = asRoot ? ['runuser', ['-u', options.asUser!, '--', command, ...args]] : [command, args];
+  const child = spawn(cmd, argv, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', () => running.delete(child));
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', () => resolve());
+    child.once('error', reject);
+  });
+  return {
+    name,
+    pid: child.pid!,
+    logFile,
+    logs: () => readFile(logFile, 'utf8'),
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    async stop() {
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+      await exit;
+      clearTimeout(timer);
+      log.end();
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns without throwing; rethrows its last error after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(intervalMs);
+    }
+  }
+}
+
+export async function waitForPort(port: number, service: Service, timeoutMs = 60_000): Promise<void> {
+  await eventually(
+    async () => {
+      if (service.exited()) throw new Error(`${service.name} exited:\n${(await service.logs()).slice(-3000)}`);
+      await new Promise<void>((resolve, reject) => {
+        const socket = new Socket();
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once('error', reject);
+        socket.connect(port, '127.0.0.1');
+      });
+    },
+    timeoutMs,
+    100,
+  );
+}

@@ -1,0 +1,20 @@
+// `npm run tools [name…]`: builds the pinned test servers; `--if-missing` stays quiet when all are cached.
+import { ALL_TOOLS, ensureTool, isBuilt, toolPath } from './tools.js';
+
+const args = process.argv.slice(2);
+const ifMissing = args.includes('--if-missing');
+const names = args.filter((a) => !a.startsWith('--'));
+const unknown = names.filter((n) => !ALL_TOOLS.some((t) => t.name === n));
+if (unknown.length > 0) {
+  console.error(`unknown tool ${unknown.join(', ')}; known: ${ALL_TOOLS.map((t) => t.name).join(', ')}`);
+  process.exit(2);
+}
+const wanted = ALL_TOOLS.filter((t) => names.length === 0 || names.includes(t.name));
+const missing = wanted.filter((t) => !isBuilt(t));
+if (!ifMissing) for (const t of wanted.filter(isBuilt)) console.log(`[${t.name}] cached ${toolPath(t)}`);
+try {
+  for (const tool of missing) await ensureTool(tool, (line) => console.log(line));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}

@@ -1,0 +1,178 @@
+// The real servers the tests run against, built from pinned Go modules into a cache outside the repo.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface Tool {
+  name: string;
+  version: string;
+  /** The executable's file name inside the tool's cache folder. */
+  binary: string;
+  build(ctx: BuildContext): Promise<void>;
+}
+
+export interface BuildContext {
+  /** A scratch folder, removed after the build. */
+  work: string;
+  /** The final path of the binary. */
+  output: string;
+  log(line: string): void;
+}
+
+export const toolsCacheDir = (): string =>
+  process.env.POSBON_TOOLS_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'posbon', 'tools');
+
+export const toolPath = (tool: Tool): string => join(toolsCacheDir(), `${tool.name}-${tool.version}`, tool.binary);
+
+export const isBuilt = (tool: Tool): boolean => existsSync(toolPath(tool));
+
+const goEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  CGO_ENABLED: '0',
+  GOFLAGS: '-mod=mod -buildvcs=false',
+  // The go directives of the pinned modules fit the installed toolchain; never fetch another.
+  GOTOOLCHAIN: 'local',
+});
+
+async function go(cwd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run('go', args, { cwd, env: goEnv(), maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') throw new Error('Go is not installed: the test tools are built from Go modules (https://go.dev/dl)');
+    throw new Error(`go ${args.join(' ')} failed:\n${(e.stderr ?? String(e)).slice(-4000)}`);
+  }
+}
+
+async function moduleDir(cwd: string, module: string, version: string): Promise<string> {
+  const out = await go(cwd, ['mod', 'download', '-json', `${module}@${version}`]);
+  const info = JSON.parse(out) as { Dir?: string; Error?: string };
+  if (!info.Dir) throw new Error(`cannot download ${module}@${version}: ${info.Error ?? 'no folder'}`);
+  return info.Dir;
+}
+
+/** Local `=> ./path` replaces of a module's go.mod, which `go install` refuses and a wrapper must pin instead. */
+async function localReplaces(dir: string): Promise<string[]> {
+  const gomod = await readFile(join(dir, 'go.mod'), 'utf8');
+  return [...gomod.matchAll(/^\s*(?:replace\s+)?(\S+)\s+=>\s+\.\.?\//gm)].map((m) => m[1]!);
+}
+
+interface WrapperBuild {
+  module: string;
+  version: string;
+  pkg: string;
+  /** The version each locally replaced module resolves to. */
+  replaceVersion: (module: string) => string | undefined;
+  tags?: string[];
+  ldflags?: string;
+}
+
+/** Builds a main package of a module whose go.mod has local replaces, through a throwaway wrapper module. */
+async function buildThroughWrapper(ctx: BuildContext, spec: WrapperBuild): Promise<void> {
+  await writeFile(join(ctx.work, 'go.mod'), 'module posbon.local/tools\n\ngo 1.26\n');
+  const dir = await moduleDir(ctx.work, spec.module, spec.version);
+  const replaces = (await localReplaces(dir))
+    .map((m) => [m, spec.replaceVersion(m)] as const)
+    .filter((r): r is readonly [string, string] => r[1] !== undefined)
+    .map(([m, v]) => `replace ${m} => ${m} ${v}\n`);
+  await writeFile(
+    join(ctx.work, 'go.mod'),
+    `module posbon.local/tools\n\ngo 1.26\n\nrequire ${spec.module} ${spec.version}\n\n${replaces.join('')}`,
+  );
+  ctx.log(`resolving ${spec.module}@${spec.version} (${replaces.length} pinned replaces)`);
+  await go(ctx.work, ['get', `${spec.pkg}@${spec.version}`]);
+  ctx.log(`compiling ${spec.pkg}`);
+  const args = ['build', '-o', ctx.output];
+  if (spec.tags) args.push('-tags', spec.tags.join(','));
+  if (spec.ldflags) args.push('-ldflags', spec.ldflags);
+  await go(ctx.work, [...args, spec.pkg]);
+}
+
+const KUBERNETES = '1.36.3';
+const ETCD = '3.6.8';
+const MEDIAMTX = '1.20.1';
+
+export const kubeApiserver: Tool = {
+  name: 'kube-apiserver',
+  version: KUBERNETES,
+  binary: 'kube-apiserver',
+  build: (ctx) =>
+    buildThroughWrapper(ctx, {
+      module: 'k8s.io/kubernetes',
+      version: `v${KUBERNETES}`,
+      pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
+      // Staging modules are published as v0.<minor>.<patch> of the same release.
+      replaceVersion: (m) => (m.startsWith('k8s.io/') ? `v0${KUBERNETES.slice(KUBERNETES.indexOf('.'))}` : undefined),
+      tags: ['selinux', 'notest'],
+      ldflags: [
+        `-X k8s.io/component-base/version.gitVersion=v${KUBERNETES}`,
+        `-X k8s.io/component-base/version.gitMajor=1`,
+        `-X k8s.io/component-base/version.gitMinor=${KUBERNETES.split('.')[1]}`,
+        '-s -w',
+      ].join(' '),
+    }),
+};
+
+export const etcd: Tool = {
+  name: 'etcd',
+  version: ETCD,
+  binary: 'etcd',
+  build: (ctx) =>
+    buildThroughWrapper(ctx, {
+      module: 'go.etcd.io/etcd/server/v3',
+      version: `v${ETCD}`,
+      pkg: 'go.etcd.io/etcd/server/v3',
+      replaceVersion: (m) => (m.startsWith('go.etcd.io/etcd/') && m !== 'go.etcd.io/etcd' ? `v${ETCD}` : undefined),
+      ldflags: '-s -w',
+    }),
+};
+
+export const mediamtx: Tool = {
+  name: 'mediamtx',
+  version: MEDIAMTX,
+  binary: 'mediamtx',
+  async build(ctx) {
+    await writeFile(join(ctx.work, 'go.mod'), 'module posbon.local/tools\n\ngo 1.26\n');
+    const dir = await moduleDir(ctx.work, 'github.com/bluenviron/mediamtx', `v${MEDIAMTX}`);
+    const src = join(ctx.work, 'mediamtx');
+    await cp(dir, src, { recursive: true });
+    await run('chmod', ['-R', 'u+w', src]);
+    // Two embedded files are git-ignored upstream, so the module lacks them.
+    await writeFile(join(src, 'internal/core/VERSION'), `v${MEDIAMTX}`);
+    const hlsVersion = (await readFile(join(src, 'internal/servers/hls/hlsjsdownloader/VERSION'), 'utf8')).trim();
+    ctx.log(`fetching hls.js ${hlsVersion} from the npm registry`);
+    const { stdout } = await run('npm', ['pack', `hls.js@${hlsVersion.replace(/^v/, '')}`, '--silent'], { cwd: ctx.work });
+    await run('tar', ['-xzf', join(ctx.work, stdout.trim().split('\n').pop()!), '-C', ctx.work]);
+    await cp(join(ctx.work, 'package/dist/hls.min.js'), join(src, 'internal/servers/hls/hls.min.js'));
+    ctx.log('compiling mediamtx');
+    await go(src, ['build', '-ldflags', '-s -w', '-o', ctx.output, '.']);
+  },
+};
+
+export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx];
+
+export async function ensureTool(tool: Tool, log: (line: string) => void): Promise<string> {
+  const output = toolPath(tool);
+  if (existsSync(output)) return output;
+  const started = Date.now();
+  const folder = join(toolsCacheDir(), `${tool.name}-${tool.version}`);
+  await mkdir(folder, { recursive: true });
+  const work = await mkdtemp(join(tmpdir(), `posbon-${tool.name}-`));
+  const partial = `${output}.partial`;
+  try {
+    await tool.build({ work, output: partial, log: (line) => log(`[${tool.name}] ${line}`) });
+    await chmod(partial, 0o755);
+    // Renamed last, so an interrupted build never looks finished.
+    await run('mv', [partial, output]);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  log(`[${tool.name}] built ${tool.version} in ${((Date.now() - started) / 1000).toFixed(0)} s → ${output}`);
+  return output;
+}
