@@ -157,12 +157,49 @@ export const mediamtx: Tool = {
 
 export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx];
 
+/** One build of a tool at a time across processes (parallel test runs, several checkouts). */
+async function lockBuild(folder: string, tool: Tool, log: (line: string) => void): Promise<() => Promise<void>> {
+  const lock = join(folder, '.building');
+  let announced = false;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, 'pid'), String(process.pid));
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => '0'));
+      if (owner > 0 && !processAlive(owner)) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!announced) log(`[${tool.name}] waiting for another process building it`);
+      announced = true;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function ensureTool(tool: Tool, log: (line: string) => void): Promise<string> {
   const output = toolPath(tool);
   if (existsSync(output)) return output;
   const started = Date.now();
   const folder = join(toolsCacheDir(), `${tool.name}-${tool.version}`);
   await mkdir(folder, { recursive: true });
+  const release = await lockBuild(folder, tool, log);
+  if (existsSync(output)) {
+    await release();
+    return output;
+  }
   const work = await mkdtemp(join(tmpdir(), `posbon-${tool.name}-`));
   const partial = `${output}.partial`;
   try {
@@ -172,6 +209,7 @@ export async function ensureTool(tool: Tool, log: (line: string) => void): Promi
     await run('mv', [partial, output]);
   } finally {
     await rm(work, { recursive: true, force: true });
+    await release();
   }
   log(`[${tool.name}] built ${tool.version} in ${((Date.now() - started) / 1000).toFixed(0)} s → ${output}`);
   return output;
