@@ -57,7 +57,12 @@ export function createLogger(options: LoggerOptions): Logger {
   return winston.createLogger({
     level: options.level ?? 'info',
     defaultMeta: { service: options.service },
-    format: winston.format.combine(winston.format.errors({ stack: true }), redaction(), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(
+      winston.format.errors({ stack: true }),
+      redaction(),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
     transports: [transport],
   });
 }

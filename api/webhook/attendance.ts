@@ -47,7 +47,14 @@ export function idempotencyKey(
 ): string {
   const parts = identity
     ? ['device-identity', device.schoolId, device.deviceId, ...identity.map(String)]
-    : ['normalised', device.schoolId, device.deviceId, fallback.personId, fallback.direction, String(Math.floor(fallback.occurredAt.getTime() / FALLBACK_WINDOW_MS))];
+    : [
+        'normalised',
+        device.schoolId,
+        device.deviceId,
+        fallback.personId,
+        fallback.direction,
+        String(Math.floor(fallback.occurredAt.getTime() / FALLBACK_WINDOW_MS)),
+      ];
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }
 
@@ -58,7 +65,11 @@ export interface TimePolicy {
   futureSkewMs: number;
 }
 
-export function timeFlags(occurredAt: Date, receivedAt: Date, policy: TimePolicy): { late: boolean; futureSkew: boolean } {
+export function timeFlags(
+  occurredAt: Date,
+  receivedAt: Date,
+  policy: TimePolicy,
+): { late: boolean; futureSkew: boolean } {
   const age = receivedAt.getTime() - occurredAt.getTime();
   return { late: age > policy.lateAfterMs, futureSkew: -age > policy.futureSkewMs };
 }
@@ -102,7 +113,8 @@ const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$/;
 /** A wall-clock time in a zone ("2026-11-20 07:55:12") as an instant; in a DST gap or overlap, the earlier offset wins. */
 export function localTimeToInstant(local: string, timeZone: string, field: string): Date {
   const m = LOCAL_TIME.exec(local);
-  if (!m) throw new InputError(field, `expected a local time YYYY-MM-DD HH:MM:SS, got ${JSON.stringify(local.slice(0, 40))}`);
+  if (!m)
+    throw new InputError(field, `expected a local time YYYY-MM-DD HH:MM:SS, got ${JSON.stringify(local.slice(0, 40))}`);
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   const wall = Date.UTC(y, mo - 1, d, h, mi, s);
   const check = new Date(wall);
@@ -125,7 +137,8 @@ export function deviceTimeToInstant(text: unknown, timeZone: string, field: stri
   if (!zone) return localTimeToInstant(base!, timeZone, field);
   const offset = zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
   const instant = new Date(`${base}${fraction ?? ''}${offset}`);
-  if (Number.isNaN(instant.getTime())) throw new InputError(field, `not a valid date-time: ${JSON.stringify(text.slice(0, 40))}`);
+  if (Number.isNaN(instant.getTime()))
+    throw new InputError(field, `not a valid date-time: ${JSON.stringify(text.slice(0, 40))}`);
   return instant;
 }
 
@@ -133,7 +146,8 @@ const PERSON_ID = /^[\p{L}\p{N}._:@-]{1,64}$/u;
 
 export function personId(value: unknown, field: string): string {
   const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
-  if (typeof text !== 'string' || !PERSON_ID.test(text)) throw new InputError(field, 'expected a person id of 1-64 letters, digits or ._:@-');
+  if (typeof text !== 'string' || !PERSON_ID.test(text))
+    throw new InputError(field, 'expected a person id of 1-64 letters, digits or ._:@-');
   return text;
 }
 

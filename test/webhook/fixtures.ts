@@ -93,7 +93,9 @@ export function hikvisionMultipart(init: MultipartInit): { body: Buffer; content
   const parts = [jsonPart];
   if (init.picture) {
     const picturePart = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="Picture"; filename="Picture.jpg"\r\nContent-Type: image/jpeg\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="Picture"; filename="Picture.jpg"\r\nContent-Type: image/jpeg\r\n`,
+      ),
       Buffer.from(`Content-Length: ${init.picture.length}\r\n\r\n`),
       init.picture,
       Buffer.from('\r\n'),
@@ -148,7 +150,8 @@ export const dahuaText = (events: readonly Record<string, unknown>[], code = 'Ac
 
 export const dahuaHeartbeat = (): string => 'Code=HeartBeat;action=Pulse;index=0\r\n';
 
-export const deflated = (text: string, raw = false): Buffer => (raw ? deflateRawSync(Buffer.from(text)) : deflateSync(Buffer.from(text)));
+export const deflated = (text: string, raw = false): Buffer =>
+  raw ? deflateRawSync(Buffer.from(text)) : deflateSync(Buffer.from(text));
 
 export interface SignedEventInit {
   eventId?: string;
@@ -157,4 +160,5 @@ export interface SignedEventInit {
   occurredAt: string;
 }
 
-export const signedBody = (events: readonly SignedEventInit[]): string => JSON.stringify({ type: 'attendance.recorded', data: { events } });
+export const signedBody = (events: readonly SignedEventInit[]): string =>
+  JSON.stringify({ type: 'attendance.recorded', data: { events } });

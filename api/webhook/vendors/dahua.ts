@@ -14,7 +14,8 @@ import {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 interface DahuaMessage {
   code: string;
@@ -31,7 +32,11 @@ function textMessages(text: string): DahuaMessage[] {
     if (current === undefined) return;
     const m = TEXT_MESSAGE.exec(current.trim());
     if (!m) throw new InputError('body', 'expected Code=...;action=...;index=...;data=...');
-    messages.push({ code: m[1]!, action: m[2]!, data: m[4] === undefined || m[4].trim() === '' ? undefined : parseJson(m[4], 'data') });
+    messages.push({
+      code: m[1]!,
+      action: m[2]!,
+      data: m[4] === undefined || m[4].trim() === '' ? undefined : parseJson(m[4], 'data'),
+    });
     current = undefined;
   };
   // A message starts at a line beginning with Code=; following lines belong to its (pretty-printed) data.
@@ -52,7 +57,8 @@ function textMessages(text: string): DahuaMessage[] {
 function jsonMessages(json: unknown): DahuaMessage[] {
   const list = isObject(json) && Array.isArray(json.Events) ? json.Events : [json];
   return list.map((item, index) => {
-    if (!isObject(item) || typeof item.Code !== 'string') throw new InputError(`Events[${index}].Code`, 'expected an event with a Code');
+    if (!isObject(item) || typeof item.Code !== 'string')
+      throw new InputError(`Events[${index}].Code`, 'expected an event with a Code');
     return { code: item.Code, action: typeof item.Action === 'string' ? item.Action : '', data: item.Data };
   });
 }
@@ -71,7 +77,13 @@ export function parseDahuaUpload(text: string, device: DeviceContext): ParsedPus
     }
     const data = message.data;
     // Status 1 is an opened door; 0 is a refused face or card, which is not attendance.
-    if (code !== 'accesscontrol' || !isObject(data) || Number(data.Status ?? 1) !== 1 || data.UserID === undefined || data.UserID === '') {
+    if (
+      code !== 'accesscontrol' ||
+      !isObject(data) ||
+      Number(data.Status ?? 1) !== 1 ||
+      data.UserID === undefined ||
+      data.UserID === ''
+    ) {
       push.ignored += 1;
       return;
     }
@@ -85,7 +97,10 @@ export function parseDahuaUpload(text: string, device: DeviceContext): ParsedPus
     const reported = typeof data.Type === 'string' ? TYPE_DIRECTION[data.Type.toLowerCase()] : undefined;
     const direction = resolveDirection(device, reported, `${field}.Type`);
     const recNo = data.RecNo;
-    const identity = typeof recNo === 'number' && Number.isSafeInteger(recNo) ? ['RecNo', recNo] : ['UserID', pupil, utc, String(data.Type ?? '')];
+    const identity =
+      typeof recNo === 'number' && Number.isSafeInteger(recNo)
+        ? ['RecNo', recNo]
+        : ['UserID', pupil, utc, String(data.Type ?? '')];
     push.events.push({
       idempotencyKey: idempotencyKey(device, identity, { personId: pupil, direction, occurredAt }),
       schoolId: device.schoolId,

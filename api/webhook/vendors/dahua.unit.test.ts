@@ -2,7 +2,13 @@ import { idempotencyKey, type DeviceContext } from '../attendance.js';
 import { dahuaData, dahuaHeartbeat, dahuaText, deflated } from '../../../test/webhook/fixtures.js';
 import { inflateDahuaBody, parseDahuaUpload } from './dahua.js';
 
-const device: DeviceContext = { schoolId: 'school-7', deviceId: 'dh-1', vendor: 'dahua', direction: 'both', timezone: 'Asia/Tashkent' };
+const device: DeviceContext = {
+  schoolId: 'school-7',
+  deviceId: 'dh-1',
+  vendor: 'dahua',
+  direction: 'both',
+  timezone: 'Asia/Tashkent',
+};
 
 describe('parseDahuaUpload', () => {
   it('reads the text form, keyed by the record number', () => {
@@ -11,7 +17,11 @@ describe('parseDahuaUpload', () => {
       ignored: 0,
       events: [
         {
-          idempotencyKey: idempotencyKey(device, ['RecNo', 812], { personId: '2001', direction: 'out', occurredAt: new Date(1_763_607_312_000) }),
+          idempotencyKey: idempotencyKey(device, ['RecNo', 812], {
+            personId: '2001',
+            direction: 'out',
+            occurredAt: new Date(1_763_607_312_000),
+          }),
           schoolId: 'school-7',
           deviceId: 'dh-1',
           personId: '2001',
@@ -25,11 +35,25 @@ describe('parseDahuaUpload', () => {
   });
 
   it('reads several messages, the JSON form, heartbeats and refused passes', () => {
-    const text = dahuaText([dahuaData({ recNo: 1 }), dahuaData({ recNo: 2, status: 0 })]) + dahuaHeartbeat() + dahuaText([{}], 'VideoMotion');
-    expect(parseDahuaUpload(text, device)).toMatchObject({ heartbeats: 1, ignored: 2, events: [{ personId: '2001', direction: 'in' }] });
-    const json = JSON.stringify({ Code: 'AccessControl', Action: 'Pulse', Index: 0, Data: dahuaData({ userId: '2002' }) });
+    const text =
+      dahuaText([dahuaData({ recNo: 1 }), dahuaData({ recNo: 2, status: 0 })]) +
+      dahuaHeartbeat() +
+      dahuaText([{}], 'VideoMotion');
+    expect(parseDahuaUpload(text, device)).toMatchObject({
+      heartbeats: 1,
+      ignored: 2,
+      events: [{ personId: '2001', direction: 'in' }],
+    });
+    const json = JSON.stringify({
+      Code: 'AccessControl',
+      Action: 'Pulse',
+      Index: 0,
+      Data: dahuaData({ userId: '2002' }),
+    });
     expect(parseDahuaUpload(json, device).events.map((e) => e.personId)).toEqual(['2002']);
-    const many = JSON.stringify({ Events: [{ Code: 'AccessControl', Action: 'Pulse', Data: dahuaData({ recNo: 9 }) }, { Code: 'HeartBeat' }] });
+    const many = JSON.stringify({
+      Events: [{ Code: 'AccessControl', Action: 'Pulse', Data: dahuaData({ recNo: 9 }) }, { Code: 'HeartBeat' }],
+    });
     expect(parseDahuaUpload(many, device)).toMatchObject({ heartbeats: 1, ignored: 0, events: [{ personId: '2001' }] });
   });
 
@@ -40,9 +64,13 @@ describe('parseDahuaUpload', () => {
 
   it('names what is wrong', () => {
     expect(() => parseDahuaUpload('hello', device)).toThrow('body: expected Code=');
-    expect(() => parseDahuaUpload('Code=AccessControl;action=Pulse;index=0;data={"UTC":', device)).toThrow('data: not valid JSON');
+    expect(() => parseDahuaUpload('Code=AccessControl;action=Pulse;index=0;data={"UTC":', device)).toThrow(
+      'data: not valid JSON',
+    );
     expect(() => parseDahuaUpload(dahuaText([{ ...dahuaData(), UTC: 'now' }]), device)).toThrow('events[0].data.UTC: ');
-    expect(() => parseDahuaUpload(dahuaText([{ ...dahuaData(), Type: 'Sideways' }]), device)).toThrow('events[0].data.Type: direction is required');
+    expect(() => parseDahuaUpload(dahuaText([{ ...dahuaData(), Type: 'Sideways' }]), device)).toThrow(
+      'events[0].data.Type: direction is required',
+    );
   });
 });
 
@@ -56,11 +84,15 @@ describe('inflateDahuaBody', () => {
   });
 
   it('refuses a body that inflates beyond the limit with 413', () => {
-    expect(() => inflateDahuaBody(deflated('C'.repeat(100_000)), 1000)).toThrow(expect.objectContaining({ status: 413 }));
+    expect(() => inflateDahuaBody(deflated('C'.repeat(100_000)), 1000)).toThrow(
+      expect.objectContaining({ status: 413 }),
+    );
   });
 
   it('refuses a broken zlib stream with 400', () => {
     const broken = deflated(text).subarray(0, 10);
-    expect(() => inflateDahuaBody(broken, 1 << 20)).toThrow(expect.objectContaining({ status: 400, message: 'body: not a valid deflate stream' }));
+    expect(() => inflateDahuaBody(broken, 1 << 20)).toThrow(
+      expect.objectContaining({ status: 400, message: 'body: not a valid deflate stream' }),
+    );
   });
 });

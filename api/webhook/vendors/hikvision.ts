@@ -12,7 +12,12 @@ import {
 } from '../attendance.js';
 
 /** The names firmwares give the JSON part of a multipart push. */
-export const HIKVISION_EVENT_PART_NAMES: ReadonlySet<string> = new Set(['event_log', 'accesscontrollerevent', 'event', 'eventnotificationalert']);
+export const HIKVISION_EVENT_PART_NAMES: ReadonlySet<string> = new Set([
+  'event_log',
+  'accesscontrollerevent',
+  'event',
+  'eventnotificationalert',
+]);
 
 /** Whether a multipart part carries the event JSON (by its name or type) rather than a picture. */
 export function isHikvisionEventPart(name: string, mimeType: string): boolean {
@@ -30,7 +35,8 @@ const PASS_EVENTS: ReadonlyMap<number, string> = new Map([
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Some firmwares wrap the event in an `EventNotificationAlert` object. */
 function unwrap(json: Json): Json {
@@ -66,7 +72,10 @@ export function parseHikvisionEvent(text: string, device: DeviceContext, directi
   const occurredAt = deviceTimeToInstant(json.dateTime, device.timezone, 'event.dateTime');
   const pupil = personId(person, 'event.AccessControllerEvent.employeeNoString');
   const serialNo = access.serialNo;
-  const identity = typeof serialNo === 'number' && Number.isSafeInteger(serialNo) && serialNo >= 0 ? ['serialNo', serialNo] : undefined;
+  const identity =
+    typeof serialNo === 'number' && Number.isSafeInteger(serialNo) && serialNo >= 0
+      ? ['serialNo', serialNo]
+      : undefined;
   push.events.push({
     idempotencyKey: idempotencyKey(device, identity, { personId: pupil, direction, occurredAt }),
     schoolId: device.schoolId,

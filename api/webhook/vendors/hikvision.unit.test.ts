@@ -2,7 +2,13 @@ import { idempotencyKey, type DeviceContext } from '../attendance.js';
 import { hikvisionEventJson, hikvisionHeartbeat, hikvisionMultipart } from '../../../test/webhook/fixtures.js';
 import { actualBoundary, isHikvisionEventPart, parseHikvisionEvent } from './hikvision.js';
 
-const device: DeviceContext = { schoolId: 'school-7', deviceId: 'gate-1', vendor: 'hikvision', direction: 'both', timezone: 'Asia/Tashkent' };
+const device: DeviceContext = {
+  schoolId: 'school-7',
+  deviceId: 'gate-1',
+  vendor: 'hikvision',
+  direction: 'both',
+  timezone: 'Asia/Tashkent',
+};
 
 describe('parseHikvisionEvent', () => {
   it('turns a face pass into one attendance event keyed by the device serial number', () => {
@@ -12,7 +18,11 @@ describe('parseHikvisionEvent', () => {
       ignored: 0,
       events: [
         {
-          idempotencyKey: idempotencyKey(device, ['serialNo', 4711], { personId: '1001', direction: 'in', occurredAt: new Date('2026-11-20T02:55:12Z') }),
+          idempotencyKey: idempotencyKey(device, ['serialNo', 4711], {
+            personId: '1001',
+            direction: 'in',
+            occurredAt: new Date('2026-11-20T02:55:12Z'),
+          }),
           schoolId: 'school-7',
           deviceId: 'gate-1',
           personId: '1001',
@@ -33,25 +43,49 @@ describe('parseHikvisionEvent', () => {
   });
 
   it('reads a local time without offset in the school time zone', () => {
-    const [event] = parseHikvisionEvent(JSON.stringify(hikvisionEventJson({ dateTime: '2026-11-20T07:55:12' })), device, 'in').events;
+    const [event] = parseHikvisionEvent(
+      JSON.stringify(hikvisionEventJson({ dateTime: '2026-11-20T07:55:12' })),
+      device,
+      'in',
+    ).events;
     expect(event?.occurredAt).toEqual(new Date('2026-11-20T02:55:12Z'));
   });
 
   it('accepts an offset without a colon', () => {
-    const [event] = parseHikvisionEvent(JSON.stringify(hikvisionEventJson({ dateTime: '2026-11-20T07:55:12+0500' })), device, 'in').events;
+    const [event] = parseHikvisionEvent(
+      JSON.stringify(hikvisionEventJson({ dateTime: '2026-11-20T07:55:12+0500' })),
+      device,
+      'in',
+    ).events;
     expect(event?.occurredAt).toEqual(new Date('2026-11-20T02:55:12Z'));
   });
 
   it('keys an event without serialNo by person, direction and time to 30 s', () => {
-    const a = parseHikvisionEvent(JSON.stringify(hikvisionEventJson({ dateTime: '2026-11-20T07:55:01+05:00' })), device, 'in');
-    const b = parseHikvisionEvent(JSON.stringify(hikvisionEventJson({ dateTime: '2026-11-20T07:55:29+05:00' })), device, 'in');
-    const c = parseHikvisionEvent(JSON.stringify(hikvisionEventJson({ dateTime: '2026-11-20T07:55:31+05:00' })), device, 'in');
+    const a = parseHikvisionEvent(
+      JSON.stringify(hikvisionEventJson({ dateTime: '2026-11-20T07:55:01+05:00' })),
+      device,
+      'in',
+    );
+    const b = parseHikvisionEvent(
+      JSON.stringify(hikvisionEventJson({ dateTime: '2026-11-20T07:55:29+05:00' })),
+      device,
+      'in',
+    );
+    const c = parseHikvisionEvent(
+      JSON.stringify(hikvisionEventJson({ dateTime: '2026-11-20T07:55:31+05:00' })),
+      device,
+      'in',
+    );
     expect(a.events[0]?.idempotencyKey).toBe(b.events[0]?.idempotencyKey);
     expect(c.events[0]?.idempotencyKey).not.toBe(a.events[0]?.idempotencyKey);
   });
 
   it('counts a heartbeat and records nothing', () => {
-    expect(parseHikvisionEvent(JSON.stringify(hikvisionHeartbeat()), device, 'in')).toEqual({ events: [], heartbeats: 1, ignored: 0 });
+    expect(parseHikvisionEvent(JSON.stringify(hikvisionHeartbeat()), device, 'in')).toEqual({
+      events: [],
+      heartbeats: 1,
+      ignored: 0,
+    });
   });
 
   it('acknowledges and counts events that are not passes', () => {
@@ -59,15 +93,21 @@ describe('parseHikvisionEvent', () => {
     const stranger = hikvisionEventJson({ employeeNoString: '' });
     const motion = { ...hikvisionEventJson(), eventType: 'VMD', AccessControllerEvent: undefined };
     for (const json of [refused, stranger, motion]) {
-      expect(parseHikvisionEvent(JSON.stringify(json), device, 'in')).toEqual({ events: [], heartbeats: 0, ignored: 1 });
+      expect(parseHikvisionEvent(JSON.stringify(json), device, 'in')).toEqual({
+        events: [],
+        heartbeats: 0,
+        ignored: 1,
+      });
     }
   });
 
   it('names the field of a bad time or person', () => {
-    expect(() => parseHikvisionEvent(JSON.stringify(hikvisionEventJson({ dateTime: 'yesterday' })), device, 'in')).toThrow(/^event.dateTime: /);
-    expect(() => parseHikvisionEvent(JSON.stringify(hikvisionEventJson({ employeeNoString: 'a b' })), device, 'in')).toThrow(
-      /^event.AccessControllerEvent.employeeNoString: /,
-    );
+    expect(() =>
+      parseHikvisionEvent(JSON.stringify(hikvisionEventJson({ dateTime: 'yesterday' })), device, 'in'),
+    ).toThrow(/^event.dateTime: /);
+    expect(() =>
+      parseHikvisionEvent(JSON.stringify(hikvisionEventJson({ employeeNoString: 'a b' })), device, 'in'),
+    ).toThrow(/^event.AccessControllerEvent.employeeNoString: /);
     expect(() => parseHikvisionEvent('{"eventType":', device, 'in')).toThrow('event: not valid JSON');
     expect(() => parseHikvisionEvent('[1]', device, 'in')).toThrow('event: expected a JSON object');
   });
@@ -75,13 +115,18 @@ describe('parseHikvisionEvent', () => {
 
 describe('multipart parts', () => {
   it('recognises the JSON part under every name firmwares use, and JSON by type', () => {
-    for (const name of ['event_log', 'AccessControllerEvent', 'event', 'EventNotificationAlert']) expect(isHikvisionEventPart(name, 'text/plain')).toBe(true);
+    for (const name of ['event_log', 'AccessControllerEvent', 'event', 'EventNotificationAlert'])
+      expect(isHikvisionEventPart(name, 'text/plain')).toBe(true);
     expect(isHikvisionEventPart('anything', 'application/json; charset=utf-8')).toBe(true);
     expect(isHikvisionEventPart('Picture', 'image/jpeg')).toBe(false);
   });
 
   it('uses the body spelling of a boundary whose letter case differs from the header', () => {
-    const { body } = hikvisionMultipart({ json: hikvisionEventJson(), headerBoundary: 'MIME_boundary', bodyBoundary: 'mime_BOUNDARY' });
+    const { body } = hikvisionMultipart({
+      json: hikvisionEventJson(),
+      headerBoundary: 'MIME_boundary',
+      bodyBoundary: 'mime_BOUNDARY',
+    });
     expect(actualBoundary('MIME_boundary', body)).toBe('mime_BOUNDARY');
   });
 

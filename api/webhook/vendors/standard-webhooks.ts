@@ -38,10 +38,17 @@ export function whsecKey(secret: string): Buffer {
  * Checks the headers and the signature against every key the device currently has (two during a rotation).
  * Returns the webhook id, which the caller remembers to refuse a replay.
  */
-export function verifyStandardWebhook(request: SignedRequest, keys: readonly Buffer[], now: Date, toleranceS = SIGNATURE_TOLERANCE_S): string {
+export function verifyStandardWebhook(
+  request: SignedRequest,
+  keys: readonly Buffer[],
+  now: Date,
+  toleranceS = SIGNATURE_TOLERANCE_S,
+): string {
   const { id, timestamp, signature, body } = request;
-  if (!id || !WEBHOOK_ID.test(id)) throw new InputError('webhook-id', 'expected 1-128 characters of A-Z a-z 0-9 . _ : -');
-  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) throw new InputError('webhook-timestamp', 'expected seconds since 1970');
+  if (!id || !WEBHOOK_ID.test(id))
+    throw new InputError('webhook-id', 'expected 1-128 characters of A-Z a-z 0-9 . _ : -');
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp))
+    throw new InputError('webhook-timestamp', 'expected seconds since 1970');
   if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > toleranceS) {
     throw new UnauthorizedError(`webhook-timestamp: outside the ${toleranceS} s tolerance`);
   }
@@ -88,7 +95,11 @@ export function parseSignedAttendance(text: string, device: DeviceContext): Pars
       throw new InputError(`${field}.direction`, `this device records only '${direction}'`);
     }
     push.events.push({
-      idempotencyKey: idempotencyKey(device, event.eventId ? ['eventId', event.eventId] : undefined, { personId: pupil, direction, occurredAt }),
+      idempotencyKey: idempotencyKey(device, event.eventId ? ['eventId', event.eventId] : undefined, {
+        personId: pupil,
+        direction,
+        occurredAt,
+      }),
       schoolId: device.schoolId,
       deviceId: device.deviceId,
       personId: pupil,

@@ -23,12 +23,17 @@ export function parseZktecoAttlog(text: string, device: DeviceContext, serialNum
     const field = `ATTLOG line ${index + 1}`;
     const [pin, time, status = '0', verify = ''] = line.split('\t').map((cell) => cell.trim());
     if (!pin || !time) throw new InputError(field, 'expected PIN<TAB>local time<TAB>status<TAB>verify');
-    if (!/^[0-5]$/.test(status)) throw new InputError(field, `status must be 0-5, got ${JSON.stringify(status.slice(0, 8))}`);
+    if (!/^[0-5]$/.test(status))
+      throw new InputError(field, `status must be 0-5, got ${JSON.stringify(status.slice(0, 8))}`);
     const pupil = personId(pin, `${field} PIN`);
     const occurredAt = localTimeToInstant(time, device.timezone, `${field} time`);
     const direction = resolveDirection(device, STATUS_DIRECTION[Number(status)], `${field} status`);
     push.events.push({
-      idempotencyKey: idempotencyKey(device, ['zkteco', serialNumber, pupil, time, status], { personId: pupil, direction, occurredAt }),
+      idempotencyKey: idempotencyKey(device, ['zkteco', serialNumber, pupil, time, status], {
+        personId: pupil,
+        direction,
+        occurredAt,
+      }),
       schoolId: device.schoolId,
       deviceId: device.deviceId,
       personId: pupil,

@@ -2,7 +2,13 @@ import { idempotencyKey, type DeviceContext } from '../attendance.js';
 import { zktecoAttlog } from '../../../test/webhook/fixtures.js';
 import { parseZktecoAttlog, zktecoOptions, zktecoSerial } from './zkteco.js';
 
-const device: DeviceContext = { schoolId: 'school-7', deviceId: 'zk-1', vendor: 'zkteco', direction: 'both', timezone: 'Asia/Tashkent' };
+const device: DeviceContext = {
+  schoolId: 'school-7',
+  deviceId: 'zk-1',
+  vendor: 'zkteco',
+  direction: 'both',
+  timezone: 'Asia/Tashkent',
+};
 
 describe('parseZktecoAttlog', () => {
   it('converts local times with the school time zone and takes the direction from the status', () => {
@@ -61,7 +67,11 @@ describe('parseZktecoAttlog', () => {
   });
 
   it('uses the fixed direction of a one-way device', () => {
-    const [event] = parseZktecoAttlog(zktecoAttlog([{ pin: '1', time: '2026-11-20 07:55:12', status: 1 }]), { ...device, direction: 'in' }, 'SN').events;
+    const [event] = parseZktecoAttlog(
+      zktecoAttlog([{ pin: '1', time: '2026-11-20 07:55:12', status: 1 }]),
+      { ...device, direction: 'in' },
+      'SN',
+    ).events;
     expect(event?.direction).toBe('in');
   });
 
@@ -73,15 +83,21 @@ describe('parseZktecoAttlog', () => {
   it('rejects a batch with a malformed line, naming the line', () => {
     const good = zktecoAttlog([{ pin: '1', time: '2026-11-20 07:55:12' }]);
     expect(() => parseZktecoAttlog(`${good}2\t2026-11-2`, device, 'SN')).toThrow(/^ATTLOG line 2 time: /);
-    expect(() => parseZktecoAttlog(`${good}2\t2026-02-30 07:00:00\t0`, device, 'SN')).toThrow(/^ATTLOG line 2 time: not a valid date/);
-    expect(() => parseZktecoAttlog(`2\t2026-11-20 07:55:12\t9`, device, 'SN')).toThrow(/^ATTLOG line 1: status must be 0-5/);
+    expect(() => parseZktecoAttlog(`${good}2\t2026-02-30 07:00:00\t0`, device, 'SN')).toThrow(
+      /^ATTLOG line 2 time: not a valid date/,
+    );
+    expect(() => parseZktecoAttlog(`2\t2026-11-20 07:55:12\t9`, device, 'SN')).toThrow(
+      /^ATTLOG line 1: status must be 0-5/,
+    );
     expect(() => parseZktecoAttlog(`\t2026-11-20 07:55:12\t0`, device, 'SN')).toThrow(/^ATTLOG line 1: /);
   });
 });
 
 describe('ADMS handshake', () => {
   it('tells the device to push attendance in real time', () => {
-    expect(zktecoOptions('CKJ123').split('\n')).toEqual(expect.arrayContaining(['GET OPTION FROM: CKJ123', 'Realtime=1', 'TransFlag=TransData AttLog']));
+    expect(zktecoOptions('CKJ123').split('\n')).toEqual(
+      expect.arrayContaining(['GET OPTION FROM: CKJ123', 'Realtime=1', 'TransFlag=TransData AttLog']),
+    );
   });
 
   it('accepts only plain serial numbers', () => {
