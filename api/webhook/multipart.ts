@@ -69,18 +69,20 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
           headerPairs: 32,
         },
       });
-      parser.on('field', (name, value, info) => {
+      parser.on('field', (name: string | undefined, value, info) => {
         try {
           if (info.valueTruncated) throw tooLarge(`part ${name}`, limits.eventPartBytes);
-          if (isHikvisionEventPart(name, info.mimeType) || value.trimStart().startsWith('{')) addText(name, value);
+          if (isHikvisionEventPart(name ?? '', info.mimeType) || value.trimStart().startsWith('{'))
+            addText(name ?? 'event', value);
         } catch (error) {
           fail(error);
         }
       });
-      parser.on('file', (name, stream, info) => {
-        if (!isHikvisionEventPart(name, info.mimeType)) {
-          // A picture: dropped chunk by chunk; a broken body is reported once, by the parser.
-          stream.on('error', () => undefined);
+      parser.on('file', (name: string | undefined, stream, info) => {
+        // A broken body is reported once, by the parser; the part's own stream error adds nothing.
+        stream.on('error', () => undefined);
+        if (!isHikvisionEventPart(name ?? '', info.mimeType)) {
+          // A picture: dropped chunk by chunk as it arrives.
           stream.resume();
           return;
         }
@@ -92,7 +94,7 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
             stream.on('error', (error) => fail(new InputError('body', `malformed multipart: ${error.message}`)));
             stream.on('close', () => {
               try {
-                texts.push(utf8(Buffer.concat(chunks), name));
+                texts.push(utf8(Buffer.concat(chunks), name ?? 'event'));
               } catch (error) {
                 fail(error);
               }
