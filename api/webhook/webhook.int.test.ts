@@ -423,6 +423,15 @@ describe('bad requests get a 4xx naming what is wrong', () => {
       'body: body is not valid UTF-8',
     ],
     [
+      'a multipart part without a name (found by the fuzz run)',
+      () =>
+        post(hikPath(), Buffer.from('--b\r\nContent-Disposition: form-data; filename="x.jpg"\r\n\r\nxx\r\n--b--\r\n'), {
+          'content-type': 'multipart/form-data; boundary=b',
+        }),
+      400,
+      'event: the multipart body has no event JSON part',
+    ],
+    [
       'a multipart body without a boundary',
       () => post(hikPath(), 'x', { 'content-type': 'multipart/form-data' }),
       400,
