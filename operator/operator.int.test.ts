@@ -179,19 +179,25 @@ describe('the operator', () => {
       ]);
     }, 30_000, 200);
     expect([...(await pathsOf(nodeA)), ...(await pathsOf(nodeB))]).not.toContain('s3/nosecret/cam1');
+    const events = await core.listNamespacedEvent({ namespace: fleetNs });
+    expect(events.items.filter((e) => e.involvedObject.name === 'nosecret').map((e) => [e.type, e.reason])).toEqual([['Warning', 'CredentialsMissing']]);
   });
 
   it('reassigns the schools of a deleted node and removes its ConfigMap', async () => {
-    await objects.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'medianodes', name: nodeB });
+    const removed = (await getStatus('schools', 's1')).mediaNode as string;
+    const kept = removed === nodeA ? nodeB : nodeA;
+    await objects.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'medianodes', name: removed });
     await eventually(async () => {
-      expect((await pathsOf(nodeA)).filter((p) => p.startsWith('s')).length).toBe(12);
-      const error = await core.readNamespacedConfigMap({ name: configMapName(nodeB), namespace: mediaNs }).then(
+      expect((await pathsOf(kept)).filter((p) => /^s\d\//.test(p)).length).toBe(12);
+      const error = await core.readNamespacedConfigMap({ name: configMapName(removed), namespace: mediaNs }).then(
         () => undefined,
         (e: { code?: number }) => e.code,
       );
       expect(error).toBe(404);
     }, 30_000, 200);
     await eventually(async () => expect((await getStatus('schools', 's1')).conditions[0].reason).toBe('PinnedNodeMissing'), 30_000, 200);
+    const events = await core.listNamespacedEvent({ namespace: 'default' });
+    expect(events.items.some((e) => e.involvedObject.name === kept && e.reason === 'ConfigApplied')).toBe(true);
   });
 
   it('wrote no credential into any ConfigMap, status, event or log line', async () => {
@@ -203,7 +209,7 @@ describe('the operator', () => {
       haystacks.push(JSON.stringify(await objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: fleetNs, plural })));
     }
     haystacks.push(JSON.stringify(await objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'medianodes' })));
-    haystacks.push(JSON.stringify(await core.listNamespacedEvent({ namespace: mediaNs })), JSON.stringify(await core.listNamespacedEvent({ namespace: fleetNs })));
+    haystacks.push(JSON.stringify(await core.listNamespacedEvent({ namespace: 'default' })), JSON.stringify(await core.listNamespacedEvent({ namespace: fleetNs })));
     expect(passwords.length).toBeGreaterThan(6);
     expect(capture.lines.length).toBeGreaterThan(0);
     const leaks = passwords.filter((p) => haystacks.some((h) => h.includes(p) || h.includes(encodeURIComponent(p))));

@@ -304,6 +304,7 @@ export class FleetController {
     const problems = validateMediaMtxConfig(result.config);
     if (problems.length > 0) {
       await this.writeNodeStatus(node, shard, { type: 'Ready', status: 'False', reason: 'InvalidConfig', message: problems.slice(0, 5).join('; ') });
+      await this.event('MediaNode', name, 'Warning', 'InvalidConfig', problems.slice(0, 5).join('; '));
       throw new TerminalError('InvalidConfig', problems.join('; '));
     }
     const key32 = await this.confKey(name);
@@ -311,6 +312,7 @@ export class FleetController {
     if (sealed.length > this.config.maxConfigBytes) {
       const message = `the sealed config of ${result.cameraCount} cameras is ${sealed.length} bytes, over the ${this.config.maxConfigBytes}-byte limit; the previous config stays in place`;
       await this.writeNodeStatus(node, shard, { type: 'Ready', status: 'False', reason: 'ShardTooLarge', message });
+      await this.event('MediaNode', name, 'Warning', 'ShardTooLarge', message);
       throw new TerminalError('ShardTooLarge', message);
     }
     const hash = contentHash(sealed);
@@ -328,6 +330,7 @@ export class FleetController {
       });
       this.appliedHashes.set(name, hash);
       this.log.info('config applied', { resource: `MediaNode/${name}`, hash, cameras: result.cameraCount, schools: shard.schools.length });
+      await this.event('MediaNode', name, 'Normal', 'ConfigApplied', `config ${hash} with ${result.cameraCount} cameras of ${shard.schools.length} schools`);
     }
     if (this.config.applyWorkloads) await this.applyWorkload(node);
     const overCapacity = result.cameraCount > node.spec.maxCameras;
@@ -445,7 +448,9 @@ export class FleetController {
         conditions: setCondition(school.status?.conditions, ready, now, school.metadata.generation),
         ...(ready.status === 'True' ? { observedGeneration: school.metadata.generation } : { observedGeneration: school.status?.observedGeneration }),
       };
-      if (!sameStatus(status, school.status)) await this.patchStatus('School', name, status);
+      if (sameStatus(status, school.status)) return;
+      await this.patchStatus('School', name, status);
+      await this.announce('School', name, school.status?.conditions, ready, school.status?.mediaNode !== placement.mediaNode ? placement.mediaNode : undefined);
       return;
     }
     const nvr = this.nvrs.get(name, this.config.fleetNamespace);
@@ -466,7 +471,43 @@ export class FleetController {
       conditions: setCondition(nvr.status?.conditions, ready, now, nvr.metadata.generation),
       ...(ready.status === 'True' ? { observedGeneration: nvr.metadata.generation } : {}),
     };
-    if (!sameStatus(status, nvr.status)) await this.patchStatus('Nvr', name, status);
+    if (sameStatus(status, nvr.status)) return;
+    await this.patchStatus('Nvr', name, status);
+    await this.announce('Nvr', name, nvr.status?.conditions, ready, undefined);
+  }
+
+  /** An Event when readiness flips or a school moves to another node. */
+  private async announce(kind: Kind, name: string, before: ConditionInput[] | undefined, ready: ConditionInput, movedTo: string | undefined): Promise<void> {
+    const previous = before?.find((c) => c.type === 'Ready');
+    if (movedTo) await this.event(kind, name, 'Normal', 'Assigned', `now served by media node ${movedTo}`);
+    if (previous?.reason !== ready.reason || previous?.status !== ready.status) {
+      await this.event(kind, name, ready.status === 'True' ? 'Normal' : 'Warning', ready.reason, ready.message);
+    }
+  }
+
+  /** Records an Event on a fleet object; a failure to record never fails the reconcile. */
+  private async event(kind: Kind, name: string, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    // The API server keeps events of cluster-scoped objects in the default namespace only.
+    const namespace = KINDS[kind].scope === 'Cluster' ? 'default' : this.config.fleetNamespace;
+    const now = new Date();
+    await this.core
+      .createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { generateName: `${name}.`, namespace },
+          involvedObject: { apiVersion: `${GROUP}/${VERSION}`, kind, name, ...(KINDS[kind].scope === 'Cluster' ? {} : { namespace }) },
+          type,
+          reason,
+          message,
+          source: { component: FIELD_MANAGER },
+          reportingComponent: FIELD_MANAGER,
+          reportingInstance: FIELD_MANAGER,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      })
+      .catch((error: unknown) => this.log.warn('event not recorded', { resource: `${kind}/${name}`, reason, error: String(error) }));
   }
 
   private async patchStatus(kind: Kind, name: string, status: unknown): Promise<void> {
