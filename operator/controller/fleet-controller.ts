@@ -186,6 +186,7 @@ export class FleetController {
     const jittered = this.config.resyncMs * (0.9 + Math.random() * 0.2);
     this.resyncTimer = setTimeout(() => {
       this.fingerprints.clear();
+      this.statusInputs.clear();
       this.shardQueue.add(PLAN);
       this.scheduleResync();
     }, jittered);
@@ -282,8 +283,25 @@ export class FleetController {
       }
     }
     if (!previous) await this.removeOrphanedShards(plan);
-    for (const school of this.schools.list()) this.statusQueue.add(`School/${school.metadata.name}`);
-    for (const nvr of this.nvrs.list()) this.statusQueue.add(`Nvr/${nvr.metadata.name}`);
+    // Only objects whose status inputs changed are queued: a fleet of 40,000 objects stays quiet on one edit.
+    for (const school of this.schools.list()) {
+      const name = school.metadata.name;
+      const a = plan.assignments.get(name);
+      this.queueStatus(`School/${name}`, `${school.metadata.resourceVersion}|${a?.node}|${a?.reason}|${plan.camerasBySchool.get(name)}|${this.stalled.get(`School/${name}`)?.reason}`);
+    }
+    for (const nvr of this.nvrs.list()) {
+      const key = nvrKey(nvr);
+      const node = plan.assignments.get(nvr.spec.schoolRef)?.node;
+      this.queueStatus(`Nvr/${nvr.metadata.name}`, `${nvr.metadata.resourceVersion}|${node}|${plan.camerasByNvr.get(key)}|${plan.orphanNvrs.has(key)}|${this.stalled.get(`Nvr/${nvr.metadata.name}`)?.reason}`);
+    }
+  }
+
+  private readonly statusInputs = new Map<string, string>();
+
+  private queueStatus(key: string, inputs: string): void {
+    if (this.statusInputs.get(key) === inputs) return;
+    this.statusInputs.set(key, inputs);
+    this.statusQueue.add(key);
   }
 
   /** ConfigMaps of nodes deleted while no operator ran. */
@@ -455,7 +473,7 @@ export class FleetController {
     }
     const nvr = this.nvrs.get(name, this.config.fleetNamespace);
     if (!nvr) return;
-    const orphan = plan.orphanNvrs.includes(nvrKey(nvr));
+    const orphan = plan.orphanNvrs.has(nvrKey(nvr));
     const node = plan.assignments.get(nvr.spec.schoolRef)?.node;
     const ready: ConditionInput = this.stalled.get(key) ??
       (orphan
@@ -463,11 +481,10 @@ export class FleetController {
         : node
           ? { type: 'Ready', status: 'True', reason: 'Published', message: `published by ${node}` }
           : { type: 'Ready', status: 'False', reason: 'NoMediaNode', message: 'the school has no media node' });
-    const member = node ? plan.shards.get(node)?.members.find((m) => m.nvr.metadata.name === name) : undefined;
     const status = {
       ...(nvr.status ?? {}),
       ...(node ? { mediaNode: node } : {}),
-      cameraCount: member?.cameras.length ?? 0,
+      cameraCount: node ? (plan.camerasByNvr.get(nvrKey(nvr)) ?? 0) : 0,
       conditions: setCondition(nvr.status?.conditions, ready, now, nvr.metadata.generation),
       ...(ready.status === 'True' ? { observedGeneration: nvr.metadata.generation } : {}),
     };
