@@ -44,8 +44,6 @@ export async function startPostgres(): Promise<Postgres> {
     const { stdout: gid } = await run('id', ['-g', OS_USER]);
     await chmod(dir, 0o755);
     await chown(data, Number(stdout.trim()), Number(gid.trim()));
-    // The server writes its socket lock file into `dir` (-k), so the folder must be its own too.
-    await chown(dir, Number(stdout.trim()), Number(gid.trim()));
   }
   const user = 'posbon';
   const password = randomBytes(12).toString('hex');
