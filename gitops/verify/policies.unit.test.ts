@@ -24,7 +24,7 @@ function exampleFiles(): Map<string, string> {
 type Change = (files: Map<string, string>) => void;
 
 const edit =
-  (path: string, change: (o: Record<string, any>) => void): Change => // eslint-disable-line @typescript-eslint/no-explicit-any
+  (path: string, change: (o: Record<string, any>) => void): Change =>
   (files) => {
     const o = parse(files.get(path)!);
     change(o);
