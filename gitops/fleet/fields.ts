@@ -18,10 +18,7 @@ export const schoolOf = (r: FleetResource): string | null => (r.kind === 'School
 /** A School's pinned media node. */
 export const mediaNodeRefOf = (school: FleetResource): string | null => refName(spec(school).mediaNodeRef);
 
-/** A MediaNode an operator has taken out of rotation; only then may it be deleted. */
-export const isDraining = (node: FleetResource): boolean => {
-  const s = spec(node);
-  return s.draining === true || s.drain === true || s.state === 'Draining' || s.state === 'Drained';
-};
+/** A MediaNode taken out of rotation (`spec.cordoned`); only then may it be deleted. */
+export const isDraining = (node: FleetResource): boolean => spec(node).cordoned === true;
 
 export const publicHostOf = (nvr: FleetResource): string | null => (typeof spec(nvr).publicHost === 'string' ? (spec(nvr).publicHost as string) : null);

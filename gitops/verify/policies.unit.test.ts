@@ -71,7 +71,7 @@ describe('fleet policies', () => {
     ['an Nvr on a local name', edit(NVR, (o) => (o.spec.publicHost = 'nvr.lan')), 'public-host-is-public', /nvr\.lan is a local name/],
     ['an Nvr without a public host', edit(NVR, (o) => delete o.spec.publicHost), 'public-host-is-public', /spec\.publicHost is missing/],
     ['a media node removed without draining', remove(NODE_A), 'media-node-removed-only-when-drained', /MediaNode fsn1-a is removed without being drained first/],
-    ['a drained node removed while a school pins it', remove(NODE_B), 'media-node-removed-only-when-drained', /schools school-42 still pin it/, edit(NODE_B, (o) => (o.spec.draining = true))],
+    ['a drained node removed while a school pins it', remove(NODE_B), 'media-node-removed-only-when-drained', /schools school-42 still pin it/, edit(NODE_B, (o) => (o.spec.cordoned = true))],
     ['a file that is not YAML', add('clusters/dev/media-nodes/broken.yaml', 'kind: MediaNode\nmetadata: [unclosed\n'), 'yaml-parses', /./],
     ['a document without a name', add('clusters/dev/media-nodes/anon.yaml', 'apiVersion: posbon.io/v1alpha1\nkind: MediaNode\nspec: {}\n'), 'yaml-parses', /lacks apiVersion, kind or metadata\.name/],
   ];
@@ -83,7 +83,7 @@ describe('fleet policies', () => {
   });
 
   it('removes a node that was drained and is pinned by nobody', () => {
-    expect(verifyChange(remove(NODE_A), edit(NODE_A, (o) => (o.spec.draining = true)))).toEqual([]);
+    expect(verifyChange(remove(NODE_A), edit(NODE_A, (o) => (o.spec.cordoned = true)))).toEqual([]);
   });
 
   it('accepts a reference to a credential and a URL without a password', () => {

@@ -5,7 +5,7 @@ import type { Policy, Violation } from '../policy.js';
 
 export const mediaNodeRemovedOnlyWhenDrained: Policy = {
   name: 'media-node-removed-only-when-drained',
-  description: 'deleting a MediaNode requires it to be draining on the base branch and unpinned by every school',
+  description: 'deleting a MediaNode requires it to be cordoned on the base branch and unpinned by every school',
   check: ({ head, base }) => {
     if (!base) return [];
     const present = new Set(head.resources.filter((r) => r.kind === 'MediaNode').map((r) => r.name));
@@ -15,7 +15,7 @@ export const mediaNodeRemovedOnlyWhenDrained: Policy = {
       .flatMap((node): Violation[] => {
         const v = { policy: 'media-node-removed-only-when-drained', path: node.path, resource: resourceId(node) };
         const out: Violation[] = [];
-        if (!isDraining(node)) out.push({ ...v, reason: `MediaNode ${node.name} is removed without being drained first (set it draining and merge that before removing it)` });
+        if (!isDraining(node)) out.push({ ...v, reason: `MediaNode ${node.name} is removed without being drained first (set spec.cordoned and merge that before removing it)` });
         const pins = pinned.filter((s) => mediaNodeRefOf(s) === node.name).map((s) => s.name);
         if (pins.length > 0) out.push({ ...v, reason: `MediaNode ${node.name} is removed but schools ${pins.join(', ')} still pin it` });
         return out;
