@@ -12,4 +12,5 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  { files: ['**/*.test.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

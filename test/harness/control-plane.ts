@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { etcd, ensureTool, kubeApiserver } from '../tools/tools.js';
-import { eventually, freePort, harnessDir, spawnService, waitForPort, type Service } from './process.js';
+import { GiveUp, eventually, freePort, harnessDir, spawnService, waitForPort, type Service } from './process.js';
 
 const run = promisify(execFile);
 
@@ -127,7 +127,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     await waitForPort(securePort, apiserver, 120_000);
     const kc = kubeConfigFrom(kubeconfigPath);
     await eventually(async () => {
-      if (apiserver.exited()) throw new Error(`kube-apiserver exited:\n${(await apiserver.logs()).slice(-3000)}`);
+      if (apiserver.exited()) throw new GiveUp(`kube-apiserver exited:\n${(await apiserver.logs()).slice(-3000)}`);
       const { status, body } = await getRaw(kc, '/readyz');
       if (status !== 200) throw new Error(`readyz ${status}: ${body}`);
     }, 120_000, 250);

@@ -110,9 +110,9 @@ describe('MediaMTX media node pulling a camera on demand', () => {
       const playlist = await fetch(`${hls}/index.m3u8`);
       if (!playlist.ok) throw new Error(`playlist ${playlist.status}`);
       const text = await playlist.text();
-      const variant = text.split('\n').find((l) => l.endsWith('.m3u8'));
+      const variant = text.split('\n').find((l) => /\.m3u8(\?|$)/.test(l));
       const media = variant ? await (await fetch(`${hls}/${variant}`)).text() : text;
-      const name = media.split('\n').find((l) => l.endsWith('.ts'));
+      const name = media.split('\n').find((l) => /\.ts(\?|$)/.test(l));
       if (!name) throw new Error('no segment yet');
       return new Uint8Array(await (await fetch(`${hls}/${name}`)).arrayBuffer());
     }, 30_000, 250);

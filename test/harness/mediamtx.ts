@@ -4,7 +4,7 @@ import { mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureTool, mediamtx } from '../tools/tools.js';
-import { HARNESS_PREFIX, eventually, freePort, harnessDir, spawnService, waitForPort, type Service } from './process.js';
+import { GiveUp, HARNESS_PREFIX, eventually, freePort, harnessDir, spawnService, waitForPort, type Service } from './process.js';
 
 /**
  * A folder laid out the way the kubelet writes a ConfigMap volume: files are links through `..data`,
@@ -186,7 +186,8 @@ export async function startRtspCamera(options: CameraOptions = {}): Promise<Rtsp
   };
   try {
     await eventually(async () => {
-      if (ffmpeg.exited()) throw new Error(`ffmpeg exited:\n${await ffmpeg.logs()}`);
+      if (ffmpeg.exited()) throw new GiveUp(`ffmpeg exited:
+${await ffmpeg.logs()}`);
       const state = await pathState(ports.api, path, host);
       if (!state?.ready) throw new Error('camera stream not ready');
     }, 30_000, 200);

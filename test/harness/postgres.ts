@@ -6,7 +6,7 @@ import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { eventually, freePort, harnessDir, spawnService, type Service } from './process.js';
+import { GiveUp, eventually, freePort, harnessDir, spawnService, type Service } from './process.js';
 
 const run = promisify(execFile);
 
@@ -55,12 +55,12 @@ export async function startPostgres(): Promise<Postgres> {
   let service: Service | undefined;
   const start = async () => {
     service = await spawnService('postgres', join(bin, 'postgres'), [
-      '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
+      '-D', data, '-p', String(port), '-k', data, '-c', 'listen_addresses=127.0.0.1',
       '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-c', 'shared_buffers=256MB',
     ], asRoot ? { asUser: OS_USER } : {});
     const url = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
     await eventually(async () => {
-      if (service!.exited()) throw new Error(`postgres exited:\n${(await service!.logs()).slice(-2000)}`);
+      if (service!.exited()) throw new GiveUp(`postgres exited:\n${(await service!.logs()).slice(-2000)}`);
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       await client.end();

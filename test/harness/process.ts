@@ -95,6 +95,9 @@ export async function freePort(): Promise<number> {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Thrown inside `eventually` when waiting longer cannot help (a process died). */
+export class GiveUp extends Error {}
+
 /** Polls `check` until it returns without throwing; rethrows its last error after `timeoutMs`. */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -102,7 +105,7 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_
     try {
       return await check();
     } catch (error) {
-      if (Date.now() > deadline) throw error;
+      if (error instanceof GiveUp || Date.now() > deadline) throw error;
       await sleep(intervalMs);
     }
   }
@@ -111,7 +114,7 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_
 export async function waitForPort(port: number, service: Service, timeoutMs = 60_000, host = '127.0.0.1'): Promise<void> {
   await eventually(
     async () => {
-      if (service.exited()) throw new Error(`${service.name} exited:\n${(await service.logs()).slice(-3000)}`);
+      if (service.exited()) throw new GiveUp(`${service.name} exited:\n${(await service.logs()).slice(-3000)}`);
       await new Promise<void>((resolve, reject) => {
         const socket = new Socket();
         socket.once('connect', () => {

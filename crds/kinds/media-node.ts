@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { conditions, dnsLabel, httpsUrl, observedGeneration, publicIpv4 } from '../schema/fields.js';
+
+export const mediaNodeSpec = z
+  .object({
+    region: dnsLabel('Region of the node, matched against School.spec.region (for example fsn1, hel1).'),
+    egressIPs: z
+      .array(publicIpv4('A static public IPv4 the node pulls streams from.'))
+      .min(1)
+      .max(8)
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .describe('The static egress IPv4s that school routers must allow for RTSP and ONVIF.'),
+    webrtcBaseUrl: httpsUrl('Public base URL of the node\'s WebRTC (WHEP) server.'),
+    hlsBaseUrl: httpsUrl('Public base URL of the node\'s HLS server.'),
+    capacityWeight: z.number().int().min(1).max(1000).default(100).describe('Relative share of cameras this node takes in shard assignment.'),
+    maxCameras: z.number().int().min(1).max(100000).default(5000).describe('Hard limit of cameras assigned to the node; more is reported, never truncated.'),
+    cordoned: z.boolean().default(false).describe('A cordoned node keeps pinned schools but takes no new assignment.'),
+  })
+  .strict()
+  .describe('A MediaMTX server on a cloud machine with static egress IPs: one shard of the fleet.');
+
+export const mediaNodeStatus = z
+  .object({
+    conditions: conditions.optional(),
+    observedGeneration: observedGeneration.optional(),
+    schoolCount: z.number().int().min(0).optional().describe('Schools assigned to the node.'),
+    cameraCount: z.number().int().min(0).optional().describe('Cameras published by the node.'),
+    configHash: z.string().max(128).optional().describe('Content hash of the rendered MediaMTX config.'),
+    configMapName: z.string().max(253).optional().describe('The ConfigMap holding the rendered MediaMTX config.'),
+  })
+  .strict()
+  .describe('Observed state of the media node.');

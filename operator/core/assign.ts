@@ -1,0 +1,132 @@
+// Which media node serves each school: weighted rendezvous hashing with a bounded-load rule, pins first.
+import type { MediaNode, School } from '../../crds/index.js';
+
+export type AssignmentReason =
+  /** `spec.mediaNodeRef` names an existing node. */
+  | 'Pinned'
+  /** Highest-ranked node of the school's region with room. */
+  | 'Assigned'
+  /** No active node in the school's region: served from another region. */
+  | 'RegionFallback'
+  /** The pinned node does not exist: assigned as if unpinned. */
+  | 'PinnedNodeMissing'
+  /** Every node would exceed its maxCameras: placed on its top-ranked node anyway and reported. */
+  | 'OverCapacity'
+  /** No active node anywhere. */
+  | 'NoMediaNode';
+
+export interface Assignment {
+  node: string | undefined;
+  reason: AssignmentReason;
+}
+
+export interface AssignInput {
+  nodes: MediaNode[];
+  schools: School[];
+  /** Cameras each school publishes, by school name. */
+  cameras: ReadonlyMap<string, number>;
+}
+
+export interface AssignOptions {
+  /** How far above its weighted share of cameras a node may go (1.25 = 25 %). */
+  loadFactor: number;
+}
+
+export const DEFAULT_ASSIGN_OPTIONS: AssignOptions = { loadFactor: 1.15 };
+
+/** cyrb53: a fast, well-mixed 53-bit string hash; stable across processes and versions. */
+export function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** Weighted rendezvous score: the node with the highest score wins, in proportion to its weight. */
+export function rendezvousScore(school: string, node: string, weight: number): number {
+  const u = (hash53(`${school}\u0000${node}`) + 0.5) / 2 ** 53;
+  return -weight / Math.log(u);
+}
+
+interface Candidate {
+  name: string;
+  weight: number;
+  maxCameras: number;
+}
+
+const candidate = (n: MediaNode): Candidate => ({ name: n.metadata.name, weight: n.spec.capacityWeight, maxCameras: n.spec.maxCameras });
+
+function ranked(school: string, nodes: Candidate[]): Candidate[] {
+  return nodes
+    .map((n) => ({ n, score: rendezvousScore(school, n.name, n.weight) }))
+    .sort((a, b) => b.score - a.score || (a.n.name < b.n.name ? -1 : 1))
+    .map((x) => x.n);
+}
+
+export function assignShards(input: AssignInput, options: AssignOptions = DEFAULT_ASSIGN_OPTIONS): Map<string, Assignment> {
+  const byName = new Map(input.nodes.map((n) => [n.metadata.name, n]));
+  const active = input.nodes.filter((n) => !n.spec.cordoned).map(candidate);
+  const load = new Map<string, number>(input.nodes.map((n) => [n.metadata.name, 0]));
+  const cams = (school: string) => input.cameras.get(school) ?? 0;
+  const result = new Map<string, Assignment>();
+  const schools = [...input.schools].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+
+  const place = (school: string, node: string, reason: AssignmentReason) => {
+    result.set(school, { node, reason });
+    load.set(node, (load.get(node) ?? 0) + cams(school));
+  };
+
+  const unpinned: Array<{ school: School; missingPin: boolean }> = [];
+  for (const school of schools) {
+    const pin = school.spec.mediaNodeRef;
+    if (pin !== undefined && byName.has(pin)) place(school.metadata.name, pin, 'Pinned');
+    else unpinned.push({ school, missingPin: pin !== undefined });
+  }
+
+  // Each region's share is computed over the cameras of that region, pinned ones included.
+  const regionCameras = new Map<string, number>();
+  for (const school of schools) regionCameras.set(school.spec.region, (regionCameras.get(school.spec.region) ?? 0) + cams(school.metadata.name));
+  const regionNodes = new Map<string, Candidate[]>();
+  for (const node of active) {
+    const region = byName.get(node.name)!.spec.region;
+    regionNodes.set(region, [...(regionNodes.get(region) ?? []), node]);
+  }
+  const bound = (node: Candidate, pool: Candidate[], total: number) => {
+    const weights = pool.reduce((sum, n) => sum + n.weight, 0);
+    return Math.min(node.maxCameras, Math.max(1, Math.ceil((total * node.weight * options.loadFactor) / weights)));
+  };
+
+  const fallback: Array<{ school: School; missingPin: boolean }> = [];
+  for (const entry of unpinned) {
+    const pool = regionNodes.get(entry.school.spec.region);
+    if (!pool) {
+      fallback.push(entry);
+      continue;
+    }
+    const name = entry.school.metadata.name;
+    const total = regionCameras.get(entry.school.spec.region) ?? 0;
+    const order = ranked(name, pool);
+    const fit = order.find((n) => (load.get(n.name) ?? 0) + cams(name) <= bound(n, pool, total));
+    const fitHard = fit ?? order.find((n) => (load.get(n.name) ?? 0) + cams(name) <= n.maxCameras);
+    const reason: AssignmentReason = entry.missingPin ? 'PinnedNodeMissing' : fitHard ? 'Assigned' : 'OverCapacity';
+    place(name, (fitHard ?? order[0]!).name, reason);
+  }
+
+  for (const entry of fallback) {
+    const name = entry.school.metadata.name;
+    if (active.length === 0) {
+      result.set(name, { node: undefined, reason: 'NoMediaNode' });
+      continue;
+    }
+    const order = ranked(name, active);
+    const fit = order.find((n) => (load.get(n.name) ?? 0) + cams(name) <= n.maxCameras);
+    place(name, (fit ?? order[0]!).name, fit ? 'RegionFallback' : 'OverCapacity');
+  }
+  return result;
+}

@@ -1,0 +1,212 @@
+// One MediaMTX config per media node: deterministic YAML, validated as MediaMTX validates it, sealed for the ConfigMap.
+import { createHash, createHmac } from 'node:crypto';
+import nacl from 'tweetnacl';
+import { stringify } from 'yaml';
+import type { MediaNode, Nvr } from '../../crds/index.js';
+import type { PublishedCamera } from './fleet.js';
+
+export interface RenderOptions {
+  /** Where MediaMTX fetches the API's viewer-token signing keys. */
+  jwksUrl: string;
+  /** Browser origins allowed to play HLS and WHEP. */
+  allowOrigins: string[];
+  /** Prometheus endpoint of MediaMTX; loopback unless a scrape network is configured. */
+  metricsAddress: string;
+  hlsAddress: string;
+  webrtcAddress: string;
+  webrtcLocalUDPAddress: string;
+}
+
+export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
+  jwksUrl: 'http://posbon-api.posbon-system.svc:8080/.well-known/jwks.json',
+  allowOrigins: ['*'],
+  metricsAddress: '127.0.0.1:9998',
+  hlsAddress: ':8888',
+  webrtcAddress: ':8889',
+  webrtcLocalUDPAddress: ':8189',
+};
+
+export interface NvrCredentials {
+  username: string;
+  password: string;
+}
+
+export interface ShardMember {
+  nvr: Nvr;
+  cameras: PublishedCamera[];
+}
+
+export type MediaMtxConfig = Record<string, unknown> & { paths: Record<string, Record<string, unknown>> };
+
+/** Credentials used in place of real ones in a config meant for review. */
+export const REDACTED: NvrCredentials = { username: 'REDACTED', password: 'REDACTED' };
+
+function sourceUrl(nvr: Nvr, rtspPath: string, credentials: NvrCredentials): string {
+  const host = nvr.spec.publicHost.includes(':') ? `[${nvr.spec.publicHost}]` : nvr.spec.publicHost;
+  const user = `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@`;
+  return `rtsp://${user}${host}:${nvr.spec.publicRtspPort}${rtspPath}`;
+}
+
+/** The global section: the same for every render of a node, since changing it drops every session. */
+function globalSection(node: MediaNode, options: RenderOptions): Record<string, unknown> {
+  return {
+    logLevel: 'info',
+    logDestinations: ['stdout'],
+    readTimeout: '10s',
+    writeTimeout: '10s',
+    authMethod: 'jwt',
+    authJWTJWKS: options.jwksUrl,
+    authJWTClaimKey: 'mediamtx_permissions',
+    // Prometheus scrapes without a viewer token; the address is not reachable from outside.
+    authJWTExclude: [{ action: 'metrics' }],
+    api: false,
+    metrics: true,
+    metricsAddress: options.metricsAddress,
+    pprof: false,
+    playback: false,
+    rtsp: false,
+    rtmp: false,
+    srt: false,
+    moq: false,
+    hls: true,
+    hlsAddress: options.hlsAddress,
+    hlsAllowOrigins: options.allowOrigins,
+    hlsVariant: 'lowLatency',
+    hlsMuxerCloseAfter: '60s',
+    webrtc: true,
+    webrtcAddress: options.webrtcAddress,
+    webrtcAllowOrigins: options.allowOrigins,
+    webrtcLocalUDPAddress: options.webrtcLocalUDPAddress,
+    webrtcIPsFromInterfaces: true,
+    webrtcAdditionalHosts: [...node.spec.egressIPs].sort(),
+    pathDefaults: {
+      sourceOnDemandStartTimeout: '10s',
+      sourceOnDemandCloseAfter: '10s',
+      rtspTransport: 'tcp',
+    },
+  };
+}
+
+export interface RenderResult {
+  config: MediaMtxConfig;
+  yaml: string;
+  cameraCount: number;
+  /** NVRs left out because their credentials could not be resolved. */
+  missingCredentials: string[];
+}
+
+/**
+ * Renders a node's config from its members. `credentials` resolves an NVR's Secret; pass one returning
+ * REDACTED for a config meant for people to read.
+ */
+export function renderMediaMtxConfig(
+  node: MediaNode,
+  members: ShardMember[],
+  credentials: (nvr: Nvr) => NvrCredentials | undefined,
+  options: RenderOptions = DEFAULT_RENDER_OPTIONS,
+): RenderResult {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const missingCredentials: string[] = [];
+  let cameraCount = 0;
+  for (const { nvr, cameras } of members) {
+    if (cameras.length === 0) continue;
+    const creds = credentials(nvr);
+    if (!creds) {
+      missingCredentials.push(`${nvr.metadata.namespace ?? ''}/${nvr.metadata.name}`);
+      continue;
+    }
+    for (const camera of cameras) {
+      cameraCount++;
+      paths[camera.path] = { source: sourceUrl(nvr, camera.rtspPath, creds), sourceOnDemand: true };
+      if (camera.webrtcFallback) {
+        paths[camera.webrtcFallback.path] = { source: sourceUrl(nvr, camera.webrtcFallback.rtspPath, creds), sourceOnDemand: true };
+      }
+    }
+  }
+  const sortedPaths = Object.fromEntries(Object.keys(paths).sort().map((k) => [k, paths[k]!]));
+  const config: MediaMtxConfig = { ...globalSection(node, options), paths: sortedPaths };
+  return { config, yaml: stringify(config, { lineWidth: 0 }), cameraCount, missingCredentials: missingCredentials.sort() };
+}
+
+const GLOBAL_KEYS = new Set(
+  ('logLevel logDestinations logStructured logFile sysLogPrefix dumpPackets readTimeout writeTimeout writeQueueSize udpMaxPayloadSize ' +
+    'udpReadBufferSize runOnConnect runOnConnectRestart runOnDisconnect authMethod authInternalUsers authHTTPAddress authHTTPFingerprint ' +
+    'authHTTPExclude authJWTJWKS authJWTJWKSFingerprint authJWTClaimKey authJWTExclude authJWTIssuer authJWTAudience api apiAddress ' +
+    'apiEncryption apiServerKey apiServerCert apiAllowOrigins apiTrustedProxies metrics metricsAddress metricsEncryption metricsServerKey ' +
+    'metricsServerCert metricsAllowOrigins metricsTrustedProxies pprof pprofAddress pprofEncryption pprofServerKey pprofServerCert ' +
+    'pprofAllowOrigins pprofTrustedProxies playback playbackAddress playbackEncryption playbackServerKey playbackServerCert ' +
+    'playbackAllowOrigins playbackTrustedProxies rtsp rtspTransports rtspEncryption rtspAddress rtspsAddress rtpAddress rtcpAddress ' +
+    'multicastIPRange multicastRTPPort multicastRTCPPort srtpAddress srtcpAddress multicastSRTPPort multicastSRTCPPort rtspServerKey ' +
+    'rtspServerCert rtspAuthMethods rtspTrustedProxies rtmp rtmpEncryption rtmpAddress rtmpsAddress rtmpServerKey rtmpServerCert ' +
+    'rtmpTrustedProxies hls hlsAddress hlsEncryption hlsServerKey hlsServerCert hlsAllowOrigins hlsTrustedProxies hlsAlwaysRemux ' +
+    'hlsVariant hlsSegmentCount hlsSegmentDuration hlsPartDuration hlsSegmentMaxSize hlsDirectory hlsMuxerCloseAfter hlsCDNSecret webrtc ' +
+    'webrtcAddress webrtcEncryption webrtcServerKey webrtcServerCert webrtcAllowOrigins webrtcTrustedProxies webrtcLocalUDPAddress ' +
+    'webrtcLocalTCPAddress webrtcIPsFromInterfaces webrtcIPsFromInterfacesList webrtcAdditionalHosts webrtcICEServers2 ' +
+    'webrtcSTUNGatherTimeout webrtcHandshakeTimeout webrtcTrackGatherTimeout srt srtAddress moq moqHTTP2Address moqHTTP3Address ' +
+    'moqQUICAddress moqServerKey moqServerCert moqAllowOrigins moqTrustedProxies pathDefaults paths').split(' '),
+);
+
+/** The path keys Posbon writes; MediaMTX knows more, Posbon never needs them. */
+const PATH_KEYS = new Set(['source', 'sourceOnDemand', 'sourceOnDemandStartTimeout', 'sourceOnDemandCloseAfter', 'rtspTransport', 'maxReaders']);
+
+const PATH_NAME = /^[0-9a-zA-Z_\-/.]+$/;
+const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+const DURATION_KEYS = /(Timeout|CloseAfter|Duration)$/;
+
+/** Applies the rules MediaMTX applies when it loads a config, which would otherwise make the process exit. */
+export function validateMediaMtxConfig(config: MediaMtxConfig): string[] {
+  const errors: string[] = [];
+  for (const key of Object.keys(config)) if (!GLOBAL_KEYS.has(key)) errors.push(`unknown global key ${key}`);
+  const checkDurations = (where: string, section: Record<string, unknown>) => {
+    for (const [key, value] of Object.entries(section)) {
+      if (DURATION_KEYS.test(key) && (typeof value !== 'string' || !DURATION.test(value))) errors.push(`${where}${key}: invalid duration ${String(value)}`);
+    }
+  };
+  checkDurations('', config);
+  const defaults = (config.pathDefaults ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(defaults)) if (!PATH_KEYS.has(key)) errors.push(`pathDefaults: unknown key ${key}`);
+  checkDurations('pathDefaults.', defaults);
+  for (const [name, path] of Object.entries(config.paths)) {
+    if (!PATH_NAME.test(name) || name.startsWith('/') || name.endsWith('/') || name.includes('//')) errors.push(`path ${name}: invalid name`);
+    for (const key of Object.keys(path)) if (!PATH_KEYS.has(key)) errors.push(`path ${name}: unknown key ${key}`);
+    checkDurations(`path ${name}: `, path);
+    const source = typeof path.source === 'string' ? path.source : 'publisher';
+    if (source === 'publisher' && path.sourceOnDemand) errors.push(`path ${name}: sourceOnDemand on a publisher path`);
+    if (source !== 'publisher') {
+      let url: URL | undefined;
+      try {
+        url = new URL(source);
+      } catch {
+        errors.push(`path ${name}: invalid source URL`);
+      }
+      if (url && url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:') errors.push(`path ${name}: source must be rtsp or rtsps`);
+      if (url && (url.username === '') !== (url.password === '')) errors.push(`path ${name}: source needs both user and password or neither`);
+      if (path.sourceOnDemand !== true) errors.push(`path ${name}: a pulled path must be sourceOnDemand`);
+    }
+  }
+  return errors;
+}
+
+/**
+ * Seals a config for MediaMTX's MTX_CONFKEY: base64(nonce ‖ secretbox). The nonce is derived from the key and
+ * the content, so the same config always seals to the same bytes and unchanged configs are never rewritten.
+ */
+export function sealMediaMtxConfig(yaml: string, key: string): string {
+  const keyBytes = Buffer.alloc(32);
+  Buffer.from(key, 'utf8').copy(keyBytes);
+  if (Buffer.byteLength(key) < 32) throw new Error('MTX_CONFKEY must be at least 32 bytes');
+  const nonce = createHmac('sha256', keyBytes).update(yaml).digest().subarray(0, 24);
+  const box = nacl.secretbox(Buffer.from(yaml, 'utf8'), nonce, keyBytes);
+  return Buffer.concat([nonce, box]).toString('base64');
+}
+
+export function openMediaMtxConfig(sealed: string, key: string): string {
+  const raw = Buffer.from(sealed, 'base64');
+  const keyBytes = Buffer.alloc(32);
+  Buffer.from(key, 'utf8').copy(keyBytes);
+  const opened = nacl.secretbox.open(raw.subarray(24), raw.subarray(0, 24), keyBytes);
+  if (!opened) throw new Error('cannot open the sealed config with this key');
+  return Buffer.from(opened).toString('utf8');
+}
+
+export const contentHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);

@@ -1,0 +1,143 @@
+import { mediaNode, nvr } from '../../test/fixtures/fleet.js';
+import { publishedCameras } from './fleet.js';
+import {
+  DEFAULT_RENDER_OPTIONS,
+  REDACTED,
+  openMediaMtxConfig,
+  renderMediaMtxConfig,
+  sealMediaMtxConfig,
+  validateMediaMtxConfig,
+  type MediaMtxConfig,
+} from './mediamtx.js';
+
+const node = mediaNode('fsn1-a', { egressIPs: ['198.51.100.20', '198.51.100.10'] });
+const creds = { username: 'admin', password: 'p@ss:word/1' };
+
+describe('publishedCameras', () => {
+  it('derives vendor paths from channels and skips disabled cameras', () => {
+    const n = nvr('main', 's1', 0, {
+      cameras: [
+        { id: 'door', name: 'Door', enabled: true, stream: 'main', channel: 1 },
+        { id: 'yard', name: 'Yard', enabled: true, stream: 'sub', channel: 2 },
+        { id: 'off', name: 'Off', enabled: false, stream: 'main', channel: 3 },
+      ],
+    });
+    expect(publishedCameras(n).map((c) => [c.path, c.rtspPath])).toEqual([
+      ['s1/main/door', '/Streaming/Channels/101'],
+      ['s1/main/yard', '/Streaming/Channels/202'],
+    ]);
+  });
+
+  it('publishes ONVIF-discovered cameras refined by spec, with an H.264 sub stream beside an H.265 main', () => {
+    const n = nvr('main', 's1', 0, {
+      vendor: 'onvif',
+      onvifSync: true,
+      cameras: [{ id: 'p1', name: 'Renamed', enabled: true, stream: 'main' }, { id: 'p2', name: 'Hidden', enabled: false, stream: 'main' }],
+    });
+    n.status = {
+      discoveredCameras: [
+        { id: 'p1', name: 'Cam 1', mainPath: '/onvif/main1', subPath: '/onvif/sub1', codec: 'H265', subCodec: 'H264' },
+        { id: 'p2', name: 'Cam 2', mainPath: '/onvif/main2' },
+        { id: 'p3', name: 'Cam 3', mainPath: '/onvif/main3', codec: 'H264' },
+      ],
+    };
+    expect(publishedCameras(n)).toEqual([
+      { path: 's1/main/p1', school: 's1', nvr: 'main', camera: 'p1', name: 'Renamed', rtspPath: '/onvif/main1', codec: 'H265', webrtcFallback: { path: 's1/main/p1/h264', rtspPath: '/onvif/sub1' } },
+      { path: 's1/main/p3', school: 's1', nvr: 'main', camera: 'p3', name: 'Cam 3', rtspPath: '/onvif/main3', codec: 'H264' },
+    ]);
+  });
+});
+
+describe('renderMediaMtxConfig', () => {
+  const members = [
+    { nvr: nvr('b-nvr', 's2', 1, { publicHost: '203.0.113.7', publicRtspPort: 10554 }), cameras: [] as ReturnType<typeof publishedCameras> },
+    { nvr: nvr('a-nvr', 's1', 2), cameras: [] as ReturnType<typeof publishedCameras> },
+  ].map((m) => ({ ...m, cameras: publishedCameras(m.nvr) }));
+
+  it('renders the whole config: stable globals, every pulled path on demand, credentials URL-encoded', () => {
+    const result = renderMediaMtxConfig(node, members, () => creds);
+    expect(result.cameraCount).toBe(3);
+    expect(result.config).toEqual({
+      logLevel: 'info',
+      logDestinations: ['stdout'],
+      readTimeout: '10s',
+      writeTimeout: '10s',
+      authMethod: 'jwt',
+      authJWTJWKS: DEFAULT_RENDER_OPTIONS.jwksUrl,
+      authJWTClaimKey: 'mediamtx_permissions',
+      authJWTExclude: [{ action: 'metrics' }],
+      api: false,
+      metrics: true,
+      metricsAddress: '127.0.0.1:9998',
+      pprof: false,
+      playback: false,
+      rtsp: false,
+      rtmp: false,
+      srt: false,
+      moq: false,
+      hls: true,
+      hlsAddress: ':8888',
+      hlsAllowOrigins: ['*'],
+      hlsVariant: 'lowLatency',
+      hlsMuxerCloseAfter: '60s',
+      webrtc: true,
+      webrtcAddress: ':8889',
+      webrtcAllowOrigins: ['*'],
+      webrtcLocalUDPAddress: ':8189',
+      webrtcIPsFromInterfaces: true,
+      webrtcAdditionalHosts: ['198.51.100.10', '198.51.100.20'],
+      pathDefaults: { sourceOnDemandStartTimeout: '10s', sourceOnDemandCloseAfter: '10s', rtspTransport: 'tcp' },
+      paths: {
+        's1/a-nvr/cam1': { source: 'rtsp://admin:p%40ss%3Aword%2F1@203.0.113.10:554/Streaming/Channels/101', sourceOnDemand: true },
+        's1/a-nvr/cam2': { source: 'rtsp://admin:p%40ss%3Aword%2F1@203.0.113.10:554/Streaming/Channels/201', sourceOnDemand: true },
+        's2/b-nvr/cam1': { source: 'rtsp://admin:p%40ss%3Aword%2F1@203.0.113.7:10554/Streaming/Channels/101', sourceOnDemand: true },
+      },
+    });
+    expect(validateMediaMtxConfig(result.config)).toEqual([]);
+  });
+
+  it('is deterministic whatever the order of its members', () => {
+    expect(renderMediaMtxConfig(node, [...members].reverse(), () => creds).yaml).toBe(renderMediaMtxConfig(node, members, () => creds).yaml);
+  });
+
+  it('leaves out NVRs whose credentials are missing and names them', () => {
+    const result = renderMediaMtxConfig(node, members, (n) => (n.metadata.name === 'a-nvr' ? undefined : creds));
+    expect(Object.keys(result.config.paths)).toEqual(['s2/b-nvr/cam1']);
+    expect(result.missingCredentials).toEqual(['posbon-fleet/a-nvr']);
+  });
+
+  it('renders a redacted config for review with no real credential in it', () => {
+    const { yaml } = renderMediaMtxConfig(node, members, () => REDACTED);
+    expect(yaml).toContain('rtsp://REDACTED:REDACTED@203.0.113.10:554/Streaming/Channels/101');
+    expect(yaml).not.toContain('admin');
+  });
+});
+
+describe('validateMediaMtxConfig', () => {
+  const base = (paths: MediaMtxConfig['paths'], extra: Record<string, unknown> = {}): MediaMtxConfig => ({ logLevel: 'info', ...extra, paths });
+  it.each([
+    ['an unknown global key', base({}, { logLevels: 'info' }), 'unknown global key logLevels'],
+    ['a path name with a space', base({ 'a b': { source: 'rtsp://h/x', sourceOnDemand: true } }), 'path a b: invalid name'],
+    ['a source with a user but no password', base({ a: { source: 'rtsp://user@h/x', sourceOnDemand: true } }), 'path a: source needs both user and password or neither'],
+    ['sourceOnDemand on a publisher path', base({ a: { source: 'publisher', sourceOnDemand: true } }), 'path a: sourceOnDemand on a publisher path'],
+    ['a pulled path not on demand', base({ a: { source: 'rtsp://h/x' } }), 'path a: a pulled path must be sourceOnDemand'],
+    ['an unknown path key', base({ a: { source: 'rtsp://h/x', sourceOnDemand: true, sourceOnDemandd: true } }), 'path a: unknown key sourceOnDemandd'],
+    ['a bad duration', base({ a: { source: 'rtsp://h/x', sourceOnDemand: true, sourceOnDemandCloseAfter: '10 seconds' } }), 'path a: sourceOnDemandCloseAfter: invalid duration 10 seconds'],
+    ['an http source', base({ a: { source: 'http://h/x', sourceOnDemand: true } }), 'path a: source must be rtsp or rtsps'],
+  ])('refuses %s', (_, config, error) => {
+    expect(validateMediaMtxConfig(config)).toEqual([error]);
+  });
+});
+
+describe('sealMediaMtxConfig', () => {
+  const key = 'k'.repeat(32);
+  it('seals deterministically, hides the credentials and opens back to the same text', () => {
+    const { yaml } = renderMediaMtxConfig(node, [{ nvr: nvr('a', 's1', 1), cameras: publishedCameras(nvr('a', 's1', 1)) }], () => creds);
+    const sealed = sealMediaMtxConfig(yaml, key);
+    expect(sealMediaMtxConfig(yaml, key)).toBe(sealed);
+    expect(Buffer.from(sealed, 'base64').toString('latin1')).not.toContain('p@ss');
+    expect(sealed).not.toContain('admin');
+    expect(openMediaMtxConfig(sealed, key)).toBe(yaml);
+    expect(() => openMediaMtxConfig(sealed, 'x'.repeat(32))).toThrow('cannot open');
+  });
+});

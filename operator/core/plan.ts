@@ -1,0 +1,78 @@
+// The whole fleet in, the desired shards out: the one function both the operator and `gitops render` call.
+import type { MediaNode, Nvr, School } from '../../crds/index.js';
+import { assignShards, DEFAULT_ASSIGN_OPTIONS, type AssignOptions, type Assignment } from './assign.js';
+import { publishedCameras, type Fleet } from './fleet.js';
+import type { ShardMember } from './mediamtx.js';
+
+export interface ShardPlan {
+  node: MediaNode;
+  schools: string[];
+  members: ShardMember[];
+  cameraCount: number;
+}
+
+export interface FleetPlan {
+  assignments: Map<string, Assignment>;
+  shards: Map<string, ShardPlan>;
+  /** NVRs whose School does not exist, by `namespace/name`. */
+  orphanNvrs: string[];
+  camerasBySchool: Map<string, number>;
+}
+
+export const nvrKey = (nvr: Nvr): string => `${nvr.metadata.namespace ?? ''}/${nvr.metadata.name}`;
+
+export function planFleet(fleet: Fleet, options: AssignOptions = DEFAULT_ASSIGN_OPTIONS): FleetPlan {
+  const schoolNames = new Set(fleet.schools.map((s) => s.metadata.name));
+  const nvrsBySchool = new Map<string, ShardMember[]>();
+  const camerasBySchool = new Map<string, number>();
+  const orphanNvrs: string[] = [];
+  for (const nvr of fleet.nvrs) {
+    const school = nvr.spec.schoolRef;
+    if (!schoolNames.has(school)) {
+      orphanNvrs.push(nvrKey(nvr));
+      continue;
+    }
+    const cameras = publishedCameras(nvr);
+    nvrsBySchool.set(school, [...(nvrsBySchool.get(school) ?? []), { nvr, cameras }]);
+    camerasBySchool.set(school, (camerasBySchool.get(school) ?? 0) + cameras.length);
+  }
+  const assignments = assignShards({ nodes: fleet.nodes, schools: fleet.schools, cameras: camerasBySchool }, options);
+  const shards = new Map<string, ShardPlan>(
+    [...fleet.nodes]
+      .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
+      .map((node) => [node.metadata.name, { node, schools: [], members: [], cameraCount: 0 }]),
+  );
+  for (const school of [...schoolNames].sort()) {
+    const node = assignments.get(school)?.node;
+    const shard = node ? shards.get(node) : undefined;
+    if (!shard) continue;
+    shard.schools.push(school);
+    const members = (nvrsBySchool.get(school) ?? []).sort((a, b) => (nvrKey(a.nvr) < nvrKey(b.nvr) ? -1 : 1));
+    shard.members.push(...members);
+    shard.cameraCount += camerasBySchool.get(school) ?? 0;
+  }
+  return { assignments, shards, orphanNvrs: orphanNvrs.sort(), camerasBySchool };
+}
+
+export interface SchoolPlacement {
+  mediaNode?: string;
+  allowlistIPs: string[];
+  webrtcBaseUrl?: string;
+  hlsBaseUrl?: string;
+  cameraCount: number;
+}
+
+/** What a school's status says about where it is served and what its router must allow. */
+export function schoolPlacement(school: School, plan: FleetPlan): SchoolPlacement {
+  const node = plan.assignments.get(school.metadata.name)?.node;
+  const shard = node ? plan.shards.get(node) : undefined;
+  const cameraCount = plan.camerasBySchool.get(school.metadata.name) ?? 0;
+  if (!shard) return { allowlistIPs: [], cameraCount };
+  return {
+    mediaNode: shard.node.metadata.name,
+    allowlistIPs: [...shard.node.spec.egressIPs].sort(),
+    webrtcBaseUrl: shard.node.spec.webrtcBaseUrl,
+    hlsBaseUrl: shard.node.spec.hlsBaseUrl,
+    cameraCount,
+  };
+}
