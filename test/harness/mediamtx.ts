@@ -186,8 +186,7 @@ export async function startRtspCamera(options: CameraOptions = {}): Promise<Rtsp
   };
   try {
     await eventually(async () => {
-      if (ffmpeg.exited()) throw new GiveUp(`ffmpeg exited:
-${await ffmpeg.logs()}`);
+      if (ffmpeg.exited()) throw new GiveUp(`ffmpeg exited:\n${await ffmpeg.logs()}`);
       const state = await pathState(ports.api, path, host);
       if (!state?.ready) throw new Error('camera stream not ready');
     }, 30_000, 200);
