@@ -24,7 +24,7 @@ const TOKEN = 'probe-token-0123456789abcdef';
 const NVR_IP = '198.51.100.10';
 const SILENT_IP = '198.51.100.20';
 const TRAP_IP = '203.0.113.20';
-const NVR_USER = 'admin';
+const NVR_USER = 'viewer'; // the harness camera's reader
 const NVR_PASSWORD = 'nvr-Secret-7731';
 const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
 
@@ -140,7 +140,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
       allowlist: allowlistDir.path('allowlist.json'),
       env: {
         POSBON_PROBE_CREDENTIALS_DIR: secrets,
-        POSBON_PROBE_TIMEOUT_MS: '1500',
+        POSBON_PROBE_TIMEOUT_MS: '4000', // MediaMTX pauses about 2 s before answering a wrong password
         POSBON_PROBE_BURST: '50',
         POSBON_PROBE_DNS_SERVERS: `127.0.0.1:${dnsPort}`,
       },
@@ -193,7 +193,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
       latencyMs: expect.any(Number),
       status: 200,
       streams: [{ codec: 'H265', payloadType: expect.any(Number), width: 960, height: 540 }],
-      ...(result.server ? { server: result.server } : {}),
+      server: 'gortsplib',
     });
   });
 
@@ -208,9 +208,17 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
   });
 
   test('wrong password: RTSP and ONVIF both say AuthFailed', async () => {
-    expect(await sidecar.client.rtsp('school-a/nvr-wrong-password', { path: 'Streaming/Channels/101' })).toMatchObject({
+    expect(await sidecar.client.rtsp('school-a/nvr-wrong-password', { path: 'Streaming/Channels/101' })).toEqual({
+      kind: 'rtsp',
+      ...resultBase,
+      nvr: 'school-a/nvr-wrong-password',
+      port: 554,
+      path: 'Streaming/Channels/101',
       reason: 'AuthFailed',
-      status: undefined,
+      message: 'the device rejected the username or password',
+      address: NVR_IP,
+      status: 401,
+      server: 'gortsplib',
     });
     expect(await sidecar.client.onvif('school-a/nvr-wrong-password')).toMatchObject({ reason: 'AuthFailed', message: 'the device rejected the username or password' });
   });

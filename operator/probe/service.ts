@@ -84,6 +84,7 @@ export class ProbeService {
         seen.streams = videoStreamsOf(describe.body);
         return {};
       } catch (error) {
+        if (error instanceof ProbeFailure && error.reason === 'AuthFailed') seen.status = 401;
         throw socket.errored instanceof ProbeFailure ? socket.errored : error;
       } finally {
         clearTimeout(timer);
@@ -146,7 +147,8 @@ export class ProbeService {
         fields = { reason: error.reason, message: error.message, ...(address ? { address } : {}) };
       }
     }
-    this.deps.logger.info('probe', { event: 'probe', kind, nvr, port, caller, node: this.deps.node, ...fields, ...extra });
+    const { message, ...outcome } = fields;
+    this.deps.logger.info('probe', { event: 'probe', kind, nvr, port, caller, node: this.deps.node, ...outcome, detail: message, ...extra });
     return { outcome: { started, fields } };
   }
 }
