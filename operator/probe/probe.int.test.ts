@@ -23,7 +23,6 @@ import { ProbeClient, ProbeClientError } from './client.js';
 const TOKEN = 'probe-token-0123456789abcdef';
 const NVR_IP = '198.51.100.10';
 const SILENT_IP = '198.51.100.20';
-const TRAP_IP = '203.0.113.20';
 const NVR_USER = 'viewer'; // the harness camera's reader
 const NVR_PASSWORD = 'nvr-Secret-7731';
 const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
