@@ -1,7 +1,9 @@
 // The probe sidecar as a real process, against fake NVRs on their own network namespaces (test hosts).
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Socket as UdpSocket } from 'node:dgram';
 import {
   ConfigMapDir,
@@ -279,5 +281,16 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
     await eventually(async () => {
       expect(await sidecar.client.tcp('school-a/nvr-named', 554)).toMatchObject({ reason: 'NotAllowlisted', message: 'school-a/nvr-named is not assigned to node media-1' });
     }, 15_000, 500);
+  });
+});
+
+describe('probe sidecar settings', () => {
+  test('a bad setting stops the sidecar with exit code 2 and one line naming the variable', async () => {
+    const run = promisify(execFile);
+    const env = { PATH: process.env.PATH ?? '', POSBON_PROBE_NODE: 'media-1', POSBON_PROBE_ALLOWLIST: '/nonexistent', POSBON_PROBE_TOKEN: 'short' };
+    await expect(run(tsx, [join(process.cwd(), 'operator/probe/main.ts')], { env })).rejects.toMatchObject({
+      code: 2,
+      stderr: 'posbon-probe: POSBON_PROBE_TOKEN: Too small: expected string to have >=16 characters\n',
+    });
   });
 });
