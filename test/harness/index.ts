@@ -5,6 +5,7 @@ import { createDatabase } from './postgres.js';
 
 export * from './process.js';
 export * from './mediamtx.js';
+export * from './netns.js';
 export { getRaw, startControlPlane, type ControlPlane } from './control-plane.js';
 export { createDatabase, startPostgres, type Postgres } from './postgres.js';
 
