@@ -88,9 +88,19 @@ export interface OnHost {
 }
 
 /** Starts MediaMTX on `<config dir>/<file>`; `waitPort` is a port of the config that answers once it runs. */
-export async function startMediaMtx(config: ConfigMapDir, waitPort: number, file = 'mediamtx.yml', on?: OnHost): Promise<MediaMtx> {
+export async function startMediaMtx(
+  config: ConfigMapDir,
+  waitPort: number,
+  file = 'mediamtx.yml',
+  on?: OnHost,
+  env: Record<string, string> = {},
+): Promise<MediaMtx> {
   const bin = await ensureTool(mediamtx, console.log);
-  const service = await spawnService('mediamtx', bin, [config.path(file)], { cwd: config.dir, ...(on ? { netns: on.netns } : {}) });
+  const service = await spawnService('mediamtx', bin, [config.path(file)], {
+    cwd: config.dir,
+    env: { ...process.env, ...env },
+    ...(on ? { netns: on.netns } : {}),
+  });
   await waitForPort(waitPort, service, 30_000, on?.ip);
   return { service, config, stop: () => service.stop() };
 }
