@@ -63,12 +63,14 @@ async function startSidecar(options: { host: string; port: number; allowlist: st
   };
 }
 
+/** Keys with a slash become folders (`<ns>/<secret>/username`); keys with dots stay flat (`<ns>.<secret>.username`). */
 async function credentialsDir(secrets: Record<string, { username: string; password: string }>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'posbon-harness-credentials-'));
   for (const [key, value] of Object.entries(secrets)) {
-    await mkdir(join(dir, key), { recursive: true });
-    await writeFile(join(dir, key, 'username'), value.username);
-    await writeFile(join(dir, key, 'password'), `${value.password}\n`);
+    const file = (field: string) => (key.includes('/') ? join(dir, key, field) : join(dir, `${key}.${field}`));
+    if (key.includes('/')) await mkdir(join(dir, key), { recursive: true });
+    await writeFile(file('username'), value.username);
+    await writeFile(file('password'), `${value.password}\n`);
   }
   return dir;
 }
@@ -133,7 +135,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
     allowlistDir = await ConfigMapDir.create({ 'allowlist.json': JSON.stringify(allowlist) });
     const secrets = await credentialsDir({
       'school-a/nvr-main': { username: NVR_USER, password: NVR_PASSWORD },
-      'school-a/nvr-wrong': { username: NVR_USER, password: 'not-the-password' },
+      'school-a.nvr-wrong': { username: NVR_USER, password: 'not-the-password' },
     });
     sidecar = await startSidecar({
       host: '127.0.0.1',
