@@ -83,6 +83,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
   let mainCamera: RtspCamera;
   let subCamera: RtspCamera;
   let onvif: Service;
+  let brokenOnvif: Service;
   let dns: UdpSocket;
   let allowlistDir: ConfigMapDir;
   let sidecar: Sidecar;
@@ -113,6 +114,13 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
         },
       ],
     });
+    brokenOnvif = await spawnOnvifSimulator(on, {
+      port: 8080,
+      username: NVR_USER,
+      password: NVR_PASSWORD,
+      sources: [],
+      broken: { GetProfiles: 'garbage' },
+    });
     const dnsPort = await freePort();
     dns = await startDnsStub({ 'nvr.school-a.example': [NVR_IP] }, '127.0.0.1', dnsPort);
     const nvr = (name: string, host: string, extra: Partial<Allowlist['targets'][number]> = {}) => ({
@@ -130,6 +138,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
         nvr('nvr-named', 'nvr.school-a.example', { credentialsSecret: 'nvr-main' }),
         nvr('nvr-wrong-password', NVR_IP, { credentialsSecret: 'nvr-wrong' }),
         nvr('nvr-silent', SILENT_IP),
+        nvr('nvr-broken-firmware', NVR_IP, { ports: [8080], rtspPort: 8080, onvifPort: 8080, credentialsSecret: 'nvr-main' }),
       ],
     };
     allowlistDir = await ConfigMapDir.create({ 'allowlist.json': JSON.stringify(allowlist) });
@@ -154,6 +163,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
     await sidecar?.service.stop();
     dns?.close();
     await onvif?.stop();
+    await brokenOnvif?.stop();
     await Promise.all([mainCamera?.stop(), subCamera?.stop()]);
     await nvrHost?.destroy();
     await silentHost?.destroy();
@@ -224,6 +234,20 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
       server: 'gortsplib',
     });
     expect(await sidecar.client.onvif('school-a/nvr-wrong-password')).toMatchObject({ reason: 'AuthFailed', message: 'the device rejected the username or password' });
+  });
+
+  test('a device answering garbage is a ProtocolError naming the step, and the sidecar carries on', async () => {
+    expect(await sidecar.client.onvif('school-a/nvr-broken-firmware')).toEqual({
+      kind: 'onvif',
+      ...resultBase,
+      nvr: 'school-a/nvr-broken-firmware',
+      port: 8080,
+      reason: 'ProtocolError',
+      message: "the device's answer to GetProfiles was not understood",
+      address: NVR_IP,
+    });
+    expect(await sidecar.client.tcp('school-a/nvr-main', 80)).toMatchObject({ reason: 'Ok' });
+    expect(sidecar.service.exited()).toBe(false);
   });
 
   test('closed port: Refused', async () => {
