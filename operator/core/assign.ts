@@ -62,11 +62,29 @@ interface Candidate {
 
 const candidate = (n: MediaNode): Candidate => ({ name: n.metadata.name, weight: n.spec.capacityWeight, maxCameras: n.spec.maxCameras });
 
-function ranked(school: string, nodes: Candidate[]): Candidate[] {
-  return nodes
+/** Rankings depend only on the school and the pool, so they are kept while the pool stays the same. */
+const rankings = new Map<string, Map<string, Candidate[]>>();
+
+function rankingCache(pool: Candidate[]): Map<string, Candidate[]> {
+  const key = pool.map((n) => `${n.name}:${n.weight}:${n.maxCameras}`).join(',');
+  let cache = rankings.get(key);
+  if (!cache) {
+    if (rankings.size >= 8) rankings.delete(rankings.keys().next().value!);
+    cache = new Map();
+    rankings.set(key, cache);
+  }
+  return cache;
+}
+
+function ranked(school: string, pool: Candidate[], cache: Map<string, Candidate[]>): Candidate[] {
+  const hit = cache.get(school);
+  if (hit) return hit;
+  const order = pool
     .map((n) => ({ n, score: rendezvousScore(school, n.name, n.weight) }))
     .sort((a, b) => b.score - a.score || (a.n.name < b.n.name ? -1 : 1))
     .map((x) => x.n);
+  cache.set(school, order);
+  return order;
 }
 
 export function assignShards(input: AssignInput, options: AssignOptions = DEFAULT_ASSIGN_OPTIONS): Map<string, Assignment> {
@@ -97,34 +115,38 @@ export function assignShards(input: AssignInput, options: AssignOptions = DEFAUL
     const region = byName.get(node.name)!.spec.region;
     regionNodes.set(region, [...(regionNodes.get(region) ?? []), node]);
   }
-  const bound = (node: Candidate, pool: Candidate[], total: number) => {
-    const weights = pool.reduce((sum, n) => sum + n.weight, 0);
-    return Math.min(node.maxCameras, Math.max(1, Math.ceil((total * node.weight * options.loadFactor) / weights)));
-  };
+  const pools = new Map(
+    [...regionNodes].map(([region, pool]) => {
+      const weights = pool.reduce((sum, n) => sum + n.weight, 0);
+      const total = regionCameras.get(region) ?? 0;
+      const bounds = new Map(pool.map((n) => [n.name, Math.min(n.maxCameras, Math.max(1, Math.ceil((total * n.weight * options.loadFactor) / weights)))]));
+      return [region, { pool, bounds, cache: rankingCache(pool) }] as const;
+    }),
+  );
 
   const fallback: Array<{ school: School; missingPin: boolean }> = [];
   for (const entry of unpinned) {
-    const pool = regionNodes.get(entry.school.spec.region);
-    if (!pool) {
+    const region = pools.get(entry.school.spec.region);
+    if (!region) {
       fallback.push(entry);
       continue;
     }
     const name = entry.school.metadata.name;
-    const total = regionCameras.get(entry.school.spec.region) ?? 0;
-    const order = ranked(name, pool);
-    const fit = order.find((n) => (load.get(n.name) ?? 0) + cams(name) <= bound(n, pool, total));
+    const order = ranked(name, region.pool, region.cache);
+    const fit = order.find((n) => (load.get(n.name) ?? 0) + cams(name) <= region.bounds.get(n.name)!);
     const fitHard = fit ?? order.find((n) => (load.get(n.name) ?? 0) + cams(name) <= n.maxCameras);
     const reason: AssignmentReason = entry.missingPin ? 'PinnedNodeMissing' : fitHard ? 'Assigned' : 'OverCapacity';
     place(name, (fitHard ?? order[0]!).name, reason);
   }
 
+  const activeCache = rankingCache(active);
   for (const entry of fallback) {
     const name = entry.school.metadata.name;
     if (active.length === 0) {
       result.set(name, { node: undefined, reason: 'NoMediaNode' });
       continue;
     }
-    const order = ranked(name, active);
+    const order = ranked(name, active, activeCache);
     const fit = order.find((n) => (load.get(n.name) ?? 0) + cams(name) <= n.maxCameras);
     place(name, (fit ?? order[0]!).name, fit ? 'RegionFallback' : 'OverCapacity');
   }

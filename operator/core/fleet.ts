@@ -35,6 +35,17 @@ const isH264 = (codec: string | undefined) => codec !== undefined && /^(h\.?264|
  * which may also add cameras of their own; disabled ones and ones without a known stream path are left out.
  */
 export function publishedCameras(nvr: Nvr): PublishedCamera[] {
+  const cached = published.get(nvr);
+  if (cached) return cached;
+  const cameras = computePublishedCameras(nvr);
+  published.set(nvr, cameras);
+  return cameras;
+}
+
+/** Objects from an informer are replaced, never mutated, so a result can be kept for as long as its object lives. */
+const published = new WeakMap<Nvr, PublishedCamera[]>();
+
+function computePublishedCameras(nvr: Nvr): PublishedCamera[] {
   const discovered = nvr.spec.onvifSync ? (nvr.status?.discoveredCameras ?? []) : [];
   const declared = new Map<string, Camera>(nvr.spec.cameras.map((c) => [c.id, c]));
   const ids = [...new Set([...discovered.map((d) => d.id), ...declared.keys()])].sort();

@@ -15,7 +15,9 @@ export interface FleetPlan {
   assignments: Map<string, Assignment>;
   shards: Map<string, ShardPlan>;
   /** NVRs whose School does not exist, by `namespace/name`. */
-  orphanNvrs: string[];
+  orphanNvrs: Set<string>;
+  /** Cameras each NVR publishes, by `namespace/name`. */
+  camerasByNvr: Map<string, number>;
   camerasBySchool: Map<string, number>;
 }
 
@@ -25,14 +27,16 @@ export function planFleet(fleet: Fleet, options: AssignOptions = DEFAULT_ASSIGN_
   const schoolNames = new Set(fleet.schools.map((s) => s.metadata.name));
   const nvrsBySchool = new Map<string, ShardMember[]>();
   const camerasBySchool = new Map<string, number>();
-  const orphanNvrs: string[] = [];
+  const orphanNvrs = new Set<string>();
+  const camerasByNvr = new Map<string, number>();
   for (const nvr of fleet.nvrs) {
     const school = nvr.spec.schoolRef;
     if (!schoolNames.has(school)) {
-      orphanNvrs.push(nvrKey(nvr));
+      orphanNvrs.add(nvrKey(nvr));
       continue;
     }
     const cameras = publishedCameras(nvr);
+    camerasByNvr.set(nvrKey(nvr), cameras.length);
     nvrsBySchool.set(school, [...(nvrsBySchool.get(school) ?? []), { nvr, cameras }]);
     camerasBySchool.set(school, (camerasBySchool.get(school) ?? 0) + cameras.length);
   }
@@ -51,7 +55,7 @@ export function planFleet(fleet: Fleet, options: AssignOptions = DEFAULT_ASSIGN_
     shard.members.push(...members);
     shard.cameraCount += camerasBySchool.get(school) ?? 0;
   }
-  return { assignments, shards, orphanNvrs: orphanNvrs.sort(), camerasBySchool };
+  return { assignments, shards, orphanNvrs, camerasByNvr, camerasBySchool };
 }
 
 export interface SchoolPlacement {

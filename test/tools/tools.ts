@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -155,7 +155,32 @@ export const mediamtx: Tool = {
   },
 };
 
-export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx];
+const GITEA = '1.26.0';
+
+/** Where the Gitea tool keeps the templates, options and public files it serves from disk (no bindata build). */
+export const giteaStaticRoot = (): string => join(dirname(toolPath(gitea)), 'static');
+
+export const gitea: Tool = {
+  name: 'gitea',
+  version: GITEA,
+  binary: 'gitea',
+  async build(ctx) {
+    await writeFile(join(ctx.work, 'go.mod'), 'module posbon.local/tools\n\ngo 1.26\n');
+    // Built as the main module from a copy, so its own replace directives (non-local) apply as written.
+    const dir = await moduleDir(ctx.work, 'code.gitea.io/gitea', `v${GITEA}`);
+    const src = join(ctx.work, 'gitea');
+    await cp(dir, src, { recursive: true });
+    await run('chmod', ['-R', 'u+w', src]);
+    // Without the bindata tag Gitea reads templates, options and public files from STATIC_ROOT_PATH.
+    const staticRoot = join(dirname(ctx.output), 'static');
+    await rm(staticRoot, { recursive: true, force: true });
+    for (const folder of ['templates', 'options', 'public']) await cp(join(src, folder), join(staticRoot, folder), { recursive: true });
+    ctx.log('compiling gitea (no cgo: PostgreSQL, no SQLite)');
+    await go(src, ['build', '-ldflags', `-X main.Version=${GITEA} -s -w`, '-o', ctx.output, '.']);
+  },
+};
+
+export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea];
 
 /** One build of a tool at a time across processes (parallel test runs, several checkouts). */
 async function lockBuild(folder: string, tool: Tool, log: (line: string) => void): Promise<() => Promise<void>> {

@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { InputError } from '../errors.js';
+import { readFleetTree } from '../fleet/tree.js';
+import { VERIFY_CONTEXT } from '../protect.js';
+import { formatViolation } from '../verify/policy.js';
+import { verify, type VerifyInput } from '../verify/verify.js';
+import { EXIT, fail, type Command } from './command.js';
+import { HOST_FLAGS, HOST_USAGE, hostFrom } from './host-options.js';
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'check a fleet tree against the policies, and a pull request against the two-person rule',
+  usage: `verify FLEET_DIR [--base BASE_DIR] [--pr N --bot LOGIN [--status]] [--json] ${HOST_USAGE}`,
+  async run(args, io) {
+    try {
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          ...HOST_FLAGS,
+          base: { type: 'string' },
+          pr: { type: 'string' },
+          bot: { type: 'string' },
+          status: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+        },
+        strict: true,
+      });
+      if (positionals.length !== 1) throw new InputError('FLEET_DIR: exactly one fleet folder is required');
+      const input: VerifyInput = { head: await readFleetTree(resolve(io.cwd, positionals[0]!)) };
+      if (values.base) input.base = await readFleetTree(resolve(io.cwd, values.base));
+      const host = values.pr !== undefined ? hostFrom(values, io.env) : null;
+      if (host) {
+        const number = Number(values.pr);
+        if (!Number.isInteger(number) || number <= 0) throw new InputError(`--pr: ${values.pr} is not a pull request number`);
+        const bot = values.bot ?? io.env.POSBON_GIT_BOT;
+        if (!bot) throw new InputError('--bot: the login that opens proposals is required (or POSBON_GIT_BOT)');
+        input.pullRequest = { host, number, bot };
+      }
+      const report = await verify(input);
+      if (host && values.status && report.pullRequest) {
+        await host.createStatus(report.pullRequest.headSha, {
+          context: VERIFY_CONTEXT,
+          state: report.ok ? 'success' : 'failure',
+          description: report.ok ? 'policies and two-person rule pass' : formatViolation(report.violations[0]!),
+        });
+      }
+      if (values.json) io.out(JSON.stringify(report));
+      else if (report.ok) io.out(`ok: ${input.head.resources.length} resources pass${report.pullRequest ? `; approved by ${report.pullRequest.approvers.join(', ')}` : ''}`);
+      else for (const v of report.violations) io.out(formatViolation(v));
+      if (!report.ok && !values.json) io.err(`verify: ${report.violations.length} violation(s)`);
+      return report.ok ? EXIT.ok : EXIT.failed;
+    } catch (error) {
+      return fail(error, io);
+    }
+  },
+};

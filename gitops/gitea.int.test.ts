@@ -1,0 +1,197 @@
+// The write path against a real Gitea: proposals, branch protection refusing merges, and verify's own two-person rule.
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { eventually } from '../test/harness/process.js';
+import { startGitea, type Gitea, type GiteaRole } from '../test/harness/gitea.js';
+import { readFleetTree } from './fleet/tree.js';
+import { MergeRefusedError, type FileChange } from './hosts/git-host.js';
+import { GiteaHost } from './hosts/gitea.js';
+import { protect, VERIFY_CONTEXT } from './protect.js';
+import { propose, type ProposedChange } from './propose.js';
+import { verify } from './verify/verify.js';
+
+const run = promisify(execFile);
+const EXAMPLE = join(process.cwd(), 'gitops/example');
+
+let gitea: Gitea;
+let repo: { owner: string; repo: string };
+const host = (role: GiteaRole) => GiteaHost.create({ url: gitea.url, ...repo, token: gitea.users[role].token });
+
+async function giteaApi<T>(role: GiteaRole, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${gitea.url}/api/v1/repos/${repo.owner}/${repo.repo}${path}`, {
+    method,
+    headers: { Authorization: `token ${gitea.users[role].token}`, 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+const approve = (role: GiteaRole, pr: number, sha: string) => giteaApi<{ message?: string }>(role, 'POST', `/pulls/${pr}/reviews`, { event: 'APPROVED', body: 'looks right', commit_id: sha });
+
+/** Gitea checks mergeability in the background; a refusal means something only after that check. */
+const mergeChecked = (pr: number) =>
+  eventually(async () => {
+    const { body } = await giteaApi<{ mergeable: boolean }>('admin', 'GET', `/pulls/${pr}`);
+    if (!body.mergeable) throw new Error(`#${pr} not checked mergeable yet`);
+  }, 60_000, 250);
+
+const passVerifyStatus = (sha: string) => host('bot').createStatus(sha, { context: VERIFY_CONTEXT, state: 'success', description: 'policies pass' });
+
+/** The host's reason for refusing a merge, once it has finished checking the pull request. */
+async function refusal(role: GiteaRole, pr: number, sha: string): Promise<string> {
+  return eventually(async () => {
+    const error = await host(role).merge(pr, sha).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(MergeRefusedError);
+    const message = (error as Error).message;
+    if (message.includes('Please try again later')) throw new Error(`#${pr} still being checked`);
+    return message;
+  }, 60_000, 250);
+}
+
+async function exampleFiles(): Promise<FileChange[]> {
+  const tree = await readFleetTree(EXAMPLE);
+  return [...tree.files].map(([path, content]) => ({ path, content }));
+}
+
+const nvrChange = (n: number, requester: GiteaRole): ProposedChange => ({
+  title: `Add NVR gate-${n} to school-17`,
+  summary: `School 17 connects its gate NVR ${n}.`,
+  kind: 'Nvr',
+  school: 'school-17',
+  files: [
+    {
+      path: `clusters/dev/schools/school-17/nvrs/gate-${n}.yaml`,
+      content: `apiVersion: posbon.io/v1alpha1\nkind: Nvr\nmetadata:\n  name: school-17-gate-${n}\nspec:\n  schoolRef: school-17\n  vendor: hikvision\n  publicHost: gate${n}.schools.example.org\n  credentialsSecretRef:\n    name: nvr-school-17-gate-${n}-0a1b2c3d\n  channels: [1]\n`,
+    },
+  ],
+  diff: `--- mediamtx-fsn1-a\n+++ mediamtx-fsn1-a\n+  school-17/gate-${n}/1:\n+    source: rtsp://***:***@gate${n}.schools.example.org:554/Streaming/Channels/101\n`,
+  requestedBy: { name: gitea.users[requester].login, email: gitea.users[requester].email },
+});
+
+beforeAll(async () => {
+  gitea = await startGitea(process.env.POSBON_TEST_PG_URL!);
+  repo = await gitea.createRepository('fleet');
+  await host('admin').commitFiles({ branch: 'main', message: 'Example fleet', files: await exampleFiles() });
+  await protect(host('admin'), { fleet: ['alice', 'bob', 'carol'] });
+}, 300_000);
+
+afterAll(async () => {
+  await gitea?.stop();
+});
+
+describe('propose on Gitea', () => {
+  it('opens one pull request with the files, the diff and labels, and finds it again for the same change', async () => {
+    const change = nvrChange(1, 'outsider');
+    const first = await propose(host('bot'), change);
+    expect(first).toMatchObject({ created: true, committed: true, branch: expect.stringMatching(/^posbon\/school-17\/nvr-[0-9a-f]{12}$/) });
+    expect(first.pullRequest).toMatchObject({ author: 'posbon-bot', state: 'open', base: { ref: 'main' }, title: change.title });
+    expect(first.pullRequest.labels.sort()).toEqual(['kind/Nvr', 'school/school-17']);
+    expect(first.pullRequest.body).toContain(change.diff.trimEnd());
+    expect(first.pullRequest.body).toContain('Requested by carol <carol@posbon.test>.');
+
+    const files = await giteaApi<{ filename: string; status: string }[]>('admin', 'GET', `/pulls/${first.pullRequest.number}/files`);
+    expect(files.body.map((f) => [f.filename, f.status])).toEqual([['clusters/dev/schools/school-17/nvrs/gate-1.yaml', 'added']]);
+    expect(await host('admin').readFile(first.branch, change.files[0]!.path)).toBe(change.files[0]!.content);
+    const commits = await host('admin').listPullRequestCommits(first.pullRequest.number);
+    expect(commits.map((c) => c.authorLogin)).toEqual(['carol']);
+
+    const again = await propose(host('bot'), change);
+    expect(again).toEqual({ ...first, created: false, committed: false });
+  });
+
+  it('refuses a change holding a plaintext credential before touching the host', async () => {
+    const change = nvrChange(2, 'outsider');
+    change.files[0]!.content += '  password: hunter2\n';
+    await expect(propose(host('bot'), change)).rejects.toThrow('files: no-credential-in-git: clusters/dev/schools/school-17/nvrs/gate-2.yaml Nvr/school-17-gate-2: spec.password holds a credential in plaintext');
+    expect(await host('admin').listPullRequests('all')).not.toContainEqual(expect.objectContaining({ title: change.title }));
+  });
+});
+
+describe('two approvals from two other people', () => {
+  it('merges only then, and verify agrees at every step', async () => {
+    const { pullRequest } = await propose(host('bot'), nvrChange(3, 'outsider'));
+    const n = pullRequest.number;
+    let sha = pullRequest.head.sha;
+    const verdict = async () => (await verify({ head: await readFleetTree(EXAMPLE), pullRequest: { host: host('bot'), number: n, bot: 'posbon-bot' } }));
+    await passVerifyStatus(sha);
+    await mergeChecked(n);
+
+    expect(await refusal('reviewerA', n, sha)).toMatch(/Does not have enough approvals/);
+    expect((await verdict()).ok).toBe(false);
+
+    expect((await approve('reviewerA', n, sha)).status).toBe(200);
+    expect(await refusal('reviewerA', n, sha)).toMatch(/Does not have enough approvals/);
+    expect((await verdict()).pullRequest?.approvers).toEqual(['alice']);
+
+    // The bot opened it, so Gitea refuses the author's own approval.
+    expect(await approve('bot', n, sha)).toEqual({ status: 422, body: expect.objectContaining({ message: 'approve your own pull is not allowed' }) });
+
+    // The requester (carol) is no poster in Gitea's eyes, so Gitea takes her approval; verify does not.
+    expect((await approve('outsider', n, sha)).status).toBe(200);
+    expect((await verdict()).pullRequest?.discounted).toEqual([{ reviewer: 'carol', why: 'an author of the change' }]);
+
+    // A new push makes both earlier approvals stale and Gitea dismisses them.
+    sha = await host('bot').commitFiles({
+      branch: pullRequest.head.ref,
+      message: 'Use channel 2 as well',
+      files: [{ path: 'clusters/dev/schools/school-17/nvrs/gate-3.yaml', content: nvrChange(3, 'outsider').files[0]!.content!.replace('[1]', '[1, 2]') }],
+    });
+    await passVerifyStatus(sha);
+    await eventually(async () => expect((await host('admin').getPullRequest(n)).head.sha).toBe(sha));
+    // verify discounts the old approvals at once, by commit id, while Gitea dismisses them from a background queue.
+    expect((await verdict()).pullRequest?.approvers).toEqual([]);
+    await eventually(async () => {
+      const reviews = await host('admin').listReviews(n);
+      expect(reviews.filter((r) => r.state === 'APPROVED').map((r) => [r.author, r.dismissed])).toEqual([['alice', true], ['carol', true]]);
+    }, 30_000, 250);
+    await mergeChecked(n);
+    expect((await approve('reviewerB', n, sha)).status).toBe(200);
+    expect(await refusal('reviewerA', n, sha)).toMatch(/Does not have enough approvals/);
+    const afterPush = await verdict();
+    expect(afterPush.ok).toBe(false);
+    expect(afterPush.pullRequest?.approvers).toEqual(['bob']);
+    expect(afterPush.pullRequest?.discounted.map((d) => d.reviewer).sort()).toEqual(['alice', 'carol']);
+
+    expect((await approve('reviewerA', n, sha)).status).toBe(200);
+    const passing = await verdict();
+    expect(passing).toEqual({ ok: true, violations: [], pullRequest: { number: n, headSha: sha, approvers: ['alice', 'bob'], discounted: [{ reviewer: 'carol', why: 'dismissed' }] } });
+    await eventually(async () => host('reviewerA').merge(n, sha), 30_000, 250);
+    expect((await host('admin').getPullRequest(n)).state).toBe('merged');
+  });
+
+  it("fails verify when the only approvals are a repository admin's own, though Gitea would merge", async () => {
+    const { pullRequest } = await propose(host('bot'), nvrChange(4, 'admin'));
+    const n = pullRequest.number;
+    expect((await approve('admin', n, pullRequest.head.sha)).status).toBe(200);
+    expect((await approve('reviewerA', n, pullRequest.head.sha)).status).toBe(200);
+
+    const fleetDir = await mkdtemp(join(tmpdir(), 'posbon-fleet-'));
+    await cp(EXAMPLE, fleetDir, { recursive: true });
+    const cli = (args: string[]) =>
+      run(join(process.cwd(), 'node_modules/.bin/tsx'), ['gitops/cli/main.ts', 'verify', fleetDir, '--pr', String(n), '--status', ...args], {
+        env: { ...process.env, POSBON_GIT_HOST: 'gitea', POSBON_GIT_URL: gitea.url, POSBON_GIT_REPO: `${repo.owner}/${repo.repo}`, POSBON_GIT_TOKEN: gitea.users.bot.token, POSBON_GIT_BOT: 'posbon-bot' },
+      }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+    const failing = await cli([]);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout.trim()).toBe(
+      `two-person-rule: 2 approvals of head ${pullRequest.head.sha.slice(0, 7)} from people other than the authors (root-admin) and the bot are required; found 1 (alice); not counted: root-admin (an author of the change)`,
+    );
+    const statuses = await giteaApi<{ context: string; status: string }[]>('admin', 'GET', `/commits/${pullRequest.head.sha}/statuses`);
+    expect(statuses.body.map((s) => [s.context, s.status])).toEqual([[VERIFY_CONTEXT, 'failure']]);
+    await mergeChecked(n);
+    expect(await refusal('reviewerA', n, pullRequest.head.sha)).toMatch(/Not all required status checks successful/);
+
+    expect((await approve('reviewerB', n, pullRequest.head.sha)).status).toBe(200);
+    const passing = await cli(['--json']);
+    expect(passing.code).toBe(0);
+    expect(JSON.parse(passing.stdout)).toMatchObject({ ok: true, pullRequest: { approvers: ['alice', 'bob'] } });
+    await eventually(async () => host('reviewerA').merge(n, pullRequest.head.sha), 30_000, 500);
+  });
+});

@@ -1,0 +1,224 @@
+// Gitea over its REST API v1.
+import {
+  MergeRefusedError,
+  HostError,
+  type Commit,
+  type CommitStatusState,
+  type FileChange,
+  type GitHost,
+  type OpenPullRequest,
+  type Person,
+  type ProtectionRule,
+  type PullRequest,
+  type Review,
+  type ReviewState,
+} from './git-host.js';
+import { RestClient } from './rest.js';
+
+export interface GiteaHostOptions {
+  /** The server's root URL, e.g. http://127.0.0.1:3000 */
+  url: string;
+  owner: string;
+  repo: string;
+  token: string;
+}
+
+interface GiteaPull {
+  number: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  merged: boolean;
+  user: { login: string };
+  head: { ref: string; sha: string };
+  base: { ref: string };
+  labels: { name: string }[] | null;
+  html_url: string;
+}
+
+interface GiteaReview {
+  id: number;
+  user: { login: string } | null;
+  state: string;
+  commit_id: string;
+  stale: boolean;
+  dismissed: boolean;
+}
+
+const REVIEW_STATES: Record<string, ReviewState> = {
+  APPROVED: 'APPROVED',
+  REQUEST_CHANGES: 'CHANGES_REQUESTED',
+  COMMENT: 'COMMENTED',
+  PENDING: 'PENDING',
+  REQUEST_REVIEW: 'PENDING',
+};
+
+const PAGE = 50;
+
+export class GiteaHost implements GitHost {
+  readonly kind = 'gitea' as const;
+
+  private constructor(
+    private readonly api: RestClient,
+    private readonly repoPath: string,
+  ) {}
+
+  static create(options: GiteaHostOptions): GiteaHost {
+    const api = RestClient.create({ baseUrl: `${options.url.replace(/\/+$/, '')}/api/v1`, headers: { Authorization: `token ${options.token}` } });
+    return new GiteaHost(api, `/repos/${encodeURIComponent(options.owner)}/${encodeURIComponent(options.repo)}`);
+  }
+
+  async defaultBranch(): Promise<string> {
+    return (await this.api.request<{ default_branch: string }>('GET', this.repoPath)).default_branch;
+  }
+
+  async branchHead(branch: string): Promise<string | null> {
+    const found = await this.api.find<{ commit: { id: string } }>(`${this.repoPath}/branches/${encodeURIComponent(branch)}`);
+    return found?.commit.id ?? null;
+  }
+
+  async createBranch(name: string, from: string): Promise<string> {
+    const created = await this.api.request<{ commit: { id: string } }>('POST', `${this.repoPath}/branches`, {
+      new_branch_name: name,
+      old_branch_name: from,
+    });
+    return created.commit.id;
+  }
+
+  async readFile(branch: string, path: string): Promise<string | null> {
+    const found = await this.fileEntry(branch, path);
+    return found ? Buffer.from(found.content, 'base64').toString('utf8') : null;
+  }
+
+  async commitFiles(input: { branch: string; message: string; files: FileChange[]; author?: Person }): Promise<string> {
+    const operations = [];
+    for (const file of input.files) {
+      if (file.content !== null) {
+        operations.push({ operation: 'upload', path: file.path, content: Buffer.from(file.content).toString('base64') });
+        continue;
+      }
+      const existing = await this.fileEntry(input.branch, file.path);
+      if (existing) operations.push({ operation: 'delete', path: file.path, sha: existing.sha });
+    }
+    const body: Record<string, unknown> = { branch: input.branch, message: input.message, files: operations };
+    if (input.author) body.author = input.author;
+    const result = await this.api.request<{ commit: { sha: string } }>('POST', `${this.repoPath}/contents`, body);
+    return result.commit.sha;
+  }
+
+  async openPullRequest(input: OpenPullRequest): Promise<{ pullRequest: PullRequest; created: boolean }> {
+    const existing = (await this.listPullRequests('open')).find((pr) => pr.head.ref === input.head && pr.base.ref === input.base);
+    if (existing) return { pullRequest: existing, created: false };
+    const pull = await this.api.request<GiteaPull>('POST', `${this.repoPath}/pulls`, {
+      head: input.head,
+      base: input.base,
+      title: input.title,
+      body: input.body,
+    });
+    if (input.labels.length > 0) await this.addLabels(pull.number, input.labels);
+    return { pullRequest: await this.getPullRequest(pull.number), created: true };
+  }
+
+  async listPullRequests(state: 'open' | 'all'): Promise<PullRequest[]> {
+    return (await this.api.all<GiteaPull>(`${this.repoPath}/pulls?state=${state}`, PAGE, 'limit')).map(toPullRequest);
+  }
+
+  async getPullRequest(number: number): Promise<PullRequest> {
+    return toPullRequest(await this.api.request<GiteaPull>('GET', `${this.repoPath}/pulls/${number}`));
+  }
+
+  async listPullRequestCommits(number: number): Promise<Commit[]> {
+    type GiteaCommit = { sha: string; commit: { author: Person }; author: { login: string } | null };
+    const commits = await this.api.all<GiteaCommit>(`${this.repoPath}/pulls/${number}/commits?stat=false&verification=false&files=false`, PAGE, 'limit');
+    return commits.map((c) => ({ sha: c.sha, author: { name: c.commit.author.name, email: c.commit.author.email }, authorLogin: c.author?.login ?? null }));
+  }
+
+  async listReviews(number: number): Promise<Review[]> {
+    const reviews = await this.api.all<GiteaReview>(`${this.repoPath}/pulls/${number}/reviews`, PAGE, 'limit');
+    return reviews.map((r) => ({
+      id: r.id,
+      author: r.user?.login ?? '',
+      state: REVIEW_STATES[r.state] ?? 'COMMENTED',
+      commitId: r.commit_id,
+      dismissed: r.dismissed,
+      stale: r.stale,
+    }));
+  }
+
+  async addLabels(number: number, labels: string[]): Promise<void> {
+    const existing = await this.api.all<{ id: number; name: string }>(`${this.repoPath}/labels`, PAGE, 'limit');
+    const ids: number[] = [];
+    for (const name of labels) {
+      const found = existing.find((l) => l.name === name);
+      ids.push(found ? found.id : (await this.api.request<{ id: number }>('POST', `${this.repoPath}/labels`, { name, color: labelColor(name) })).id);
+    }
+    await this.api.request('POST', `${this.repoPath}/issues/${number}/labels`, { labels: ids });
+  }
+
+  async merge(number: number, headSha: string): Promise<void> {
+    try {
+      await this.api.request('POST', `${this.repoPath}/pulls/${number}/merge`, { Do: 'merge', head_commit_id: headSha });
+    } catch (error) {
+      // 405: branch protection or state refuses; 409: the head moved or conflicts.
+      if (error instanceof HostError && (error.status === 405 || error.status === 409)) throw new MergeRefusedError(error.message, error.status);
+      throw error;
+    }
+  }
+
+  async setBranchProtection(branch: string, rule: ProtectionRule): Promise<void> {
+    const body = {
+      required_approvals: rule.requiredApprovals,
+      dismiss_stale_approvals: rule.dismissStaleApprovals,
+      block_on_rejected_reviews: rule.blockOnRejectedReviews,
+      // Gitea's CODEOWNERS only requests reviews; blocking on every official request would demand all owners.
+      enable_status_check: rule.requiredStatusChecks.length > 0,
+      status_check_contexts: rule.requiredStatusChecks,
+      enable_push: false,
+    };
+    const path = `${this.repoPath}/branch_protections/${encodeURIComponent(branch)}`;
+    if (await this.api.find(path)) await this.api.request('PATCH', path, body);
+    else await this.api.request('POST', `${this.repoPath}/branch_protections`, { rule_name: branch, ...body });
+  }
+
+  async setFileCodeowners(branch: string, content: string): Promise<void> {
+    if ((await this.readFile(branch, '.gitea/CODEOWNERS')) === content) return;
+    await this.commitFiles({ branch, message: 'Set the owners who review fleet changes', files: [{ path: '.gitea/CODEOWNERS', content }] });
+  }
+
+  async createStatus(sha: string, status: { context: string; state: CommitStatusState; description: string; targetUrl?: string }): Promise<void> {
+    await this.api.request('POST', `${this.repoPath}/statuses/${sha}`, {
+      context: status.context,
+      state: status.state,
+      description: status.description.slice(0, 140),
+      target_url: status.targetUrl ?? '',
+    });
+  }
+
+  private async fileEntry(branch: string, path: string): Promise<{ content: string; sha: string } | null> {
+    const found = await this.api.find<{ type: string; content: string | null; sha: string }>(
+      `${this.repoPath}/contents/${path.split('/').map(encodeURIComponent).join('/')}?ref=${encodeURIComponent(branch)}`,
+    );
+    return found && found.type === 'file' ? { content: found.content ?? '', sha: found.sha } : null;
+  }
+}
+
+function toPullRequest(pull: GiteaPull): PullRequest {
+  return {
+    number: pull.number,
+    title: pull.title,
+    body: pull.body ?? '',
+    state: pull.merged ? 'merged' : pull.state,
+    author: pull.user.login,
+    head: { ref: pull.head.ref, sha: pull.head.sha },
+    base: { ref: pull.base.ref },
+    labels: (pull.labels ?? []).map((l) => l.name),
+    url: pull.html_url,
+  };
+}
+
+/** A stable colour per label name, so re-created labels look the same. */
+export function labelColor(name: string): string {
+  let hash = 0;
+  for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return `#${(hash & 0xffffff).toString(16).padStart(6, '0')}`;
+}

@@ -1,0 +1,199 @@
+// GitHub over its REST API: the Git data API makes one commit of many files; pulls, reviews and branch protection.
+import {
+  HostError,
+  MergeRefusedError,
+  type Commit,
+  type CommitStatusState,
+  type FileChange,
+  type GitHost,
+  type OpenPullRequest,
+  type Person,
+  type ProtectionRule,
+  type PullRequest,
+  type Review,
+  type ReviewState,
+} from './git-host.js';
+import { RestClient } from './rest.js';
+
+export interface GitHubHostOptions {
+  /** https://api.github.com, or a GitHub Enterprise Server's /api/v3 root. */
+  url: string;
+  owner: string;
+  repo: string;
+  token: string;
+}
+
+interface GitHubPull {
+  number: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  merged_at: string | null;
+  user: { login: string };
+  head: { ref: string; sha: string };
+  base: { ref: string };
+  labels: { name: string }[];
+  html_url: string;
+}
+
+const PAGE = 100;
+
+export class GitHubHost implements GitHost {
+  readonly kind = 'github' as const;
+
+  private constructor(
+    private readonly api: RestClient,
+    private readonly owner: string,
+    private readonly repoPath: string,
+  ) {}
+
+  static create(options: GitHubHostOptions): GitHubHost {
+    const api = RestClient.create({
+      baseUrl: options.url,
+      headers: { Authorization: `Bearer ${options.token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' },
+    });
+    return new GitHubHost(api, options.owner, `/repos/${encodeURIComponent(options.owner)}/${encodeURIComponent(options.repo)}`);
+  }
+
+  async defaultBranch(): Promise<string> {
+    return (await this.api.request<{ default_branch: string }>('GET', this.repoPath)).default_branch;
+  }
+
+  async branchHead(branch: string): Promise<string | null> {
+    const ref = await this.api.find<{ object: { sha: string } }>(`${this.repoPath}/git/ref/heads/${encodeRef(branch)}`);
+    return ref?.object.sha ?? null;
+  }
+
+  async createBranch(name: string, from: string): Promise<string> {
+    const sha = await this.branchHead(from);
+    if (!sha) throw new HostError(`branch ${from} does not exist`, 404);
+    await this.api.request('POST', `${this.repoPath}/git/refs`, { ref: `refs/heads/${name}`, sha });
+    return sha;
+  }
+
+  async readFile(branch: string, path: string): Promise<string | null> {
+    const found = await this.api.find<{ type: string; content?: string }>(`${this.repoPath}/contents/${encodePath(path)}?ref=${encodeURIComponent(branch)}`);
+    return found && found.type === 'file' ? Buffer.from(found.content ?? '', 'base64').toString('utf8') : null;
+  }
+
+  async commitFiles(input: { branch: string; message: string; files: FileChange[]; author?: Person }): Promise<string> {
+    const parent = await this.branchHead(input.branch);
+    if (!parent) throw new HostError(`branch ${input.branch} does not exist`, 404);
+    const parentCommit = await this.api.request<{ tree: { sha: string } }>('GET', `${this.repoPath}/git/commits/${parent}`);
+    const entries = [];
+    for (const file of input.files) {
+      if (file.content === null) {
+        entries.push({ path: file.path, mode: '100644', type: 'blob', sha: null });
+        continue;
+      }
+      const blob = await this.api.request<{ sha: string }>('POST', `${this.repoPath}/git/blobs`, { content: file.content, encoding: 'utf-8' });
+      entries.push({ path: file.path, mode: '100644', type: 'blob', sha: blob.sha });
+    }
+    const tree = await this.api.request<{ sha: string }>('POST', `${this.repoPath}/git/trees`, { base_tree: parentCommit.tree.sha, tree: entries });
+    const body: Record<string, unknown> = { message: input.message, tree: tree.sha, parents: [parent] };
+    if (input.author) body.author = input.author;
+    const commit = await this.api.request<{ sha: string }>('POST', `${this.repoPath}/git/commits`, body);
+    // Not forced: a concurrent push makes this fail rather than be overwritten.
+    await this.api.request('PATCH', `${this.repoPath}/git/refs/heads/${encodeRef(input.branch)}`, { sha: commit.sha, force: false });
+    return commit.sha;
+  }
+
+  async openPullRequest(input: OpenPullRequest): Promise<{ pullRequest: PullRequest; created: boolean }> {
+    const head = `${this.owner}:${input.head}`;
+    const existing = await this.api.request<GitHubPull[]>(
+      'GET',
+      `${this.repoPath}/pulls?state=open&head=${encodeURIComponent(head)}&base=${encodeURIComponent(input.base)}`,
+    );
+    if (existing[0]) return { pullRequest: toPullRequest(existing[0]), created: false };
+    const pull = await this.api.request<GitHubPull>('POST', `${this.repoPath}/pulls`, { title: input.title, head: input.head, base: input.base, body: input.body });
+    if (input.labels.length > 0) await this.addLabels(pull.number, input.labels);
+    return { pullRequest: await this.getPullRequest(pull.number), created: true };
+  }
+
+  async listPullRequests(state: 'open' | 'all'): Promise<PullRequest[]> {
+    return (await this.api.all<GitHubPull>(`${this.repoPath}/pulls?state=${state}`, PAGE, 'per_page')).map(toPullRequest);
+  }
+
+  async getPullRequest(number: number): Promise<PullRequest> {
+    return toPullRequest(await this.api.request<GitHubPull>('GET', `${this.repoPath}/pulls/${number}`));
+  }
+
+  async listPullRequestCommits(number: number): Promise<Commit[]> {
+    type GitHubCommit = { sha: string; commit: { author: Person }; author: { login: string } | null };
+    const commits = await this.api.all<GitHubCommit>(`${this.repoPath}/pulls/${number}/commits`, PAGE, 'per_page');
+    return commits.map((c) => ({ sha: c.sha, author: { name: c.commit.author.name, email: c.commit.author.email }, authorLogin: c.author?.login ?? null }));
+  }
+
+  async listReviews(number: number): Promise<Review[]> {
+    const [pull, reviews] = await Promise.all([
+      this.getPullRequest(number),
+      this.api.all<{ id: number; user: { login: string } | null; state: string; commit_id: string }>(`${this.repoPath}/pulls/${number}/reviews`, PAGE, 'per_page'),
+    ]);
+    return reviews.map((r) => ({
+      id: r.id,
+      author: r.user?.login ?? '',
+      state: (['APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED', 'PENDING'].includes(r.state) ? r.state : 'COMMENTED') as ReviewState,
+      commitId: r.commit_id,
+      dismissed: r.state === 'DISMISSED',
+      // GitHub keeps no stale flag: a review of another commit than the head is stale.
+      stale: r.commit_id !== pull.head.sha,
+    }));
+  }
+
+  async addLabels(number: number, labels: string[]): Promise<void> {
+    // GitHub creates labels that do not exist yet.
+    await this.api.request('POST', `${this.repoPath}/issues/${number}/labels`, { labels });
+  }
+
+  async merge(number: number, headSha: string): Promise<void> {
+    try {
+      await this.api.request('PUT', `${this.repoPath}/pulls/${number}/merge`, { sha: headSha, merge_method: 'merge' });
+    } catch (error) {
+      // 405: not mergeable (reviews, checks); 409: the head moved since headSha.
+      if (error instanceof HostError && (error.status === 405 || error.status === 409)) throw new MergeRefusedError(error.message, error.status);
+      throw error;
+    }
+  }
+
+  async setBranchProtection(branch: string, rule: ProtectionRule): Promise<void> {
+    await this.api.request('PUT', `${this.repoPath}/branches/${encodeRef(branch)}/protection`, {
+      required_status_checks: rule.requiredStatusChecks.length > 0 ? { strict: true, contexts: rule.requiredStatusChecks } : null,
+      enforce_admins: true,
+      required_pull_request_reviews: {
+        required_approving_review_count: rule.requiredApprovals,
+        dismiss_stale_reviews: rule.dismissStaleApprovals,
+        require_code_owner_reviews: rule.requireCodeOwnerReviews,
+        require_last_push_approval: true,
+      },
+      restrictions: null,
+    });
+  }
+
+  async setFileCodeowners(branch: string, content: string): Promise<void> {
+    if ((await this.readFile(branch, '.github/CODEOWNERS')) === content) return;
+    await this.commitFiles({ branch, message: 'Set the owners who review fleet changes', files: [{ path: '.github/CODEOWNERS', content }] });
+  }
+
+  async createStatus(sha: string, status: { context: string; state: CommitStatusState; description: string; targetUrl?: string }): Promise<void> {
+    const body: Record<string, unknown> = { state: status.state, context: status.context, description: status.description.slice(0, 140) };
+    if (status.targetUrl) body.target_url = status.targetUrl;
+    await this.api.request('POST', `${this.repoPath}/statuses/${sha}`, body);
+  }
+}
+
+const encodeRef = (ref: string) => ref.split('/').map(encodeURIComponent).join('/');
+const encodePath = encodeRef;
+
+function toPullRequest(pull: GitHubPull): PullRequest {
+  return {
+    number: pull.number,
+    title: pull.title,
+    body: pull.body ?? '',
+    state: pull.merged_at ? 'merged' : pull.state,
+    author: pull.user.login,
+    head: { ref: pull.head.ref, sha: pull.head.sha },
+    base: { ref: pull.base.ref },
+    labels: pull.labels.map((l) => l.name),
+    url: pull.html_url,
+  };
+}

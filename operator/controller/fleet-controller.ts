@@ -1,0 +1,543 @@
+// The imperative shell around the pure core: informers in, shards keyed by media node, ConfigMaps and status out.
+import { randomBytes } from 'node:crypto';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import { GROUP, KINDS, VERSION, type MediaNode, type Nvr, type School } from '../../crds/index.js';
+import { planFleet, schoolPlacement, nvrKey, type FleetPlan, type ShardPlan } from '../core/plan.js';
+import {
+  contentHash,
+  renderMediaMtxConfig,
+  sealMediaMtxConfig,
+  validateMediaMtxConfig,
+  DEFAULT_RENDER_OPTIONS,
+  type NvrCredentials,
+  type RenderOptions,
+} from '../core/mediamtx.js';
+import { DEFAULT_ASSIGN_OPTIONS, type AssignOptions } from '../core/assign.js';
+import type { Fleet } from '../core/fleet.js';
+import { CONFIG_FILE, DEFAULT_WORKLOAD_OPTIONS, MANAGED_LABELS, NODE_LABEL, configMapName, confKeySecretName, renderWorkload, type WorkloadOptions } from '../workload.js';
+import type { Logger } from '../log.js';
+import { setCondition, sameStatus, type ConditionInput } from './conditions.js';
+import { ResourceInformer, type ChangeType } from './informers.js';
+import { TerminalError, WorkQueue } from './queue.js';
+import type { OperatorMetrics } from './metrics.js';
+
+export const FIELD_MANAGER = 'posbon-operator';
+export const HASH_ANNOTATION = 'posbon.io/config-hash';
+const PLAN = 'plan';
+
+export interface ControllerConfig {
+  fleetNamespace: string;
+  mediaNamespace: string;
+  render: RenderOptions;
+  workload: WorkloadOptions;
+  assign: AssignOptions;
+  /** Largest sealed config written to a ConfigMap; the API server refuses objects over 1 MiB. */
+  maxConfigBytes: number;
+  resyncMs: number;
+  /** Whether to apply the Deployment and Service of each node (off where no workload API is wanted). */
+  applyWorkloads: boolean;
+}
+
+export const defaultControllerConfig = (overrides: Partial<ControllerConfig> = {}): ControllerConfig => ({
+  fleetNamespace: 'posbon-fleet',
+  mediaNamespace: 'posbon-media',
+  render: DEFAULT_RENDER_OPTIONS,
+  workload: DEFAULT_WORKLOAD_OPTIONS,
+  assign: DEFAULT_ASSIGN_OPTIONS,
+  maxConfigBytes: 1_000_000,
+  resyncMs: 10 * 60_000,
+  applyWorkloads: true,
+  ...overrides,
+});
+
+type Kind = 'School' | 'Nvr' | 'MediaNode';
+
+type Manifest = Record<string, unknown> & { kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> };
+
+const isValidTimezone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A fingerprint of a shard's inputs: the same objects in the same places render the same config. */
+const shardFingerprint = (shard: ShardPlan, secretVersion: (nvr: Nvr) => string) =>
+  [shard.node.metadata.resourceVersion, ...shard.members.map((m) => `${nvrKey(m.nvr)}@${m.nvr.metadata.resourceVersion}#${secretVersion(m.nvr)}`)].join('|');
+
+export class FleetController {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly objects: CustomObjectsApi;
+  private readonly nodes: ResourceInformer<MediaNode & KubernetesObject>;
+  private readonly schools: ResourceInformer<School & KubernetesObject>;
+  private readonly nvrs: ResourceInformer<Nvr & KubernetesObject>;
+  private readonly secrets: ResourceInformer<V1Secret>;
+  private readonly shardQueue: WorkQueue;
+  private readonly statusQueue: WorkQueue;
+  private plan: FleetPlan | undefined;
+  private readonly fingerprints = new Map<string, string>();
+  private readonly appliedHashes = new Map<string, string>();
+  private readonly workloadHashes = new Map<string, string>();
+  private readonly confKeys = new Map<string, string>();
+  /** Objects left out of the plan, with the condition that says why. */
+  private stalled = new Map<string, ConditionInput>();
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private leading = false;
+
+  private constructor(
+    kc: KubeConfig,
+    private readonly config: ControllerConfig,
+    private readonly log: Logger,
+    private readonly metrics: OperatorMetrics,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.objects = kc.makeApiClient(CustomObjectsApi);
+    const ns = config.fleetNamespace;
+    const path = (kind: Kind) =>
+      KINDS[kind].scope === 'Cluster' ? `/apis/${GROUP}/${VERSION}/${KINDS[kind].plural}` : `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${KINDS[kind].plural}`;
+    const listOf = <T>(kind: Kind) => () =>
+      (KINDS[kind].scope === 'Cluster'
+        ? this.objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: KINDS[kind].plural })
+        : this.objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: KINDS[kind].plural })) as Promise<KubernetesListObject<T & KubernetesObject>>;
+    const onChange = (kind: Kind) => (type: ChangeType, object: KubernetesObject) => this.onChange(kind, type, object);
+    this.nodes = new ResourceInformer(kc, path('MediaNode'), listOf<MediaNode>('MediaNode'), onChange('MediaNode'), log);
+    this.schools = new ResourceInformer(kc, path('School'), listOf<School>('School'), onChange('School'), log);
+    this.nvrs = new ResourceInformer(kc, path('Nvr'), listOf<Nvr>('Nvr'), onChange('Nvr'), log);
+    this.secrets = new ResourceInformer<V1Secret>(
+      kc,
+      `/api/v1/namespaces/${ns}/secrets`,
+      () => this.core.listNamespacedSecret({ namespace: ns }),
+      () => this.shardQueue.add(PLAN),
+      log,
+    );
+    const onError = (queue: string) => (key: string, error: unknown, retryInMs: number | undefined) => {
+      const reason = error instanceof TerminalError ? error.reason : error instanceof ApiException ? `ApiError${error.code}` : 'Error';
+      this.metrics.errors.inc({ reason });
+      this.log.warn('reconcile failed', { queue, key, reason, retryInMs, error: error instanceof Error ? error.message : String(error) });
+    };
+    this.shardQueue = new WorkQueue((key) => this.timed('shard', () => (key === PLAN ? this.replan() : this.reconcileShard(key))), {
+      concurrency: 2,
+      baseDelayMs: 200,
+      maxDelayMs: 60_000,
+      onError: onError('shard'),
+    });
+    this.statusQueue = new WorkQueue((key) => this.timed('status', () => this.writeStatus(key)), {
+      concurrency: 4,
+      baseDelayMs: 500,
+      maxDelayMs: 60_000,
+      onError: onError('status'),
+    });
+  }
+
+  static create(deps: { kc: KubeConfig; config: ControllerConfig; log: Logger; metrics: OperatorMetrics }): FleetController {
+    return new FleetController(deps.kc, deps.config, deps.log, deps.metrics);
+  }
+
+  /** Starts the informers; the caches fill whether or not this replica leads. */
+  async start(): Promise<void> {
+    await Promise.all([this.nodes.start(), this.schools.start(), this.nvrs.start(), this.secrets.start()]);
+  }
+
+  /** Begins writing: called when this replica becomes the leader. */
+  lead(): void {
+    this.leading = true;
+    this.shardQueue.add(PLAN);
+    this.scheduleResync();
+  }
+
+  isSynced(): boolean {
+    return [this.nodes, this.schools, this.nvrs, this.secrets].every((i) => i.isSynced());
+  }
+
+  async stop(): Promise<void> {
+    this.leading = false;
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.shardQueue.stop();
+    this.statusQueue.stop();
+    await Promise.all([this.nodes.stop(), this.schools.stop(), this.nvrs.stop(), this.secrets.stop()]);
+  }
+
+  /** Resolves once every queued reconcile has run (for tests and benchmarks). */
+  async settled(): Promise<void> {
+    await this.shardQueue.idle();
+    await this.statusQueue.idle();
+  }
+
+  queueDepth(): number {
+    return this.shardQueue.depth() + this.statusQueue.depth();
+  }
+
+  private scheduleResync(): void {
+    const jittered = this.config.resyncMs * (0.9 + Math.random() * 0.2);
+    this.resyncTimer = setTimeout(() => {
+      this.fingerprints.clear();
+      this.statusInputs.clear();
+      this.shardQueue.add(PLAN);
+      this.scheduleResync();
+    }, jittered);
+    this.resyncTimer.unref();
+  }
+
+  private async timed(queue: string, work: () => Promise<void>): Promise<void> {
+    const end = this.metrics.reconcileDuration.startTimer({ queue });
+    try {
+      await work();
+    } finally {
+      end();
+      this.metrics.queueDepth.set({ queue: 'shard' }, this.shardQueue.depth());
+      this.metrics.queueDepth.set({ queue: 'status' }, this.statusQueue.depth());
+    }
+  }
+
+  private onChange(kind: Kind, type: ChangeType, object: KubernetesObject): void {
+    // Status-only updates of School and MediaNode are the operator's own writes; Nvr status carries ONVIF results.
+    if (type === 'update' && kind !== 'Nvr') {
+      const generation = object.metadata?.generation;
+      const seen = this.seenGenerations.get(`${kind}/${object.metadata?.name}`);
+      if (generation !== undefined && seen === generation && !this.requestedAtChanged(kind, object)) return;
+    }
+    this.seenGenerations.set(`${kind}/${object.metadata?.name}`, object.metadata?.generation ?? 0);
+    if (this.leading) this.shardQueue.add(PLAN);
+  }
+
+  private readonly seenGenerations = new Map<string, number>();
+  private readonly requestedAt = new Map<string, string | undefined>();
+
+  /** A `posbon.io/requested-at` annotation forces a run even without a spec change. */
+  private requestedAtChanged(kind: Kind, object: KubernetesObject): boolean {
+    const key = `${kind}/${object.metadata?.name}`;
+    const value = object.metadata?.annotations?.['posbon.io/requested-at'];
+    const changed = this.requestedAt.get(key) !== value;
+    this.requestedAt.set(key, value);
+    if (changed) this.fingerprints.clear();
+    return changed;
+  }
+
+  /** The fleet as the plan may use it: objects with a spec the operator can act on. */
+  private admissibleFleet(): Fleet {
+    const stalled = new Map<string, ConditionInput>();
+    const schools = this.schools.list().filter((s) => {
+      if (isValidTimezone(s.spec.timezone)) return true;
+      stalled.set(`School/${s.metadata.name}`, { type: 'Ready', status: 'False', reason: 'InvalidTimezone', message: `spec.timezone ${s.spec.timezone} is not an IANA time zone` });
+      return false;
+    });
+    const nvrs = this.nvrs.list().filter((n) => {
+      if (this.credentials(n)) return true;
+      stalled.set(`Nvr/${n.metadata.name}`, {
+        type: 'Ready',
+        status: 'False',
+        reason: 'CredentialsMissing',
+        message: `Secret ${n.spec.credentialsSecretRef.name} with keys username and password not found in ${this.config.fleetNamespace}`,
+      });
+      return false;
+    });
+    this.stalled = stalled;
+    return { nodes: [...this.nodes.list()], schools, nvrs };
+  }
+
+  private secretVersion = (nvr: Nvr): string => this.secrets.get(nvr.spec.credentialsSecretRef.name, this.config.fleetNamespace)?.metadata?.resourceVersion ?? '-';
+
+  private credentials(nvr: Nvr): NvrCredentials | undefined {
+    const secret = this.secrets.get(nvr.spec.credentialsSecretRef.name, this.config.fleetNamespace);
+    const username = secret?.data?.username;
+    const password = secret?.data?.password;
+    if (!username || !password) return undefined;
+    return { username: Buffer.from(username, 'base64').toString('utf8'), password: Buffer.from(password, 'base64').toString('utf8') };
+  }
+
+  /** Recomputes the assignment and queues the shards whose inputs changed, and the statuses. */
+  private async replan(): Promise<void> {
+    const plan = planFleet(this.admissibleFleet(), this.config.assign);
+    const previous = this.plan;
+    this.plan = plan;
+    for (const [name, shard] of plan.shards) {
+      const fingerprint = shardFingerprint(shard, this.secretVersion);
+      if (this.fingerprints.get(name) !== fingerprint) {
+        this.fingerprints.set(name, fingerprint);
+        this.shardQueue.add(`node/${name}`);
+      }
+      this.metrics.shardCameras.set({ node: name }, shard.cameraCount);
+      this.metrics.shardSchools.set({ node: name }, shard.schools.length);
+    }
+    for (const name of previous?.shards.keys() ?? []) {
+      if (!plan.shards.has(name)) {
+        this.fingerprints.delete(name);
+        this.metrics.shardCameras.remove({ node: name });
+        this.metrics.shardSchools.remove({ node: name });
+        this.shardQueue.add(`node/${name}`);
+      }
+    }
+    if (!previous) await this.removeOrphanedShards(plan);
+    // Only objects whose status inputs changed are queued: a fleet of 40,000 objects stays quiet on one edit.
+    for (const school of this.schools.list()) {
+      const name = school.metadata.name;
+      const a = plan.assignments.get(name);
+      this.queueStatus(`School/${name}`, `${school.metadata.resourceVersion}|${a?.node}|${a?.reason}|${plan.camerasBySchool.get(name)}|${this.stalled.get(`School/${name}`)?.reason}`);
+    }
+    for (const nvr of this.nvrs.list()) {
+      const key = nvrKey(nvr);
+      const node = plan.assignments.get(nvr.spec.schoolRef)?.node;
+      this.queueStatus(`Nvr/${nvr.metadata.name}`, `${nvr.metadata.resourceVersion}|${node}|${plan.camerasByNvr.get(key)}|${plan.orphanNvrs.has(key)}|${this.stalled.get(`Nvr/${nvr.metadata.name}`)?.reason}`);
+    }
+  }
+
+  private readonly statusInputs = new Map<string, string>();
+
+  private queueStatus(key: string, inputs: string): void {
+    if (this.statusInputs.get(key) === inputs) return;
+    this.statusInputs.set(key, inputs);
+    this.statusQueue.add(key);
+  }
+
+  /** ConfigMaps of nodes deleted while no operator ran. */
+  private async removeOrphanedShards(plan: FleetPlan): Promise<void> {
+    const list = await this.core.listNamespacedConfigMap({ namespace: this.config.mediaNamespace, labelSelector: `${NODE_LABEL}` });
+    for (const cm of list.items) {
+      const node = cm.metadata?.labels?.[NODE_LABEL];
+      if (node && !plan.shards.has(node)) this.shardQueue.add(`node/${node}`);
+    }
+  }
+
+  private async reconcileShard(key: string): Promise<void> {
+    const name = key.slice('node/'.length);
+    const shard = this.plan?.shards.get(name);
+    if (!shard) return this.deleteShard(name);
+    const node = shard.node;
+    const result = renderMediaMtxConfig(node, shard.members, (nvr) => this.credentials(nvr), this.config.render);
+    const problems = validateMediaMtxConfig(result.config);
+    if (problems.length > 0) {
+      await this.writeNodeStatus(node, shard, { type: 'Ready', status: 'False', reason: 'InvalidConfig', message: problems.slice(0, 5).join('; ') });
+      await this.event('MediaNode', name, 'Warning', 'InvalidConfig', problems.slice(0, 5).join('; '));
+      throw new TerminalError('InvalidConfig', problems.join('; '));
+    }
+    const key32 = await this.confKey(name);
+    const sealed = sealMediaMtxConfig(result.yaml, key32);
+    if (sealed.length > this.config.maxConfigBytes) {
+      const message = `the sealed config of ${result.cameraCount} cameras is ${sealed.length} bytes, over the ${this.config.maxConfigBytes}-byte limit; the previous config stays in place`;
+      await this.writeNodeStatus(node, shard, { type: 'Ready', status: 'False', reason: 'ShardTooLarge', message });
+      await this.event('MediaNode', name, 'Warning', 'ShardTooLarge', message);
+      throw new TerminalError('ShardTooLarge', message);
+    }
+    const hash = contentHash(sealed);
+    if (this.appliedHashes.get(name) !== hash) {
+      await this.apply({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: configMapName(name),
+          namespace: this.config.mediaNamespace,
+          labels: { ...MANAGED_LABELS, [NODE_LABEL]: name },
+          annotations: { [HASH_ANNOTATION]: hash },
+        },
+        data: { [CONFIG_FILE]: sealed },
+      });
+      this.appliedHashes.set(name, hash);
+      this.log.info('config applied', { resource: `MediaNode/${name}`, hash, cameras: result.cameraCount, schools: shard.schools.length });
+      await this.event('MediaNode', name, 'Normal', 'ConfigApplied', `config ${hash} with ${result.cameraCount} cameras of ${shard.schools.length} schools`);
+    }
+    if (this.config.applyWorkloads) await this.applyWorkload(node);
+    const overCapacity = result.cameraCount > node.spec.maxCameras;
+    await this.writeNodeStatus(
+      node,
+      shard,
+      overCapacity
+        ? { type: 'Ready', status: 'False', reason: 'OverCapacity', message: `${result.cameraCount} cameras assigned, over maxCameras ${node.spec.maxCameras}; all are published` }
+        : { type: 'Ready', status: 'True', reason: 'ConfigApplied', message: `${result.cameraCount} cameras of ${shard.schools.length} schools` },
+      hash,
+    );
+  }
+
+  private async apply(object: Manifest): Promise<void> {
+    const apiVersion = object.apiVersion as string;
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    const plural = `${object.kind.toLowerCase()}s`;
+    const ns = object.metadata.namespace!;
+    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+    const common = { name: object.metadata.name, namespace: ns, body: object, fieldManager: FIELD_MANAGER, force: true };
+    if (object.kind === 'ConfigMap') await this.core.patchNamespacedConfigMap(common, options);
+    else if (object.kind === 'Service') await this.core.patchNamespacedService(common, options);
+    else if (object.kind === 'Deployment') await this.apps.patchNamespacedDeployment(common, options);
+    else if (object.kind === 'Secret') await this.core.patchNamespacedSecret(common, options);
+    else throw new Error(`cannot apply ${group}/${version} ${plural}`);
+  }
+
+  private async applyWorkload(node: MediaNode): Promise<void> {
+    const manifests = renderWorkload(node, { ...this.config.workload, namespace: this.config.mediaNamespace });
+    const hash = contentHash(JSON.stringify(manifests));
+    if (this.workloadHashes.get(node.metadata.name) === hash) return;
+    for (const manifest of manifests) await this.apply(manifest as Manifest);
+    this.workloadHashes.set(node.metadata.name, hash);
+  }
+
+  /** The node's MTX_CONFKEY, created on first use; it never leaves the cluster's Secrets. */
+  private async confKey(node: string): Promise<string> {
+    const cached = this.confKeys.get(node);
+    if (cached) return cached;
+    const name = confKeySecretName(node);
+    let key: string | undefined;
+    try {
+      const secret = await this.core.readNamespacedSecret({ name, namespace: this.config.mediaNamespace });
+      key = secret.data?.key ? Buffer.from(secret.data.key, 'base64').toString('utf8') : undefined;
+    } catch (error) {
+      if (!(error instanceof ApiException && error.code === 404)) throw error;
+    }
+    if (!key) {
+      key = randomBytes(24).toString('base64url');
+      await this.core.createNamespacedSecret({
+        namespace: this.config.mediaNamespace,
+        body: {
+          metadata: { name, labels: { ...MANAGED_LABELS, [NODE_LABEL]: node } },
+          type: 'Opaque',
+          data: { key: Buffer.from(key).toString('base64') },
+        },
+      });
+    }
+    this.confKeys.set(node, key);
+    return key;
+  }
+
+  private async deleteShard(node: string): Promise<void> {
+    const ns = this.config.mediaNamespace;
+    const ignoreMissing = (error: unknown) => {
+      if (!(error instanceof ApiException && error.code === 404)) throw error;
+    };
+    await this.core.deleteNamespacedConfigMap({ name: configMapName(node), namespace: ns }).catch(ignoreMissing);
+    await this.apps.deleteNamespacedDeployment({ name: configMapName(node), namespace: ns }).catch(ignoreMissing);
+    await this.core.deleteNamespacedService({ name: configMapName(node), namespace: ns }).catch(ignoreMissing);
+    await this.core.deleteNamespacedSecret({ name: confKeySecretName(node), namespace: ns }).catch(ignoreMissing);
+    this.appliedHashes.delete(node);
+    this.workloadHashes.delete(node);
+    this.confKeys.delete(node);
+    this.log.info('shard removed', { resource: `MediaNode/${node}` });
+  }
+
+  private async writeNodeStatus(node: MediaNode, shard: ShardPlan, ready: ConditionInput, hash?: string): Promise<void> {
+    const now = new Date().toISOString();
+    const current = this.nodes.get(node.metadata.name) ?? node;
+    const status = {
+      ...(current.status ?? {}),
+      conditions: setCondition(current.status?.conditions, ready, now, current.metadata.generation),
+      schoolCount: shard.schools.length,
+      cameraCount: shard.cameraCount,
+      configMapName: configMapName(node.metadata.name),
+      ...(hash ? { configHash: hash } : {}),
+      ...(ready.status === 'True' && current.metadata.generation !== undefined ? { observedGeneration: current.metadata.generation } : {}),
+    };
+    if (sameStatus(status, current.status)) return;
+    await this.patchStatus('MediaNode', node.metadata.name, status);
+  }
+
+  private async writeStatus(key: string): Promise<void> {
+    const plan = this.plan;
+    if (!plan) return;
+    const [kind, name] = key.split('/') as ['School' | 'Nvr', string];
+    const now = new Date().toISOString();
+    if (kind === 'School') {
+      const school = this.schools.get(name, this.config.fleetNamespace);
+      if (!school) return;
+      const placement = schoolPlacement(school, plan);
+      const assignment = plan.assignments.get(name);
+      const ready: ConditionInput = this.stalled.get(key) ??
+        (placement.mediaNode
+          ? {
+              type: 'Ready',
+              status: 'True',
+              reason: assignment?.reason ?? 'Assigned',
+              message: `served by ${placement.mediaNode}; the router must allow ${placement.allowlistIPs.join(', ')}`,
+            }
+          : { type: 'Ready', status: 'False', reason: 'NoMediaNode', message: 'no active media node can serve the school' });
+      const status = {
+        ...placement,
+        conditions: setCondition(school.status?.conditions, ready, now, school.metadata.generation),
+        ...(ready.status === 'True' ? { observedGeneration: school.metadata.generation } : { observedGeneration: school.status?.observedGeneration }),
+      };
+      if (sameStatus(status, school.status)) return;
+      await this.patchStatus('School', name, status);
+      await this.announce('School', name, school.status?.conditions, ready, school.status?.mediaNode !== placement.mediaNode ? placement.mediaNode : undefined);
+      return;
+    }
+    const nvr = this.nvrs.get(name, this.config.fleetNamespace);
+    if (!nvr) return;
+    const orphan = plan.orphanNvrs.has(nvrKey(nvr));
+    const node = plan.assignments.get(nvr.spec.schoolRef)?.node;
+    const ready: ConditionInput = this.stalled.get(key) ??
+      (orphan
+        ? { type: 'Ready', status: 'False', reason: 'SchoolNotFound', message: `School ${nvr.spec.schoolRef} does not exist in ${this.config.fleetNamespace}` }
+        : node
+          ? { type: 'Ready', status: 'True', reason: 'Published', message: `published by ${node}` }
+          : { type: 'Ready', status: 'False', reason: 'NoMediaNode', message: 'the school has no media node' });
+    const status = {
+      ...(nvr.status ?? {}),
+      ...(node ? { mediaNode: node } : {}),
+      cameraCount: node ? (plan.camerasByNvr.get(nvrKey(nvr)) ?? 0) : 0,
+      conditions: setCondition(nvr.status?.conditions, ready, now, nvr.metadata.generation),
+      ...(ready.status === 'True' ? { observedGeneration: nvr.metadata.generation } : {}),
+    };
+    if (sameStatus(status, nvr.status)) return;
+    await this.patchStatus('Nvr', name, status);
+    await this.announce('Nvr', name, nvr.status?.conditions, ready, undefined);
+  }
+
+  /** An Event when readiness flips or a school moves to another node. */
+  private async announce(kind: Kind, name: string, before: ConditionInput[] | undefined, ready: ConditionInput, movedTo: string | undefined): Promise<void> {
+    const previous = before?.find((c) => c.type === 'Ready');
+    if (movedTo) await this.event(kind, name, 'Normal', 'Assigned', `now served by media node ${movedTo}`);
+    if (previous?.reason !== ready.reason || previous?.status !== ready.status) {
+      await this.event(kind, name, ready.status === 'True' ? 'Normal' : 'Warning', ready.reason, ready.message);
+    }
+  }
+
+  /** Records an Event on a fleet object; a failure to record never fails the reconcile. */
+  private async event(kind: Kind, name: string, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    // The API server keeps events of cluster-scoped objects in the default namespace only.
+    const namespace = KINDS[kind].scope === 'Cluster' ? 'default' : this.config.fleetNamespace;
+    const now = new Date();
+    await this.core
+      .createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { generateName: `${name}.`, namespace },
+          involvedObject: { apiVersion: `${GROUP}/${VERSION}`, kind, name, ...(KINDS[kind].scope === 'Cluster' ? {} : { namespace }) },
+          type,
+          reason,
+          message,
+          source: { component: FIELD_MANAGER },
+          reportingComponent: FIELD_MANAGER,
+          reportingInstance: FIELD_MANAGER,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      })
+      .catch((error: unknown) => this.log.warn('event not recorded', { resource: `${kind}/${name}`, reason, error: String(error) }));
+  }
+
+  private async patchStatus(kind: Kind, name: string, status: unknown): Promise<void> {
+    const def = KINDS[kind];
+    const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const body = { status };
+    if (def.scope === 'Cluster') {
+      await this.objects.patchClusterCustomObjectStatus({ group: GROUP, version: VERSION, plural: def.plural, name, body }, options);
+    } else {
+      await this.objects.patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, namespace: this.config.fleetNamespace, plural: def.plural, name, body },
+        options,
+      );
+    }
+  }
+}

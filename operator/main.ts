@@ -1,0 +1,128 @@
+// The operator process: informers, leader election, the fleet controller, and /healthz, /readyz, /metrics.
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { FleetController, defaultControllerConfig, type ControllerConfig } from './controller/fleet-controller.js';
+import { LeaderElector } from './controller/leader.js';
+import { createOperatorMetrics } from './controller/metrics.js';
+import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
+import { createLogger, type Logger } from './log.js';
+
+export interface OperatorOptions {
+  kc: KubeConfig;
+  controller: ControllerConfig;
+  identity: string;
+  leaseNamespace: string;
+  leaseDurationSeconds: number;
+  port: number;
+  log: Logger;
+  /** What to do when the lease is lost; a process exits so it restarts with clean caches. */
+  onLostLease: () => void;
+}
+
+export interface RunningOperator {
+  controller: FleetController;
+  elector: LeaderElector;
+  server: Server;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
+  const metrics = createOperatorMetrics();
+  const controller = FleetController.create({ kc: options.kc, config: options.controller, log: options.log, metrics });
+  const server = createServer((req, res) => {
+    const send = (status: number, body: string, type = 'text/plain') => res.writeHead(status, { 'content-type': type }).end(body);
+    if (req.url === '/healthz') return send(200, 'ok');
+    if (req.url === '/readyz') return controller.isSynced() ? send(200, 'ok') : send(503, 'informers not synced');
+    if (req.url === '/metrics') {
+      void metrics.registry.metrics().then((text) => send(200, text, metrics.registry.contentType));
+      return;
+    }
+    send(404, 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  await controller.start();
+  const elector = new LeaderElector(
+    options.kc,
+    {
+      namespace: options.leaseNamespace,
+      name: 'posbon-operator',
+      identity: options.identity,
+      leaseDurationSeconds: options.leaseDurationSeconds,
+      renewEverySeconds: Math.max(1, Math.floor(options.leaseDurationSeconds / 3)),
+    },
+    options.log,
+  );
+  elector.run(
+    () => {
+      metrics.leader.set(1);
+      controller.lead();
+    },
+    () => {
+      metrics.leader.set(0);
+      options.onLostLease();
+    },
+  );
+  return {
+    controller,
+    elector,
+    server,
+    port,
+    async stop() {
+      await elector.stop();
+      await controller.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function env(name: string, fallback?: string): string {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`${name} is required`);
+  return value;
+}
+
+export async function main(): Promise<void> {
+  const log = createLogger('operator');
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const mediaNamespace = env('POSBON_MEDIA_NAMESPACE', 'posbon-media');
+  const controller = defaultControllerConfig({
+    fleetNamespace: env('POSBON_FLEET_NAMESPACE', 'posbon-fleet'),
+    mediaNamespace,
+    applyWorkloads: env('POSBON_APPLY_WORKLOADS', 'true') === 'true',
+    render: {
+      ...DEFAULT_RENDER_OPTIONS,
+      jwksUrl: env('POSBON_JWKS_URL', DEFAULT_RENDER_OPTIONS.jwksUrl),
+      allowOrigins: env('POSBON_ALLOW_ORIGINS', '*').split(','),
+    },
+  });
+  const running = await runOperator({
+    kc,
+    controller,
+    identity: env('POD_NAME', `${hostname()}-${process.pid}`),
+    leaseNamespace: env('POSBON_LEASE_NAMESPACE', mediaNamespace),
+    leaseDurationSeconds: Number(env('POSBON_LEASE_SECONDS', '15')),
+    port: Number(env('POSBON_OPERATOR_PORT', '8081')),
+    log,
+    onLostLease: () => process.exit(1),
+  });
+  log.info('operator started', { port: running.port, fleetNamespace: controller.fleetNamespace, mediaNamespace });
+  const shutdown = async () => {
+    log.info('shutting down');
+    await running.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+}
