@@ -21,7 +21,7 @@ import {
 } from '../test/harness/index.js';
 import { FleetController, defaultControllerConfig } from './controller/fleet-controller.js';
 import { createOperatorMetrics } from './controller/metrics.js';
-import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
+import { DEFAULT_RENDER_OPTIONS, openMediaMtxConfig } from './core/mediamtx.js';
 import { configMapName, confKeySecretName } from './workload.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -146,11 +146,17 @@ beforeAll(async () => {
           };
     await objects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: fleetNs, plural, body });
   }
-  const { sealed } = await eventually(sealedConfig, 30_000, 200);
-  const key = await core.readNamespacedSecret({ name: confKeySecretName(nodeName), namespace: mediaNs });
+  const key = await eventually(() => core.readNamespacedSecret({ name: confKeySecretName(nodeName), namespace: mediaNs }), 30_000, 200);
+  const confKey = Buffer.from(key.data!.key!, 'base64').toString('utf8');
+  // The first render may predate the NVR; wait for the one that publishes it.
+  const { sealed } = await eventually(async () => {
+    const current = await sealedConfig();
+    if (!openMediaMtxConfig(current.sealed, confKey).includes('school-a/gate/entrance:')) throw new Error('NVR not rendered yet');
+    return current;
+  }, 30_000, 200);
   configDir = await ConfigMapDir.create({ 'mediamtx.yml': sealed });
   node = await startMediaMtx(configDir, ports.hls, 'mediamtx.yml', undefined, {
-    MTX_CONFKEY: Buffer.from(key.data!.key!, 'base64').toString('utf8'),
+    MTX_CONFKEY: confKey,
   });
 });
 
