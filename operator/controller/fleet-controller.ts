@@ -12,7 +12,7 @@ import {
   type KubernetesObject,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { GROUP, KINDS, VERSION, type MediaNode, type Nvr, type School } from '../../crds/index.js';
+import { GROUP, KINDS, VERSION, type Condition, type MediaNode, type Nvr, type School } from '../../crds/index.js';
 import { planFleet, schoolPlacement, nvrKey, type FleetPlan, type ShardPlan } from '../core/plan.js';
 import {
   contentHash,
@@ -90,6 +90,14 @@ const isValidTimezone = (tz: string) => {
     return false;
   }
 };
+
+/** Ready, plus Stalled while a bad spec keeps the object out of the plan (a terminal state until the spec changes). */
+function readiness(existing: Condition[] | undefined, ready: ConditionInput, stalled: boolean, now: string, generation: number | undefined): Condition[] {
+  const withReady = setCondition(existing, ready, now, generation);
+  return stalled
+    ? setCondition(withReady, { ...ready, type: 'Stalled', status: 'True' }, now, generation)
+    : withReady.filter((c) => c.type !== 'Stalled');
+}
 
 /** A fingerprint of a shard's inputs: the same objects in the same places render the same config. */
 const shardFingerprint = (shard: ShardPlan, secretVersion: (nvr: Nvr) => string) =>
@@ -575,7 +583,7 @@ export class FleetController {
           : { type: 'Ready', status: 'False', reason: 'NoMediaNode', message: 'no active media node can serve the school' });
       const status = {
         ...placement,
-        conditions: setCondition(school.status?.conditions, ready, now, school.metadata.generation),
+        conditions: readiness(school.status?.conditions, ready, this.stalled.has(key), now, school.metadata.generation),
         ...(ready.status === 'True' ? { observedGeneration: school.metadata.generation } : { observedGeneration: school.status?.observedGeneration }),
       };
       if (sameStatus(status, school.status)) return;
@@ -597,7 +605,7 @@ export class FleetController {
       ...(nvr.status ?? {}),
       ...(node ? { mediaNode: node } : {}),
       cameraCount: node ? (plan.camerasByNvr.get(nvrKey(nvr)) ?? 0) : 0,
-      conditions: setCondition(nvr.status?.conditions, ready, now, nvr.metadata.generation),
+      conditions: readiness(nvr.status?.conditions, ready, this.stalled.has(key), now, nvr.metadata.generation),
       ...(ready.status === 'True' ? { observedGeneration: nvr.metadata.generation } : {}),
     };
     if (sameStatus(status, nvr.status)) return;
