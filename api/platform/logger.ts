@@ -10,7 +10,7 @@ const SECRET_KEY = /secret|password|passwd|token|authorization|cookie|signature|
 const SECRET_IN_TEXT: ReadonlyArray<[RegExp, string]> = [
   [/(\/webhook\/[^/\s?#"']+\/[^/\s?#"']+\/)[^/\s?#"']+/g, `$1${REDACTED}`],
   [/(\/dahua\/[^/\s?#"']+\/)[^/\s?#"']+/g, `$1${REDACTED}`],
-  [/([?&](?:secret|token|password|key)=)[^&\s#"']*/gi, `$1${REDACTED}`],
+  [/([?&](?:secret|token|password|key|jwt)=)[^&\s#"']*/gi, `$1${REDACTED}`],
   [/(bearer|basic|digest)\s+[^\s"',]+/gi, `$1 ${REDACTED}`],
   [/\b(?:pdt|whsec|prt)_[A-Za-z0-9+/=_-]+/g, REDACTED],
   // Any JWT (access and viewer tokens), wherever it appears in text.
