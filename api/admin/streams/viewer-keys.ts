@@ -1,5 +1,6 @@
 // The keys that sign viewer tokens for MediaMTX. A rotated-out key stays in the JWKS until every token it signed
-// has expired, so rotation never cuts a live viewer off.
+// has expired, so rotation never cuts a live viewer off. MediaMTX caches the JWKS it fetched, so a new key is
+// published (staged) before it signs.
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 
@@ -42,7 +43,8 @@ export class ViewerKeys {
   ) {}
 
   /**
-   * `jwks` are private JWKs: the first signs, the others are published only (a rotation in progress).
+   * `jwks` are private JWKs: the first signs, the others are published only — the previous key while its tokens
+   * live, or the next key staged ahead of a rotation. Keys from the configuration stay published while configured.
    * Without any, one key is generated in memory (the embedded default; refused in production by the config).
    */
   static async create(deps: { jwks?: JWK[]; ttlSeconds?: number; now?: () => Date }): Promise<ViewerKeys> {
@@ -50,17 +52,24 @@ export class ViewerKeys {
     if (ttl < 1 || ttl > MAX_VIEWER_TTL_SECONDS) throw new Error(`viewer tokens live 1 to ${MAX_VIEWER_TTL_SECONDS} seconds`);
     const now = deps.now ?? (() => new Date());
     const given = deps.jwks && deps.jwks.length > 0 ? deps.jwks : [await generateViewerKeyJwk()];
-    const keys = await Promise.all(given.map(fromPrivateJwk));
-    for (const retired of keys.slice(1)) retired.retiredAt = now();
-    return new ViewerKeys(keys, ttl, now);
+    return new ViewerKeys(await Promise.all(given.map(fromPrivateJwk)), ttl, now);
   }
 
-  /** Starts signing with a new key; the old one stays published for one token lifetime. */
+  private staged: SigningKey | undefined;
+
+  /** Publishes the next key without signing with it, so media nodes fetch it before the first token needs it. */
+  async stage(next?: JWK): Promise<string> {
+    this.staged = await fromPrivateJwk(next ?? (await generateViewerKeyJwk()));
+    return this.staged.kid;
+  }
+
+  /** Starts signing with the staged key (or a new one); the old one stays published for one token lifetime. */
   async rotate(next?: JWK): Promise<string> {
-    const key = await fromPrivateJwk(next ?? (await generateViewerKeyJwk()));
+    const key = next ? await fromPrivateJwk(next) : (this.staged ?? (await fromPrivateJwk(await generateViewerKeyJwk())));
+    this.staged = undefined;
     const now = this.now();
-    for (const k of this.keys) k.retiredAt ??= now;
-    this.keys = [key, ...this.keys];
+    this.keys[0]!.retiredAt ??= now;
+    this.keys = [key, ...this.keys.filter((k) => k.kid !== key.kid)];
     this.prune();
     return key.kid;
   }
@@ -68,7 +77,7 @@ export class ViewerKeys {
   /** The public keys MediaMTX needs: the signing key and every retired key whose tokens may still be live. */
   jwks(): { keys: JWK[] } {
     this.prune();
-    return { keys: this.keys.map((k) => ({ ...k.publicJwk })) };
+    return { keys: [...this.keys, ...(this.staged ? [this.staged] : [])].map((k) => ({ ...k.publicJwk })) };
   }
 
   currentKid(): string {
