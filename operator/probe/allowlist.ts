@@ -7,7 +7,12 @@ const nvrKey = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z
 export const allowlistTargetSchema = z
   .object({
     nvr: nvrKey,
-    host: z.string().min(1).max(253),
+    // A DNS name or an IP literal; nothing that could break out of an RTSP request line or a URL.
+    host: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.:\-[\]]+$/, 'must be a DNS name or an IP address'),
     ports: z.array(port).min(1),
     rtspPort: port.optional(),
     onvifPort: port.optional(),

@@ -26,6 +26,9 @@ describe('admission by the node allowlist', () => {
   test('rejects a file whose RTSP port is not among the declared ports', () => {
     expect(() => parseAllowlist(JSON.stringify({ node: 'n', targets: [{ nvr: 'a/b', host: 'h', ports: [80], rtspPort: 554 }] }))).toThrow('rtspPort must be one of ports');
   });
+  test('rejects a host that could smuggle text into an RTSP request line', () => {
+    expect(() => parseAllowlist(JSON.stringify({ node: 'n', targets: [{ nvr: 'a/b', host: 'h\r\nX: y', ports: [554] }] }))).toThrow('must be a DNS name or an IP address');
+  });
   test('rejects unknown keys rather than ignoring them', () => {
     expect(() => parseAllowlist(JSON.stringify({ node: 'n', targets: [], allowPrivate: true }))).toThrow();
   });

@@ -111,7 +111,7 @@ export interface OnvifAnswer {
   cameras: OnvifCamera[];
 }
 
-function failureOf(error: unknown, lastStatus: number | undefined, lastBody: string): ProbeFailure {
+function failureOf(error: unknown, step: string, lastStatus: number | undefined, lastBody: string): ProbeFailure {
   if (error instanceof ProbeFailure) return error;
   const err = error as NodeJS.ErrnoException;
   if (err.code && /^E[A-Z]+$/.test(err.code)) return reasonOfSocketError(err);
@@ -120,7 +120,7 @@ function failureOf(error: unknown, lastStatus: number | undefined, lastBody: str
     return new ProbeFailure('AuthFailed', 'the device rejected the username or password');
   }
   if (/network timeout/i.test(err.message)) return new ProbeFailure('Timeout', 'the device stopped answering');
-  return new ProbeFailure('ProtocolError', `the device's ONVIF answer was not understood: ${err.message.slice(0, 200)}`);
+  return new ProbeFailure('ProtocolError', `the device's answer to ${step} was not understood`);
 }
 
 /** Asks the device at a checked address for its information, profiles and stream URIs. */
@@ -145,14 +145,22 @@ export async function queryOnvif(query: OnvifQuery): Promise<OnvifAnswer> {
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ProbeFailure('Timeout', `no complete ONVIF answer within ${query.timeoutMs} ms`)), query.timeoutMs);
   });
+  let step = 'GetSystemDateAndTime';
   // Steps of Cam#connect, called one by one so that an odd device cannot throw from inside the library's callbacks.
   const work = (async () => {
     await call<Date>((cb) => cam.getSystemDateAndTime(cb));
-    await call<unknown>((cb) => cam.getServices(true, cb)).catch(() => call<unknown>((cb) => cam.getCapabilities(cb)));
+    step = 'GetServices';
+    await call<unknown>((cb) => cam.getServices(true, cb)).catch(() => {
+      step = 'GetCapabilities';
+      return call<unknown>((cb) => cam.getCapabilities(cb));
+    });
+    step = 'GetDeviceInformation';
     const info = await call<Record<string, unknown>>((cb) => cam.getDeviceInformation(cb as Callback<unknown>));
     if (!cam.uri?.media && !cam.uri?.media2) return { device: deviceOf(info), cameras: [] };
+    step = 'GetProfiles';
     const profiles = (await call<CamProfile[]>((cb) => cam.getProfiles(cb))) ?? [];
     const uris: RawStreamUri[] = [];
+    step = 'GetStreamUri';
     for (const profile of profiles) {
       const token = text(profile.$?.token);
       if (!token || !profile.videoEncoderConfiguration) continue;
@@ -165,7 +173,7 @@ export async function queryOnvif(query: OnvifQuery): Promise<OnvifAnswer> {
   try {
     return await Promise.race([work, deadline]);
   } catch (error) {
-    throw failureOf(error, lastStatus, lastBody);
+    throw failureOf(error, step, lastStatus, lastBody);
   } finally {
     clearTimeout(timer);
     work.catch(() => undefined);

@@ -63,12 +63,14 @@ async function startSidecar(options: { host: string; port: number; allowlist: st
   };
 }
 
+/** Keys with a slash become folders (`<ns>/<secret>/username`); keys with dots stay flat (`<ns>.<secret>.username`). */
 async function credentialsDir(secrets: Record<string, { username: string; password: string }>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'posbon-harness-credentials-'));
   for (const [key, value] of Object.entries(secrets)) {
-    await mkdir(join(dir, key), { recursive: true });
-    await writeFile(join(dir, key, 'username'), value.username);
-    await writeFile(join(dir, key, 'password'), `${value.password}\n`);
+    const file = (field: string) => (key.includes('/') ? join(dir, key, field) : join(dir, `${key}.${field}`));
+    if (key.includes('/')) await mkdir(join(dir, key), { recursive: true });
+    await writeFile(file('username'), value.username);
+    await writeFile(file('password'), `${value.password}\n`);
   }
   return dir;
 }
@@ -81,6 +83,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
   let mainCamera: RtspCamera;
   let subCamera: RtspCamera;
   let onvif: Service;
+  let brokenOnvif: Service;
   let dns: UdpSocket;
   let allowlistDir: ConfigMapDir;
   let sidecar: Sidecar;
@@ -111,6 +114,13 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
         },
       ],
     });
+    brokenOnvif = await spawnOnvifSimulator(on, {
+      port: 8080,
+      username: NVR_USER,
+      password: NVR_PASSWORD,
+      sources: [],
+      broken: { GetProfiles: 'garbage' },
+    });
     const dnsPort = await freePort();
     dns = await startDnsStub({ 'nvr.school-a.example': [NVR_IP] }, '127.0.0.1', dnsPort);
     const nvr = (name: string, host: string, extra: Partial<Allowlist['targets'][number]> = {}) => ({
@@ -128,12 +138,13 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
         nvr('nvr-named', 'nvr.school-a.example', { credentialsSecret: 'nvr-main' }),
         nvr('nvr-wrong-password', NVR_IP, { credentialsSecret: 'nvr-wrong' }),
         nvr('nvr-silent', SILENT_IP),
+        nvr('nvr-broken-firmware', NVR_IP, { ports: [8080], rtspPort: 8080, onvifPort: 8080, credentialsSecret: 'nvr-main' }),
       ],
     };
     allowlistDir = await ConfigMapDir.create({ 'allowlist.json': JSON.stringify(allowlist) });
     const secrets = await credentialsDir({
       'school-a/nvr-main': { username: NVR_USER, password: NVR_PASSWORD },
-      'school-a/nvr-wrong': { username: NVR_USER, password: 'not-the-password' },
+      'school-a.nvr-wrong': { username: NVR_USER, password: 'not-the-password' },
     });
     sidecar = await startSidecar({
       host: '127.0.0.1',
@@ -152,6 +163,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
     await sidecar?.service.stop();
     dns?.close();
     await onvif?.stop();
+    await brokenOnvif?.stop();
     await Promise.all([mainCamera?.stop(), subCamera?.stop()]);
     await nvrHost?.destroy();
     await silentHost?.destroy();
@@ -222,6 +234,20 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
       server: 'gortsplib',
     });
     expect(await sidecar.client.onvif('school-a/nvr-wrong-password')).toMatchObject({ reason: 'AuthFailed', message: 'the device rejected the username or password' });
+  });
+
+  test('a device answering garbage is a ProtocolError naming the step, and the sidecar carries on', async () => {
+    expect(await sidecar.client.onvif('school-a/nvr-broken-firmware')).toEqual({
+      kind: 'onvif',
+      ...resultBase,
+      nvr: 'school-a/nvr-broken-firmware',
+      port: 8080,
+      reason: 'ProtocolError',
+      message: "the device's answer to GetProfiles was not understood",
+      address: NVR_IP,
+    });
+    expect(await sidecar.client.tcp('school-a/nvr-main', 80)).toMatchObject({ reason: 'Ok' });
+    expect(sidecar.service.exited()).toBe(false);
   });
 
   test('closed port: Refused', async () => {

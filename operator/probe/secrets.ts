@@ -33,12 +33,22 @@ export function bearerOf(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Reads `<dir>/<namespace>/<secret>/{username,password}`; undefined when the Secret is not mounted. */
+/**
+ * Reads an NVR's credentials from the mounted folder, in either layout:
+ * `<dir>/<namespace>/<secret>/{username,password}` (one volume item per Secret), or
+ * `<dir>/<namespace>.<secret>.{username,password}` (the keys of one per-node Secret mounted whole, which the
+ * kubelet updates in place; a pod cannot mount Secrets of the schools' namespaces directly).
+ * Undefined when neither is there.
+ */
 export async function readCredentials(dir: string, namespace: string, secret: string): Promise<Credentials | undefined> {
-  try {
-    const [username, password] = await Promise.all(['username', 'password'].map((f) => readFile(join(dir, namespace, secret, f), 'utf8')));
-    return { username: username!.trim(), password: password!.replace(/\r?\n$/, '') };
-  } catch {
-    return undefined;
+  const layouts = [(field: string) => join(dir, namespace, secret, field), (field: string) => join(dir, `${namespace}.${secret}.${field}`)];
+  for (const file of layouts) {
+    try {
+      const [username, password] = await Promise.all(['username', 'password'].map((f) => readFile(file(f), 'utf8')));
+      return { username: username!.trim(), password: password!.replace(/\r?\n$/, '') };
+    } catch {
+      // try the next layout
+    }
   }
+  return undefined;
 }

@@ -38,6 +38,8 @@ export interface OnvifSimOptions {
   discovery?: boolean;
   /** Whether to offer GetServices; older devices answer only GetCapabilities. */
   getServices?: boolean;
+  /** Actions answered the way broken firmware does: an empty response element, or bytes that are not XML. */
+  broken?: Record<string, 'empty' | 'garbage'>;
 }
 
 export interface OnvifSimulator {
@@ -207,6 +209,9 @@ export async function startOnvifSimulator(options: OnvifSimOptions): Promise<Onv
       const answer = answers[action];
       if (!answer) return reply(res, 500, fault('Receiver', 'ter:ActionNotSupported', 'Optional Action Not Implemented'));
       if (!UNAUTHENTICATED.has(action) && !authenticated) return reply(res, 400, fault('Sender', 'ter:NotAuthorized', 'Sender not Authorized'));
+      const broken = options.broken?.[action];
+      if (broken === 'garbage') return reply(res, 200, '\u0000\u0001 not xml <<<');
+      if (broken === 'empty') return reply(res, 200, envelope(`<tds:${action}Response/>`));
       try {
         reply(res, 200, envelope(answer(xml)));
       } catch (error) {
