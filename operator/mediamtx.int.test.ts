@@ -1,8 +1,6 @@
 // The operator's ConfigMap, mounted the way a pod mounts it, in real MediaMTX with a real camera behind a router.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { GROUP, VERSION } from '../crds/index.js';
 import { installCrds } from '../crds/install.js';
 import {
@@ -12,16 +10,19 @@ import {
   eventually,
   freePort,
   startMediaMtx,
+  readHlsSegment,
+  startJwks,
   startRtspCamera,
   testKubeConfig,
   testNamespace,
+  type Jwks,
   type MediaMtx,
   type RtspCamera,
   type TestHost,
 } from '../test/harness/index.js';
 import { FleetController, defaultControllerConfig } from './controller/fleet-controller.js';
 import { createOperatorMetrics } from './controller/metrics.js';
-import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
+import { DEFAULT_RENDER_OPTIONS, openMediaMtxConfig } from './core/mediamtx.js';
 import { configMapName, confKeySecretName } from './workload.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -35,7 +36,7 @@ let host: TestHost;
 let camera: RtspCamera;
 let controller: FleetController;
 let node: MediaMtx;
-let jwks: Server;
+let jwks: Jwks;
 let sign: (path: string, expiresIn?: string) => Promise<string>;
 let ports: Awaited<ReturnType<typeof allocateMediaMtxPorts>>;
 let configDir: ConfigMapDir;
@@ -45,19 +46,6 @@ const nodeName = `${region}-a`;
 async function sealedConfig(): Promise<{ sealed: string; hash: string }> {
   const cm = await core.readNamespacedConfigMap({ name: configMapName(nodeName), namespace: mediaNs });
   return { sealed: cm.data!['mediamtx.yml']!, hash: cm.metadata!.annotations!['posbon.io/config-hash']! };
-}
-
-async function hlsSegment(path: string, token: string | undefined): Promise<number> {
-  const base = `http://127.0.0.1:${ports.hls}/${path}`;
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const index = await fetch(`${base}/index.m3u8`, { headers });
-  if (index.status !== 200) return index.status;
-  const variant = (await index.text()).split('\n').find((l) => /\.m3u8(\?|$)/.test(l));
-  const media = await (await fetch(`${base}/${variant}`, { headers })).text();
-  const segment = media.split('\n').find((l) => /\.(mp4|m4s|ts)(\?|$)/.test(l));
-  if (!segment) throw new Error('no segment yet');
-  const res = await fetch(`${base}/${segment}`, { headers });
-  return (await res.arrayBuffer()).byteLength > 0 ? res.status : 0;
 }
 
 /** The camera's view of who pulls it: the ids of its reader sessions. */
@@ -79,17 +67,8 @@ beforeAll(async () => {
   host = await createTestHost('nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
   camera = await startRtspCamera({ on: host, port: 554, path: 'Streaming/Channels/101' });
 
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  jwks = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
-  const jwksPort = await freePort();
-  await new Promise<void>((resolve) => jwks.listen(jwksPort, '127.0.0.1', resolve));
-  sign = (path, expiresIn = '5m') =>
-    new SignJWT({ mediamtx_permissions: [{ action: 'read', path }] })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-      .setIssuedAt()
-      .setExpirationTime(expiresIn)
-      .sign(privateKey);
+  jwks = await startJwks();
+  sign = jwks.sign;
 
   ports = await allocateMediaMtxPorts();
   controller = FleetController.create({
@@ -100,7 +79,7 @@ beforeAll(async () => {
       applyWorkloads: false,
       render: {
         ...DEFAULT_RENDER_OPTIONS,
-        jwksUrl: `http://127.0.0.1:${jwksPort}/jwks.json`,
+        jwksUrl: jwks.url,
         hlsAddress: `127.0.0.1:${ports.hls}`,
         webrtcAddress: `127.0.0.1:${ports.webrtc}`,
         webrtcLocalUDPAddress: `127.0.0.1:${await freePort()}`,
@@ -146,11 +125,17 @@ beforeAll(async () => {
           };
     await objects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: fleetNs, plural, body });
   }
-  const { sealed } = await eventually(sealedConfig, 30_000, 200);
-  const key = await core.readNamespacedSecret({ name: confKeySecretName(nodeName), namespace: mediaNs });
+  const key = await eventually(() => core.readNamespacedSecret({ name: confKeySecretName(nodeName), namespace: mediaNs }), 30_000, 200);
+  const confKey = Buffer.from(key.data!.key!, 'base64').toString('utf8');
+  // The first render may predate the NVR; wait for the one that publishes it.
+  const { sealed } = await eventually(async () => {
+    const current = await sealedConfig();
+    if (!openMediaMtxConfig(current.sealed, confKey).includes('school-a/gate/entrance:')) throw new Error('NVR not rendered yet');
+    return current;
+  }, 30_000, 200);
   configDir = await ConfigMapDir.create({ 'mediamtx.yml': sealed });
   node = await startMediaMtx(configDir, ports.hls, 'mediamtx.yml', undefined, {
-    MTX_CONFKEY: Buffer.from(key.data!.key!, 'base64').toString('utf8'),
+    MTX_CONFKEY: confKey,
   });
 });
 
@@ -159,25 +144,25 @@ afterAll(async () => {
   await node?.stop();
   await camera?.stop();
   await host?.destroy();
-  jwks?.close();
+  await jwks?.stop();
 });
 
 describe('the sealed config in real MediaMTX', () => {
   it('serves the camera on demand to an HLS reader holding a token for its path, and refuses others', async () => {
     expect(await camera.readers()).toBe(0);
-    expect(await hlsSegment('school-a/gate/entrance', undefined)).toBe(401);
-    expect(await hlsSegment('school-a/gate/entrance', await sign('school-a/gate/other'))).toBe(401);
-    expect(await hlsSegment('school-a/gate/entrance', await sign('school-a/gate/entrance', '-1m'))).toBe(401);
+    expect(await readHlsSegment(ports.hls, 'school-a/gate/entrance', undefined)).toBe(401);
+    expect(await readHlsSegment(ports.hls, 'school-a/gate/entrance', await sign('school-a/gate/other'))).toBe(401);
+    expect(await readHlsSegment(ports.hls, 'school-a/gate/entrance', await sign('school-a/gate/entrance', '-1m'))).toBe(401);
     expect(await camera.readers()).toBe(0);
 
     const token = await sign('school-a/gate/entrance');
-    await eventually(async () => expect(await hlsSegment('school-a/gate/entrance', token)).toBe(200), 30_000, 300);
+    await eventually(async () => expect(await readHlsSegment(ports.hls, 'school-a/gate/entrance', token)).toBe(200), 30_000, 300);
     expect(await camera.readers()).toBe(1);
   });
 
   it('adds a camera by hot reload without interrupting a reader of another path', async () => {
     const token = await sign('school-a/gate/entrance');
-    await eventually(async () => expect(await hlsSegment('school-a/gate/entrance', token)).toBe(200), 30_000, 300);
+    await eventually(async () => expect(await readHlsSegment(ports.hls, 'school-a/gate/entrance', token)).toBe(200), 30_000, 300);
     const readersBefore = await cameraReaders();
     expect(readersBefore).toHaveLength(1);
     const { hash: before } = await sealedConfig();
@@ -200,7 +185,7 @@ describe('the sealed config in real MediaMTX', () => {
 
     // The reader keeps its session on the camera and keeps getting segments.
     for (let i = 0; i < 3; i++) {
-      expect(await hlsSegment('school-a/gate/entrance', token)).toBe(200);
+      expect(await readHlsSegment(ports.hls, 'school-a/gate/entrance', token)).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     expect(await cameraReaders()).toEqual(readersBefore);

@@ -154,7 +154,7 @@ function classifyV6(value: bigint): AddressClass | undefined {
 /**
  * Why `address` must never be probed, or `undefined` when it is public unicast.
  * Documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32) are deliberately allowed:
- * nothing routes them, so they reach no one's internal network (docs/adr/0002-probe-sidecar.md).
+ * nothing routes them, so they reach no one's internal network (docs/adr/0003-probe-sidecar.md).
  */
 export function refusalOf(address: string): AddressClass | undefined {
   const parsed = parseAddress(address);

@@ -35,3 +35,4 @@ export const testDatabase = (prefix?: string): Promise<string> => createDatabase
 /** A kubeconfig file for another identity on the run's cluster, to test what RBAC lets it do. */
 export const testKubeconfigFor = (user: string, groups: string[] = []): Promise<string> =>
   userKubeconfig(required('POSBON_TEST_CONTROL_PLANE_DIR'), testKubeConfig().getCurrentCluster()!.server, user, groups);
+export * from './viewer.js';
