@@ -1,14 +1,27 @@
 // The API's PostgreSQL: TypeORM over a pg pool, schema by migrations only (never synchronize).
 import { DataSource } from 'typeorm';
+import { AccountRow } from './entities/account.js';
 import { AttendanceEventRow } from './entities/attendance-event.js';
+import { AuditEntryRow } from './entities/audit-entry.js';
 import { DeviceSecretRow } from './entities/device-secret.js';
+import { RefreshTokenRow } from './entities/refresh-token.js';
 import { SeenWebhookIdRow } from './entities/seen-webhook-id.js';
+import { SessionRow } from './entities/session.js';
 import { Attendance1763800000000 } from './migrations/1763800000000-attendance.js';
+import { AccountsAudit1763900000000 } from './migrations/1763900000000-accounts-audit.js';
 
-export const entities = [AttendanceEventRow, DeviceSecretRow, SeenWebhookIdRow];
+export const entities = [
+  AttendanceEventRow,
+  DeviceSecretRow,
+  SeenWebhookIdRow,
+  AccountRow,
+  SessionRow,
+  RefreshTokenRow,
+  AuditEntryRow,
+];
 
 /** In order; a new migration is appended here. */
-export const migrations = [Attendance1763800000000];
+export const migrations = [Attendance1763800000000, AccountsAudit1763900000000];
 
 export interface DatabaseOptions {
   url: string;

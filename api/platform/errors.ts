@@ -40,3 +40,8 @@ export class ConflictError extends ApiError {
 export class UnavailableError extends ApiError {
   readonly status = 503;
 }
+
+/** A rate limit was hit; the client should slow down. */
+export class TooManyRequestsError extends ApiError {
+  readonly status = 429;
+}

@@ -4,15 +4,17 @@ import winston from 'winston';
 export type Logger = winston.Logger;
 
 const REDACTED = '[REDACTED]';
-const SECRET_KEY = /secret|password|passwd|token|authorization|cookie|signature|apikey|api_key|credential/i;
+const SECRET_KEY = /secret|password|passwd|token|authorization|cookie|signature|apikey|api_key|credential|totp/i;
 
 // Path segments that carry a device token, query secrets, bearer values and our own prefixed secrets.
 const SECRET_IN_TEXT: ReadonlyArray<[RegExp, string]> = [
   [/(\/webhook\/[^/\s?#"']+\/[^/\s?#"']+\/)[^/\s?#"']+/g, `$1${REDACTED}`],
   [/(\/dahua\/[^/\s?#"']+\/)[^/\s?#"']+/g, `$1${REDACTED}`],
-  [/([?&](?:secret|token|password|key)=)[^&\s#"']*/gi, `$1${REDACTED}`],
+  [/([?&](?:secret|token|password|key|jwt)=)[^&\s#"']*/gi, `$1${REDACTED}`],
   [/(bearer|basic|digest)\s+[^\s"',]+/gi, `$1 ${REDACTED}`],
-  [/\b(?:pdt|whsec)_[A-Za-z0-9+/=_-]+/g, REDACTED],
+  [/\b(?:pdt|whsec|prt)_[A-Za-z0-9+/=_-]+/g, REDACTED],
+  // Any JWT (access and viewer tokens), wherever it appears in text.
+  [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, REDACTED],
 ];
 
 export function redactText(text: string): string {
