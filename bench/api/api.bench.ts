@@ -19,7 +19,7 @@ const fleet: Fleet = { nodes: [], schools: [], nvrs: [] };
 for (let n = 0; n < 40; n++) fleet.nodes.push(node(`node-${n}`, 'r1', `198.51.100.${n + 10}`));
 for (let i = 0; i < SCHOOLS; i++) {
   fleet.schools.push(school(`school-${i}`, 'r1'));
-  fleet.nvrs.push(nvr(`nvr-${i}`, `school-${i}`, `203.0.114.${(i % 200) + 1}`, ['gate', 'yard']));
+  fleet.nvrs.push(nvr(`nvr-${i}`, `school-${i}`, `203.0.113.${(i % 200) + 1}`, ['gate', 'yard']));
 }
 
 const postgres = await startPostgres();

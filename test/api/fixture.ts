@@ -47,7 +47,7 @@ export const nvr = (name: string, schoolRef: string, publicHost: string, cameras
 export const twoSchoolFleet = (): Fleet => ({
   nodes: [node('node-a', 'r1', '198.51.100.10'), node('node-b', 'r1', '198.51.100.11')],
   schools: [school('school-a', 'r1', 'node-a'), school('school-b', 'r1', 'node-b')],
-  nvrs: [nvr('gate-a', 'school-a', '203.0.114.20', ['entrance']), nvr('gate-b', 'school-b', '203.0.114.21', ['entrance'])],
+  nvrs: [nvr('gate-a', 'school-a', '203.0.113.20', ['entrance']), nvr('gate-b', 'school-b', '203.0.113.21', ['entrance'])],
 });
 
 export class Clock {
