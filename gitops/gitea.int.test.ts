@@ -20,6 +20,7 @@ import { proposeFleetChange } from './fleet-change.js';
 import { parseFleetTree, readFleetTree } from './fleet/tree.js';
 import { MergeRefusedError, type FileChange } from './hosts/git-host.js';
 import { GiteaHost } from './hosts/gitea.js';
+import { describeHostContract, seedRepository, type HostUnderTest } from './hosts/host-contract.js';
 import { protect, VERIFY_CONTEXT } from './protect.js';
 import { diffInBody, isFleetFile, propose, type ProposedChange } from './propose.js';
 import { applyRenderDiff } from './render/diff.js';
@@ -334,4 +335,17 @@ describe('a merged change on the cluster', () => {
       }
     }, 60_000, 250);
   });
+});
+
+describeHostContract('Gitea', async () => {
+  const contractRepo = await gitea.createRepository('contract');
+  const underTest: HostUnderTest = {
+    host: (role) => GiteaHost.create({ url: gitea.url, ...contractRepo, token: gitea.users[role].token }),
+    login: (role) => gitea.users[role].login,
+    email: (role) => gitea.users[role].email,
+    review: async (role, pr, sha, verdict) =>
+      (await giteaApi(role, 'POST', `/pulls/${pr}/reviews`, { event: verdict === 'approve' ? 'APPROVED' : 'REQUEST_CHANGES', body: 'reviewed', commit_id: sha }, contractRepo)).status,
+  };
+  await seedRepository(underTest);
+  return underTest;
 });
