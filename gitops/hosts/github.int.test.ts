@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { FakeGitHub, type FakeGitHubUser } from '../../test/fakes/github.js';
 import { FLEET_PROTECTION, protect, VERIFY_CONTEXT } from '../protect.js';
+import { proposeFleetChange } from '../fleet-change.js';
 import { GitHubHost } from './github.js';
 import { describeHostContract, seedRepository, type ContractRole, type HostUnderTest } from './host-contract.js';
 
@@ -61,5 +62,35 @@ describe('GitHubHost protect', () => {
     expect(await underTest.host('admin').readFile('main', '.github/CODEOWNERS')).toBe(
       '# Reviewers of fleet changes; written by posbon-gitops protect.\n* @alice @bob\nclusters/*/media-nodes/ @carol\n',
     );
+  });
+});
+
+describe('proposeFleetChange refuses, before opening anything', () => {
+  let underTest: HostUnderTest;
+  beforeAll(async () => {
+    const started = await startFake();
+    fakes.push(started.fake);
+    underTest = started.underTest;
+    await seedRepository(underTest);
+  });
+
+  const nvr = (spec: Record<string, unknown>) => ({
+    apiVersion: 'posbon.io/v1alpha1',
+    kind: 'Nvr',
+    metadata: { name: 'school-17-gate' },
+    spec: { schoolRef: 'school-17', vendor: 'hikvision', publicHost: 'gate.schools.example.org', credentialsSecretRef: { name: 'nvr-school-17-gate-00000000' }, ...spec },
+  });
+  const attempt = (request: Parameters<typeof proposeFleetChange>[1]) => proposeFleetChange(underTest.host('bot'), request).then(() => 'proposed', (e: Error) => `${e.name}: ${e.message}`);
+
+  it.each([
+    ['an object the schema rejects, naming the field', { env: 'dev', put: [nvr({ publicHost: '192.168.1.10' })] }, /^InputError: put\[0\]\.spec\.publicHost: must be a public IP address or DNS name/],
+    ['a plaintext password', { env: 'dev', put: [nvr({ password: 'hunter2' })] }, /^InputError: put\[0\]\.spec\.password: unknown field "password"$/],
+    ['an NVR of a school that does not exist', { env: 'dev', put: [nvr({ schoolRef: 'school-99' })] }, /^InputError: files: references-resolve: .*spec\.schoolRef school-99 names no School/],
+    ['removing a media node that was not drained', { env: 'dev', remove: [{ kind: 'MediaNode' as const, name: 'fsn1-a' }] }, /^InputError: files: media-node-removed-only-when-drained: .*MediaNode fsn1-a is removed without being drained first/],
+    ['removing what is not there', { env: 'dev', remove: [{ kind: 'Nvr' as const, name: 'school-17-nothing' }] }, /^InputError: remove\[0\]: Nvr\/school-17-nothing is not in clusters\/dev$/],
+    ['an empty change', { env: 'dev' }, /^InputError: put: a change puts or removes at least one object$/],
+  ])('%s', async (_name, request, expected) => {
+    expect(await attempt(request)).toMatch(expected);
+    expect(await underTest.host('admin').listPullRequests('all')).toEqual([]);
   });
 });
