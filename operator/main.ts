@@ -7,6 +7,7 @@ import { LeaderElector } from './controller/leader.js';
 import { createOperatorMetrics } from './controller/metrics.js';
 import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
 import { createLogger, type Logger } from './log.js';
+import { DEFAULT_WORKLOAD_OPTIONS } from './workload.js';
 
 export interface OperatorOptions {
   kc: KubeConfig;
@@ -94,6 +95,13 @@ export async function main(): Promise<void> {
     fleetNamespace: env('POSBON_FLEET_NAMESPACE', 'posbon-fleet'),
     mediaNamespace,
     applyWorkloads: env('POSBON_APPLY_WORKLOADS', 'true') === 'true',
+    workload: {
+      ...DEFAULT_WORKLOAD_OPTIONS,
+      namespace: mediaNamespace,
+      mediamtxImage: env('POSBON_MEDIAMTX_IMAGE', DEFAULT_WORKLOAD_OPTIONS.mediamtxImage),
+      ...(process.env.POSBON_PROBE_IMAGE ? { probeImage: process.env.POSBON_PROBE_IMAGE } : {}),
+    },
+    ...(process.env.POSBON_PROBE_IMAGE ? { probe: { intervalMs: Number(env('POSBON_PROBE_INTERVAL_SECONDS', '600')) * 1000 } } : {}),
     render: {
       ...DEFAULT_RENDER_OPTIONS,
       jwksUrl: env('POSBON_JWKS_URL', DEFAULT_RENDER_OPTIONS.jwksUrl),

@@ -173,14 +173,24 @@ describe('the operator', () => {
     await eventually(async () => {
       expect((await getStatus('nvrs', 'nosecret')).conditions).toEqual([
         expect.objectContaining({ type: 'Ready', status: 'False', reason: 'CredentialsMissing' }),
+        expect.objectContaining({ type: 'Stalled', status: 'True', reason: 'CredentialsMissing' }),
       ]);
       expect((await getStatus('schools', 'badtz')).conditions).toEqual([
         expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidTimezone' }),
+        expect.objectContaining({ type: 'Stalled', status: 'True', reason: 'InvalidTimezone' }),
       ]);
+      expect((await getStatus('schools', 'badtz')).observedGeneration).toBeUndefined();
     }, 30_000, 200);
     expect([...(await pathsOf(nodeA)), ...(await pathsOf(nodeB))]).not.toContain('s3/nosecret/cam1');
     const events = await core.listNamespacedEvent({ namespace: fleetNs });
     expect(events.items.filter((e) => e.involvedObject.name === 'nosecret').map((e) => [e.type, e.reason])).toEqual([['Warning', 'CredentialsMissing']]);
+
+    // Fixing the cause clears Stalled and publishes the NVR.
+    await createSecret('does-not-exist');
+    await eventually(async () => {
+      expect((await getStatus('nvrs', 'nosecret')).conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'True', reason: 'Published' })]);
+      expect([...(await pathsOf(nodeA)), ...(await pathsOf(nodeB))]).toContain('s3/nosecret/cam1');
+    }, 30_000, 200);
   });
 
   it('reassigns the schools of a deleted node and removes its ConfigMap', async () => {
@@ -188,7 +198,7 @@ describe('the operator', () => {
     const kept = removed === nodeA ? nodeB : nodeA;
     await objects.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'medianodes', name: removed });
     await eventually(async () => {
-      expect((await pathsOf(kept)).filter((p) => /^s\d\//.test(p)).length).toBe(12);
+      expect((await pathsOf(kept)).filter((p) => /^s\d\//.test(p)).length).toBe(13);
       const error = await core.readNamespacedConfigMap({ name: configMapName(removed), namespace: mediaNs }).then(
         () => undefined,
         (e: { code?: number }) => e.code,

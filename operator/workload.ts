@@ -20,6 +20,9 @@ export const NODE_LABEL = 'posbon.io/media-node';
 
 export const configMapName = (node: string) => `mediamtx-${node}`;
 export const confKeySecretName = (node: string) => `mediamtx-${node}-confkey`;
+export const probeConfigMapName = (node: string) => `mediamtx-${node}-probe`;
+export const probeCredentialsSecretName = (node: string) => `mediamtx-${node}-probe-credentials`;
+export const PROBE_TOKEN_SECRET = 'posbon-probe-token';
 export const CONFIG_FILE = 'mediamtx.yml';
 
 /** Deployment and Service of a node's MediaMTX, as plain manifests ready for server-side apply. */
@@ -64,13 +67,49 @@ export function renderWorkload(node: MediaNode, options: WorkloadOptions = DEFAU
   });
   // A folder mount, never subPath: a subPath mount is not updated when the ConfigMap changes.
   container.mount('/config', kplus.Volume.fromConfigMap(chart, 'config-volume', config, { name: 'config' }), { readOnly: true });
+  if (options.probeImage) addProbeSidecar(chart, deployment, node.metadata.name, options.probeImage);
   new kplus.Service(chart, 'service', {
     metadata: { name },
     selector: deployment,
     ports: [
       { name: 'hls', port: 8888, targetPort: 8888 },
       { name: 'webrtc', port: 8889, targetPort: 8889 },
+      ...(options.probeImage ? [{ name: 'probe', port: PROBE_PORT, targetPort: PROBE_PORT }] : []),
     ],
   });
   return chart.toJson() as Array<Record<string, unknown>>;
+}
+
+export const PROBE_PORT = 9440;
+
+/**
+ * The probe sidecar: same pod, same host network, so its probes leave from the node's egress IP. It listens on the
+ * node's own address, never on every interface, and reads its allowlist, token and credentials from mounts.
+ */
+function addProbeSidecar(chart: Chart, deployment: kplus.Deployment, node: string, image: string): void {
+  const probe = deployment.addContainer({
+    name: 'probe',
+    image,
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    command: ['node', '--import', 'tsx', 'operator/probe/main.ts'],
+    workingDir: '/app',
+    ports: [{ name: 'probe', number: PROBE_PORT }],
+    envVariables: {
+      HOST_IP: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_IP),
+      POSBON_PROBE_NODE: kplus.EnvValue.fromValue(node),
+      POSBON_PROBE_LISTEN: kplus.EnvValue.fromValue(`$(HOST_IP):${PROBE_PORT}`),
+      POSBON_PROBE_ALLOWLIST: kplus.EnvValue.fromValue('/probe/allowlist.json'),
+      POSBON_PROBE_TOKEN_FILE: kplus.EnvValue.fromValue('/probe-token/token'),
+      POSBON_PROBE_CREDENTIALS_DIR: kplus.EnvValue.fromValue('/probe-credentials'),
+    },
+    readiness: kplus.Probe.fromHttpGet('/healthz', { port: PROBE_PORT }),
+    resources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(256) } },
+    securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, user: 65532, group: 65532 },
+  });
+  const configMap = kplus.ConfigMap.fromConfigMapName(chart, 'probe-cm', probeConfigMapName(node));
+  const token = kplus.Secret.fromSecretName(chart, 'probe-token-secret', PROBE_TOKEN_SECRET);
+  const credentials = kplus.Secret.fromSecretName(chart, 'probe-credentials-secret', probeCredentialsSecretName(node));
+  probe.mount('/probe', kplus.Volume.fromConfigMap(chart, 'probe-allowlist', configMap, { name: 'probe-allowlist' }), { readOnly: true });
+  probe.mount('/probe-token', kplus.Volume.fromSecret(chart, 'probe-token', token, { name: 'probe-token' }), { readOnly: true });
+  probe.mount('/probe-credentials', kplus.Volume.fromSecret(chart, 'probe-credentials', credentials, { name: 'probe-credentials' }), { readOnly: true });
 }

@@ -37,12 +37,12 @@ describe('render', () => {
     expect([...rendered.files.keys()]).toEqual(['mediamtx-fsn1-a.yml', 'mediamtx-fsn1-b.yml', 'placements.yaml']);
     expect(rendered.nodes.find((n) => n.node === 'fsn1-a')!.config.paths).toEqual({
       'school-17/school-17-entrance/gate': { source: 'rtsp://REDACTED:REDACTED@nvr17.schools.example.org:554/Streaming/Channels/101', sourceOnDemand: true },
-      'school-17/school-17-entrance/hall': { source: 'rtsp://REDACTED:REDACTED@nvr17.schools.example.org:554/Streaming/Channels/202', sourceOnDemand: true },
+      'school-17/school-17-entrance/hall': { source: 'rtsp://REDACTED:REDACTED@nvr17.schools.example.org:554/Streaming/Channels/201', sourceOnDemand: true },
     });
     expect(parse(rendered.files.get('mediamtx-fsn1-b.yml')!)).toMatchObject({
       authMethod: 'jwt',
       webrtcAdditionalHosts: ['203.0.114.11'],
-      paths: { 'school-42/school-42-yard/yard': { source: 'rtsp://REDACTED:REDACTED@198.51.99.20:554/cam/realmonitor?channel=1&subtype=0', sourceOnDemand: true } },
+      paths: { 'school-42/school-42-yard/yard': { source: 'rtsp://REDACTED:REDACTED@198.51.99.20:554/cam/realmonitor?channel=1&subtype=1', sourceOnDemand: true } },
     });
     expect(rendered.placements).toEqual([
       { school: 'school-17', mediaNode: 'fsn1-a', reason: 'Assigned', allowlistIPs: ['203.0.114.10'], cameras: 2 },
@@ -64,7 +64,7 @@ describe('render', () => {
         '+++ b/mediamtx-fsn1-a.yml',
         '@@ -41,3 +41,6 @@',
         '   school-17/school-17-entrance/hall:',
-        '     source: rtsp://REDACTED:REDACTED@nvr17.schools.example.org:554/Streaming/Channels/202',
+        '     source: rtsp://REDACTED:REDACTED@nvr17.schools.example.org:554/Streaming/Channels/201',
         '     sourceOnDemand: true',
         '+  school-17/school-17-entrance/yard:',
         '+    source: rtsp://REDACTED:REDACTED@nvr17.schools.example.org:554/Streaming/Channels/301',

@@ -12,7 +12,7 @@ import {
   type KubernetesObject,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { GROUP, KINDS, VERSION, type MediaNode, type Nvr, type School } from '../../crds/index.js';
+import { GROUP, KINDS, VERSION, type Condition, type MediaNode, type Nvr, type School } from '../../crds/index.js';
 import { planFleet, schoolPlacement, nvrKey, type FleetPlan, type ShardPlan } from '../core/plan.js';
 import {
   contentHash,
@@ -25,11 +25,26 @@ import {
 } from '../core/mediamtx.js';
 import { DEFAULT_ASSIGN_OPTIONS, type AssignOptions } from '../core/assign.js';
 import type { Fleet } from '../core/fleet.js';
-import { CONFIG_FILE, DEFAULT_WORKLOAD_OPTIONS, MANAGED_LABELS, NODE_LABEL, configMapName, confKeySecretName, renderWorkload, type WorkloadOptions } from '../workload.js';
+import {
+  CONFIG_FILE,
+  DEFAULT_WORKLOAD_OPTIONS,
+  MANAGED_LABELS,
+  NODE_LABEL,
+  configMapName,
+  confKeySecretName,
+  probeConfigMapName,
+  probeCredentialsSecretName,
+  PROBE_PORT,
+  PROBE_TOKEN_SECRET,
+  renderWorkload,
+  type WorkloadOptions,
+} from '../workload.js';
 import type { Logger } from '../log.js';
 import { setCondition, sameStatus, type ConditionInput } from './conditions.js';
 import { ResourceInformer, type ChangeType } from './informers.js';
 import { TerminalError, WorkQueue } from './queue.js';
+import { ReachabilityReconciler } from './reachability.js';
+import { renderProbeAllowlist } from '../probe/fleet.js';
 import type { OperatorMetrics } from './metrics.js';
 
 export const FIELD_MANAGER = 'posbon-operator';
@@ -47,6 +62,8 @@ export interface ControllerConfig {
   resyncMs: number;
   /** Whether to apply the Deployment and Service of each node (off where no workload API is wanted). */
   applyWorkloads: boolean;
+  /** How NVRs are probed from their node's sidecar; off when unset. */
+  probe?: { intervalMs: number; urlFor?: (node: string) => string };
 }
 
 export const defaultControllerConfig = (overrides: Partial<ControllerConfig> = {}): ControllerConfig => ({
@@ -74,9 +91,23 @@ const isValidTimezone = (tz: string) => {
   }
 };
 
+/** Ready, plus Stalled while a bad spec keeps the object out of the plan (a terminal state until the spec changes). */
+function readiness(existing: Condition[] | undefined, ready: ConditionInput, stalled: boolean, now: string, generation: number | undefined): Condition[] {
+  const withReady = setCondition(existing, ready, now, generation);
+  return stalled
+    ? setCondition(withReady, { ...ready, type: 'Stalled', status: 'True' }, now, generation)
+    : withReady.filter((c) => c.type !== 'Stalled');
+}
+
 /** A fingerprint of a shard's inputs: the same objects in the same places render the same config. */
 const shardFingerprint = (shard: ShardPlan, secretVersion: (nvr: Nvr) => string) =>
-  [shard.node.metadata.resourceVersion, ...shard.members.map((m) => `${nvrKey(m.nvr)}@${m.nvr.metadata.resourceVersion}#${secretVersion(m.nvr)}`)].join('|');
+  [
+    shard.node.metadata.generation,
+    ...shard.members.map((m) => `${nvrKey(m.nvr)}@${m.nvr.metadata.generation}:${onvifVersion(m.nvr)}#${secretVersion(m.nvr)}`),
+  ].join('|');
+
+/** What of an Nvr's status feeds the render: the ONVIF-discovered cameras. */
+const onvifVersion = (nvr: Nvr) => (nvr.spec.onvifSync ? contentHash(JSON.stringify(nvr.status?.discoveredCameras ?? [])) : '-');
 
 export class FleetController {
   private readonly core: CoreV1Api;
@@ -97,6 +128,8 @@ export class FleetController {
   private stalled = new Map<string, ConditionInput>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private leading = false;
+  private readonly reachability: ReachabilityReconciler | undefined;
+  private probeTokenValue: string | undefined;
 
   private constructor(
     kc: KubeConfig,
@@ -117,7 +150,10 @@ export class FleetController {
     const onChange = (kind: Kind) => (type: ChangeType, object: KubernetesObject) => this.onChange(kind, type, object);
     this.nodes = new ResourceInformer(kc, path('MediaNode'), listOf<MediaNode>('MediaNode'), onChange('MediaNode'), log);
     this.schools = new ResourceInformer(kc, path('School'), listOf<School>('School'), onChange('School'), log);
-    this.nvrs = new ResourceInformer(kc, path('Nvr'), listOf<Nvr>('Nvr'), onChange('Nvr'), log);
+    this.nvrs = new ResourceInformer(kc, path('Nvr'), listOf<Nvr>('Nvr'), (type, nvr) => {
+      this.onChange('Nvr', type, nvr);
+      this.reachability?.onChange(type, nvr);
+    }, log);
     this.secrets = new ResourceInformer<V1Secret>(
       kc,
       `/api/v1/namespaces/${ns}/secrets`,
@@ -142,6 +178,19 @@ export class FleetController {
       maxDelayMs: 60_000,
       onError: onError('status'),
     });
+    if (config.probe) {
+      const urlFor = config.probe.urlFor ?? ((node: string) => `http://${configMapName(node)}.${config.mediaNamespace}.svc:${PROBE_PORT}`);
+      this.reachability = ReachabilityReconciler.create({
+        namespace: ns,
+        nvr: (name) => this.nvrs.get(name, ns),
+        nvrs: () => this.nvrs.list(),
+        plan: () => this.plan,
+        endpoints: { urlFor, token: () => this.probeToken() },
+        patchStatus: (name, status, resourceVersion) => this.patchStatus('Nvr', name, status, resourceVersion),
+        log,
+        intervalMs: config.probe.intervalMs,
+      });
+    }
   }
 
   static create(deps: { kc: KubeConfig; config: ControllerConfig; log: Logger; metrics: OperatorMetrics }): FleetController {
@@ -158,6 +207,7 @@ export class FleetController {
     this.leading = true;
     this.shardQueue.add(PLAN);
     this.scheduleResync();
+    this.reachability?.lead();
   }
 
   isSynced(): boolean {
@@ -169,6 +219,7 @@ export class FleetController {
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     this.shardQueue.stop();
     this.statusQueue.stop();
+    this.reachability?.stop();
     await Promise.all([this.nodes.stop(), this.schools.stop(), this.nvrs.stop(), this.secrets.stop()]);
   }
 
@@ -176,6 +227,7 @@ export class FleetController {
   async settled(): Promise<void> {
     await this.shardQueue.idle();
     await this.statusQueue.idle();
+    await this.reachability?.idle();
   }
 
   queueDepth(): number {
@@ -287,12 +339,13 @@ export class FleetController {
     for (const school of this.schools.list()) {
       const name = school.metadata.name;
       const a = plan.assignments.get(name);
-      this.queueStatus(`School/${name}`, `${school.metadata.resourceVersion}|${a?.node}|${a?.reason}|${plan.camerasBySchool.get(name)}|${this.stalled.get(`School/${name}`)?.reason}`);
+      this.queueStatus(`School/${name}`, `${school.metadata.generation}|${a?.node}|${a?.reason}|${plan.camerasBySchool.get(name)}|${this.stalled.get(`School/${name}`)?.reason}`);
     }
     for (const nvr of this.nvrs.list()) {
       const key = nvrKey(nvr);
       const node = plan.assignments.get(nvr.spec.schoolRef)?.node;
-      this.queueStatus(`Nvr/${nvr.metadata.name}`, `${nvr.metadata.resourceVersion}|${node}|${plan.camerasByNvr.get(key)}|${plan.orphanNvrs.has(key)}|${this.stalled.get(`Nvr/${nvr.metadata.name}`)?.reason}`);
+      if (previous && previous.assignments.get(nvr.spec.schoolRef)?.node !== node) this.reachability?.reprobe([nvr.metadata.name]);
+      this.queueStatus(`Nvr/${nvr.metadata.name}`, `${nvr.metadata.generation}|${node}|${plan.camerasByNvr.get(key)}|${plan.orphanNvrs.has(key)}|${this.stalled.get(`Nvr/${nvr.metadata.name}`)?.reason}`);
     }
   }
 
@@ -350,6 +403,7 @@ export class FleetController {
       this.log.info('config applied', { resource: `MediaNode/${name}`, hash, cameras: result.cameraCount, schools: shard.schools.length });
       await this.event('MediaNode', name, 'Normal', 'ConfigApplied', `config ${hash} with ${result.cameraCount} cameras of ${shard.schools.length} schools`);
     }
+    if (this.config.probe) await this.applyProbeInputs(name, shard);
     if (this.config.applyWorkloads) await this.applyWorkload(node);
     const overCapacity = result.cameraCount > node.spec.maxCameras;
     await this.writeNodeStatus(
@@ -382,6 +436,69 @@ export class FleetController {
     if (this.workloadHashes.get(node.metadata.name) === hash) return;
     for (const manifest of manifests) await this.apply(manifest as Manifest);
     this.workloadHashes.set(node.metadata.name, hash);
+  }
+
+  private readonly probeHashes = new Map<string, string>();
+
+  /** The sidecar's allowlist (the shard's NVRs, their public host and ports) and the credentials it may use. */
+  private async applyProbeInputs(node: string, shard: ShardPlan): Promise<void> {
+    const ns = this.config.fleetNamespace;
+    const allowlist = renderProbeAllowlist(
+      node,
+      shard.members.map(({ nvr }) => ({
+        namespace: ns,
+        name: nvr.metadata.name,
+        publicHost: nvr.spec.publicHost,
+        publicRtspPort: nvr.spec.publicRtspPort,
+        ...(nvr.spec.publicOnvifPort !== undefined ? { publicOnvifPort: nvr.spec.publicOnvifPort } : {}),
+        ...(nvr.spec.publicHttpPort !== undefined ? { publicHttpPort: nvr.spec.publicHttpPort } : {}),
+        credentialsSecret: nvr.spec.credentialsSecretRef.name,
+      })),
+    );
+    const credentials: Record<string, string> = {};
+    for (const { nvr } of shard.members) {
+      const secret = this.secrets.get(nvr.spec.credentialsSecretRef.name, ns);
+      for (const field of ['username', 'password'] as const) {
+        const value = secret?.data?.[field];
+        if (value) credentials[`${ns}.${nvr.spec.credentialsSecretRef.name}.${field}`] = value;
+      }
+    }
+    const sorted = Object.fromEntries(Object.keys(credentials).sort().map((k) => [k, credentials[k]!]));
+    const hash = contentHash(allowlist + JSON.stringify(sorted));
+    if (this.probeHashes.get(node) === hash) return;
+    const labels = { ...MANAGED_LABELS, [NODE_LABEL]: node };
+    await this.apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: probeConfigMapName(node), namespace: this.config.mediaNamespace, labels },
+      data: { 'allowlist.json': allowlist },
+    });
+    await this.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: probeCredentialsSecretName(node), namespace: this.config.mediaNamespace, labels },
+      type: 'Opaque',
+      data: sorted,
+    });
+    this.probeHashes.set(node, hash);
+  }
+
+  /** The token sidecars accept, created on first use and shared by every node. */
+  private async probeToken(): Promise<string> {
+    if (this.probeTokenValue) return this.probeTokenValue;
+    try {
+      const secret = await this.core.readNamespacedSecret({ name: PROBE_TOKEN_SECRET, namespace: this.config.mediaNamespace });
+      this.probeTokenValue = Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+    } catch (error) {
+      if (!(error instanceof ApiException && error.code === 404)) throw error;
+      const token = randomBytes(32).toString('base64url');
+      await this.core.createNamespacedSecret({
+        namespace: this.config.mediaNamespace,
+        body: { metadata: { name: PROBE_TOKEN_SECRET, labels: { ...MANAGED_LABELS } }, type: 'Opaque', data: { token: Buffer.from(token).toString('base64') } },
+      });
+      this.probeTokenValue = token;
+    }
+    return this.probeTokenValue;
   }
 
   /** The node's MTX_CONFKEY, created on first use; it never leaves the cluster's Secrets. */
@@ -420,6 +537,9 @@ export class FleetController {
     await this.apps.deleteNamespacedDeployment({ name: configMapName(node), namespace: ns }).catch(ignoreMissing);
     await this.core.deleteNamespacedService({ name: configMapName(node), namespace: ns }).catch(ignoreMissing);
     await this.core.deleteNamespacedSecret({ name: confKeySecretName(node), namespace: ns }).catch(ignoreMissing);
+    await this.core.deleteNamespacedConfigMap({ name: probeConfigMapName(node), namespace: ns }).catch(ignoreMissing);
+    await this.core.deleteNamespacedSecret({ name: probeCredentialsSecretName(node), namespace: ns }).catch(ignoreMissing);
+    this.probeHashes.delete(node);
     this.appliedHashes.delete(node);
     this.workloadHashes.delete(node);
     this.confKeys.delete(node);
@@ -463,7 +583,7 @@ export class FleetController {
           : { type: 'Ready', status: 'False', reason: 'NoMediaNode', message: 'no active media node can serve the school' });
       const status = {
         ...placement,
-        conditions: setCondition(school.status?.conditions, ready, now, school.metadata.generation),
+        conditions: readiness(school.status?.conditions, ready, this.stalled.has(key), now, school.metadata.generation),
         ...(ready.status === 'True' ? { observedGeneration: school.metadata.generation } : { observedGeneration: school.status?.observedGeneration }),
       };
       if (sameStatus(status, school.status)) return;
@@ -485,11 +605,11 @@ export class FleetController {
       ...(nvr.status ?? {}),
       ...(node ? { mediaNode: node } : {}),
       cameraCount: node ? (plan.camerasByNvr.get(nvrKey(nvr)) ?? 0) : 0,
-      conditions: setCondition(nvr.status?.conditions, ready, now, nvr.metadata.generation),
+      conditions: readiness(nvr.status?.conditions, ready, this.stalled.has(key), now, nvr.metadata.generation),
       ...(ready.status === 'True' ? { observedGeneration: nvr.metadata.generation } : {}),
     };
     if (sameStatus(status, nvr.status)) return;
-    await this.patchStatus('Nvr', name, status);
+    await this.patchStatus('Nvr', name, status, nvr.metadata.resourceVersion);
     await this.announce('Nvr', name, nvr.status?.conditions, ready, undefined);
   }
 
@@ -527,10 +647,11 @@ export class FleetController {
       .catch((error: unknown) => this.log.warn('event not recorded', { resource: `${kind}/${name}`, reason, error: String(error) }));
   }
 
-  private async patchStatus(kind: Kind, name: string, status: unknown): Promise<void> {
+  /** A merge patch of status; with a resourceVersion it fails with 409 instead of overwriting a newer status. */
+  private async patchStatus(kind: Kind, name: string, status: unknown, resourceVersion?: string): Promise<void> {
     const def = KINDS[kind];
     const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-    const body = { status };
+    const body = { ...(resourceVersion ? { metadata: { resourceVersion } } : {}), status };
     if (def.scope === 'Cluster') {
       await this.objects.patchClusterCustomObjectStatus({ group: GROUP, version: VERSION, plural: def.plural, name, body }, options);
     } else {

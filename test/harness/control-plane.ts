@@ -76,6 +76,14 @@ const kubeConfigFrom = (path: string): KubeConfig => {
   return kc;
 };
 
+/** A kubeconfig file for a user whose client certificate the cluster's CA signs. */
+export async function userKubeconfig(dir: string, server: string, user: string, groups: string[] = []): Promise<string> {
+  const safe = user.replace(/[^a-zA-Z0-9-]/g, '-');
+  const subject = [...groups.map((g) => `/O=${g}`), `/CN=${user}`].join('');
+  await issueCert(dir, safe, subject, 'extendedKeyUsage=clientAuth\n');
+  return writeKubeconfig(dir, server, safe);
+}
+
 export async function startControlPlane(): Promise<ControlPlane> {
   const [etcdBin, apiserverBin] = [await ensureTool(etcd, console.log), await ensureTool(kubeApiserver, console.log)];
   const dir = await harnessDir('control-plane');
@@ -136,12 +144,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
       kubeconfigPath,
       dir,
       kubeConfig: () => kubeConfigFrom(kubeconfigPath),
-      async kubeconfigFor(user, groups = []) {
-        const safe = user.replace(/[^a-zA-Z0-9-]/g, '-');
-        const subject = [...groups.map((g) => `/O=${g}`), `/CN=${user}`].join('');
-        await issueCert(dir, safe, subject, 'extendedKeyUsage=clientAuth\n');
-        return writeKubeconfig(dir, server, safe);
-      },
+      kubeconfigFor: (user, groups = []) => userKubeconfig(dir, server, user, groups),
       stop,
     };
   } catch (error) {

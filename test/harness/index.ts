@@ -5,7 +5,9 @@ import { createDatabase } from './postgres.js';
 
 export * from './process.js';
 export * from './mediamtx.js';
-export { getRaw, startControlPlane, type ControlPlane } from './control-plane.js';
+export * from './netns.js';
+export { getRaw, startControlPlane, userKubeconfig, type ControlPlane } from './control-plane.js';
+import { userKubeconfig } from './control-plane.js';
 export { createDatabase, startPostgres, type Postgres } from './postgres.js';
 
 function required(name: string): string {
@@ -29,3 +31,8 @@ export async function testNamespace(kc: KubeConfig = testKubeConfig(), prefix = 
 
 /** A fresh, empty database on the run's PostgreSQL cluster. */
 export const testDatabase = (prefix?: string): Promise<string> => createDatabase(required('POSBON_TEST_PG_URL'), prefix);
+
+/** A kubeconfig file for another identity on the run's cluster, to test what RBAC lets it do. */
+export const testKubeconfigFor = (user: string, groups: string[] = []): Promise<string> =>
+  userKubeconfig(required('POSBON_TEST_CONTROL_PLANE_DIR'), testKubeConfig().getCurrentCluster()!.server, user, groups);
+export * from './viewer.js';

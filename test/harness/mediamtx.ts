@@ -81,11 +81,27 @@ export interface MediaMtx {
   stop(): Promise<void>;
 }
 
+/** Where a server runs when it is not on the root namespace's loopback: a test host from `createTestHost`. */
+export interface OnHost {
+  netns: string;
+  ip: string;
+}
+
 /** Starts MediaMTX on `<config dir>/<file>`; `waitPort` is a port of the config that answers once it runs. */
-export async function startMediaMtx(config: ConfigMapDir, waitPort: number, file = 'mediamtx.yml'): Promise<MediaMtx> {
+export async function startMediaMtx(
+  config: ConfigMapDir,
+  waitPort: number,
+  file = 'mediamtx.yml',
+  on?: OnHost,
+  env: Record<string, string> = {},
+): Promise<MediaMtx> {
   const bin = await ensureTool(mediamtx, console.log);
-  const service = await spawnService('mediamtx', bin, [config.path(file)], { cwd: config.dir });
-  await waitForPort(waitPort, service, 30_000);
+  const service = await spawnService('mediamtx', bin, [config.path(file)], {
+    cwd: config.dir,
+    env: { ...process.env, ...env },
+    ...(on ? { netns: on.netns } : {}),
+  });
+  await waitForPort(waitPort, service, 30_000, on?.ip);
   return { service, config, stop: () => service.stop() };
 }
 
@@ -96,8 +112,8 @@ export interface PathState {
 }
 
 /** Reads one path's state from a MediaMTX control API. */
-export async function pathState(apiPort: number, path: string): Promise<PathState | undefined> {
-  const res = await fetch(`http://127.0.0.1:${apiPort}/v3/paths/get/${path}`);
+export async function pathState(apiPort: number, path: string, host = '127.0.0.1'): Promise<PathState | undefined> {
+  const res = await fetch(`http://${host}:${apiPort}/v3/paths/get/${path}`);
   if (res.status === 404) return undefined;
   if (!res.ok) throw new Error(`MediaMTX API ${res.status}: ${await res.text()}`);
   const body = (await res.json()) as { ready: boolean; readers: unknown[]; tracks: string[] };
@@ -122,6 +138,14 @@ export interface CameraOptions {
   path?: string;
   codec?: 'h264' | 'h265';
   size?: string;
+  /** Serve from this test host instead of the root namespace's loopback. */
+  on?: OnHost;
+  /** MediaMTX `rtspAuthMethods`; its default is `[basic]`. */
+  rtspAuthMethods?: ('basic' | 'digest')[];
+  /** Use this port instead of a free one (a test host has all its ports free). */
+  port?: number;
+  /** The reader's password instead of a random one, e.g. one NVR password for several channels. */
+  password?: string;
 }
 
 /**
@@ -131,12 +155,17 @@ export interface CameraOptions {
 export async function startRtspCamera(options: CameraOptions = {}): Promise<RtspCamera> {
   const path = options.path ?? 'Streaming/Channels/101';
   const ports = await allocateMediaMtxPorts();
+  if (options.port) ports.rtsp = options.port;
+  const host = options.on?.ip ?? '127.0.0.1';
   const username = 'viewer';
-  const password = randomBytes(8).toString('hex');
+  const password = options.password ?? randomBytes(8).toString('hex');
   const publisher = { user: 'publisher', pass: randomBytes(8).toString('hex') };
   const config = await ConfigMapDir.create({
     'mediamtx.yml': stringify({
       ...loopbackGlobals(ports),
+      rtspAddress: `${host}:${ports.rtsp}`,
+      apiAddress: `${host}:${ports.api}`,
+      ...(options.rtspAuthMethods ? { rtspAuthMethods: options.rtspAuthMethods } : {}),
       hls: false,
       webrtc: false,
       api: true,
@@ -144,12 +173,13 @@ export async function startRtspCamera(options: CameraOptions = {}): Promise<Rtsp
       authInternalUsers: [
         { user: publisher.user, pass: publisher.pass, ips: [], permissions: [{ action: 'publish', path }] },
         { user: username, pass: password, ips: [], permissions: [{ action: 'read', path }] },
-        { user: 'any', pass: '', ips: ['127.0.0.1'], permissions: [{ action: 'api' }] },
+        // On a test host the harness reaches the API from the root namespace, whose source address varies.
+        { user: 'any', pass: '', ips: options.on ? [] : ['127.0.0.1'], permissions: [{ action: 'api' }] },
       ],
       paths: { [path]: { source: 'publisher' } },
     }),
   });
-  const server = await startMediaMtx(config, ports.rtsp);
+  const server = await startMediaMtx(config, ports.rtsp, 'mediamtx.yml', options.on);
   const encoder = options.codec === 'h265' ? ['-c:v', 'libx265', '-x265-params', 'log-level=error'] : ['-c:v', 'libx264'];
   const ffmpeg = await spawnService('ffmpeg', 'ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-re',
@@ -158,8 +188,8 @@ export async function startRtspCamera(options: CameraOptions = {}): Promise<Rtsp
     // The marker lets a leftover-process check find this ffmpeg too.
     '-metadata', `comment=${HARNESS_PREFIX}camera`,
     '-f', 'rtsp', '-rtsp_transport', 'tcp',
-    `rtsp://${publisher.user}:${publisher.pass}@127.0.0.1:${ports.rtsp}/${path}`,
-  ]);
+    `rtsp://${publisher.user}:${publisher.pass}@${host}:${ports.rtsp}/${path}`,
+  ], options.on ? { netns: options.on.netns } : {});
   const stop = async () => {
     await ffmpeg.stop();
     await server.stop();
@@ -167,7 +197,7 @@ export async function startRtspCamera(options: CameraOptions = {}): Promise<Rtsp
   try {
     await eventually(async () => {
       if (ffmpeg.exited()) throw new GiveUp(`ffmpeg exited:\n${await ffmpeg.logs()}`);
-      const state = await pathState(ports.api, path);
+      const state = await pathState(ports.api, path, host);
       if (!state?.ready) throw new Error('camera stream not ready');
     }, 30_000, 200);
   } catch (error) {
@@ -175,14 +205,14 @@ export async function startRtspCamera(options: CameraOptions = {}): Promise<Rtsp
     throw error;
   }
   return {
-    host: '127.0.0.1',
+    host,
     port: ports.rtsp,
     path,
     username,
     password,
-    url: `rtsp://${username}:${password}@127.0.0.1:${ports.rtsp}/${path}`,
+    url: `rtsp://${username}:${password}@${host}:${ports.rtsp}/${path}`,
     apiPort: ports.api,
-    readers: async () => (await pathState(ports.api, path))?.readers ?? 0,
+    readers: async () => (await pathState(ports.api, path, host))?.readers ?? 0,
     stop,
   };
 }

@@ -39,6 +39,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Run as this user when the harness runs as root (PostgreSQL refuses root). */
   asUser?: string;
+  /** Run inside this network namespace (`ip netns exec`), e.g. a test host from `createTestHost`. */
+  netns?: string;
 }
 
 export async function spawnService(name: string, command: string, args: string[], options: SpawnOptions = {}): Promise<Service> {
@@ -46,7 +48,8 @@ export async function spawnService(name: string, command: string, args: string[]
   const logFile = join(dir, `${name}.log`);
   const log = createWriteStream(logFile);
   const asRoot = process.getuid?.() === 0 && options.asUser !== undefined;
-  const [cmd, argv] = asRoot ? ['runuser', ['-u', options.asUser!, '--', command, ...args]] : [command, args];
+  const [userCmd, userArgv] = asRoot ? ['runuser', ['-u', options.asUser!, '--', command, ...args]] : [command, args];
+  const [cmd, argv] = options.netns ? ['ip', ['netns', 'exec', options.netns, userCmd, ...userArgv]] : [userCmd, userArgv];
   const child = spawn(cmd, argv, {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -108,7 +111,7 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 30_
   }
 }
 
-export async function waitForPort(port: number, service: Service, timeoutMs = 60_000): Promise<void> {
+export async function waitForPort(port: number, service: Service, timeoutMs = 60_000, host = '127.0.0.1'): Promise<void> {
   await eventually(
     async () => {
       if (service.exited()) throw new GiveUp(`${service.name} exited:\n${(await service.logs()).slice(-3000)}`);
@@ -119,7 +122,7 @@ export async function waitForPort(port: number, service: Service, timeoutMs = 60
           resolve();
         });
         socket.once('error', reject);
-        socket.connect(port, '127.0.0.1');
+        socket.connect(port, host);
       });
     },
     timeoutMs,

@@ -1,0 +1,431 @@
+// The admin API: identity, the fleet from memory, stream grants and the audit trail, behind one error middleware.
+import cors from 'cors';
+import express, { Router, type CookieOptions, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { attendanceRouter } from '../attendance/router.js';
+import type { AttendanceReader } from '../attendance/reader.js';
+import { errorMiddleware } from '../platform/error-middleware.js';
+import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import { requestContext } from '../platform/request-id.js';
+import { authorize, reaches, schoolFilter, SCOPED_ROLES, type Principal } from './access.js';
+import type { AuditLog } from './audit/audit-log.js';
+import type { FleetView } from './fleet/fleet-view.js';
+import type { AccessTokens } from './identity/access-tokens.js';
+import { LoginRefused, type Accounts } from './identity/accounts.js';
+import { RefreshRefused, type IssuedTokens, type Sessions } from './identity/sessions.js';
+import { mountRoutes, openApiDocument, route, type Route } from './routes.js';
+import * as s from './schemas.js';
+import type { StreamGrants } from './streams/stream-grants.js';
+import type { ViewerKeys } from './streams/viewer-keys.js';
+
+export interface ApiHttpConfig {
+  /** Tokens travel only in httpOnly Secure SameSite=Strict cookies, never in bodies. */
+  production: boolean;
+  corsOrigins: string[];
+  loginPerMinute: number;
+  /** Refresh and stream-token requests per minute and client address. */
+  tokensPerMinute: number;
+  /** Express `trust proxy`: how many hops (or which) to trust for the client address. */
+  trustProxy: string | number | boolean;
+}
+
+export interface ApiAppDeps {
+  config: ApiHttpConfig;
+  logger: Logger;
+  fleet: FleetView;
+  accounts: Accounts;
+  sessions: Sessions;
+  accessTokens: AccessTokens;
+  viewerKeys: ViewerKeys;
+  streams: StreamGrants;
+  audit: AuditLog;
+  attendance?: AttendanceReader;
+}
+
+const ACCESS_COOKIE = 'posbon_access';
+const REFRESH_COOKIE = 'posbon_refresh';
+
+function cookies(req: Request): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) out.set(part.slice(0, at).trim(), decodeURIComponent(part.slice(at + 1).trim()));
+  }
+  return out;
+}
+
+export function createApiApp(deps: ApiAppDeps): express.Express {
+  const { config, logger, fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+  app.use(requestContext(logger));
+  app.use(helmet());
+  app.use(cors({ origin: config.corsOrigins, credentials: true }));
+  app.use(express.json({ limit: '64kb' }));
+
+  const limiter = (perMinute: number, what: string) =>
+    rateLimit({
+      windowMs: 60_000,
+      limit: perMinute,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, _res, next) => next(new TooManyRequestsError(`${what}: too many requests, slow down`)),
+    });
+  const loginLimit = limiter(config.loginPerMinute, 'login');
+  const refreshLimit = limiter(config.tokensPerMinute, 'refresh');
+  const streamLimit = limiter(config.tokensPerMinute, 'stream token');
+
+  const authenticate = async (req: Request): Promise<Principal> => {
+    const header = req.get('authorization');
+    const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    const token = bearer ?? cookies(req).get(ACCESS_COOKIE);
+    if (!token) throw new UnauthorizedError('authentication required: send a Bearer access token');
+    return accessTokens.verify(token);
+  };
+
+  const cookieOptions = (expires: Date, path: string): CookieOptions => ({
+    httpOnly: true,
+    secure: true,
+    sameSite: 'strict',
+    expires,
+    path,
+  });
+
+  const sendTokens = (res: Response, tokens: IssuedTokens) => {
+    const times = { accessExpiresAt: tokens.accessExpiresAt.toISOString(), refreshExpiresAt: tokens.refreshExpiresAt.toISOString() };
+    if (!config.production) return { ...times, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+    res.cookie(ACCESS_COOKIE, tokens.accessToken, cookieOptions(tokens.accessExpiresAt, '/'));
+    res.cookie(REFRESH_COOKIE, tokens.refreshToken, cookieOptions(tokens.refreshExpiresAt, '/auth'));
+    return times;
+  };
+
+  const refreshTokenOf = (req: Request, body: { refreshToken?: string | undefined }): string => {
+    const token = config.production ? cookies(req).get(REFRESH_COOKIE) : (body.refreshToken ?? cookies(req).get(REFRESH_COOKIE));
+    if (!token) throw new InputError('refreshToken', config.production ? 'missing: the refresh cookie was not sent' : 'required');
+    return token;
+  };
+
+  const routes: Route[] = [
+    route({
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness, and whether the fleet cache has loaded',
+      tag: 'platform',
+      auth: 'public',
+      response: s.health,
+      handler: () => ({ ok: true, fleetSynced: fleet.isSynced() }),
+    }),
+    route({
+      method: 'get',
+      path: '/.well-known/jwks.json',
+      summary: 'Public keys of viewer tokens, for MediaMTX (authJWTJWKS)',
+      tag: 'streams',
+      auth: 'public',
+      response: s.jwks,
+      handler: () => viewerKeys.jwks() as { keys: Record<string, unknown>[] },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/login',
+      summary: 'Log in with a password (and a TOTP code for SUPER_ADMIN and STREAM_ADMIN)',
+      tag: 'auth',
+      auth: 'public',
+      body: s.loginRequest,
+      response: s.tokenPair,
+      errors: [429],
+      before: [loginLimit],
+      handler: async ({ body, req, res, requestId }) => {
+        try {
+          const account = await accounts.verifyLogin(body.username, body.password, body.totp);
+          const tokens = await sessions.start(account, req.get('user-agent'));
+          await audit.record({ actorType: 'user', actorId: account.id, requestId, action: 'auth.login', params: { username: body.username, sessionId: tokens.sessionId }, result: 'ok' });
+          return sendTokens(res, tokens);
+        } catch (error) {
+          if (error instanceof LoginRefused) {
+            await audit.record({ actorType: 'user', actorId: error.accountId ?? `unknown:${body.username.slice(0, 64)}`, requestId, action: 'auth.login', params: { username: body.username }, result: error.reason });
+          }
+          throw error;
+        }
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/refresh',
+      summary: 'Rotate the refresh token; a spent one shown again revokes the whole session',
+      tag: 'auth',
+      auth: 'public',
+      body: s.refreshRequest,
+      response: s.tokenPair,
+      errors: [429],
+      before: [refreshLimit],
+      handler: async ({ body, req, res, requestId }) => {
+        try {
+          const tokens = await sessions.refresh(refreshTokenOf(req, body));
+          await audit.record({ actorType: 'user', actorId: tokens.accountId, requestId, action: 'auth.refresh', params: { sessionId: tokens.sessionId }, result: 'ok' });
+          return sendTokens(res, tokens);
+        } catch (error) {
+          if (error instanceof RefreshRefused) {
+            await audit.record({ actorType: 'user', actorId: error.accountId ?? 'unknown', requestId, action: 'auth.refresh', params: { sessionId: error.sessionId ?? null }, result: error.reason });
+          }
+          throw error;
+        }
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/logout',
+      summary: 'End the current session',
+      tag: 'auth',
+      auth: 'self',
+      response: s.ok,
+      handler: async ({ principal, res, requestId }) => {
+        await sessions.revoke(principal.accountId, principal.sessionId, 'logout');
+        await audit.record({ actorType: 'user', actorId: principal.accountId, requestId, action: 'auth.logout', params: { sessionId: principal.sessionId }, result: 'ok' });
+        if (config.production) {
+          res.clearCookie(ACCESS_COOKIE, { path: '/' });
+          res.clearCookie(REFRESH_COOKIE, { path: '/auth' });
+        }
+        return { ok: true as const };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/auth/sessions',
+      summary: 'The caller\'s sessions',
+      tag: 'auth',
+      auth: 'self',
+      response: s.sessionList,
+      handler: async ({ principal }) => ({ items: await sessions.list(principal.accountId, principal.sessionId) }),
+    }),
+    route({
+      method: 'delete',
+      path: '/auth/sessions/:sessionId',
+      summary: 'Revoke one of the caller\'s sessions: its refresh token stops at once, its access token at expiry',
+      tag: 'auth',
+      auth: 'self',
+      params: s.sessionParams,
+      response: s.ok,
+      errors: [404],
+      handler: async ({ principal, params, requestId }) => {
+        await sessions.revoke(principal.accountId, params.sessionId, 'revoked-by-user');
+        await audit.record({ actorType: 'user', actorId: principal.accountId, requestId, action: 'session.revoke', params: { sessionId: params.sessionId }, result: 'ok' });
+        return { ok: true as const };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/me',
+      summary: 'Who the caller is',
+      tag: 'auth',
+      auth: 'self',
+      response: s.me,
+      handler: ({ principal }) => ({
+        id: principal.accountId,
+        username: principal.username,
+        role: principal.role,
+        schools: [...principal.schools].sort(),
+        sessionId: principal.sessionId,
+      }),
+    }),
+    route({
+      method: 'get',
+      path: '/schools',
+      summary: 'Schools the caller may see, with assigned node, allowlist IPs and conditions',
+      tag: 'fleet',
+      auth: 'school:read',
+      response: s.schoolList,
+      handler: ({ principal }) => {
+        if (!SCOPED_ROLES.has(principal.role)) return { items: [...fleet.schools()] };
+        const items = [...principal.schools].sort().flatMap((id) => fleet.school(id) ?? []);
+        return { items };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/schools/:schoolId',
+      summary: 'One school',
+      tag: 'fleet',
+      auth: 'school:read',
+      params: s.schoolParams,
+      school: (p) => p.schoolId,
+      response: s.school,
+      errors: [404],
+      handler: ({ params }) => fleet.school(params.schoolId) ?? notFound('schoolId', params.schoolId),
+    }),
+    route({
+      method: 'get',
+      path: '/schools/:schoolId/nvrs',
+      summary: 'NVRs of a school, with their cameras and reachability',
+      tag: 'fleet',
+      auth: 'nvr:read',
+      params: s.schoolParams,
+      school: (p) => p.schoolId,
+      response: s.nvrList,
+      errors: [404],
+      handler: ({ params }) => {
+        if (!fleet.school(params.schoolId)) notFound('schoolId', params.schoolId);
+        return { items: [...fleet.nvrsOf(params.schoolId)] };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/schools/:schoolId/cameras',
+      summary: 'Cameras a school publishes',
+      tag: 'fleet',
+      auth: 'camera:read',
+      params: s.schoolParams,
+      school: (p) => p.schoolId,
+      response: s.cameraList,
+      errors: [404],
+      handler: ({ params }) => {
+        if (!fleet.school(params.schoolId)) notFound('schoolId', params.schoolId);
+        return { items: [...fleet.camerasOf(params.schoolId)] };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/nvrs/:nvrId',
+      summary: 'One NVR',
+      tag: 'fleet',
+      auth: 'nvr:read',
+      params: s.nvrParams,
+      response: s.nvr,
+      errors: [404],
+      handler: ({ params, principal }) => {
+        const nvr = fleet.nvr(params.nvrId);
+        // The school is known only after the lookup; an NVR outside the scope answers as if it did not exist.
+        if (!nvr || !reaches(principal, nvr.schoolId)) notFound('nvrId', params.nvrId);
+        return nvr!;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/cameras/:cameraId',
+      summary: 'One camera',
+      tag: 'fleet',
+      auth: 'camera:read',
+      params: s.cameraParams,
+      school: (p) => p.cameraId.split('.')[0]!,
+      response: s.camera,
+      errors: [404],
+      handler: ({ params }) => fleet.camera(params.cameraId)?.view ?? notFound('cameraId', params.cameraId),
+    }),
+    route({
+      method: 'get',
+      path: '/cameras/:cameraId/stream',
+      summary: 'WHEP and HLS URLs on the camera\'s own media node, with a viewer token for this camera only (at most 5 minutes)',
+      tag: 'streams',
+      auth: 'stream:watch',
+      params: s.cameraParams,
+      school: (p) => p.cameraId.split('.')[0]!,
+      response: s.streamGrant,
+      errors: [404, 409, 429],
+      before: [streamLimit],
+      handler: ({ params, principal, requestId }) => streams.grant(principal, params.cameraId, requestId),
+    }),
+    route({
+      method: 'get',
+      path: '/media-nodes',
+      summary: 'Media nodes and their health',
+      tag: 'fleet',
+      auth: 'media-node:read',
+      response: s.mediaNodeList,
+      handler: () => ({ items: [...fleet.nodes()] }),
+    }),
+    route({
+      method: 'get',
+      path: '/media-nodes/:nodeId',
+      summary: 'One media node',
+      tag: 'fleet',
+      auth: 'media-node:read',
+      params: s.nodeParams,
+      response: s.mediaNode,
+      errors: [404],
+      handler: ({ params }) => fleet.node(params.nodeId) ?? notFound('nodeId', params.nodeId),
+    }),
+    route({
+      method: 'get',
+      path: '/audit',
+      summary: 'Audit entries the caller may read: all for SUPER_ADMIN, their schools\' for SCHOOL_ADMIN',
+      tag: 'audit',
+      auth: 'audit:read',
+      query: s.auditQuery,
+      response: s.auditList,
+      handler: async ({ query, principal }) => {
+        if (query.schoolId !== undefined) authorize(principal, 'audit:read', query.schoolId);
+        const scoped = SCOPED_ROLES.has(principal.role);
+        return {
+          items: await audit.list({
+            ...(scoped ? { schools: principal.schools } : {}),
+            ...(query.schoolId !== undefined ? { schoolId: query.schoolId } : {}),
+            ...(query.action !== undefined ? { action: query.action } : {}),
+            ...(query.before !== undefined ? { before: query.before } : {}),
+            limit: query.limit,
+          }),
+        };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/accounts',
+      summary: 'Every account',
+      tag: 'accounts',
+      auth: 'account:read',
+      response: s.accountList,
+      handler: async () => ({ items: await accounts.list() }),
+    }),
+    route({
+      method: 'post',
+      path: '/accounts',
+      summary: 'Create an account; its initial password (and TOTP URI for roles that need one) are shown once',
+      tag: 'accounts',
+      auth: 'account:write',
+      body: s.createAccountRequest,
+      response: s.createdAccount,
+      status: 201,
+      errors: [409],
+      handler: async ({ body, principal, requestId }) => {
+        const created = await accounts.create(body);
+        await audit.record({ actorType: 'user', actorId: principal.accountId, requestId, action: 'account.create', params: { username: body.username, role: body.role, schools: body.schools }, result: 'ok' });
+        return { account: created.account, initialPassword: created.initialPassword, totpUri: created.totpUri };
+      },
+    }),
+  ];
+
+  const document = openApiDocument(routes, { title: 'Posbon admin API', version: '0.1.0' });
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  mountRoutes(router, routes, authenticate);
+  if (deps.attendance) {
+    const attendance = deps.attendance;
+    const scoped = Router();
+    scoped.use(async (req, res, next) => {
+      const principal = await authenticate(req);
+      authorize(principal, 'attendance:read');
+      res.locals.principal = principal;
+      next();
+    });
+    scoped.use(
+      attendanceRouter({
+        reader: attendance,
+        scopeOf: (req) => schoolFilter((req.res!.locals as { principal: Principal }).principal),
+        timezoneOf: (schoolId) => fleet.timezoneOf(schoolId),
+      }),
+    );
+    router.use('/attendance', scoped);
+  }
+  app.use(router);
+  app.use((req, _res, next) => next(new InputError('path', `no route ${req.method} ${req.path}`, 404)));
+  app.use(errorMiddleware(logger));
+  return app;
+}
+
+function notFound(field: string, id: string): never {
+  throw new NotFoundError(`${field}: no ${field.replace(/Id$/, '')} ${id}`);
+}

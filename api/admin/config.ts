@@ -1,0 +1,127 @@
+// The admin API's settings from the environment. Production refuses to start without a database and its keys.
+import type { JWK } from 'jose';
+import { z } from 'zod';
+import { MAX_ACCESS_TTL_SECONDS } from './identity/access-tokens.js';
+import { MAX_VIEWER_TTL_SECONDS } from './streams/viewer-keys.js';
+
+export interface ApiConfig {
+  production: boolean;
+  /** Absent only outside production: the embedded default starts its own PostgreSQL. */
+  databaseUrl?: string;
+  host: string;
+  port: number;
+  /** Absent only outside production: generated per run. */
+  accessTokenSecret?: Buffer;
+  sealingKey?: Buffer;
+  viewerSigningKeys?: JWK[];
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  viewerTtlSeconds: number;
+  corsOrigins: string[];
+  loginPerMinute: number;
+  tokensPerMinute: number;
+  lockoutMaxFailures: number;
+  lockoutMinutes: number;
+  auditRetentionDays: number;
+  trustProxy: string | number | boolean;
+  kubeconfig?: string;
+  fleetNamespace: string;
+  fleetDir: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  logLevel: string;
+}
+
+const base64Key = (name: string, min: number) =>
+  z
+    .string()
+    .transform((v) => Buffer.from(v, 'base64'))
+    .refine((b) => b.length >= min, `${name} must decode to at least ${min} bytes (base64)`);
+
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const environment = z.object({
+  NODE_ENV: z.string().optional(),
+  DATABASE_URL: optional(z.string().url('DATABASE_URL must be a postgres:// URL')),
+  POSBON_API_HOST: optional(z.string()),
+  POSBON_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  POSBON_ACCESS_TOKEN_SECRET: optional(base64Key('POSBON_ACCESS_TOKEN_SECRET', 32)),
+  POSBON_SECRET_SEALING_KEY: optional(
+    base64Key('POSBON_SECRET_SEALING_KEY', 32).refine((b) => b.length === 32, 'POSBON_SECRET_SEALING_KEY must decode to 32 bytes'),
+  ),
+  POSBON_VIEWER_SIGNING_KEYS: optional(
+    z
+      .string()
+      .transform((v, ctx) => {
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'POSBON_VIEWER_SIGNING_KEYS must be a JSON array of private JWKs' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.array(z.record(z.string(), z.unknown()), 'POSBON_VIEWER_SIGNING_KEYS must be a JSON array of private JWKs').min(1)),
+  ),
+  POSBON_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(MAX_ACCESS_TTL_SECONDS).default(600),
+  POSBON_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).max(90 * 86400).default(7 * 86400),
+  POSBON_VIEWER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(MAX_VIEWER_TTL_SECONDS).default(MAX_VIEWER_TTL_SECONDS),
+  POSBON_CORS_ORIGINS: z.string().default(''),
+  POSBON_LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  POSBON_TOKEN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  POSBON_LOCKOUT_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  POSBON_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
+  POSBON_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
+  POSBON_TRUST_PROXY: z.string().default('loopback'),
+  KUBECONFIG: optional(z.string()),
+  POSBON_FLEET_NAMESPACE: z.string().default('posbon-fleet'),
+  POSBON_FLEET_DIR: z.string().default('gitops/example/clusters/dev'),
+  POSBON_DATA_DIR: z.string().default('.posbon'),
+  POSBON_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
+});
+
+/** Parses the environment; throws one line naming every missing or bad variable. */
+export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+  const result = environment.safeParse(env);
+  if (!result.success) throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const e = result.data;
+  const production = e.NODE_ENV === 'production';
+  if (production) {
+    const missing = [
+      ['DATABASE_URL', e.DATABASE_URL],
+      ['POSBON_ACCESS_TOKEN_SECRET', e.POSBON_ACCESS_TOKEN_SECRET],
+      ['POSBON_SECRET_SEALING_KEY', e.POSBON_SECRET_SEALING_KEY],
+      ['POSBON_VIEWER_SIGNING_KEYS', e.POSBON_VIEWER_SIGNING_KEYS],
+    ]
+      .filter(([, v]) => v === undefined)
+      .map(([name]) => name);
+    if (missing.length > 0) throw new Error(`production needs ${missing.join(', ')}: there are no default secrets (see .env.example)`);
+  }
+  const trust = e.POSBON_TRUST_PROXY;
+  const config: ApiConfig = {
+    production,
+    host: e.POSBON_API_HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    port: e.POSBON_API_PORT,
+    accessTtlSeconds: e.POSBON_ACCESS_TOKEN_TTL_SECONDS,
+    refreshTtlSeconds: e.POSBON_REFRESH_TOKEN_TTL_SECONDS,
+    viewerTtlSeconds: e.POSBON_VIEWER_TOKEN_TTL_SECONDS,
+    corsOrigins: e.POSBON_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    loginPerMinute: e.POSBON_LOGIN_RATE_PER_MINUTE,
+    tokensPerMinute: e.POSBON_TOKEN_RATE_PER_MINUTE,
+    lockoutMaxFailures: e.POSBON_LOCKOUT_MAX_FAILURES,
+    lockoutMinutes: e.POSBON_LOCKOUT_MINUTES,
+    auditRetentionDays: e.POSBON_AUDIT_RETENTION_DAYS,
+    trustProxy: /^\d+$/.test(trust) ? Number(trust) : trust === 'true' ? true : trust === 'false' ? false : trust,
+    fleetNamespace: e.POSBON_FLEET_NAMESPACE,
+    fleetDir: e.POSBON_FLEET_DIR,
+    dataDir: e.POSBON_DATA_DIR,
+    embeddedPgPort: e.POSBON_EMBEDDED_PG_PORT,
+    logLevel: e.POSBON_LOG_LEVEL,
+  };
+  if (e.DATABASE_URL) config.databaseUrl = e.DATABASE_URL;
+  if (e.POSBON_ACCESS_TOKEN_SECRET) config.accessTokenSecret = e.POSBON_ACCESS_TOKEN_SECRET;
+  if (e.POSBON_SECRET_SEALING_KEY) config.sealingKey = e.POSBON_SECRET_SEALING_KEY;
+  if (e.POSBON_VIEWER_SIGNING_KEYS) config.viewerSigningKeys = e.POSBON_VIEWER_SIGNING_KEYS as JWK[];
+  if (e.KUBECONFIG) config.kubeconfig = e.KUBECONFIG;
+  return config;
+}

@@ -1,0 +1,196 @@
+// Every request and response shape of the admin API; the OpenAPI document is generated from these.
+import { z } from 'zod';
+import { ROLES } from './access.js';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const resourceId = (what: string) => z.string().regex(DNS_LABEL, `must be a ${what} name (DNS label)`);
+/** `<school>.<nvr>.<camera>`: names are DNS labels, so the dots cannot be ambiguous. */
+export const cameraId = z.string().regex(/^[a-z0-9-]{1,63}\.[a-z0-9-]{1,63}\.[a-z0-9-]{1,63}$/, 'must be <school>.<nvr>.<camera>');
+
+export const condition = z.object({
+  type: z.string(),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string(),
+  message: z.string(),
+  lastTransitionTime: z.string(),
+  observedGeneration: z.number().int().optional(),
+});
+
+export const school = z
+  .object({
+    id: z.string(),
+    displayName: z.string(),
+    region: z.string(),
+    timezone: z.string(),
+    networkMode: z.enum(['public', 'tunnel']),
+    mediaNode: z.string().nullable().describe('The media node serving the school, or null when none can.'),
+    allowlistIPs: z.array(z.string()).describe('Egress IPs the school router must allow.'),
+    cameraCount: z.number().int(),
+    conditions: z.array(condition),
+  })
+  .meta({ id: 'School' });
+
+export const camera = z
+  .object({
+    id: z.string().describe('<school>.<nvr>.<camera>'),
+    schoolId: z.string(),
+    nvrId: z.string(),
+    name: z.string(),
+    path: z.string().describe('MediaMTX path of the stream.'),
+    codec: z.string().nullable(),
+  })
+  .meta({ id: 'Camera' });
+
+export const nvr = z
+  .object({
+    id: z.string(),
+    schoolId: z.string(),
+    vendor: z.string(),
+    publicHost: z.string(),
+    publicRtspPort: z.number().int(),
+    mediaNode: z.string().nullable(),
+    reachability: z
+      .object({ reachable: z.boolean(), reason: z.string(), node: z.string(), checkedAt: z.string() })
+      .nullable(),
+    conditions: z.array(condition),
+    cameras: z.array(camera),
+  })
+  .meta({ id: 'Nvr' });
+
+export const mediaNode = z
+  .object({
+    id: z.string(),
+    region: z.string(),
+    egressIPs: z.array(z.string()),
+    webrtcBaseUrl: z.string(),
+    hlsBaseUrl: z.string(),
+    capacityWeight: z.number().int(),
+    maxCameras: z.number().int(),
+    cordoned: z.boolean(),
+    schoolCount: z.number().int(),
+    cameraCount: z.number().int(),
+    ready: z.enum(['True', 'False', 'Unknown']).describe('The node\'s Ready condition as the operator last wrote it.'),
+    conditions: z.array(condition),
+  })
+  .meta({ id: 'MediaNode' });
+
+export const streamGrant = z
+  .object({
+    cameraId: z.string(),
+    mediaNode: z.string(),
+    whepUrl: z.string().describe('WebRTC (WHEP) endpoint on the camera\'s own media node.'),
+    hlsUrl: z.string().describe('HLS playlist on the camera\'s own media node.'),
+    token: z.string().describe('Viewer JWT: read on this camera\'s path only; send as Authorization: Bearer.'),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'StreamGrant' });
+
+export const role = z.enum(ROLES);
+
+export const loginRequest = z
+  .object({
+    username: z.string().min(1).max(128),
+    password: z.string().min(1).max(1024),
+    totp: z.string().regex(/^\d{6}$/, 'must be 6 digits').optional(),
+  })
+  .meta({ id: 'LoginRequest' });
+
+export const refreshRequest = z.object({ refreshToken: z.string().min(1).max(512).optional() }).meta({ id: 'RefreshRequest' });
+
+export const tokenPair = z
+  .object({
+    accessToken: z.string().optional().describe('Absent in production, where tokens travel only in cookies.'),
+    refreshToken: z.string().optional().describe('Absent in production, where tokens travel only in cookies.'),
+    accessExpiresAt: z.string(),
+    refreshExpiresAt: z.string(),
+  })
+  .meta({ id: 'TokenPair' });
+
+export const session = z
+  .object({
+    id: z.string(),
+    createdAt: z.string(),
+    lastUsedAt: z.string(),
+    expiresAt: z.string(),
+    revokedAt: z.string().nullable(),
+    revokedReason: z.string().nullable(),
+    current: z.boolean(),
+    userAgent: z.string().nullable(),
+  })
+  .meta({ id: 'Session' });
+
+export const account = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    role,
+    schools: z.array(z.string()),
+    totpEnrolled: z.boolean(),
+    lockedUntil: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Account' });
+
+export const createAccountRequest = z
+  .object({
+    username: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'lower-case letters, digits, . _ -; 2 to 63 characters'),
+    role,
+    schools: z.array(resourceId('school')).max(1000).default([]),
+  })
+  .meta({ id: 'CreateAccountRequest' });
+
+export const createdAccount = z
+  .object({
+    account,
+    initialPassword: z.string().describe('Shown once; the account holder changes it.'),
+    totpUri: z.string().nullable().describe('otpauth:// URI, shown once, for roles that need a second factor.'),
+  })
+  .meta({ id: 'CreatedAccount' });
+
+export const auditEntry = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    actorType: z.enum(['user', 'agent', 'device', 'system']),
+    actorId: z.string(),
+    schoolId: z.string().nullable(),
+    requestId: z.string().nullable(),
+    action: z.string(),
+    params: z.record(z.string(), z.unknown()),
+    result: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const auditQuery = z.object({
+  schoolId: resourceId('school').optional(),
+  action: z.string().max(64).optional(),
+  before: z.coerce.number().int().positive().optional().describe('Return entries with an id below this (paging).'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const me = z
+  .object({ id: z.string(), username: z.string(), role, schools: z.array(z.string()), sessionId: z.string() })
+  .meta({ id: 'Me' });
+
+export const health = z.object({ ok: z.boolean(), fleetSynced: z.boolean() });
+export const ok = z.object({ ok: z.literal(true) });
+
+export const jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
+
+export const schoolParams = z.object({ schoolId: resourceId('school') });
+export const nvrParams = z.object({ nvrId: resourceId('NVR') });
+export const cameraParams = z.object({ cameraId });
+export const nodeParams = z.object({ nodeId: resourceId('media node') });
+export const sessionParams = z.object({ sessionId: z.string().uuid() });
+export const schoolList = z.object({ items: z.array(school) });
+export const nvrList = z.object({ items: z.array(nvr) });
+export const cameraList = z.object({ items: z.array(camera) });
+export const mediaNodeList = z.object({ items: z.array(mediaNode) });
+export const sessionList = z.object({ items: z.array(session) });
+export const accountList = z.object({ items: z.array(account) });
+export const auditList = z.object({ items: z.array(auditEntry) });
+
+export type SchoolView = z.output<typeof school>;
+export type NvrView = z.output<typeof nvr>;
+export type CameraView = z.output<typeof camera>;
+export type MediaNodeView = z.output<typeof mediaNode>;

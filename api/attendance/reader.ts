@@ -1,0 +1,79 @@
+// Reads attendance for people allowed to see a school: one school's day, or one pupil over a range.
+import { Between, type DataSource } from 'typeorm';
+import { AttendanceEventRow } from '../db/entities/attendance-event.js';
+import { ForbiddenError, InputError } from '../platform/errors.js';
+import { localTimeToInstant } from '../webhook/attendance.js';
+
+/** Whether the caller may read a school's attendance; the admin API supplies it from the caller's role. */
+export type SchoolScope = (schoolId: string) => boolean;
+
+export interface AttendanceRecord {
+  personId: string;
+  direction: 'in' | 'out';
+  occurredAt: string;
+  deviceId: string;
+  late: boolean;
+  futureSkew: boolean;
+}
+
+const MAX_RANGE_MS = 92 * 24 * 3600_000;
+
+const record = (row: AttendanceEventRow): AttendanceRecord => ({
+  personId: row.personId,
+  direction: row.direction,
+  occurredAt: row.occurredAt.toISOString(),
+  deviceId: row.deviceId,
+  late: row.late,
+  futureSkew: row.futureSkew,
+});
+
+export class AttendanceReader {
+  private constructor(private readonly dataSource: DataSource) {}
+
+  static create(deps: { dataSource: DataSource }): AttendanceReader {
+    return new AttendanceReader(deps.dataSource);
+  }
+
+  /** Counted events (not rate-limited repeats) of a school on a local calendar day in the school's zone. */
+  async schoolDay(scope: SchoolScope, schoolId: string, day: string, timezone: string): Promise<AttendanceRecord[]> {
+    if (!scope(schoolId)) throw new ForbiddenError(`schoolId: not allowed to read attendance of ${schoolId}`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new InputError('day', 'expected YYYY-MM-DD');
+    const from = localTimeToInstant(`${day} 00:00:00`, timezone, 'day');
+    const next = new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)) + 1));
+    const to = localTimeToInstant(`${next.toISOString().slice(0, 10)} 00:00:00`, timezone, 'day');
+    return this.find(schoolId, undefined, from, new Date(to.getTime() - 1));
+  }
+
+  async pupilRange(
+    scope: SchoolScope,
+    schoolId: string,
+    personId: string,
+    from: Date,
+    to: Date,
+  ): Promise<AttendanceRecord[]> {
+    if (!scope(schoolId)) throw new ForbiddenError(`schoolId: not allowed to read attendance of ${schoolId}`);
+    if (Number.isNaN(from.getTime())) throw new InputError('from', 'expected an ISO 8601 date-time');
+    if (Number.isNaN(to.getTime())) throw new InputError('to', 'expected an ISO 8601 date-time');
+    if (to < from) throw new InputError('to', 'must not be before from');
+    if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw new InputError('to', 'a range spans at most 92 days');
+    return this.find(schoolId, personId, from, to);
+  }
+
+  private async find(
+    schoolId: string,
+    personId: string | undefined,
+    from: Date,
+    to: Date,
+  ): Promise<AttendanceRecord[]> {
+    const rows = await this.dataSource.getRepository(AttendanceEventRow).find({
+      where: {
+        schoolId,
+        duplicate: false,
+        occurredAt: Between(from, to),
+        ...(personId === undefined ? {} : { personId }),
+      },
+      order: { occurredAt: 'ASC', id: 'ASC' },
+    });
+    return rows.map(record);
+  }
+}

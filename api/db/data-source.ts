@@ -1,0 +1,56 @@
+// The API's PostgreSQL: TypeORM over a pg pool, schema by migrations only (never synchronize).
+import { DataSource } from 'typeorm';
+import { AccountRow } from './entities/account.js';
+import { AttendanceEventRow } from './entities/attendance-event.js';
+import { AuditEntryRow } from './entities/audit-entry.js';
+import { DeviceSecretRow } from './entities/device-secret.js';
+import { RefreshTokenRow } from './entities/refresh-token.js';
+import { SeenWebhookIdRow } from './entities/seen-webhook-id.js';
+import { SessionRow } from './entities/session.js';
+import { Attendance1763800000000 } from './migrations/1763800000000-attendance.js';
+import { AccountsAudit1763900000000 } from './migrations/1763900000000-accounts-audit.js';
+
+export const entities = [
+  AttendanceEventRow,
+  DeviceSecretRow,
+  SeenWebhookIdRow,
+  AccountRow,
+  SessionRow,
+  RefreshTokenRow,
+  AuditEntryRow,
+];
+
+/** In order; a new migration is appended here. */
+export const migrations = [Attendance1763800000000, AccountsAudit1763900000000];
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize?: number;
+  /** How long a request waits for a connection before the API answers 503. */
+  connectTimeoutMs?: number;
+}
+
+export function createDataSource(options: DatabaseOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities,
+    migrations,
+    synchronize: false,
+    migrationsRun: false,
+    extra: {
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+      // A statement stuck behind a dying server must fail so the request can answer 503.
+      query_timeout: 10_000,
+    },
+  });
+}
+
+/** Connects and applies pending migrations; returns the names applied. */
+export async function openDatabase(options: DatabaseOptions): Promise<{ dataSource: DataSource; applied: string[] }> {
+  const dataSource = createDataSource(options);
+  await dataSource.initialize();
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return { dataSource, applied: applied.map((m) => m.name) };
+}

@@ -1,0 +1,37 @@
+// The one error middleware: typed errors and body-parser errors become 4xx; anything else is a logged 5xx.
+import type { NextFunction, Request, Response } from 'express';
+import { ApiError } from './errors.js';
+import type { Logger } from './logger.js';
+
+interface HttpishError {
+  status?: unknown;
+  statusCode?: unknown;
+  expose?: unknown;
+  type?: unknown;
+  message?: unknown;
+}
+
+function statusOf(error: unknown): { status: number; message: string } {
+  if (error instanceof ApiError) return { status: error.status, message: error.message };
+  const e = (error ?? {}) as HttpishError;
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
+  // body-parser and busboy errors for malformed or oversized input carry a 4xx status and are safe to show.
+  if (status >= 400 && status < 500)
+    return { status, message: typeof e.message === 'string' ? e.message : 'bad request' };
+  return { status: status >= 500 && status < 600 ? status : 500, message: 'internal error' };
+}
+
+export function errorMiddleware(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    const { status, message } = statusOf(error);
+    const log = (res.locals.log as Logger | undefined) ?? logger;
+    if (status >= 500) log.error('request failed', { method: req.method, url: req.originalUrl, status, error });
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    // A client still sending a body we rejected early must not keep the socket half-read.
+    if (!req.complete) res.setHeader('connection', 'close');
+    res.status(status).json({ error: message, requestId: res.locals.requestId as string | undefined });
+  };
+}

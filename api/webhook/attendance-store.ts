@@ -1,0 +1,251 @@
+// Stores attendance events exactly once: one transaction per group of concurrent requests, each answered after its commit.
+import type { DataSource } from 'typeorm';
+import { ConflictError, InputError, UnavailableError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import { timeFlags, type AttendanceEvent, type TimePolicy } from './attendance.js';
+
+export interface WebhookReceipt {
+  schoolId: string;
+  deviceId: string;
+  webhookId: string;
+}
+
+export interface StoreResult {
+  /** New events counted as attendance. */
+  stored: number;
+  /** Already stored (a re-sent event) or within the per-pupil rate limit (kept, flagged duplicate). */
+  duplicates: number;
+}
+
+export interface AttendanceStoreDeps {
+  dataSource: DataSource;
+  logger: Logger;
+  policy?: Partial<TimePolicy>;
+  /** One accepted event per pupil per direction within this window; the rest are kept as duplicates. */
+  rateLimitMs?: number;
+  maxBatchEvents?: number;
+  /** Beyond this many waiting events new requests get 503 at once rather than queueing without bound. */
+  maxQueuedEvents?: number;
+  now?: () => Date;
+}
+
+interface Submission {
+  events: AttendanceEvent[];
+  receivedAt: Date;
+  webhook: WebhookReceipt | undefined;
+  resolve(result: StoreResult): void;
+  reject(error: unknown): void;
+}
+
+interface Row extends AttendanceEvent {
+  receivedAt: Date;
+  late: boolean;
+  futureSkew: boolean;
+  batchDuplicate: boolean;
+}
+
+const INSERT_EVENTS = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
+                         $8::bool[], $9::bool[], $10::bool[], $11::text[], $12::text[])
+      AS t(idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, batch_duplicate, source, raw_event_type)
+  )
+  INSERT INTO attendance_event (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, duplicate, source, raw_event_type)
+  SELECT i.idempotency_key, i.school_id, i.device_id, i.person_id, i.direction, i.occurred_at, i.received_at, i.late, i.future_skew,
+         i.batch_duplicate OR EXISTS (
+           SELECT 1 FROM attendance_event a
+            WHERE a.school_id = i.school_id AND a.person_id = i.person_id AND a.direction = i.direction AND NOT a.duplicate
+              AND a.occurred_at > i.occurred_at - $13 * interval '1 millisecond'
+              AND a.occurred_at < i.occurred_at + $13 * interval '1 millisecond'),
+         i.source, i.raw_event_type
+    FROM input i
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING idempotency_key, duplicate`;
+
+const INSERT_WEBHOOK_IDS = `
+  INSERT INTO seen_webhook_id (school_id, device_id, webhook_id)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+  ON CONFLICT DO NOTHING
+  RETURNING school_id, device_id, webhook_id`;
+
+const receiptKey = (r: WebhookReceipt): string => JSON.stringify([r.schoolId, r.deviceId, r.webhookId]);
+
+/** A PostgreSQL error about the data itself (class 22), not about the server being reachable. */
+const isDataError = (error: unknown): boolean => /^22/.test(String((error as { code?: unknown }).code ?? ''));
+
+export class AttendanceStore {
+  private queue: Submission[] = [];
+  private queuedEvents = 0;
+  private flushing = false;
+
+  private constructor(
+    private readonly dataSource: DataSource,
+    private readonly logger: Logger,
+    private readonly policy: TimePolicy,
+    private readonly rateLimitMs: number,
+    private readonly maxBatchEvents: number,
+    private readonly maxQueuedEvents: number,
+    private readonly now: () => Date,
+  ) {}
+
+  static create(deps: AttendanceStoreDeps): AttendanceStore {
+    return new AttendanceStore(
+      deps.dataSource,
+      deps.logger,
+      { lateAfterMs: deps.policy?.lateAfterMs ?? 10 * 60_000, futureSkewMs: deps.policy?.futureSkewMs ?? 5 * 60_000 },
+      deps.rateLimitMs ?? 60_000,
+      deps.maxBatchEvents ?? 2000,
+      deps.maxQueuedEvents ?? 50_000,
+      deps.now ?? (() => new Date()),
+    );
+  }
+
+  /** Resolves once the events are committed (or known to be stored already); rejects with 503 when they are not. */
+  record(events: readonly AttendanceEvent[], webhook?: WebhookReceipt): Promise<StoreResult> {
+    if (events.length === 0 && !webhook) return Promise.resolve({ stored: 0, duplicates: 0 });
+    if (this.queuedEvents + events.length > this.maxQueuedEvents) {
+      return Promise.reject(new UnavailableError('too many events waiting to be stored; retry later'));
+    }
+    return new Promise<StoreResult>((resolve, reject) => {
+      this.queue.push({ events: [...events], receivedAt: this.now(), webhook, resolve, reject });
+      this.queuedEvents += events.length;
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch: Submission[] = [];
+        let size = 0;
+        while (
+          this.queue.length > 0 &&
+          (batch.length === 0 || size + this.queue[0]!.events.length <= this.maxBatchEvents)
+        ) {
+          const next = this.queue.shift()!;
+          size += next.events.length;
+          batch.push(next);
+        }
+        this.queuedEvents -= size;
+        await this.commitBatch(batch);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commitBatch(batch: Submission[]): Promise<void> {
+    try {
+      const outcomes = await this.commit(batch);
+      batch.forEach((submission, index) => {
+        const outcome = outcomes[index]!;
+        if (outcome instanceof Error) submission.reject(outcome);
+        else submission.resolve(outcome);
+      });
+    } catch (error) {
+      // One request's bad data must not fail the others grouped with it: retry them one by one.
+      if (batch.length > 1 && isDataError(error)) {
+        for (const submission of batch) await this.commitBatch([submission]);
+        return;
+      }
+      const failure = isDataError(error)
+        ? new InputError('body', 'an event could not be stored as sent')
+        : new UnavailableError('attendance could not be stored; retry later');
+      if (!isDataError(error))
+        this.logger.warn('attendance batch not committed', {
+          events: batch.reduce((n, s) => n + s.events.length, 0),
+          error,
+        });
+      for (const submission of batch) submission.reject(failure);
+    }
+  }
+
+  /** One transaction: remember webhook ids (a replayed one loses its events), insert events, count per submission. */
+  private async commit(batch: Submission[]): Promise<(StoreResult | Error)[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const replayed = new Set<number>();
+      const receipts = batch.map((s, index) => ({ index, receipt: s.webhook })).filter((r) => r.receipt !== undefined);
+      if (receipts.length > 0) {
+        const firstIndex = new Map<string, number>();
+        for (const { index, receipt } of receipts) {
+          const key = receiptKey(receipt!);
+          if (firstIndex.has(key)) replayed.add(index);
+          else firstIndex.set(key, index);
+        }
+        const unique = [...firstIndex.keys()].map((key) => JSON.parse(key) as [string, string, string]);
+        const inserted = (await manager.query(INSERT_WEBHOOK_IDS, [
+          unique.map((u) => u[0]),
+          unique.map((u) => u[1]),
+          unique.map((u) => u[2]),
+        ])) as {
+          school_id: string;
+          device_id: string;
+          webhook_id: string;
+        }[];
+        const fresh = new Set(
+          inserted.map((r) => receiptKey({ schoolId: r.school_id, deviceId: r.device_id, webhookId: r.webhook_id })),
+        );
+        for (const [key, index] of firstIndex) if (!fresh.has(key)) replayed.add(index);
+      }
+      const rows = this.rows(batch.filter((_, index) => !replayed.has(index)));
+      const storedKeys = new Map<string, boolean>();
+      if (rows.length > 0) {
+        const returned = (await manager.query(INSERT_EVENTS, [
+          rows.map((r) => r.idempotencyKey),
+          rows.map((r) => r.schoolId),
+          rows.map((r) => r.deviceId),
+          rows.map((r) => r.personId),
+          rows.map((r) => r.direction),
+          rows.map((r) => r.occurredAt.toISOString()),
+          rows.map((r) => r.receivedAt.toISOString()),
+          rows.map((r) => r.late),
+          rows.map((r) => r.futureSkew),
+          rows.map((r) => r.batchDuplicate),
+          rows.map((r) => r.source),
+          rows.map((r) => r.rawEventType),
+          this.rateLimitMs,
+        ])) as { idempotency_key: string; duplicate: boolean }[];
+        for (const r of returned) storedKeys.set(r.idempotency_key, r.duplicate);
+      }
+      return batch.map((submission, index) => {
+        if (replayed.has(index)) return new ConflictError('webhook-id: this message was already received');
+        let stored = 0;
+        for (const event of submission.events) {
+          if (storedKeys.get(event.idempotencyKey) === false) {
+            stored += 1;
+            storedKeys.delete(event.idempotencyKey);
+          }
+        }
+        return { stored, duplicates: submission.events.length - stored };
+      });
+    });
+  }
+
+  /** Rows with their flags; repeats of one key collapse, and the rate limit is applied within the batch by time. */
+  private rows(batch: Submission[]): Row[] {
+    const byKey = new Map<string, Row>();
+    for (const submission of batch) {
+      for (const event of submission.events) {
+        if (byKey.has(event.idempotencyKey)) continue;
+        byKey.set(event.idempotencyKey, {
+          ...event,
+          receivedAt: submission.receivedAt,
+          ...timeFlags(event.occurredAt, submission.receivedAt, this.policy),
+          batchDuplicate: false,
+        });
+      }
+    }
+    const rows = [...byKey.values()].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+    const lastAccepted = new Map<string, number>();
+    for (const row of rows) {
+      const pupil = JSON.stringify([row.schoolId, row.personId, row.direction]);
+      const last = lastAccepted.get(pupil);
+      if (last !== undefined && row.occurredAt.getTime() - last < this.rateLimitMs) row.batchDuplicate = true;
+      else lastAccepted.set(pupil, row.occurredAt.getTime());
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,39 @@
+// The ingress's settings from the environment: database, listen port, and the two 32-byte keys for device secrets.
+import { z } from 'zod';
+import type { SecretKeys } from './secrets.js';
+
+const key = (name: string) =>
+  z
+    .string({ message: `${name} is required: 32 random bytes, base64` })
+    .transform((value) => Buffer.from(value, 'base64'))
+    .refine((bytes) => bytes.length === 32, `${name} must decode to 32 bytes`);
+
+const environment = z.object({
+  POSBON_DATABASE_URL: z.string({ message: 'POSBON_DATABASE_URL is required' }).url(),
+  POSBON_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  POSBON_TOKEN_HASH_KEY: key('POSBON_TOKEN_HASH_KEY'),
+  POSBON_SECRET_SEALING_KEY: key('POSBON_SECRET_SEALING_KEY'),
+  POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
+  POSBON_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+export interface WebhookConfig {
+  databaseUrl: string;
+  port: number;
+  keys: SecretKeys;
+  logLevel: string;
+  poolSize: number;
+}
+
+export function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
+  const result = environment.safeParse(env);
+  if (!result.success) throw new Error(result.error.issues.map((issue) => issue.message).join('; '));
+  const e = result.data;
+  return {
+    databaseUrl: e.POSBON_DATABASE_URL,
+    port: e.POSBON_WEBHOOK_PORT,
+    keys: { tokenHashKey: e.POSBON_TOKEN_HASH_KEY, sealingKey: e.POSBON_SECRET_SEALING_KEY },
+    logLevel: e.POSBON_LOG_LEVEL,
+    poolSize: e.POSBON_DB_POOL_SIZE,
+  };
+}

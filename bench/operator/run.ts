@@ -1,0 +1,191 @@
+// `npx tsx bench/operator/run.ts [--schools N]`: the operator against a real API server with a national fleet.
+// Prints figures; asserts nothing.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  makeInformer,
+  type KubeConfig,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
+import { GROUP, VERSION, type MediaNode } from '../../crds/index.js';
+import { installCrds } from '../../crds/install.js';
+import { planFleet } from '../../operator/core/plan.js';
+import { configMapName } from '../../operator/workload.js';
+import { generateFleet, mediaNode } from '../../test/fixtures/fleet.js';
+import { freePort, spawnService, startControlPlane, type Service } from '../../test/harness/index.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SCHOOLS = arg('schools', 10_000);
+const NODES = arg('nodes', 50);
+const EDITS = arg('edits', 200);
+const shape = { schools: SCHOOLS, nvrsPerSchool: 3, camerasPerNvr: 5, nodes: NODES, namespace: 'fleet' };
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+function pureFigures(): void {
+  const fleet = generateFleet(shape);
+  let t = performance.now();
+  const plan = planFleet(fleet);
+  const cold = performance.now() - t;
+  t = performance.now();
+  planFleet(fleet);
+  const warm = performance.now() - t;
+  const cams = [...plan.shards.values()].map((s) => s.cameraCount);
+  const mean = cams.reduce((a, b) => a + b, 0) / cams.length;
+  console.log(`pure plan of ${SCHOOLS} schools / ${fleet.nvrs.length} NVRs / ${NODES} nodes: cold ${cold.toFixed(0)} ms, warm ${warm.toFixed(0)} ms`);
+  console.log(`cameras per node: max/mean ${(Math.max(...cams) / mean).toFixed(3)} (mean ${mean.toFixed(0)})`);
+  const before = plan.assignments;
+  const added = planFleet({ ...fleet, nodes: [...fleet.nodes, mediaNode('node-new', {}, 251)] });
+  const movedAdd = [...before].filter(([s, a]) => added.assignments.get(s)!.node !== a.node).length;
+  const addCams = [...added.shards.values()].map((s) => s.cameraCount);
+  const addMean = addCams.reduce((a, b) => a + b, 0) / addCams.length;
+  console.log(
+    `add 1 node to ${NODES}: ${movedAdd} schools moved = ${((100 * movedAdd) / SCHOOLS).toFixed(2)} % vs ideal ${(100 / (NODES + 1)).toFixed(2)} % → ${(movedAdd / (SCHOOLS / (NODES + 1))).toFixed(2)}x; max/mean after ${(Math.max(...addCams) / addMean).toFixed(3)}`,
+  );
+  const removed = fleet.nodes[7]!.metadata.name;
+  const less = planFleet({ ...fleet, nodes: fleet.nodes.filter((n) => n.metadata.name !== removed) });
+  const movedRemove = [...before].filter(([s, a]) => less.assignments.get(s)!.node !== a.node).length;
+  const lessCams = [...less.shards.values()].map((s) => s.cameraCount);
+  const lessMean = lessCams.reduce((a, b) => a + b, 0) / lessCams.length;
+  console.log(
+    `remove 1 node of ${NODES}: ${movedRemove} schools moved = ${((100 * movedRemove) / SCHOOLS).toFixed(2)} % vs ideal ${(100 / NODES).toFixed(2)} % → ${(movedRemove / (SCHOOLS / NODES)).toFixed(2)}x; max/mean after ${(Math.max(...lessCams) / lessMean).toFixed(3)}`,
+  );
+}
+
+async function seed(kc: KubeConfig): Promise<void> {
+  const fleet = generateFleet(shape);
+  const objects = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  for (const ns of ['fleet', 'media', 'baseline']) await core.createNamespace({ body: { metadata: { name: ns } } });
+  const t = performance.now();
+  await pool(fleet.nodes, 8, (n) => objects.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'medianodes', body: n }));
+  const secrets = [...new Set(fleet.nvrs.map((n) => n.spec.credentialsSecretRef.name))];
+  await pool(secrets, 32, (name) =>
+    core.createNamespacedSecret({ namespace: 'fleet', body: { metadata: { name }, stringData: { username: 'admin', password: randomBytes(9).toString('hex') } } }),
+  );
+  await pool(fleet.schools, 32, (s) => objects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'fleet', plural: 'schools', body: s }));
+  await pool(fleet.nvrs, 32, (n) => objects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'fleet', plural: 'nvrs', body: n }));
+  console.log(`seeded ${fleet.nodes.length} nodes, ${fleet.schools.length} schools, ${fleet.nvrs.length} NVRs, ${secrets.length} Secrets in ${seconds(performance.now() - t)}`);
+}
+
+async function baseline(kc: KubeConfig, size: number): Promise<number> {
+  const objects = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const t = performance.now();
+  await objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'medianodes' });
+  await objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'fleet', plural: 'schools' });
+  await objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'fleet', plural: 'nvrs' });
+  await core.listNamespacedSecret({ namespace: 'fleet' });
+  const payload = randomBytes(Math.ceil((size * 3) / 4)).toString('base64').slice(0, size);
+  await pool(Array.from({ length: NODES }, (_, i) => i), 2, (i) =>
+    core.createNamespacedConfigMap({ namespace: 'baseline', body: { metadata: { name: `baseline-${i}` }, data: { 'mediamtx.yml': payload } } }),
+  );
+  return performance.now() - t;
+}
+
+async function main(): Promise<void> {
+  pureFigures();
+  const cp = await startControlPlane();
+  let operator: Service | undefined;
+  try {
+    const kc = cp.kubeConfig();
+    await installCrds(kc);
+    await seed(kc);
+    const core = kc.makeApiClient(CoreV1Api);
+    const objects = kc.makeApiClient(CustomObjectsApi);
+
+    // The operator's ConfigMaps as they arrive, seen through a watch from this process.
+    const hashes = new Map<string, string>();
+    let sizes: number[] = [];
+    const waiters: Array<() => void> = [];
+    const cmInformer = makeInformer<V1ConfigMap>(kc, '/api/v1/namespaces/media/configmaps', () => core.listNamespacedConfigMap({ namespace: 'media' }));
+    const onCm = (cm: V1ConfigMap) => {
+      const hash = cm.metadata?.annotations?.['posbon.io/config-hash'];
+      if (hash) hashes.set(cm.metadata!.name!, hash);
+      sizes = [...hashes.keys()].map((n) => cmInformer.get(n, 'media')?.data?.['mediamtx.yml']?.length ?? 0);
+      for (const w of waiters.splice(0)) w();
+    };
+    cmInformer.on('add', onCm);
+    cmInformer.on('update', onCm);
+    await cmInformer.start();
+    const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
+
+    const port = await freePort();
+    let peakRss = 0;
+    const started = performance.now();
+    operator = await spawnService('operator', process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../operator/main.ts')], {
+      env: {
+        ...process.env,
+        KUBECONFIG: cp.kubeconfigPath,
+        POSBON_FLEET_NAMESPACE: 'fleet',
+        POSBON_MEDIA_NAMESPACE: 'media',
+        POSBON_OPERATOR_PORT: String(port),
+        POSBON_APPLY_WORKLOADS: 'false',
+        LOG_LEVEL: 'warn',
+      },
+    });
+    const rssTimer = setInterval(() => {
+      void fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((r) => r.text())
+        .then((t) => {
+          const m = /^posbon_operator_process_resident_memory_bytes (\d+)/m.exec(t);
+          if (m) peakRss = Math.max(peakRss, Number(m[1]));
+        })
+        .catch(() => undefined);
+    }, 200);
+    while (hashes.size < NODES) await changed();
+    const coldMs = performance.now() - started;
+    const avgSize = Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length);
+    const baseMs = await baseline(kc, avgSize);
+    console.log(`cold start to ${NODES} ConfigMaps: ${seconds(coldMs)} (process start included); baseline list + write ${NODES} ConfigMaps of ${avgSize} bytes: ${seconds(baseMs)} → ${(coldMs / baseMs).toFixed(2)}x`);
+
+    // Statuses trail the ConfigMaps in their own queue; wait for the last MediaNode to report its hash.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+
+    const nvrs = generateFleet(shape).nvrs;
+    const plan = planFleet({ nodes: ((await objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'medianodes' })) as { items: MediaNode[] }).items, schools: generateFleet(shape).schools, nvrs });
+    const latencies: number[] = [];
+    for (let i = 0; i < EDITS; i++) {
+      const nvr = nvrs[(i * 7919) % nvrs.length]!;
+      const node = plan.assignments.get(nvr.spec.schoolRef)!.node!;
+      const cm = configMapName(node);
+      const before = hashes.get(cm);
+      const t = performance.now();
+      await objects.patchNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: 'fleet',
+        plural: 'nvrs',
+        name: nvr.metadata.name,
+        body: [{ op: 'replace', path: '/spec/publicRtspPort', value: 20000 + i }],
+      });
+      while (hashes.get(cm) === before) await changed();
+      latencies.push(performance.now() - t);
+    }
+    latencies.sort((a, b) => a - b);
+    console.log(`NVR edit → its shard's ConfigMap changed, ${EDITS} edits: p50 ${pct(latencies, 50).toFixed(0)} ms, p99 ${pct(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms`);
+    clearInterval(rssTimer);
+    console.log(`operator peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+    await cmInformer.stop();
+  } finally {
+    await operator?.stop();
+    await cp.stop();
+  }
+}
+
+await main();
+process.exit(0);

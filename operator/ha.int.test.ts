@@ -1,0 +1,127 @@
+// Two operator processes under the least-privilege role: one leads, and when it dies the other takes over.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../crds/index.js';
+import { installCrds } from '../crds/install.js';
+import { eventually, freePort, spawnService, testKubeConfig, testKubeconfigFor, testNamespace, type Service } from '../test/harness/index.js';
+import { configMapName } from './workload.js';
+import { operatorRbac } from './rbac.js';
+
+interface OperatorProcess {
+  name: string;
+  port: number;
+  service: Service;
+}
+
+let kc: KubeConfig;
+let core: CoreV1Api;
+let objects: CustomObjectsApi;
+let fleetNs: string;
+let mediaNs: string;
+const operators: OperatorProcess[] = [];
+const region = `h${randomBytes(3).toString('hex')}`;
+
+async function startOperator(name: string, kubeconfig: string): Promise<OperatorProcess> {
+  const port = await freePort();
+  const service = await spawnService(name, process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
+    env: {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      POD_NAME: name,
+      POSBON_FLEET_NAMESPACE: fleetNs,
+      POSBON_MEDIA_NAMESPACE: mediaNs,
+      POSBON_LEASE_SECONDS: '4',
+      POSBON_OPERATOR_PORT: String(port),
+      POSBON_APPLY_WORKLOADS: 'true',
+    },
+  });
+  return { name, port, service };
+}
+
+async function isLeader(op: OperatorProcess): Promise<boolean> {
+  const res = await fetch(`http://127.0.0.1:${op.port}/metrics`).catch(() => undefined);
+  return res ? /^posbon_operator_leader 1$/m.test(await res.text()) : false;
+}
+
+async function leader(): Promise<OperatorProcess> {
+  return eventually(async () => {
+    const leading = [];
+    for (const op of operators) if (!op.service.exited() && (await isLeader(op))) leading.push(op);
+    if (leading.length !== 1) throw new Error(`${leading.length} leaders`);
+    return leading[0]!;
+  }, 60_000, 250);
+}
+
+async function addSchool(name: string): Promise<void> {
+  const create = (plural: string, body: object) => objects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: fleetNs, plural, body });
+  await create('schools', { apiVersion: `${GROUP}/${VERSION}`, kind: 'School', metadata: { name }, spec: { displayName: name, region, timezone: 'UTC' } });
+  await core.createNamespacedSecret({ namespace: fleetNs, body: { metadata: { name: `${name}-nvr` }, stringData: { username: 'u', password: randomBytes(8).toString('hex') } } });
+  await create('nvrs', {
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'Nvr',
+    metadata: { name: `${name}-nvr` },
+    spec: { schoolRef: name, vendor: 'dahua', publicHost: '203.0.113.9', credentialsSecretRef: { name: `${name}-nvr` }, cameras: [{ id: 'c1', name: 'C1', channel: 1 }] },
+  });
+}
+
+const configHash = async () =>
+  (await core.readNamespacedConfigMap({ name: configMapName(`${region}-a`), namespace: mediaNs })).metadata?.annotations?.['posbon.io/config-hash'];
+
+beforeAll(async () => {
+  kc = testKubeConfig();
+  await installCrds(kc);
+  core = kc.makeApiClient(CoreV1Api);
+  objects = kc.makeApiClient(CustomObjectsApi);
+  fleetNs = await testNamespace(kc, 'fleet');
+  mediaNs = await testNamespace(kc, 'media');
+  const user = `operator-${region}`;
+  const generic = KubernetesObjectApi.makeApiClient(kc);
+  for (const manifest of operatorRbac({ fleetNamespace: fleetNs, mediaNamespace: mediaNs, subject: { kind: 'User', name: user }, name: `posbon-operator-${region}` })) {
+    await generic.create(manifest as KubernetesObject);
+  }
+  const kubeconfig = await testKubeconfigFor(user);
+  operators.push(await startOperator('operator-1', kubeconfig), await startOperator('operator-2', kubeconfig));
+  await objects.createClusterCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: 'medianodes',
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'MediaNode',
+      metadata: { name: `${region}-a` },
+      spec: { region, egressIPs: ['198.51.100.3'], webrtcBaseUrl: 'https://a.example', hlsBaseUrl: 'https://a.example' },
+    },
+  });
+});
+
+afterAll(async () => {
+  for (const op of operators) await op.service.stop();
+});
+
+describe('two operator replicas with least-privilege RBAC', () => {
+  it('converge under one leader, and the other takes over when the leader is killed', async () => {
+    await addSchool('before');
+    const first = await leader();
+    const hash = await eventually(async () => {
+      const h = await configHash();
+      if (!h) throw new Error('no config yet');
+      return h;
+    }, 60_000, 250);
+    await eventually(async () => {
+      const school = (await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: fleetNs, plural: 'schools', name: 'before' })) as any;
+      expect(school.status?.mediaNode).toBe(`${region}-a`);
+    }, 30_000, 250);
+
+    process.kill(-first.service.pid, 'SIGKILL');
+    await eventually(() => expect(first.service.exited()).toBe(true), 10_000, 50);
+    await addSchool('after');
+
+    const second = await leader();
+    expect(second.name).not.toBe(first.name);
+    await eventually(async () => expect(await configHash()).not.toBe(hash), 60_000, 250);
+    const logs = await second.service.logs();
+    expect(logs).toMatch(/became leader/);
+    expect(logs).not.toMatch(/forbidden/i);
+  });
+});

@@ -1,0 +1,59 @@
+// The sidecar's settings, from its environment; a bad value stops it with one line naming the variable.
+import { z } from 'zod';
+
+const positive = z.coerce.number().int().positive();
+
+export const probeConfigSchema = z
+  .object({
+    POSBON_PROBE_NODE: z.string().min(1),
+    POSBON_PROBE_ALLOWLIST: z.string().min(1),
+    POSBON_PROBE_TOKEN_FILE: z.string().min(1).optional(),
+    POSBON_PROBE_TOKEN: z.string().min(16).optional(),
+    POSBON_PROBE_CREDENTIALS_DIR: z.string().min(1).default('/var/run/posbon/nvr-credentials'),
+    POSBON_PROBE_LISTEN: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+|[a-z0-9.-]+):\d{1,5}$/, 'must be host:port')
+      .default('0.0.0.0:9440'),
+    POSBON_PROBE_TIMEOUT_MS: positive.max(60_000).default(5000),
+    POSBON_PROBE_RATE_PER_MINUTE: positive.default(6),
+    POSBON_PROBE_BURST: positive.default(3),
+    POSBON_PROBE_DNS_SERVERS: z.string().optional(),
+    POSBON_PROBE_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  })
+  .refine((c) => (c.POSBON_PROBE_TOKEN_FILE === undefined) !== (c.POSBON_PROBE_TOKEN === undefined), {
+    message: 'set exactly one of POSBON_PROBE_TOKEN_FILE and POSBON_PROBE_TOKEN',
+    path: ['POSBON_PROBE_TOKEN_FILE'],
+  });
+
+export interface ProbeConfig {
+  node: string;
+  allowlistPath: string;
+  token: { file?: string; value?: string };
+  credentialsDir: string;
+  listen: { host: string; port: number };
+  timeoutMs: number;
+  rate: { perMinute: number; burst: number };
+  dnsServers?: string[];
+  logLevel: string;
+}
+
+export function probeConfigFrom(env: NodeJS.ProcessEnv): ProbeConfig {
+  const result = probeConfigSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(`${issue?.path.join('.') ?? 'environment'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const c = result.data;
+  const colon = c.POSBON_PROBE_LISTEN.lastIndexOf(':');
+  return {
+    node: c.POSBON_PROBE_NODE,
+    allowlistPath: c.POSBON_PROBE_ALLOWLIST,
+    token: c.POSBON_PROBE_TOKEN_FILE ? { file: c.POSBON_PROBE_TOKEN_FILE } : { value: c.POSBON_PROBE_TOKEN! },
+    credentialsDir: c.POSBON_PROBE_CREDENTIALS_DIR,
+    listen: { host: c.POSBON_PROBE_LISTEN.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(c.POSBON_PROBE_LISTEN.slice(colon + 1)) },
+    timeoutMs: c.POSBON_PROBE_TIMEOUT_MS,
+    rate: { perMinute: c.POSBON_PROBE_RATE_PER_MINUTE, burst: c.POSBON_PROBE_BURST },
+    ...(c.POSBON_PROBE_DNS_SERVERS ? { dnsServers: c.POSBON_PROBE_DNS_SERVERS.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    logLevel: c.POSBON_PROBE_LOG_LEVEL,
+  };
+}

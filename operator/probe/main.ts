@@ -1,0 +1,44 @@
+// Entry point of the probe sidecar: `tsx operator/probe/main.ts`, configured only by its environment.
+import { AllowlistSource } from './allowlist-source.js';
+import { probeConfigFrom } from './config.js';
+import { createProbeLogger } from './log.js';
+import { dialTcp, systemResolver } from './net.js';
+import { ProbeRateLimiter } from './rate.js';
+import { readCredentials, tokenSource } from './secrets.js';
+import { createProbeServer } from './server.js';
+import { ProbeService } from './service.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = probeConfigFrom(process.env);
+  } catch (error) {
+    console.error(`posbon-probe: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  const logger = createProbeLogger({ level: config.logLevel });
+  const allowlist = await AllowlistSource.create({ path: config.allowlistPath, logger });
+  const service = ProbeService.create({
+    node: config.node,
+    allowlist: () => allowlist.current(),
+    credentials: (namespace, secret) => readCredentials(config.credentialsDir, namespace, secret),
+    resolve: systemResolver(config.dnsServers),
+    dial: dialTcp,
+    timeoutMs: config.timeoutMs,
+    limiter: new ProbeRateLimiter(config.rate),
+    logger,
+  });
+  const server = createProbeServer({ service, tokens: tokenSource(config.token), logger });
+  server.listen(config.listen.port, config.listen.host, () => {
+    logger.info('probe sidecar listening', { event: 'start', node: config.node, listen: `${config.listen.host}:${config.listen.port}` });
+  });
+  const stop = () => {
+    allowlist.close();
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+void main();

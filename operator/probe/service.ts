@@ -1,0 +1,154 @@
+// The probes themselves: admission by the allowlist, the rate limit, the guarded connection, one audit line each.
+import { performance } from 'node:perf_hooks';
+import { admit, findTarget, type Allowlist, type AllowlistTarget } from './allowlist.js';
+import type { Logger } from './log.js';
+import { checkedAddress, connectWithin, type Dial, type Resolve } from './net.js';
+import { queryOnvif } from './onvif.js';
+import type { ProbeRateLimiter } from './rate.js';
+import {
+  ProbeFailure,
+  type OnvifRequest,
+  type OnvifResult,
+  type ProbeReason,
+  type RtspRequest,
+  type RtspResult,
+  type TcpRequest,
+  type TcpResult,
+} from './result.js';
+import { RtspConnection, type Credentials } from './rtsp.js';
+import { videoStreamsOf } from './sdp.js';
+
+export class RateLimitedError extends Error {}
+
+export interface ProbeServiceDeps {
+  node: string;
+  allowlist: () => Allowlist | undefined;
+  credentials: (namespace: string, secret: string) => Promise<Credentials | undefined>;
+  resolve: Resolve;
+  dial: Dial;
+  timeoutMs: number;
+  limiter: ProbeRateLimiter;
+  logger: Logger;
+}
+
+type Kind = 'tcp' | 'rtsp' | 'onvif';
+
+interface Outcome {
+  reason: ProbeReason;
+  message: string;
+  address?: string;
+  latencyMs?: number;
+}
+
+const DEFAULT_RTSP_PORT = 554;
+const DEFAULT_ONVIF_PORT = 80;
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export class ProbeService {
+  private constructor(private readonly deps: ProbeServiceDeps) {}
+
+  static create(deps: ProbeServiceDeps): ProbeService {
+    return new ProbeService(deps);
+  }
+
+  async tcp(request: TcpRequest, caller = 'unknown'): Promise<TcpResult> {
+    const { outcome } = await this.run('tcp', request.nvr, request.port, caller, async (_target, address) => {
+      const socket = await connectWithin(this.deps.dial, address, request.port, this.deps.timeoutMs);
+      socket.destroy();
+      return {};
+    });
+    return { kind: 'tcp', ...this.base(request.nvr, outcome.started), ...outcome.fields, port: request.port };
+  }
+
+  async rtsp(request: RtspRequest, caller = 'unknown'): Promise<RtspResult> {
+    const port = request.port ?? this.declared(request.nvr)?.rtspPort ?? DEFAULT_RTSP_PORT;
+    const path = (request.path ?? '').replace(/^\/+/, '');
+    const seen: Partial<Pick<RtspResult, 'status' | 'server' | 'streams'>> = {};
+    const { outcome } = await this.run('rtsp', request.nvr, port, caller, async (target, address) => {
+      const deadline = Date.now() + this.deps.timeoutMs;
+      const socket = await connectWithin(this.deps.dial, address, port, this.deps.timeoutMs);
+      const connection = new RtspConnection(socket);
+      const timer = setTimeout(() => socket.destroy(new ProbeFailure('Timeout', 'the device stopped answering')), Math.max(deadline - Date.now(), 1));
+      try {
+        const credentials = await this.credentialsOf(target);
+        const url = `rtsp://${urlHost(target.host)}:${port}/${path}`;
+        const options = await connection.requestWithAuth('OPTIONS', url, credentials);
+        const server = options.headers.get('server')?.[0];
+        if (server) seen.server = server.slice(0, 200);
+        const describe = await connection.requestWithAuth('DESCRIBE', url, credentials, { Accept: 'application/sdp' });
+        seen.status = describe.status;
+        if (describe.status !== 200) throw new ProbeFailure('ProtocolError', `DESCRIBE answered ${describe.status}`);
+        seen.streams = videoStreamsOf(describe.body);
+        return {};
+      } catch (error) {
+        if (error instanceof ProbeFailure && error.reason === 'AuthFailed') seen.status = 401;
+        throw socket.errored instanceof ProbeFailure ? socket.errored : error;
+      } finally {
+        clearTimeout(timer);
+        connection.close();
+      }
+    });
+    return { kind: 'rtsp', ...this.base(request.nvr, outcome.started), ...outcome.fields, port, path, ...seen };
+  }
+
+  async onvif(request: OnvifRequest, caller = 'unknown'): Promise<OnvifResult> {
+    const port = this.declared(request.nvr)?.onvifPort ?? DEFAULT_ONVIF_PORT;
+    let answer: Pick<OnvifResult, 'device' | 'cameras'> = {};
+    const { outcome } = await this.run('onvif', request.nvr, port, caller, async (target, address) => {
+      answer = await queryOnvif({ address, port, credentials: await this.credentialsOf(target), timeoutMs: this.deps.timeoutMs, dial: this.deps.dial });
+      return { cameras: answer.cameras?.length ?? 0 };
+    });
+    return { kind: 'onvif', ...this.base(request.nvr, outcome.started), ...outcome.fields, port, ...answer };
+  }
+
+  private declared(nvr: string): AllowlistTarget | undefined {
+    return findTarget(this.deps.allowlist(), this.deps.node, nvr);
+  }
+
+  private credentialsOf(target: AllowlistTarget): Promise<Credentials | undefined> {
+    if (!target.credentialsSecret) return Promise.resolve(undefined);
+    const [namespace] = target.nvr.split('/') as [string];
+    return this.deps.credentials(namespace, target.credentialsSecret);
+  }
+
+  private base(nvr: string, started: Date) {
+    return { nvr, node: this.deps.node, at: started.toISOString() };
+  }
+
+  private async run(
+    kind: Kind,
+    nvr: string,
+    port: number,
+    caller: string,
+    work: (target: AllowlistTarget, address: string) => Promise<Record<string, unknown>>,
+  ): Promise<{ outcome: { started: Date; fields: Outcome } }> {
+    const started = new Date();
+    const admission = admit(this.deps.allowlist(), this.deps.node, nvr, port);
+    let fields: Outcome;
+    let extra: Record<string, unknown> = {};
+    if (!admission.admitted) {
+      fields = { reason: 'NotAllowlisted', message: admission.message };
+    } else {
+      if (!this.deps.limiter.take(nvr)) {
+        this.deps.logger.warn('probe rate-limited', { event: 'probe', kind, nvr, port, caller, reason: 'RateLimited' });
+        throw new RateLimitedError(`${nvr} was probed too often; try again later`);
+      }
+      let address: string | undefined;
+      const t0 = performance.now();
+      try {
+        address = await checkedAddress(admission.target.host, this.deps.resolve);
+        extra = await work(admission.target, address);
+        fields = { reason: 'Ok', message: 'reachable', address, latencyMs: Math.round(performance.now() - t0) };
+      } catch (error) {
+        if (!(error instanceof ProbeFailure)) throw error;
+        fields = { reason: error.reason, message: error.message, ...(address ? { address } : {}) };
+      }
+    }
+    const { message, ...outcome } = fields;
+    this.deps.logger.info('probe', { event: 'probe', kind, nvr, port, caller, node: this.deps.node, ...outcome, detail: message, ...extra });
+    return { outcome: { started, fields } };
+  }
+}

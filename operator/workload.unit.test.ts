@@ -1,0 +1,48 @@
+import { mediaNode } from '../test/fixtures/fleet.js';
+import { renderWorkload } from './workload.js';
+
+const [deployment, service] = renderWorkload(mediaNode('fsn1-a'), {
+  namespace: 'posbon-media',
+  mediamtxImage: 'mediamtx:test',
+  probeImage: 'posbon:test',
+}) as any[];
+
+describe('renderWorkload', () => {
+  it('pins MediaMTX to its machine on the host network, so pulls leave from the node\'s egress IP', () => {
+    expect(deployment.metadata).toMatchObject({ name: 'mediamtx-fsn1-a', namespace: 'posbon-media' });
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    const pod = deployment.spec.template.spec;
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.dnsPolicy).toBe('ClusterFirstWithHostNet');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'posbon.io/media-node', operator: 'In', values: ['fsn1-a'] }] },
+    ]);
+  });
+
+  it('mounts the config as a folder, never with subPath, and takes the key from a Secret', () => {
+    const mediamtx = deployment.spec.template.spec.containers.find((c: any) => c.name === 'mediamtx');
+    expect(mediamtx.args).toEqual(['/config/mediamtx.yml']);
+    expect(mediamtx.volumeMounts).toEqual([{ mountPath: '/config', name: 'config', readOnly: true }]);
+    expect(mediamtx.env).toEqual([{ name: 'MTX_CONFKEY', valueFrom: { secretKeyRef: { key: 'key', name: 'mediamtx-fsn1-a-confkey' } } }]);
+    expect(deployment.spec.template.spec.volumes).toEqual(expect.arrayContaining([{ name: 'config', configMap: { name: 'mediamtx-fsn1-a' } }]));
+    expect(JSON.stringify(deployment)).not.toContain('subPath');
+    expect(mediamtx.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(mediamtx.resources.requests).toEqual({ cpu: '500m', memory: '512Mi' });
+  });
+
+  it('runs the probe sidecar on the node\'s own address with its allowlist, token and credentials mounted', () => {
+    const probe = deployment.spec.template.spec.containers.find((c: any) => c.name === 'probe');
+    const env = Object.fromEntries(probe.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env).toEqual({
+      HOST_IP: { fieldRef: { fieldPath: 'status.hostIP' } },
+      POSBON_PROBE_NODE: 'fsn1-a',
+      POSBON_PROBE_LISTEN: '$(HOST_IP):9440',
+      POSBON_PROBE_ALLOWLIST: '/probe/allowlist.json',
+      POSBON_PROBE_TOKEN_FILE: '/probe-token/token',
+      POSBON_PROBE_CREDENTIALS_DIR: '/probe-credentials',
+    });
+    expect(probe.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/probe', '/probe-credentials', '/probe-token']);
+    expect(service.spec.ports.map((p: any) => p.port)).toEqual([8888, 8889, 9440]);
+  });
+});

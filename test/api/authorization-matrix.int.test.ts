@@ -1,0 +1,148 @@
+// Every authenticated route × every role × own school / other school / no token / expired token.
+import { randomUUID } from 'node:crypto';
+import type { Role } from '../../api/admin/access.js';
+import { call, createAccount, login, startTestApi, type TestAccount, type TestApi } from './fixture.js';
+
+type Side = 'a' | 'b';
+interface MatrixRoute {
+  name: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  path: (side: Side) => string;
+  body?: (side: Side) => unknown;
+  /** Expected status for [own school, other school]; the caller's own school is school-a. */
+  expect: Record<Role, [number, number]>;
+}
+
+const all = (own: number, other = own): Record<Role, [number, number]> => ({
+  SUPER_ADMIN: [own, other],
+  STREAM_ADMIN: [own, other],
+  SCHOOL_ADMIN: [own, other],
+  VIEWER: [own, other],
+});
+/** Fleet-wide roles read both schools; scoped roles only their own. */
+const scoped = (ok = 200, otherForScoped = 403): Record<Role, [number, number]> => ({
+  SUPER_ADMIN: [ok, ok],
+  STREAM_ADMIN: [ok, ok],
+  SCHOOL_ADMIN: [ok, otherForScoped],
+  VIEWER: [ok, otherForScoped],
+});
+const only = (roles: Partial<Record<Role, [number, number]>>): Record<Role, [number, number]> => ({
+  SUPER_ADMIN: [403, 403],
+  STREAM_ADMIN: [403, 403],
+  SCHOOL_ADMIN: [403, 403],
+  VIEWER: [403, 403],
+  ...roles,
+});
+
+const ROUTES: MatrixRoute[] = [
+  { name: 'list schools', method: 'GET', path: () => '/schools', expect: all(200) },
+  { name: 'read a school', method: 'GET', path: (s) => `/schools/school-${s}`, expect: scoped() },
+  { name: 'list NVRs of a school', method: 'GET', path: (s) => `/schools/school-${s}/nvrs`, expect: scoped() },
+  { name: 'list cameras of a school', method: 'GET', path: (s) => `/schools/school-${s}/cameras`, expect: scoped() },
+  // An NVR's school is known only after the lookup, so an out-of-scope NVR answers as absent.
+  { name: 'read an NVR', method: 'GET', path: (s) => `/nvrs/gate-${s}`, expect: scoped(200, 404) },
+  { name: 'read a camera', method: 'GET', path: (s) => `/cameras/school-${s}.gate-${s}.entrance`, expect: scoped() },
+  { name: 'get a stream token', method: 'GET', path: (s) => `/cameras/school-${s}.gate-${s}.entrance/stream`, expect: scoped() },
+  { name: 'list media nodes', method: 'GET', path: () => '/media-nodes', expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200] }) },
+  { name: 'read a media node', method: 'GET', path: (s) => `/media-nodes/node-${s}`, expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200] }) },
+  { name: 'read the audit log', method: 'GET', path: () => '/audit', expect: only({ SUPER_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 200] }) },
+  {
+    name: 'read a school\'s audit log',
+    method: 'GET',
+    path: (s) => `/audit?schoolId=school-${s}`,
+    expect: only({ SUPER_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 403] }),
+  },
+  {
+    name: 'read a school\'s attendance day',
+    method: 'GET',
+    path: (s) => `/attendance/schools/school-${s}/days/2026-01-05`,
+    expect: only({ SUPER_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 403] }),
+  },
+  { name: 'list accounts', method: 'GET', path: () => '/accounts', expect: only({ SUPER_ADMIN: [200, 200] }) },
+  {
+    name: 'create an account',
+    method: 'POST',
+    path: () => '/accounts',
+    body: (s) => ({ username: `v-${randomUUID().slice(0, 8)}`, role: 'VIEWER', schools: [`school-${s}`] }),
+    expect: only({ SUPER_ADMIN: [201, 201] }),
+  },
+  { name: 'who am I', method: 'GET', path: () => '/me', expect: all(200) },
+  { name: 'list my sessions', method: 'GET', path: () => '/auth/sessions', expect: all(200) },
+  { name: 'revoke a session that is not mine', method: 'DELETE', path: () => `/auth/sessions/${randomUUID()}`, expect: all(404) },
+];
+
+const ROLE_ORDER: Role[] = ['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER'];
+const OTHER_SCHOOL_MARKERS = ['school-b', 'gate-b', 'node-b'];
+
+let api: TestApi;
+const accounts = new Map<Role, TestAccount>();
+const tokens = new Map<Role, string>();
+let expiredToken: string;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  accounts.set('SUPER_ADMIN', await createAccount(api, 'root', 'SUPER_ADMIN'));
+  accounts.set('STREAM_ADMIN', await createAccount(api, 'streams', 'STREAM_ADMIN'));
+  accounts.set('SCHOOL_ADMIN', await createAccount(api, 'head-a', 'SCHOOL_ADMIN', ['school-a']));
+  accounts.set('VIEWER', await createAccount(api, 'guard-a', 'VIEWER', ['school-a']));
+  // An access token issued 16 minutes ago has expired by now (they live 10).
+  api.clock.offsetMs = -16 * 60_000;
+  expiredToken = (await login(api, accounts.get('SUPER_ADMIN')!)).accessToken;
+  api.clock.offsetMs = 0;
+  for (const role of ROLE_ORDER) tokens.set(role, (await login(api, accounts.get(role)!, 1)).accessToken);
+  // Audit entries of both schools exist before anyone reads the log.
+  await call(api, 'GET', '/cameras/school-b.gate-b.entrance/stream', { token: tokens.get('SUPER_ADMIN')! });
+  await call(api, 'GET', '/cameras/school-a.gate-a.entrance/stream', { token: tokens.get('SUPER_ADMIN')! });
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('authorization matrix', () => {
+  describe.each(ROUTES)('$method $name', (r) => {
+    it.each(ROLE_ORDER)('%s: own school and other school', async (role) => {
+      const seen: Array<[Side, number]> = [];
+      for (const side of ['a', 'b'] as const) {
+        const res = await call(api, r.method, r.path(side), { token: tokens.get(role)!, ...(r.body ? { body: r.body(side) } : {}) });
+        seen.push([side, res.status]);
+        if (res.status < 300 && (role === 'SCHOOL_ADMIN' || role === 'VIEWER')) {
+          for (const marker of OTHER_SCHOOL_MARKERS) expect({ route: r.path(side), leaks: res.text.includes(marker) }).toEqual({ route: r.path(side), leaks: false });
+        }
+      }
+      expect(seen).toEqual([
+        ['a', r.expect[role][0]],
+        ['b', r.expect[role][1]],
+      ]);
+    });
+
+    it('refuses a request without a token, and one with an expired token', async () => {
+      const none = await call(api, r.method, r.path('a'), r.body ? { body: r.body('a') } : {});
+      const expired = await call(api, r.method, r.path('a'), { token: expiredToken, ...(r.body ? { body: r.body('a') } : {}) });
+      expect([none.status, expired.status]).toEqual([401, 401]);
+      expect(expired.body.error).toBe('access token: expired');
+    });
+  });
+
+  it('lists only the caller\'s schools to scoped roles, and all to fleet-wide roles', async () => {
+    const ids = async (role: Role) => (await call(api, 'GET', '/schools', { token: tokens.get(role)! })).body.items.map((s: { id: string }) => s.id);
+    expect(await ids('SUPER_ADMIN')).toEqual(['school-a', 'school-b']);
+    expect(await ids('STREAM_ADMIN')).toEqual(['school-a', 'school-b']);
+    expect(await ids('SCHOOL_ADMIN')).toEqual(['school-a']);
+    expect(await ids('VIEWER')).toEqual(['school-a']);
+  });
+
+  it('shows a school admin only the audit entries of their schools', async () => {
+    const res = await call(api, 'GET', '/audit?action=stream.token', { token: tokens.get('SCHOOL_ADMIN')! });
+    expect(res.status).toBe(200);
+    expect(res.body.items.length).toBeGreaterThan(0);
+    expect(new Set(res.body.items.map((e: { schoolId: string }) => e.schoolId))).toEqual(new Set(['school-a']));
+  });
+
+  it('logs out a session, which ends its refresh token', async () => {
+    const tokensOfViewer = await login(api, accounts.get('VIEWER')!);
+    expect((await call(api, 'POST', '/auth/logout', { token: tokensOfViewer.accessToken })).status).toBe(200);
+    expect((await call(api, 'POST', '/auth/refresh', { body: { refreshToken: tokensOfViewer.refreshToken } })).status).toBe(401);
+    expect((await call(api, 'POST', '/auth/logout')).status).toBe(401);
+  });
+});

@@ -1,0 +1,164 @@
+// Device pushes built from the vendors' published formats (FACTS.md), including the odd cases firmwares produce.
+import { randomBytes } from 'node:crypto';
+import { deflateRawSync, deflateSync } from 'node:zlib';
+
+export interface HikvisionEventInit {
+  serialNo?: number;
+  employeeNoString?: string;
+  dateTime?: string;
+  subEventType?: number;
+  attendanceStatus?: string;
+}
+
+export function hikvisionEventJson(init: HikvisionEventInit = {}): Record<string, unknown> {
+  const access: Record<string, unknown> = {
+    deviceName: 'Access Controller',
+    majorEventType: 5,
+    subEventType: init.subEventType ?? 75,
+    name: 'Pupil',
+    cardReaderNo: 1,
+    verifyNo: 161,
+    employeeNoString: init.employeeNoString ?? '1001',
+    userType: 'normal',
+    currentVerifyMode: 'cardOrFaceOrFp',
+    currentEvent: true,
+    attendanceStatus: init.attendanceStatus ?? 'checkIn',
+    label: '',
+    mask: 'no',
+    picturesNumber: 1,
+    purePwdVerifyEnable: true,
+  };
+  if (init.serialNo !== undefined) access.serialNo = init.serialNo;
+  return {
+    ipAddress: '192.168.1.64',
+    portNo: 80,
+    protocol: 'HTTP',
+    macAddress: 'bc:ba:c2:00:00:01',
+    channelID: 1,
+    dateTime: init.dateTime ?? '2026-11-20T07:55:12+05:00',
+    activePostCount: 1,
+    eventType: 'AccessControllerEvent',
+    eventState: 'active',
+    eventDescription: 'Access Controller Event',
+    AccessControllerEvent: access,
+  };
+}
+
+export const hikvisionHeartbeat = (): Record<string, unknown> => ({
+  ipAddress: '192.168.1.64',
+  portNo: 80,
+  protocol: 'HTTP',
+  macAddress: 'bc:ba:c2:00:00:01',
+  dateTime: '2026-11-20T07:55:12+05:00',
+  activePostCount: 1,
+  eventType: 'heartBeat',
+  eventState: 'active',
+  eventDescription: 'heartBeat',
+});
+
+/** A JPEG-looking picture: SOI, JFIF header, noise, EOI — `marker` lets a test find it in logs or rows. */
+export function jpeg(size: number, marker = 'POSBON-JPEG-MARKER'): Buffer {
+  const head = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]);
+  const tag = Buffer.from(marker);
+  const noise = randomBytes(Math.max(0, size - head.length - tag.length - 2));
+  return Buffer.concat([head, tag, noise, Buffer.from([0xff, 0xd9])]);
+}
+
+export interface MultipartInit {
+  json: Record<string, unknown> | string;
+  partName?: string;
+  /** The boundary in the Content-Type header; the body may spell it differently (a real firmware quirk). */
+  headerBoundary?: string;
+  bodyBoundary?: string;
+  picture?: Buffer;
+  /** Put the JSON in a part with a filename, as some firmwares do. */
+  jsonAsFile?: boolean;
+  pictureFirst?: boolean;
+}
+
+export function hikvisionMultipart(init: MultipartInit): { body: Buffer; contentType: string } {
+  const headerBoundary = init.headerBoundary ?? 'MIME_boundary';
+  const boundary = init.bodyBoundary ?? headerBoundary;
+  const name = init.partName ?? 'event_log';
+  const text = typeof init.json === 'string' ? init.json : JSON.stringify(init.json);
+  const jsonPart = Buffer.concat([
+    Buffer.from(`--${boundary}\r\n`),
+    Buffer.from(
+      init.jsonAsFile
+        ? `Content-Disposition: form-data; name="${name}"; filename="${name}.json"\r\nContent-Type: application/json\r\n`
+        : `Content-Disposition: form-data; name="${name}"\r\nContent-Type: application/json\r\n`,
+    ),
+    Buffer.from(`Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}\r\n`),
+  ]);
+  const parts = [jsonPart];
+  if (init.picture) {
+    const picturePart = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="Picture"; filename="Picture.jpg"\r\nContent-Type: image/jpeg\r\n`,
+      ),
+      Buffer.from(`Content-Length: ${init.picture.length}\r\n\r\n`),
+      init.picture,
+      Buffer.from('\r\n'),
+    ]);
+    if (init.pictureFirst) parts.unshift(picturePart);
+    else parts.push(picturePart);
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${headerBoundary}` };
+}
+
+export interface AttlogLine {
+  pin: string;
+  time: string;
+  status?: number;
+  verify?: number;
+}
+
+export const zktecoAttlog = (lines: readonly AttlogLine[]): string =>
+  lines.map((l) => `${l.pin}\t${l.time}\t${l.status ?? 0}\t${l.verify ?? 15}\t0\t0\t0\t0\t0\t0\n`).join('');
+
+export interface DahuaInit {
+  userId?: string;
+  utc?: number;
+  recNo?: number;
+  type?: 'Entry' | 'Exit';
+  status?: number;
+}
+
+export function dahuaData(init: DahuaInit = {}): Record<string, unknown> {
+  const data: Record<string, unknown> = {
+    CardName: 'Pupil',
+    CardNo: 'A1B2C3',
+    CardType: 0,
+    Door: 0,
+    ErrorCode: 0,
+    Method: 15,
+    Name: 'Entry',
+    ReaderID: '1',
+    Status: init.status ?? 1,
+    Type: init.type ?? 'Entry',
+    UTC: init.utc ?? 1_763_607_312,
+    UserID: init.userId ?? '2001',
+    UserType: 0,
+  };
+  if (init.recNo !== undefined) data.RecNo = init.recNo;
+  return data;
+}
+
+export const dahuaText = (events: readonly Record<string, unknown>[], code = 'AccessControl'): string =>
+  events.map((data, index) => `Code=${code};action=Pulse;index=${index};data=${JSON.stringify(data)}\r\n`).join('');
+
+export const dahuaHeartbeat = (): string => 'Code=HeartBeat;action=Pulse;index=0\r\n';
+
+export const deflated = (text: string, raw = false): Buffer =>
+  raw ? deflateRawSync(Buffer.from(text)) : deflateSync(Buffer.from(text));
+
+export interface SignedEventInit {
+  eventId?: string;
+  personId: string;
+  direction?: 'in' | 'out';
+  occurredAt: string;
+}
+
+export const signedBody = (events: readonly SignedEventInit[]): string =>
+  JSON.stringify({ type: 'attendance.recorded', data: { events } });

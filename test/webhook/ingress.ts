@@ -1,0 +1,107 @@
+// A running ingress on a loopback port with a small fleet of devices and their issued credentials.
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { InMemoryDeviceDirectory, type FaceIdDeviceRecord } from '../../api/webhook/devices.js';
+import { startWebhookServer, type WebhookServer, type WebhookServerOptions } from '../../api/webhook/server.js';
+import { createLogger } from '../../api/platform/logger.js';
+import { signStandardWebhook, whsecKey } from '../../api/webhook/vendors/standard-webhooks.js';
+
+export const DEVICES: FaceIdDeviceRecord[] = [
+  {
+    schoolId: 'school-a',
+    deviceId: 'gate-1',
+    vendor: 'hikvision',
+    direction: 'both',
+    serialNumber: 'DS-K1T671-0001',
+    timezone: 'Asia/Tashkent',
+  },
+  {
+    schoolId: 'school-a',
+    deviceId: 'zk-1',
+    vendor: 'zkteco',
+    direction: 'both',
+    serialNumber: 'CKJ0001',
+    timezone: 'Asia/Tashkent',
+  },
+  {
+    schoolId: 'school-a',
+    deviceId: 'dh-1',
+    vendor: 'dahua',
+    direction: 'both',
+    serialNumber: 'DH-0001',
+    timezone: 'Asia/Tashkent',
+  },
+  {
+    schoolId: 'school-a',
+    deviceId: 'gw-1',
+    vendor: 'hikvision',
+    direction: 'both',
+    serialNumber: 'GW-0001',
+    timezone: 'Asia/Tashkent',
+  },
+  {
+    schoolId: 'school-b',
+    deviceId: 'gate-9',
+    vendor: 'hikvision',
+    direction: 'in',
+    serialNumber: 'DS-K1T671-0009',
+    timezone: 'Europe/Berlin',
+  },
+];
+
+export interface TestIngress extends WebhookServer {
+  base: string;
+  /** Every log line written, parsed. */
+  logs: string[];
+  tokens: { hikvision: string; dahua: string; otherSchool: string };
+  signingSecret: string;
+  sign(body: string | Buffer, id: string, at?: Date): Record<string, string>;
+}
+
+export async function startTestIngress(
+  databaseUrl: string,
+  options: Partial<Pick<WebhookServerOptions, 'limits' | 'store'>> = {},
+): Promise<TestIngress> {
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      done();
+    },
+  });
+  const logger = createLogger({ service: 'webhook', level: 'debug', stream });
+  const server = await startWebhookServer({
+    config: {
+      databaseUrl,
+      port: 0,
+      keys: { tokenHashKey: randomBytes(32), sealingKey: randomBytes(32) },
+      logLevel: 'debug',
+      poolSize: 8,
+    },
+    directory: InMemoryDeviceDirectory.create(DEVICES),
+    logger,
+    host: '127.0.0.1',
+    ...options,
+  });
+  const tokens = {
+    hikvision: await server.secrets.issue({ schoolId: 'school-a', deviceId: 'gate-1' }, 'path-token'),
+    dahua: await server.secrets.issue({ schoolId: 'school-a', deviceId: 'dh-1' }, 'path-token'),
+    otherSchool: await server.secrets.issue({ schoolId: 'school-b', deviceId: 'gate-9' }, 'path-token'),
+  };
+  const signingSecret = await server.secrets.issue({ schoolId: 'school-a', deviceId: 'gw-1' }, 'signing-secret');
+  const sign = (body: string | Buffer, id: string, at = new Date()) => {
+    const timestamp = String(Math.floor(at.getTime() / 1000));
+    return {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': signStandardWebhook(whsecKey(signingSecret), id, timestamp, Buffer.from(body)),
+    };
+  };
+  return { ...server, base: `http://127.0.0.1:${server.port}`, logs, tokens, signingSecret, sign };
+}
