@@ -1,16 +1,30 @@
 // The write path against a real Gitea: proposals, branch protection refusing merges, and verify's own two-person rule.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { GROUP, KINDS, VERSION, isKindName } from '../crds/index.js';
+import { installCrds } from '../crds/install.js';
+import { FleetController, defaultControllerConfig } from '../operator/controller/fleet-controller.js';
+import { createOperatorMetrics } from '../operator/controller/metrics.js';
+import { openMediaMtxConfig } from '../operator/core/mediamtx.js';
+import { configMapName, confKeySecretName } from '../operator/workload.js';
+import { testKubeConfig, testNamespace } from '../test/harness/index.js';
 import { eventually } from '../test/harness/process.js';
 import { startGitea, type Gitea, type GiteaRole } from '../test/harness/gitea.js';
-import { readFleetTree } from './fleet/tree.js';
+import { proposeFleetChange } from './fleet-change.js';
+import { parseFleetTree, readFleetTree } from './fleet/tree.js';
 import { MergeRefusedError, type FileChange } from './hosts/git-host.js';
 import { GiteaHost } from './hosts/gitea.js';
+import { describeHostContract, seedRepository, type HostUnderTest } from './hosts/host-contract.js';
 import { protect, VERIFY_CONTEXT } from './protect.js';
-import { propose, type ProposedChange } from './propose.js';
+import { diffInBody, isFleetFile, propose, type ProposedChange } from './propose.js';
+import { applyRenderDiff } from './render/diff.js';
+import { PLACEMENTS_FILE, renderFleet, renderedFileOf } from './render/render.js';
 import { verify } from './verify/verify.js';
 
 const run = promisify(execFile);
@@ -20,8 +34,8 @@ let gitea: Gitea;
 let repo: { owner: string; repo: string };
 const host = (role: GiteaRole) => GiteaHost.create({ url: gitea.url, ...repo, token: gitea.users[role].token });
 
-async function giteaApi<T>(role: GiteaRole, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${gitea.url}/api/v1/repos/${repo.owner}/${repo.repo}${path}`, {
+async function giteaApi<T>(role: GiteaRole, method: string, path: string, body?: unknown, target = repo): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${gitea.url}/api/v1/repos/${target.owner}/${target.repo}${path}`, {
     method,
     headers: { Authorization: `token ${gitea.users[role].token}`, 'Content-Type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -30,14 +44,16 @@ async function giteaApi<T>(role: GiteaRole, method: string, path: string, body?:
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-const approve = (role: GiteaRole, pr: number, sha: string) => giteaApi<{ message?: string }>(role, 'POST', `/pulls/${pr}/reviews`, { event: 'APPROVED', body: 'looks right', commit_id: sha });
+const approve = (role: GiteaRole, pr: number, sha: string, target = repo) =>
+  giteaApi<{ message?: string }>(role, 'POST', `/pulls/${pr}/reviews`, { event: 'APPROVED', body: 'looks right', commit_id: sha }, target);
 
 /** Gitea checks mergeability in the background; a refusal means something only after that check. */
-const mergeChecked = (pr: number) =>
+const mergeChecked = (pr: number, target = repo) =>
   eventually(async () => {
-    const { body } = await giteaApi<{ mergeable: boolean }>('admin', 'GET', `/pulls/${pr}`);
+    const { body } = await giteaApi<{ mergeable: boolean }>('admin', 'GET', `/pulls/${pr}`, undefined, target);
     if (!body.mergeable) throw new Error(`#${pr} not checked mergeable yet`);
   }, 60_000, 250);
+
 
 const passVerifyStatus = (sha: string) => host('bot').createStatus(sha, { context: VERIFY_CONTEXT, state: 'success', description: 'policies pass' });
 
@@ -65,10 +81,9 @@ const nvrChange = (n: number, requester: GiteaRole): ProposedChange => ({
   files: [
     {
       path: `clusters/dev/schools/school-17/nvrs/gate-${n}.yaml`,
-      content: `apiVersion: posbon.io/v1alpha1\nkind: Nvr\nmetadata:\n  name: school-17-gate-${n}\nspec:\n  schoolRef: school-17\n  vendor: hikvision\n  publicHost: gate${n}.schools.example.org\n  credentialsSecretRef:\n    name: nvr-school-17-gate-${n}-0a1b2c3d\n  channels: [1]\n`,
+      content: `apiVersion: posbon.io/v1alpha1\nkind: Nvr\nmetadata:\n  name: school-17-gate-${n}\nspec:\n  schoolRef: school-17\n  vendor: hikvision\n  publicHost: gate${n}.schools.example.org\n  credentialsSecretRef:\n    name: nvr-school-17-gate-${n}-0a1b2c3d\n  cameras:\n    - { id: gate, name: Gate, channel: 1 }\n`,
     },
   ],
-  diff: `--- mediamtx-fsn1-a\n+++ mediamtx-fsn1-a\n+  school-17/gate-${n}/1:\n+    source: rtsp://***:***@gate${n}.schools.example.org:554/Streaming/Channels/101\n`,
   requestedBy: { name: gitea.users[requester].login, email: gitea.users[requester].email },
 });
 
@@ -90,7 +105,8 @@ describe('propose on Gitea', () => {
     expect(first).toMatchObject({ created: true, committed: true, branch: expect.stringMatching(/^posbon\/school-17\/nvr-[0-9a-f]{12}$/) });
     expect(first.pullRequest).toMatchObject({ author: 'posbon-bot', state: 'open', base: { ref: 'main' }, title: change.title });
     expect(first.pullRequest.labels.sort()).toEqual(['kind/Nvr', 'school/school-17']);
-    expect(first.pullRequest.body).toContain(change.diff.trimEnd());
+    expect(first.diff).toContain(`+  school-17/school-17-gate-1/gate:\n+    source: rtsp://REDACTED:REDACTED@gate1.schools.example.org:554/Streaming/Channels/101\n`);
+    expect(diffInBody(first.pullRequest.body)).toBe(first.diff);
     expect(first.pullRequest.body).toContain('Requested by carol <carol@posbon.test>.');
 
     const files = await giteaApi<{ filename: string; status: string }[]>('admin', 'GET', `/pulls/${first.pullRequest.number}/files`);
@@ -138,7 +154,7 @@ describe('two approvals from two other people', () => {
     sha = await host('bot').commitFiles({
       branch: pullRequest.head.ref,
       message: 'Use channel 2 as well',
-      files: [{ path: 'clusters/dev/schools/school-17/nvrs/gate-3.yaml', content: nvrChange(3, 'outsider').files[0]!.content!.replace('[1]', '[1, 2]') }],
+      files: [{ path: 'clusters/dev/schools/school-17/nvrs/gate-3.yaml', content: `${nvrChange(3, 'outsider').files[0]!.content!}    - { id: lane, name: Lane, channel: 2 }\n` }],
     });
     await passVerifyStatus(sha);
     await eventually(async () => expect((await host('admin').getPullRequest(n)).head.sha).toBe(sha));
@@ -194,4 +210,142 @@ describe('two approvals from two other people', () => {
     expect(JSON.parse(passing.stdout)).toMatchObject({ ok: true, pullRequest: { approvers: ['alice', 'bob'] } });
     await eventually(async () => host('reviewerA').merge(n, pullRequest.head.sha), 30_000, 500);
   });
+});
+
+describe('a merged change on the cluster', () => {
+  const id = randomBytes(3).toString('hex');
+  // MediaNodes are cluster-wide: this fleet's nodes and region are its own, so other tests' nodes never take its schools.
+  const own = (text: string) => text.replaceAll('fsn1-', `n${id}-`).replaceAll('eu-central', `region-${id}`);
+  let controller: FleetController | undefined;
+  const nodes: string[] = [];
+
+  afterAll(async () => {
+    await controller?.stop();
+    const objects = testKubeConfig().makeApiClient(CustomObjectsApi);
+    for (const name of nodes) await objects.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'medianodes', name }).catch(() => undefined);
+  });
+
+  it('gives each media node the config the pull request rendered, credentials aside', async () => {
+    const fleetRepo = await gitea.createRepository(`fleet-${id}`);
+    const at = (role: GiteaRole) => GiteaHost.create({ url: gitea.url, ...fleetRepo, token: gitea.users[role].token });
+    const example = await readFleetTree(EXAMPLE);
+    await at('admin').commitFiles({ branch: 'main', message: 'Example fleet', files: [...example.files].map(([path, content]) => ({ path: own(path), content: own(content) })) });
+    await protect(at('admin'), { fleet: ['alice', 'bob'] });
+    const baseFiles = await at('admin').readTree('main', isFleetFile);
+
+    // GIVEN a proposal from the API's library function: a new NVR, and school-42 moved to the other node
+    const school42 = parse(baseFiles.get('clusters/dev/schools/school-42/school.yaml')!);
+    school42.spec.mediaNodeRef = `n${id}-a`;
+    const gate = {
+      apiVersion: 'posbon.io/v1alpha1',
+      kind: 'Nvr',
+      metadata: { name: 'school-42-gate' },
+      spec: {
+        schoolRef: 'school-42',
+        vendor: 'hikvision',
+        publicHost: 'gate.nvr42.schools.example.org',
+        credentialsSecretRef: { name: 'nvr-school-42-gate-3e1f0a77' },
+        cameras: [
+          { id: 'gate', name: 'Gate', channel: 1 },
+          { id: 'lane', name: 'Lane', channel: 2, stream: 'sub' },
+          { id: 'dock', name: 'Dock', rtspPath: '/Streaming/Channels/901?transportmode=unicast' },
+        ],
+      },
+    };
+    const proposal = await proposeFleetChange(at('bot'), { env: 'dev', put: [gate, school42], requestedBy: { name: 'carol', email: gitea.users.outsider.email } });
+    expect(proposal.pullRequest.title).toBe('Change 2 fleet objects of school-42');
+    expect(proposal.pullRequest.labels.sort()).toEqual(['kind/Mixed', 'school/school-42']);
+    const files = await giteaApi<{ filename: string; status: string }[]>('admin', 'GET', `/pulls/${proposal.pullRequest.number}/files`, undefined, fleetRepo);
+    expect(files.body.map((f) => [f.filename, f.status])).toEqual([
+      ['clusters/dev/schools/school-42/nvrs/gate.yaml', 'added'],
+      ['clusters/dev/schools/school-42/school.yaml', 'changed'],
+    ]);
+
+    // WHEN verify passes, two other people approve and it merges
+    const { number } = proposal.pullRequest;
+    const sha = proposal.pullRequest.head.sha;
+    for (const role of ['reviewerA', 'reviewerB'] as const) expect((await approve(role, number, sha, fleetRepo)).status).toBe(200);
+    const report = await verify({ base: parseFleetTree(baseFiles), head: parseFleetTree(await at('bot').readTree(proposal.branch, isFleetFile)), pullRequest: { host: at('bot'), number, bot: 'posbon-bot' } });
+    expect(report).toMatchObject({ ok: true, violations: [] });
+    await at('bot').createStatus(sha, { context: VERIFY_CONTEXT, state: 'success', description: 'policies and two-person rule pass' });
+    await mergeChecked(number, fleetRepo);
+    await eventually(async () => at('reviewerA').merge(number, sha), 30_000, 250);
+
+    // What the reviewers were shown: the base render with the pull request's diff applied.
+    const shown = applyRenderDiff(renderFleet(parseFleetTree(baseFiles)).files, diffInBody((await at('admin').getPullRequest(number)).body)!);
+    const merged = parseFleetTree(await at('admin').readTree('main', isFleetFile));
+    expect(shown).toEqual(renderFleet(merged).files);
+
+    // THEN the merged tree applied to the API server, with the NVR Secrets the API would have written, runs the operator
+    const kc = testKubeConfig();
+    await installCrds(kc);
+    const core = kc.makeApiClient(CoreV1Api);
+    const objects = kc.makeApiClient(CustomObjectsApi);
+    const fleetNs = await testNamespace(kc, 'fleet');
+    const mediaNs = await testNamespace(kc, 'media');
+    const credentials = new Map<string, string>();
+    for (const r of merged.resources) {
+      if (!isKindName(r.kind)) continue;
+      const plural = KINDS[r.kind].plural;
+      if (KINDS[r.kind].scope === 'Cluster') {
+        nodes.push(r.name);
+        await objects.createClusterCustomObject({ group: GROUP, version: VERSION, plural, body: r.object });
+        continue;
+      }
+      await objects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: fleetNs, plural, body: r.object });
+      if (r.kind === 'Nvr') {
+        const name = (r.object.spec as { credentialsSecretRef: { name: string } }).credentialsSecretRef.name;
+        const username = `viewer-${randomBytes(3).toString('hex')}`;
+        const password = randomBytes(12).toString('hex');
+        credentials.set(`${username}:${password}`, r.name);
+        await core.createNamespacedSecret({ namespace: fleetNs, body: { metadata: { name }, immutable: true, stringData: { username, password } } });
+      }
+    }
+    controller = FleetController.create({
+      kc,
+      config: defaultControllerConfig({ fleetNamespace: fleetNs, mediaNamespace: mediaNs, applyWorkloads: false }),
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      metrics: createOperatorMetrics(),
+    });
+    await controller.start();
+    controller.lead();
+
+    const opened = async (node: string) => {
+      const cm = await core.readNamespacedConfigMap({ name: configMapName(node), namespace: mediaNs });
+      const key = await core.readNamespacedSecret({ name: confKeySecretName(node), namespace: mediaNs });
+      return openMediaMtxConfig(cm.data!['mediamtx.yml']!, Buffer.from(key.data!.key!, 'base64').toString('utf8'));
+    };
+    const used = new Set<string>();
+    const redacted = (config: string) =>
+      config.replace(/(rtsp:\/\/)([^@/\s]+)@/g, (_m, scheme: string, userinfo: string) => {
+        used.add(userinfo);
+        return `${scheme}REDACTED:REDACTED@`;
+      });
+    await eventually(async () => {
+      for (const node of nodes) expect(redacted(await opened(node))).toBe(shown.get(renderedFileOf(node)));
+    }, 60_000, 250);
+    // Every NVR's own credentials were in the real configs, and nothing else was.
+    expect([...used].sort()).toEqual([...credentials.keys()].sort());
+
+    const placements = parse(shown.get(PLACEMENTS_FILE)!) as { school: string; mediaNode: string; allowlistIPs: string[] }[];
+    await eventually(async () => {
+      for (const p of placements) {
+        const school = (await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: fleetNs, plural: 'schools', name: p.school })) as { status?: Record<string, unknown> };
+        expect(school.status).toMatchObject({ mediaNode: p.mediaNode, allowlistIPs: p.allowlistIPs });
+      }
+    }, 60_000, 250);
+  });
+});
+
+describeHostContract('Gitea', async () => {
+  const contractRepo = await gitea.createRepository('contract');
+  const underTest: HostUnderTest = {
+    host: (role) => GiteaHost.create({ url: gitea.url, ...contractRepo, token: gitea.users[role].token }),
+    login: (role) => gitea.users[role].login,
+    email: (role) => gitea.users[role].email,
+    review: async (role, pr, sha, verdict) =>
+      (await giteaApi(role, 'POST', `/pulls/${pr}/reviews`, { event: verdict === 'approve' ? 'APPROVED' : 'REQUEST_CHANGES', body: 'reviewed', commit_id: sha }, contractRepo)).status,
+  };
+  await seedRepository(underTest);
+  return underTest;
 });

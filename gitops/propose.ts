@@ -1,10 +1,15 @@
 // A fleet change becomes one branch, one commit and one pull request; proposing the same change again changes nothing.
 import { createHash } from 'node:crypto';
 import { InputError } from './errors.js';
-import { parseFleetTree } from './fleet/tree.js';
+import { isPosbonObject } from './fleet/model.js';
+import { parseFleetTree, resourceId, type FleetTree } from './fleet/tree.js';
 import type { FileChange, GitHost, Person, PullRequest } from './hosts/git-host.js';
+import { renderDiff } from './render/diff.js';
+import { renderValidFleet } from './render/render.js';
+import { validateAny } from '../crds/index.js';
+import { FLEET_POLICIES } from './verify/policies/index.js';
 import { credentialsIn } from './verify/policies/no-credential.js';
-import { formatViolation } from './verify/policy.js';
+import { formatViolation, runPolicies, type Violation } from './verify/policy.js';
 
 export interface ProposedChange {
   title: string;
@@ -13,8 +18,8 @@ export interface ProposedChange {
   kind: string;
   school?: string;
   files: FileChange[];
-  /** The rendered, redacted config diff a reviewer reads. */
-  diff: string;
+  /** The rendered, redacted config diff a reviewer reads; computed from the base branch and the files when absent. */
+  diff?: string;
   /** The person who asked for the change; authors the commit so they cannot count as a reviewer. */
   requestedBy?: Person;
 }
@@ -24,10 +29,13 @@ export interface ProposeResult {
   pullRequest: PullRequest;
   created: boolean;
   committed: boolean;
+  /** The diff the pull request shows. */
+  diff: string;
 }
 
 const SAFE_PATH = /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/]+$/;
 
+/** Checks a change on its own, before any call to the host: paths, the schema of every object it writes, no credential. */
 export function validateChange(change: ProposedChange): void {
   if (!change.title.trim()) throw new InputError('title: must not be empty');
   if (change.files.length === 0) throw new InputError('files: a change holds at least one file');
@@ -37,9 +45,15 @@ export function validateChange(change: ProposedChange): void {
     if (seen.has(f.path)) throw new InputError(`files: ${f.path} appears twice`);
     seen.add(f.path);
   }
-  const written = new Map(change.files.filter((f) => f.content !== null).map((f) => [f.path, f.content!] as const));
-  const credentials = credentialsIn(parseFleetTree(written));
+  const written = parseFleetTree(new Map(change.files.filter((f) => f.content !== null).map((f) => [f.path, f.content!] as const)));
+  const unreadable = written.parseErrors[0];
+  if (unreadable) throw new InputError(`files: ${unreadable.path}: ${unreadable.message}`);
+  const credentials = credentialsIn(written);
   if (credentials.length > 0) throw new InputError(`files: ${formatViolation(credentials[0]!)}`);
+  for (const r of written.resources.filter(isPosbonObject)) {
+    const result = validateAny(r.object);
+    if (!result.ok) throw new InputError(`files: ${r.path} ${resourceId(r)}: ${result.errors[0]!.field}: ${result.errors[0]!.message}`);
+  }
 }
 
 /** Same files, same id: the branch name is derived from the change's content. */
@@ -59,7 +73,7 @@ export function labelsFor(change: Pick<ProposedChange, 'kind' | 'school'>): stri
   return [...(change.school ? [`school/${change.school}`] : []), `kind/${change.kind}`];
 }
 
-export function pullRequestBody(change: ProposedChange): string {
+export function pullRequestBody(change: ProposedChange & { diff: string }): string {
   const files = change.files.map((f) => `- \`${f.path}\`${f.content === null ? ' (deleted)' : ''}`).join('\n');
   const fence = change.diff.includes('```') ? '~~~~' : '```';
   return [
@@ -78,11 +92,51 @@ export function pullRequestBody(change: ProposedChange): string {
   ].join('\n');
 }
 
-export async function propose(host: GitHost, change: ProposedChange): Promise<ProposeResult> {
+/** The unified diff in a pull request body made by pullRequestBody, as it was rendered. */
+export function diffInBody(body: string): string | null {
+  const m = /### Rendered MediaMTX configuration \(credentials redacted\)\n(```|~~~~)diff\n([\s\S]*?)\n\1\n/.exec(body);
+  if (!m) return null;
+  return m[2] === '(no change to any media node)' ? '' : `${m[2]}\n`;
+}
+
+/** Files the fleet consists of: YAML anywhere but in dot folders (.gitea, .github). */
+export const isFleetFile = (path: string): boolean => /\.ya?ml$/.test(path) && !path.split('/').some((part) => part.startsWith('.'));
+
+export function applyFiles(base: ReadonlyMap<string, string>, files: FileChange[]): Map<string, string> {
+  const head = new Map(base);
+  for (const f of files) {
+    if (f.content === null) head.delete(f.path);
+    else head.set(f.path, f.content);
+  }
+  return head;
+}
+
+/** Violations the change brings in: those of the head that the base does not already have. */
+export function introducedViolations(base: FleetTree, head: FleetTree): Violation[] {
+  const existing = new Set(runPolicies(FLEET_POLICIES, { head: base }).map(formatViolation));
+  return runPolicies(FLEET_POLICIES, { base, head }).filter((v) => !existing.has(formatViolation(v)));
+}
+
+export interface BaseTree {
+  branch: string;
+  files: ReadonlyMap<string, string>;
+}
+
+/**
+ * Opens (or finds) the pull request for a change. The base branch's tree is read to refuse a change that breaks a
+ * policy (an InputError naming it) and to render the diff reviewers read, unless the change brings its own.
+ */
+export async function propose(host: GitHost, change: ProposedChange, knownBase?: BaseTree): Promise<ProposeResult> {
   validateChange(change);
+  const base = knownBase ?? (await readBase(host));
+  const baseTree = parseFleetTree(base.files);
+  const headTree = parseFleetTree(applyFiles(base.files, change.files));
+  const introduced = introducedViolations(baseTree, headTree);
+  if (introduced.length > 0) throw new InputError(`files: ${formatViolation(introduced[0]!)}`);
+  const diff = change.diff ?? renderDiff(renderValidFleet(baseTree), renderValidFleet(headTree));
+
   const branch = branchFor(change);
-  const base = await host.defaultBranch();
-  if ((await host.branchHead(branch)) === null) await host.createBranch(branch, base);
+  if ((await host.branchHead(branch)) === null) await host.createBranch(branch, base.branch);
   const pending: FileChange[] = [];
   for (const f of change.files) if ((await host.readFile(branch, f.path)) !== f.content) pending.push(f);
   if (pending.length > 0) {
@@ -92,10 +146,15 @@ export async function propose(host: GitHost, change: ProposedChange): Promise<Pr
   }
   const { pullRequest, created } = await host.openPullRequest({
     head: branch,
-    base,
+    base: base.branch,
     title: change.title,
-    body: pullRequestBody(change),
+    body: pullRequestBody({ ...change, diff }),
     labels: labelsFor(change),
   });
-  return { branch, pullRequest, created, committed: pending.length > 0 };
+  return { branch, pullRequest, created, committed: pending.length > 0, diff };
+}
+
+export async function readBase(host: GitHost): Promise<BaseTree> {
+  const branch = await host.defaultBranch();
+  return { branch, files: await host.readTree(branch, isFleetFile) };
 }

@@ -4,9 +4,10 @@ import type { CliIo, Command } from './command.js';
 import { EXIT } from './command.js';
 import { proposeCommand } from './propose.js';
 import { protectCommand } from './protect.js';
+import { renderCommand } from './render.js';
 import { verifyCommand } from './verify.js';
 
-const COMMANDS: Command[] = [proposeCommand, protectCommand, verifyCommand];
+const COMMANDS: Command[] = [renderCommand, verifyCommand, proposeCommand, protectCommand];
 
 export function usage(): string {
   return ['usage: posbon-gitops <command> [options]', '', ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`)].join('\n');

@@ -13,7 +13,7 @@ const changeSchema = z.object({
   kind: z.string().min(1),
   school: z.string().min(1).optional(),
   files: z.array(z.object({ path: z.string().min(1), content: z.string().nullable() })).min(1),
-  diff: z.string().default(''),
+  diff: z.string().optional(),
   requestedBy: z.object({ name: z.string().min(1), email: z.string().email() }).optional(),
 });
 
@@ -29,13 +29,13 @@ async function readChange(path: string, cwd: string): Promise<ProposedChange> {
     const issue = parsed.error.issues[0]!;
     throw new InputError(`--change: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
-  const { school, requestedBy, ...rest } = parsed.data;
-  return { ...rest, ...(school ? { school } : {}), ...(requestedBy ? { requestedBy } : {}) };
+  const { school, requestedBy, diff, ...rest } = parsed.data;
+  return { ...rest, ...(school ? { school } : {}), ...(requestedBy ? { requestedBy } : {}), ...(diff !== undefined ? { diff } : {}) };
 }
 
 export const proposeCommand: Command = {
   name: 'propose',
-  summary: 'open (or find) the pull request for a fleet change',
+  summary: 'open (or find) the pull request for a fleet change, with the rendered diff of the base branch and the change',
   usage: `propose --change CHANGE.json [--diff-file FILE] [--json] ${HOST_USAGE}`,
   async run(args, io) {
     try {

@@ -72,6 +72,8 @@ export interface GitHost {
   createBranch(name: string, from: string): Promise<string>;
   /** A file's text on a branch, or null when absent. */
   readFile(branch: string, path: string): Promise<string | null>;
+  /** Every file on a branch whose path `select` accepts, by path. */
+  readTree(branch: string, select: (path: string) => boolean): Promise<Map<string, string>>;
   /** One commit on `branch` holding every change; returns its sha. */
   commitFiles(input: { branch: string; message: string; files: FileChange[]; author?: Person }): Promise<string>;
   /** Opens a pull request, or returns the open one from the same head branch. */

@@ -14,6 +14,7 @@ import {
   type ReviewState,
 } from './git-host.js';
 import { RestClient } from './rest.js';
+import { BlobCache, decodeBlob, readSelectedBlobs, type TreeEntry } from './tree-reader.js';
 
 export interface GiteaHostOptions {
   /** The server's root URL, e.g. http://127.0.0.1:3000 */
@@ -54,9 +55,12 @@ const REVIEW_STATES: Record<string, ReviewState> = {
 };
 
 const PAGE = 50;
+const TREE_PAGE = 1000;
 
 export class GiteaHost implements GitHost {
   readonly kind = 'gitea' as const;
+
+  private readonly blobs = new BlobCache();
 
   private constructor(
     private readonly api: RestClient,
@@ -88,6 +92,23 @@ export class GiteaHost implements GitHost {
   async readFile(branch: string, path: string): Promise<string | null> {
     const found = await this.fileEntry(branch, path);
     return found ? Buffer.from(found.content, 'base64').toString('utf8') : null;
+  }
+
+  async readTree(branch: string, select: (path: string) => boolean): Promise<Map<string, string>> {
+    const head = await this.branchHead(branch);
+    if (!head) throw new HostError(`branch ${branch} does not exist`, 404);
+    const entries: TreeEntry[] = [];
+    for (let page = 1; ; page++) {
+      const listing = await this.api.request<{ tree: TreeEntry[] | null; total_count: number }>(
+        'GET',
+        `${this.repoPath}/git/trees/${head}?recursive=true&page=${page}&per_page=${TREE_PAGE}`,
+      );
+      entries.push(...(listing.tree ?? []));
+      if ((listing.tree ?? []).length < TREE_PAGE || entries.length >= listing.total_count) break;
+    }
+    return readSelectedBlobs(entries, select, this.blobs, async (sha) =>
+      decodeBlob(await this.api.request<{ content: string; encoding: string }>('GET', `${this.repoPath}/git/blobs/${sha}`)),
+    );
   }
 
   async commitFiles(input: { branch: string; message: string; files: FileChange[]; author?: Person }): Promise<string> {

@@ -14,6 +14,7 @@ import {
   type ReviewState,
 } from './git-host.js';
 import { RestClient } from './rest.js';
+import { BlobCache, decodeBlob, readSelectedBlobs, type TreeEntry } from './tree-reader.js';
 
 export interface GitHubHostOptions {
   /** https://api.github.com, or a GitHub Enterprise Server's /api/v3 root. */
@@ -40,6 +41,8 @@ const PAGE = 100;
 
 export class GitHubHost implements GitHost {
   readonly kind = 'github' as const;
+
+  private readonly blobs = new BlobCache();
 
   private constructor(
     private readonly api: RestClient,
@@ -74,6 +77,18 @@ export class GitHubHost implements GitHost {
   async readFile(branch: string, path: string): Promise<string | null> {
     const found = await this.api.find<{ type: string; content?: string }>(`${this.repoPath}/contents/${encodePath(path)}?ref=${encodeURIComponent(branch)}`);
     return found && found.type === 'file' ? Buffer.from(found.content ?? '', 'base64').toString('utf8') : null;
+  }
+
+  async readTree(branch: string, select: (path: string) => boolean): Promise<Map<string, string>> {
+    const head = await this.branchHead(branch);
+    if (!head) throw new HostError(`branch ${branch} does not exist`, 404);
+    const commit = await this.api.request<{ tree: { sha: string } }>('GET', `${this.repoPath}/git/commits/${head}`);
+    const listing = await this.api.request<{ tree: TreeEntry[]; truncated: boolean }>('GET', `${this.repoPath}/git/trees/${commit.tree.sha}?recursive=1`);
+    // GitHub caps a recursive listing (100,000 entries, 7 MB); a fleet that large needs another reader.
+    if (listing.truncated) throw new HostError(`the tree of ${branch} is too large to list in one request`, 507);
+    return readSelectedBlobs(listing.tree, select, this.blobs, async (sha) =>
+      decodeBlob(await this.api.request<{ content: string; encoding: string }>('GET', `${this.repoPath}/git/blobs/${sha}`)),
+    );
   }
 
   async commitFiles(input: { branch: string; message: string; files: FileChange[]; author?: Person }): Promise<string> {

@@ -34,6 +34,30 @@ const add = (path: string, text: string): Change => (files) => void files.set(pa
 const remove = (path: string): Change => (files) => void files.delete(path);
 const both = (...changes: Change[]): Change => (files) => changes.forEach((c) => c(files));
 
+/** School 17 with `nvrs` more NVRs of `cameras` cameras each, on nodes allowed far more cameras than the default. */
+const bigSchool = (nvrs: number, cameras: number): Change =>
+  both(
+    edit(NODE_A, (o) => (o.spec.maxCameras = 100000)),
+    edit(NODE_B, (o) => (o.spec.maxCameras = 100000)),
+    ...Array.from({ length: nvrs }, (_, i) =>
+      add(
+        `clusters/dev/schools/school-17/nvrs/wing-${i}.yaml`,
+        stringify({
+          apiVersion: 'posbon.io/v1alpha1',
+          kind: 'Nvr',
+          metadata: { name: `school-17-wing-${i}` },
+          spec: {
+            schoolRef: 'school-17',
+            vendor: 'hikvision',
+            publicHost: `wing${i}.nvr17.schools.example.org`,
+            credentialsSecretRef: { name: `nvr-school-17-wing-${i}-00000000` },
+            cameras: Array.from({ length: cameras }, (_, c) => ({ id: `cam-${c + 1}`, name: `Camera ${c + 1}`, channel: c + 1 })),
+          },
+        }),
+      ),
+    ),
+  );
+
 const NVR = 'clusters/dev/schools/school-17/nvrs/entrance.yaml';
 const SCHOOL = 'clusters/dev/schools/school-17/school.yaml';
 const NODE_A = 'clusters/dev/media-nodes/fsn1-a.yaml';
@@ -74,6 +98,18 @@ describe('fleet policies', () => {
     ['a drained node removed while a school pins it', remove(NODE_B), 'media-node-removed-only-when-drained', /schools school-42 still pin it/, edit(NODE_B, (o) => (o.spec.cordoned = true))],
     ['a file that is not YAML', add('clusters/dev/media-nodes/broken.yaml', 'kind: MediaNode\nmetadata: [unclosed\n'), 'yaml-parses', /./],
     ['a document without a name', add('clusters/dev/media-nodes/anon.yaml', 'apiVersion: posbon.io/v1alpha1\nkind: MediaNode\nspec: {}\n'), 'yaml-parses', /lacks apiVersion, kind or metadata\.name/],
+    ['an Nvr of an unknown vendor', edit(NVR, (o) => (o.spec.vendor = 'acme')), 'schema', /^spec\.vendor: /],
+    ['a School with a malformed time zone', edit(SCHOOL, (o) => (o.spec.timezone = 'tashkent')), 'schema', /^spec\.timezone: /],
+    ['a MediaNode egressing from a private address', edit(NODE_A, (o) => (o.spec.egressIPs = ['10.0.0.7'])), 'schema', /^spec\.egressIPs\[0\]: must be a public IPv4 address/],
+    ['a camera path holding credentials', edit(NVR, (o) => (o.spec.cameras[0].rtspPath = '/admin:x@Streaming/101')), 'schema', /^spec\.cameras\[0\]\.rtspPath: must start with \/ and hold no credentials/],
+    ['a MediaNode without its WebRTC URL', edit(NODE_B, (o) => delete o.spec.webrtcBaseUrl), 'schema', /^spec\.webrtcBaseUrl: /],
+    ['a field the schema does not know', edit(SCHOOL, (o) => (o.spec.allowlist = ['203.0.114.10'])), 'schema', /^spec\.allowlist: unknown field "allowlist"/],
+    ['an object of another API version', edit(SCHOOL, (o) => (o.apiVersion = 'posbon.io/v1')), 'schema', /^apiVersion: /],
+    ['a Posbon kind that does not exist', add('clusters/dev/media-nodes/relay.yaml', 'apiVersion: posbon.io/v1alpha1\nkind: MediaRelay\nmetadata:\n  name: relay\nspec: {}\n'), 'schema', /^kind: must be one of School, Nvr, MediaNode, FaceIdDevice/],
+    ['two cameras on one MediaMTX path', add('clusters/dev/schools/school-17/nvrs/entrance-copy.yaml', readFileSync(join(EXAMPLE, NVR), 'utf8')), 'unique-mediamtx-paths', /MediaMTX path school-17\/school-17-entrance\/gate is already published by clusters\/dev\/schools\/school-17\/nvrs\/entrance-copy\.yaml/],
+    ['a node given more cameras than its maxCameras', both(edit(NODE_A, (o) => (o.spec.maxCameras = 1)), edit(SCHOOL, (o) => (o.spec.mediaNodeRef = 'fsn1-a'))), 'shards-within-size', /^2 cameras would be assigned, over spec\.maxCameras 1$/],
+    ['a shard too large for a ConfigMap', bigSchool(16, 256), 'shards-within-size', /^the sealed config of 4099 cameras would be about \d{7} bytes, over the 1000000-byte limit of a ConfigMap/],
+    ['every node cordoned', both(edit(NODE_A, (o) => (o.spec.cordoned = true)), edit(NODE_B, (o) => (o.spec.cordoned = true))), 'shards-within-size', /^no media node can serve school school-17/],
   ];
 
   // Rows padded to full length: Jest would take a missing last argument for a `done` callback.
@@ -82,17 +118,22 @@ describe('fleet policies', () => {
     expect(violations.filter((v) => v.policy === policy).map((v) => v.reason)).toContainEqual(expect.stringMatching(reason));
   });
 
+  it('passes a large shard that still fits a ConfigMap', () => {
+    expect(verifyChange(bigSchool(8, 256))).toEqual([]);
+  });
+
   it('removes a node that was drained and is pinned by nobody', () => {
     expect(verifyChange(remove(NODE_A), edit(NODE_A, (o) => (o.spec.cordoned = true)))).toEqual([]);
   });
 
   it('accepts a reference to a credential and a URL without a password', () => {
     const violations = verifyChange(edit(NVR, (o) => (o.spec.snapshotUrl = 'http://nvr17.schools.example.org/snap.jpg')));
-    expect(violations).toEqual([]);
+    expect(violations.filter((v) => v.policy === 'no-credential-in-git')).toEqual([]);
   });
 
   it('reports the whole violation with path and resource', () => {
     expect(verifyChange(edit(NVR, (o) => (o.spec.password = 'hunter2')))).toEqual([
+      { policy: 'schema', path: NVR, resource: 'Nvr/school-17-entrance', reason: 'spec.password: unknown field "password"' },
       { policy: 'no-credential-in-git', path: NVR, resource: 'Nvr/school-17-entrance', reason: 'spec.password holds a credential in plaintext' },
     ]);
   });

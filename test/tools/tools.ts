@@ -180,7 +180,59 @@ export const gitea: Tool = {
   },
 };
 
-export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea];
+/** A module's zip as the proxy served it (checksum-verified); read even when its go directive is newer than this Go. */
+async function moduleZip(cwd: string, module: string, version: string): Promise<string> {
+  const out = await run('go', ['mod', 'download', '-json', `${module}@${version}`], { cwd, env: goEnv(), maxBuffer: 16 * 1024 * 1024 }).then(
+    (r) => r.stdout,
+    (e: { stdout?: string }) => e.stdout ?? '',
+  );
+  const info = JSON.parse(out || '{}') as { Zip?: string; Error?: string };
+  if (!info.Zip) throw new Error(`cannot download ${module}@${version}: ${info.Error ?? 'no zip'}`);
+  return info.Zip;
+}
+
+/** Joins YAML files from modules' zips into one multi-document file: third-party CRDs as test data, never committed. */
+async function crdBundle(ctx: BuildContext, files: { module: string; version: string; path: string }[]): Promise<void> {
+  await writeFile(join(ctx.work, 'go.mod'), 'module posbon.local/tools\n\ngo 1.26\n');
+  const docs: string[] = [];
+  for (const f of files) {
+    const zip = await moduleZip(ctx.work, f.module, f.version);
+    ctx.log(`extracting ${f.path} from ${f.module}@${f.version}`);
+    const { stdout } = await run('unzip', ['-p', zip, `${f.module}@${f.version}/${f.path}`], { maxBuffer: 64 * 1024 * 1024 });
+    if (!stdout.trim()) throw new Error(`${f.path} is not in ${f.module}@${f.version}`);
+    docs.push(stdout.replace(/^---\n/, ''));
+  }
+  await writeFile(ctx.output, docs.join('\n---\n'));
+}
+
+const FLUX = '1.10.1';
+const ARGO_CD = '3.6.1';
+
+/** Flux's GitRepository and Kustomization CRDs. */
+export const fluxCrds: Tool = {
+  name: 'flux-crds',
+  version: FLUX,
+  binary: 'crds.yaml',
+  build: (ctx) =>
+    crdBundle(ctx, [
+      { module: 'github.com/fluxcd/source-controller', version: `v${FLUX}`, path: 'config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml' },
+      { module: 'github.com/fluxcd/kustomize-controller', version: `v${FLUX}`, path: 'config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml' },
+    ]),
+};
+
+/** Argo CD's Application and AppProject CRDs. */
+export const argoCdCrds: Tool = {
+  name: 'argocd-crds',
+  version: ARGO_CD,
+  binary: 'crds.yaml',
+  build: (ctx) =>
+    crdBundle(ctx, [
+      { module: 'github.com/argoproj/argo-cd/v3', version: `v${ARGO_CD}`, path: 'manifests/crds/application-crd.yaml' },
+      { module: 'github.com/argoproj/argo-cd/v3', version: `v${ARGO_CD}`, path: 'manifests/crds/appproject-crd.yaml' },
+    ]),
+};
+
+export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds];
 
 /** One build of a tool at a time across processes (parallel test runs, several checkouts). */
 async function lockBuild(folder: string, tool: Tool, log: (line: string) => void): Promise<() => Promise<void>> {

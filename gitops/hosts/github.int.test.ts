@@ -1,0 +1,96 @@
+// GitHubHost against a fake of GitHub's REST API built from its published shapes: the same contract as Gitea.
+import { randomBytes } from 'node:crypto';
+import { FakeGitHub, type FakeGitHubUser } from '../../test/fakes/github.js';
+import { FLEET_PROTECTION, protect, VERIFY_CONTEXT } from '../protect.js';
+import { proposeFleetChange } from '../fleet-change.js';
+import { GitHubHost } from './github.js';
+import { describeHostContract, seedRepository, type ContractRole, type HostUnderTest } from './host-contract.js';
+
+const LOGINS: Record<ContractRole, string> = { admin: 'root-admin', bot: 'posbon-bot', reviewerA: 'alice', reviewerB: 'bob', outsider: 'carol' };
+const ROLES = Object.keys(LOGINS) as ContractRole[];
+
+async function startFake(): Promise<{ fake: FakeGitHub; underTest: HostUnderTest }> {
+  const users: Record<ContractRole, FakeGitHubUser> = Object.fromEntries(
+    ROLES.map((role) => [role, { login: LOGINS[role], email: `${LOGINS[role]}@posbon.test`, token: `ghp_${randomBytes(12).toString('hex')}` }]),
+  ) as Record<ContractRole, FakeGitHubUser>;
+  const fake = new FakeGitHub(ROLES.map((r) => users[r]));
+  await fake.start();
+  const host = (role: ContractRole) => GitHubHost.create({ url: fake.url, owner: fake.owner, repo: fake.repo, token: users[role].token });
+  const underTest: HostUnderTest = {
+    host,
+    login: (role) => users[role].login,
+    email: (role) => users[role].email,
+    async review(role, pr, sha, verdict) {
+      const response = await fetch(`${fake.url}/repos/${fake.owner}/${fake.repo}/pulls/${pr}/reviews`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${users[role].token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ commit_id: sha, event: verdict === 'approve' ? 'APPROVE' : 'REQUEST_CHANGES', body: 'reviewed' }),
+      });
+      return response.status;
+    },
+  };
+  return { fake, underTest };
+}
+
+const fakes: FakeGitHub[] = [];
+afterAll(async () => {
+  for (const fake of fakes) await fake.stop();
+});
+
+describeHostContract('GitHub', async () => {
+  const { fake, underTest } = await startFake();
+  fakes.push(fake);
+  await seedRepository(underTest);
+  return underTest;
+});
+
+describe('GitHubHost protect', () => {
+  it('stores two approvals, stale dismissal, last-push approval, code owners and posbon/verify, for admins too', async () => {
+    const { fake, underTest } = await startFake();
+    fakes.push(fake);
+    await protect(underTest.host('admin'), { fleet: ['alice', 'bob'], mediaNodes: ['carol'] });
+    expect(fake.protection('main')).toEqual({
+      required_status_checks: { strict: true, contexts: [VERIFY_CONTEXT] },
+      enforce_admins: true,
+      required_pull_request_reviews: {
+        required_approving_review_count: FLEET_PROTECTION.requiredApprovals,
+        dismiss_stale_reviews: true,
+        require_code_owner_reviews: true,
+        require_last_push_approval: true,
+      },
+    });
+    expect(await underTest.host('admin').readFile('main', '.github/CODEOWNERS')).toBe(
+      '# Reviewers of fleet changes; written by posbon-gitops protect.\n* @alice @bob\nclusters/*/media-nodes/ @carol\n',
+    );
+  });
+});
+
+describe('proposeFleetChange refuses, before opening anything', () => {
+  let underTest: HostUnderTest;
+  beforeAll(async () => {
+    const started = await startFake();
+    fakes.push(started.fake);
+    underTest = started.underTest;
+    await seedRepository(underTest);
+  });
+
+  const nvr = (spec: Record<string, unknown>) => ({
+    apiVersion: 'posbon.io/v1alpha1',
+    kind: 'Nvr',
+    metadata: { name: 'school-17-gate' },
+    spec: { schoolRef: 'school-17', vendor: 'hikvision', publicHost: 'gate.schools.example.org', credentialsSecretRef: { name: 'nvr-school-17-gate-00000000' }, ...spec },
+  });
+  const attempt = (request: Parameters<typeof proposeFleetChange>[1]) => proposeFleetChange(underTest.host('bot'), request).then(() => 'proposed', (e: Error) => `${e.name}: ${e.message}`);
+
+  it.each([
+    ['an object the schema rejects, naming the field', { env: 'dev', put: [nvr({ publicHost: '192.168.1.10' })] }, /^InputError: put\[0\]\.spec\.publicHost: must be a public IP address or DNS name/],
+    ['a plaintext password', { env: 'dev', put: [nvr({ password: 'hunter2' })] }, /^InputError: put\[0\]\.spec\.password: unknown field "password"$/],
+    ['an NVR of a school that does not exist', { env: 'dev', put: [nvr({ schoolRef: 'school-99' })] }, /^InputError: files: references-resolve: .*spec\.schoolRef school-99 names no School/],
+    ['removing a media node that was not drained', { env: 'dev', remove: [{ kind: 'MediaNode' as const, name: 'fsn1-a' }] }, /^InputError: files: media-node-removed-only-when-drained: .*MediaNode fsn1-a is removed without being drained first/],
+    ['removing what is not there', { env: 'dev', remove: [{ kind: 'Nvr' as const, name: 'school-17-nothing' }] }, /^InputError: remove\[0\]: Nvr\/school-17-nothing is not in clusters\/dev$/],
+    ['an empty change', { env: 'dev' }, /^InputError: put: a change puts or removes at least one object$/],
+  ])('%s', async (_name, request, expected) => {
+    expect(await attempt(request)).toMatch(expected);
+    expect(await underTest.host('admin').listPullRequests('all')).toEqual([]);
+  });
+});
