@@ -41,12 +41,12 @@ describe('render', () => {
     });
     expect(parse(rendered.files.get('mediamtx-fsn1-b.yml')!)).toMatchObject({
       authMethod: 'jwt',
-      webrtcAdditionalHosts: ['203.0.114.11'],
-      paths: { 'school-42/school-42-yard/yard': { source: 'rtsp://REDACTED:REDACTED@198.51.99.20:554/cam/realmonitor?channel=1&subtype=1', sourceOnDemand: true } },
+      webrtcAdditionalHosts: ['198.51.100.11'],
+      paths: { 'school-42/school-42-yard/yard': { source: 'rtsp://REDACTED:REDACTED@203.0.113.20:554/cam/realmonitor?channel=1&subtype=1', sourceOnDemand: true } },
     });
     expect(rendered.placements).toEqual([
-      { school: 'school-17', mediaNode: 'fsn1-a', reason: 'Assigned', allowlistIPs: ['203.0.114.10'], cameras: 2 },
-      { school: 'school-42', mediaNode: 'fsn1-b', reason: 'Pinned', allowlistIPs: ['203.0.114.11'], cameras: 1 },
+      { school: 'school-17', mediaNode: 'fsn1-a', reason: 'Assigned', allowlistIPs: ['198.51.100.10'], cameras: 2 },
+      { school: 'school-42', mediaNode: 'fsn1-b', reason: 'Pinned', allowlistIPs: ['198.51.100.11'], cameras: 1 },
     ]);
   });
 
@@ -62,7 +62,7 @@ describe('render', () => {
       [
         '--- a/mediamtx-fsn1-a.yml',
         '+++ b/mediamtx-fsn1-a.yml',
-        '@@ -41,3 +41,6 @@',
+        '@@ -42,3 +42,6 @@',
         '   school-17/school-17-entrance/hall:',
         '     source: rtsp://REDACTED:REDACTED@nvr17.schools.example.org:554/Streaming/Channels/201',
         '     sourceOnDemand: true',
@@ -74,7 +74,7 @@ describe('render', () => {
         '@@ -3,7 +3,7 @@',
         '   reason: Assigned',
         '   allowlistIPs:',
-        '     - 203.0.114.10',
+        '     - 198.51.100.10',
         '-  cameras: 2',
         '+  cameras: 3',
         ' - school: school-42',
@@ -92,7 +92,7 @@ describe('render', () => {
     const diff = renderDiff(base, head);
     expect(diff).toContain('-  school-42/school-42-yard/yard:');
     expect(diff).toContain('+  school-42/school-42-yard/yard:');
-    expect(diff).toContain('-    - 203.0.114.11\n+    - 203.0.114.10');
+    expect(diff).toContain('-    - 198.51.100.11\n+    - 198.51.100.10');
     expect(applyRenderDiff(base.files, diff)).toEqual(head.files);
     expect(applyRenderDiff(new Map(), renderDiff(null, head))).toEqual(head.files);
   });

@@ -103,7 +103,7 @@ describe('fleet policies', () => {
     ['a MediaNode egressing from a private address', edit(NODE_A, (o) => (o.spec.egressIPs = ['10.0.0.7'])), 'schema', /^spec\.egressIPs\[0\]: must be a public IPv4 address/],
     ['a camera path holding credentials', edit(NVR, (o) => (o.spec.cameras[0].rtspPath = '/admin:x@Streaming/101')), 'schema', /^spec\.cameras\[0\]\.rtspPath: must start with \/ and hold no credentials/],
     ['a MediaNode without its WebRTC URL', edit(NODE_B, (o) => delete o.spec.webrtcBaseUrl), 'schema', /^spec\.webrtcBaseUrl: /],
-    ['a field the schema does not know', edit(SCHOOL, (o) => (o.spec.allowlist = ['203.0.114.10'])), 'schema', /^spec\.allowlist: unknown field "allowlist"/],
+    ['a field the schema does not know', edit(SCHOOL, (o) => (o.spec.allowlist = ['198.51.100.10'])), 'schema', /^spec\.allowlist: unknown field "allowlist"/],
     ['an object of another API version', edit(SCHOOL, (o) => (o.apiVersion = 'posbon.io/v1')), 'schema', /^apiVersion: /],
     ['a Posbon kind that does not exist', add('clusters/dev/media-nodes/relay.yaml', 'apiVersion: posbon.io/v1alpha1\nkind: MediaRelay\nmetadata:\n  name: relay\nspec: {}\n'), 'schema', /^kind: must be one of School, Nvr, MediaNode, FaceIdDevice/],
     ['two cameras on one MediaMTX path', add('clusters/dev/schools/school-17/nvrs/entrance-copy.yaml', readFileSync(join(EXAMPLE, NVR), 'utf8')), 'unique-mediamtx-paths', /MediaMTX path school-17\/school-17-entrance\/gate is already published by clusters\/dev\/schools\/school-17\/nvrs\/entrance-copy\.yaml/],
