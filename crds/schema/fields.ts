@@ -50,12 +50,15 @@ const LOCAL_SUFFIXES = ['.local', '.localhost', '.internal', '.localdomain', '.l
 const isPublicHostname = (value: string): boolean =>
   new RegExp(HOSTNAME).test(value) && !LOCAL_SUFFIXES.some((s) => value.endsWith(s));
 
+/** The verdict of the publicHost rule, for callers outside the schema (gitops verify, the probe). */
+export const isPublicHost = (value: string): boolean => (isStrictIp(value) ? isPublicIp(value) : isPublicHostname(value));
+
 export const publicHost = (description: string) =>
   withRules(z.string().min(1).max(253).describe(description), [
     {
       cel: `isIP(self) ? (${CEL_PUBLIC_IP}) : (self.matches('${HOSTNAME.replace(/\\/g, '\\\\')}') && ![${LOCAL_SUFFIXES.map((s) => `'${s}'`).join(', ')}].exists(s, self.endsWith(s)))`,
       message: 'must be a public IP address or DNS name: private, loopback, link-local, multicast, unspecified and local names are refused',
-      check: (v) => (isStrictIp(v) ? isPublicIp(v) : isPublicHostname(v)),
+      check: isPublicHost,
     },
   ]);
 
