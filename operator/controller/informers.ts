@@ -9,6 +9,8 @@ export class ResourceInformer<T extends KubernetesObject> {
   private synced = false;
   private stopped = false;
   private restarts = 0;
+  /** An error of the initial list: start() must not report a cache that never filled as synced. */
+  private startError: unknown;
 
   constructor(
     kc: KubeConfig,
@@ -22,16 +24,30 @@ export class ResourceInformer<T extends KubernetesObject> {
     for (const type of ['add', 'update', 'delete'] as const) this.informer.on(type, (object) => onChange(type, object));
     this.informer.on('error', (error) => {
       if (this.stopped) return;
+      if (!this.synced) {
+        this.startError = error;
+        return;
+      }
       const delay = Math.min(30_000, 500 * 2 ** this.restarts++);
       this.log.warn('watch failed, restarting', { resource: path, retryInMs: delay, error: String(error) });
       setTimeout(() => void this.start().catch(() => undefined), delay).unref();
     });
   }
 
-  async start(): Promise<void> {
-    await this.informer.start();
-    this.synced = true;
-    this.restarts = 0;
+  /** Lists and starts watching; resolves only once the cache holds a complete list, retrying until then. */
+  async start(attempts = 10): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      this.startError = undefined;
+      await this.informer.start();
+      if (this.startError === undefined) {
+        this.synced = true;
+        this.restarts = 0;
+        return;
+      }
+      if (this.stopped || attempt >= attempts) throw this.startError;
+      this.log.warn('initial list failed, retrying', { resource: this.path, attempt, error: String(this.startError) });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 250 * 2 ** attempt)));
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,45 @@
+// The informer wrapper against the real API server: a cache is reported synced only once it holds a full list.
+import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
+import { testKubeConfig, testNamespace } from '../../test/harness/index.js';
+import { ResourceInformer } from './informers.js';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('ResourceInformer', () => {
+  it('retries a failed initial list instead of starting with an empty cache', async () => {
+    const kc = testKubeConfig();
+    const ns = await testNamespace(kc);
+    const core = kc.makeApiClient(CoreV1Api);
+    for (const name of ['a', 'b', 'c']) await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name }, data: { k: name } } });
+    let calls = 0;
+    const informer = new ResourceInformer<V1ConfigMap>(
+      kc,
+      `/api/v1/namespaces/${ns}/configmaps`,
+      async () => {
+        // The first list fails the way a timed-out request does; the second goes to the server.
+        if (++calls === 1) throw new Error('socket hang up');
+        return core.listNamespacedConfigMap({ namespace: ns });
+      },
+      () => undefined,
+      quiet,
+    );
+    expect(informer.isSynced()).toBe(false);
+    await informer.start();
+    try {
+      expect(calls).toBe(2);
+      expect(informer.isSynced()).toBe(true);
+      expect(informer.list().map((c) => c.metadata?.name).sort()).toEqual(['a', 'b', 'c']);
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('gives up after its attempts and says why', async () => {
+    const informer = new ResourceInformer<V1ConfigMap>(testKubeConfig(), '/api/v1/namespaces/none/configmaps', async () => {
+      throw new Error('forbidden');
+    }, () => undefined, quiet);
+    await expect(informer.start(2)).rejects.toThrow('forbidden');
+    expect(informer.isSynced()).toBe(false);
+    await informer.stop();
+  });
+});
