@@ -41,7 +41,7 @@ import {
 } from '../workload.js';
 import type { Logger } from '../log.js';
 import { setCondition, sameStatus, type ConditionInput } from './conditions.js';
-import { ResourceInformer, type ChangeType } from './informers.js';
+import { ResourceInformer, paginated, type ChangeType } from './informers.js';
 import { TerminalError, WorkQueue } from './queue.js';
 import { ReachabilityReconciler } from './reachability.js';
 import { renderProbeAllowlist } from '../probe/fleet.js';
@@ -82,13 +82,19 @@ type Kind = 'School' | 'Nvr' | 'MediaNode';
 
 type Manifest = Record<string, unknown> & { kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> };
 
-const isValidTimezone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+const timezones = new Map<string, boolean>();
+const isValidTimezone = (tz: string): boolean => {
+  let valid = timezones.get(tz);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    timezones.set(tz, valid);
   }
+  return valid;
 };
 
 /** Ready, plus Stalled while a bad spec keeps the object out of the plan (a terminal state until the spec changes). */
@@ -143,10 +149,15 @@ export class FleetController {
     const ns = config.fleetNamespace;
     const path = (kind: Kind) =>
       KINDS[kind].scope === 'Cluster' ? `/apis/${GROUP}/${VERSION}/${KINDS[kind].plural}` : `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${KINDS[kind].plural}`;
-    const listOf = <T>(kind: Kind) => () =>
-      (KINDS[kind].scope === 'Cluster'
-        ? this.objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: KINDS[kind].plural })
-        : this.objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: KINDS[kind].plural })) as Promise<KubernetesListObject<T & KubernetesObject>>;
+    const listOf = <T>(kind: Kind) =>
+      paginated<T & KubernetesObject>(
+        (page) =>
+          (KINDS[kind].scope === 'Cluster'
+            ? this.objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: KINDS[kind].plural, ...page })
+            : this.objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: KINDS[kind].plural, ...page })) as Promise<
+            KubernetesListObject<T & KubernetesObject>
+          >,
+      );
     const onChange = (kind: Kind) => (type: ChangeType, object: KubernetesObject) => this.onChange(kind, type, object);
     this.nodes = new ResourceInformer(kc, path('MediaNode'), listOf<MediaNode>('MediaNode'), onChange('MediaNode'), log);
     this.schools = new ResourceInformer(kc, path('School'), listOf<School>('School'), onChange('School'), log);
@@ -157,7 +168,7 @@ export class FleetController {
     this.secrets = new ResourceInformer<V1Secret>(
       kc,
       `/api/v1/namespaces/${ns}/secrets`,
-      () => this.core.listNamespacedSecret({ namespace: ns }),
+      paginated((page) => this.core.listNamespacedSecret({ namespace: ns, ...page })),
       () => this.shardQueue.add(PLAN),
       log,
     );
@@ -257,17 +268,16 @@ export class FleetController {
   }
 
   private onChange(kind: Kind, type: ChangeType, object: KubernetesObject): void {
-    // Status-only updates of School and MediaNode are the operator's own writes; Nvr status carries ONVIF results.
-    if (type === 'update' && kind !== 'Nvr') {
-      const generation = object.metadata?.generation;
-      const seen = this.seenGenerations.get(`${kind}/${object.metadata?.name}`);
-      if (generation !== undefined && seen === generation && !this.requestedAtChanged(kind, object)) return;
-    }
-    this.seenGenerations.set(`${kind}/${object.metadata?.name}`, object.metadata?.generation ?? 0);
+    // Status-only updates are mostly the operator's own writes; of an Nvr's status only ONVIF results feed the render.
+    const key = `${kind}/${object.metadata?.name}`;
+    const version = `${object.metadata?.generation ?? 0}:${kind === 'Nvr' ? onvifVersion(object as unknown as Nvr) : ''}`;
+    if (type === 'update' && this.seenVersions.get(key) === version && !this.requestedAtChanged(kind, object)) return;
+    if (type === 'delete') this.seenVersions.delete(key);
+    else this.seenVersions.set(key, version);
     if (this.leading) this.shardQueue.add(PLAN);
   }
 
-  private readonly seenGenerations = new Map<string, number>();
+  private readonly seenVersions = new Map<string, string>();
   private readonly requestedAt = new Map<string, string | undefined>();
 
   /** A `posbon.io/requested-at` annotation forces a run even without a spec change. */
@@ -289,7 +299,7 @@ export class FleetController {
       return false;
     });
     const nvrs = this.nvrs.list().filter((n) => {
-      if (this.credentials(n)) return true;
+      if (this.hasCredentials(n)) return true;
       stalled.set(`Nvr/${n.metadata.name}`, {
         type: 'Ready',
         status: 'False',
@@ -303,6 +313,11 @@ export class FleetController {
   }
 
   private secretVersion = (nvr: Nvr): string => this.secrets.get(nvr.spec.credentialsSecretRef.name, this.config.fleetNamespace)?.metadata?.resourceVersion ?? '-';
+
+  private hasCredentials(nvr: Nvr): boolean {
+    const data = this.secrets.get(nvr.spec.credentialsSecretRef.name, this.config.fleetNamespace)?.data;
+    return Boolean(data?.username && data.password);
+  }
 
   private credentials(nvr: Nvr): NvrCredentials | undefined {
     const secret = this.secrets.get(nvr.spec.credentialsSecretRef.name, this.config.fleetNamespace);

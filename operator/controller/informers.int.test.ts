@@ -1,7 +1,7 @@
 // The informer wrapper against the real API server: a cache is reported synced only once it holds a full list.
 import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { testKubeConfig, testNamespace } from '../../test/harness/index.js';
-import { ResourceInformer } from './informers.js';
+import { ResourceInformer, paginated } from './informers.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -41,5 +41,27 @@ describe('ResourceInformer', () => {
     await expect(informer.start(2)).rejects.toThrow('forbidden');
     expect(informer.isSynced()).toBe(false);
     await informer.stop();
+  });
+
+  it('lists in pages and still holds every object', async () => {
+    const kc = testKubeConfig();
+    const ns = await testNamespace(kc);
+    const core = kc.makeApiClient(CoreV1Api);
+    const names = Array.from({ length: 7 }, (_, i) => `cm-${i}`);
+    for (const name of names) await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name } } });
+    const pages: number[] = [];
+    const list = paginated(async (page) => {
+      const result = await core.listNamespacedConfigMap({ namespace: ns, ...page });
+      pages.push(result.items.length);
+      return result;
+    }, 3);
+    const informer = new ResourceInformer<V1ConfigMap>(kc, `/api/v1/namespaces/${ns}/configmaps`, list, () => undefined, quiet);
+    await informer.start();
+    try {
+      expect(pages).toEqual([3, 3, 1]);
+      expect(informer.list().map((c) => c.metadata?.name).sort()).toEqual(names);
+    } finally {
+      await informer.stop();
+    }
   });
 });

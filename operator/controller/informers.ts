@@ -67,3 +67,32 @@ export class ResourceInformer<T extends KubernetesObject> {
     return this.informer.get(name, namespace);
   }
 }
+
+type Page<T extends KubernetesObject> = KubernetesListObject<T>;
+
+/** Typed lists name the token `_continue`; custom-object lists come as raw JSON with `continue`. */
+const continueOf = (meta: unknown): string | undefined => {
+  const m = (meta ?? {}) as { _continue?: string; continue?: string };
+  return m._continue || m.continue || undefined;
+};
+
+/**
+ * Lists in pages of `limit`, so a fleet of tens of thousands of objects never arrives as one giant response;
+ * the pages form one consistent snapshot, whose resourceVersion the watch continues from.
+ */
+export function paginated<T extends KubernetesObject>(
+  listPage: (options: { limit: number; _continue?: string }) => Promise<Page<T>>,
+  limit = 1000,
+): () => Promise<Page<T>> {
+  return async () => {
+    const first = await listPage({ limit });
+    const items = [...first.items];
+    let next = continueOf(first.metadata);
+    while (next) {
+      const page = await listPage({ limit, _continue: next });
+      items.push(...page.items);
+      next = continueOf(page.metadata);
+    }
+    return { ...first, items } as Page<T>;
+  };
+}
