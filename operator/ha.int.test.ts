@@ -1,10 +1,10 @@
 // Two operator processes under the least-privilege role: one leads, and when it dies the other takes over.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubernetesObjectApi, type CoreV1Api, type CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/index.js';
-import { installCrds } from '../crds/install.js';
-import { eventually, freePort, spawnService, testKubeConfig, testKubeconfigFor, testNamespace, type Service } from '../test/harness/index.js';
+import { fleetCluster } from '../test/fixtures/operator.js';
+import { eventually, freePort, spawnService, testKubeconfigFor, type Service } from '../test/harness/index.js';
 import { configMapName } from './workload.js';
 import { operatorRbac } from './rbac.js';
 
@@ -69,12 +69,7 @@ const configHash = async () =>
   (await core.readNamespacedConfigMap({ name: configMapName(`${region}-a`), namespace: mediaNs })).metadata?.annotations?.['posbon.io/config-hash'];
 
 beforeAll(async () => {
-  kc = testKubeConfig();
-  await installCrds(kc);
-  core = kc.makeApiClient(CoreV1Api);
-  objects = kc.makeApiClient(CustomObjectsApi);
-  fleetNs = await testNamespace(kc, 'fleet');
-  mediaNs = await testNamespace(kc, 'media');
+  ({ kc, core, objects, fleetNs, mediaNs } = await fleetCluster());
   const user = `operator-${region}`;
   const generic = KubernetesObjectApi.makeApiClient(kc);
   for (const manifest of operatorRbac({ fleetNamespace: fleetNs, mediaNamespace: mediaNs, subject: { kind: 'User', name: user }, name: `posbon-operator-${region}` })) {

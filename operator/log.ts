@@ -25,11 +25,15 @@ const redactFormat = winston.format((info) => {
   return info;
 });
 
-export function createLogger(component: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(
+  component: string,
+  level = process.env.LOG_LEVEL ?? 'info',
+  transports: winston.transport[] = [new winston.transports.Console()],
+): Logger {
   return winston.createLogger({
     level,
     defaultMeta: { component },
     format: winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.Console()],
+    transports,
   });
 }

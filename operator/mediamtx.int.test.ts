@@ -1,33 +1,26 @@
 // The operator's ConfigMap, mounted the way a pod mounts it, in real MediaMTX with a real camera behind a router.
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/index.js';
-import { installCrds } from '../crds/install.js';
 import {
   ConfigMapDir,
   allocateMediaMtxPorts,
   createTestHost,
   eventually,
-  freePort,
   startMediaMtx,
   readHlsSegment,
   startJwks,
   startRtspCamera,
-  testKubeConfig,
-  testNamespace,
   type Jwks,
   type MediaMtx,
   type RtspCamera,
   type TestHost,
 } from '../test/harness/index.js';
-import { FleetController, defaultControllerConfig } from './controller/fleet-controller.js';
-import { createOperatorMetrics } from './controller/metrics.js';
-import { DEFAULT_RENDER_OPTIONS, openMediaMtxConfig } from './core/mediamtx.js';
+import { createMediaNode, fleetCluster, loopbackRenderOptions, startController } from '../test/fixtures/operator.js';
+import type { FleetController } from './controller/fleet-controller.js';
+import { openMediaMtxConfig } from './core/mediamtx.js';
 import { configMapName, confKeySecretName } from './workload.js';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-let kc: KubeConfig;
 let core: CoreV1Api;
 let objects: CustomObjectsApi;
 let fleetNs: string;
@@ -56,12 +49,8 @@ async function cameraReaders(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  kc = testKubeConfig();
-  await installCrds(kc);
-  core = kc.makeApiClient(CoreV1Api);
-  objects = kc.makeApiClient(CustomObjectsApi);
-  fleetNs = await testNamespace(kc, 'fleet');
-  mediaNs = await testNamespace(kc, 'media');
+  const cluster = await fleetCluster();
+  ({ core, objects, fleetNs, mediaNs } = cluster);
 
   // The NVR sits behind a "router" at a documentation address, reached through a veth pair.
   host = await createTestHost('nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
@@ -71,38 +60,8 @@ beforeAll(async () => {
   sign = jwks.sign;
 
   ports = await allocateMediaMtxPorts();
-  controller = FleetController.create({
-    kc,
-    config: defaultControllerConfig({
-      fleetNamespace: fleetNs,
-      mediaNamespace: mediaNs,
-      applyWorkloads: false,
-      render: {
-        ...DEFAULT_RENDER_OPTIONS,
-        jwksUrl: jwks.url,
-        hlsAddress: `127.0.0.1:${ports.hls}`,
-        webrtcAddress: `127.0.0.1:${ports.webrtc}`,
-        webrtcLocalUDPAddress: `127.0.0.1:${await freePort()}`,
-        metricsAddress: `127.0.0.1:${ports.metrics}`,
-      },
-    }),
-    log: quiet,
-    metrics: createOperatorMetrics(),
-  });
-  await controller.start();
-  controller.lead();
-
-  await objects.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: 'medianodes',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'MediaNode',
-      metadata: { name: nodeName },
-      spec: { region, egressIPs: ['198.51.100.1'], webrtcBaseUrl: 'https://a.media.example', hlsBaseUrl: 'https://a.media.example' },
-    },
-  });
+  controller = await startController(cluster, { applyWorkloads: false, render: await loopbackRenderOptions(ports, jwks.url) });
+  await createMediaNode(cluster, nodeName, region);
   await core.createNamespacedSecret({
     namespace: fleetNs,
     body: { metadata: { name: 'gate-credentials' }, stringData: { username: camera.username, password: camera.password } },

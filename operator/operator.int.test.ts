@@ -1,15 +1,13 @@
 // The operator against the real API server: shards, pins, moves, Secrets, bad specs, and no credential anywhere.
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import type { CoreV1Api, CustomObjectsApi, V1ConfigMap } from '@kubernetes/client-node';
 import Transport from 'winston-transport';
-import winston from 'winston';
 import { GROUP, VERSION } from '../crds/index.js';
-import { installCrds } from '../crds/install.js';
-import { eventually, testKubeConfig, testNamespace } from '../test/harness/index.js';
-import { FleetController, defaultControllerConfig } from './controller/fleet-controller.js';
-import { createOperatorMetrics } from './controller/metrics.js';
+import { fleetCluster, startController } from '../test/fixtures/operator.js';
+import { eventually } from '../test/harness/index.js';
+import type { FleetController } from './controller/fleet-controller.js';
 import { openMediaMtxConfig } from './core/mediamtx.js';
-import { redact } from './log.js';
+import { createLogger } from './log.js';
 import { configMapName, confKeySecretName } from './workload.js';
 
 class Capture extends Transport {
@@ -20,7 +18,6 @@ class Capture extends Transport {
   }
 }
 
-let kc: KubeConfig;
 let core: CoreV1Api;
 let objects: CustomObjectsApi;
 let fleetNs: string;
@@ -93,21 +90,10 @@ async function configOf(node: string): Promise<{ paths: Record<string, { source:
 const pathsOf = async (node: string) => Object.keys((await configOf(node)).paths).sort();
 
 beforeAll(async () => {
-  kc = testKubeConfig();
-  await installCrds(kc);
-  core = kc.makeApiClient(CoreV1Api);
-  objects = kc.makeApiClient(CustomObjectsApi);
-  fleetNs = await testNamespace(kc, 'fleet');
-  mediaNs = await testNamespace(kc, 'media');
-  const log = winston.createLogger({ transports: [capture], format: winston.format.json() });
-  controller = FleetController.create({
-    kc,
-    config: defaultControllerConfig({ fleetNamespace: fleetNs, mediaNamespace: mediaNs }),
-    log: { info: (m, f) => log.info(m, redact(f) as object), warn: (m, f) => log.warn(m, redact(f) as object), error: (m, f) => log.error(m, redact(f) as object) },
-    metrics: createOperatorMetrics(),
-  });
-  await controller.start();
-  controller.lead();
+  const cluster = await fleetCluster();
+  ({ core, objects, fleetNs, mediaNs } = cluster);
+  // The operator's own logger, so the scan below proves the logger redacts, not the test.
+  controller = await startController(cluster, {}, createLogger('operator', 'info', [capture]));
 });
 
 afterAll(async () => {

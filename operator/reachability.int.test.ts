@@ -1,9 +1,8 @@
 // NVRs probed from their media node's sidecar: reachability with a reason, ONVIF cameras into status, config and playback.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/index.js';
-import { installCrds } from '../crds/install.js';
 import {
   ConfigMapDir,
   allocateMediaMtxPorts,
@@ -15,8 +14,6 @@ import {
   startJwks,
   startMediaMtx,
   startRtspCamera,
-  testKubeConfig,
-  testNamespace,
   waitForPort,
   type Jwks,
   type MediaMtx,
@@ -25,17 +22,15 @@ import {
   type TestHost,
 } from '../test/harness/index.js';
 import { spawnOnvifSimulator } from '../test/sim/onvif.js';
-import { FleetController, defaultControllerConfig } from './controller/fleet-controller.js';
-import { createOperatorMetrics } from './controller/metrics.js';
-import { DEFAULT_RENDER_OPTIONS, openMediaMtxConfig } from './core/mediamtx.js';
+import { createMediaNode, fleetCluster, loopbackRenderOptions, startController } from '../test/fixtures/operator.js';
+import type { FleetController } from './controller/fleet-controller.js';
+import { openMediaMtxConfig } from './core/mediamtx.js';
 import { PROBE_TOKEN_SECRET, configMapName, confKeySecretName, probeConfigMapName, probeCredentialsSecretName } from './workload.js';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TOKEN = randomBytes(24).toString('hex');
 const region = `p${randomBytes(3).toString('hex')}`;
 const nodeName = `${region}-a`;
 
-let kc: KubeConfig;
 let core: CoreV1Api;
 let objects: CustomObjectsApi;
 let fleetNs: string;
@@ -61,12 +56,8 @@ async function mountProbeInputs(allowlist: ConfigMapDir, credentials: ConfigMapD
 }
 
 beforeAll(async () => {
-  kc = testKubeConfig();
-  await installCrds(kc);
-  core = kc.makeApiClient(CoreV1Api);
-  objects = kc.makeApiClient(CustomObjectsApi);
-  fleetNs = await testNamespace(kc, 'fleet');
-  mediaNs = await testNamespace(kc, 'media');
+  const cluster = await fleetCluster();
+  ({ core, objects, fleetNs, mediaNs } = cluster);
   await core.createNamespacedSecret({ namespace: mediaNs, body: { metadata: { name: PROBE_TOKEN_SECRET }, stringData: { token: TOKEN } } });
 
   host = await createTestHost('nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
@@ -107,39 +98,12 @@ beforeAll(async () => {
 
   jwks = await startJwks();
   ports = await allocateMediaMtxPorts();
-  controller = FleetController.create({
-    kc,
-    config: defaultControllerConfig({
-      fleetNamespace: fleetNs,
-      mediaNamespace: mediaNs,
-      applyWorkloads: false,
-      probe: { intervalMs: 60_000, urlFor: () => `http://127.0.0.1:${probePort}` },
-      render: {
-        ...DEFAULT_RENDER_OPTIONS,
-        jwksUrl: jwks.url,
-        hlsAddress: `127.0.0.1:${ports.hls}`,
-        webrtcAddress: `127.0.0.1:${ports.webrtc}`,
-        webrtcLocalUDPAddress: `127.0.0.1:${await freePort()}`,
-        metricsAddress: `127.0.0.1:${ports.metrics}`,
-      },
-    }),
-    log: quiet,
-    metrics: createOperatorMetrics(),
+  controller = await startController(cluster, {
+    applyWorkloads: false,
+    probe: { intervalMs: 60_000, urlFor: () => `http://127.0.0.1:${probePort}` },
+    render: await loopbackRenderOptions(ports, jwks.url),
   });
-  await controller.start();
-  controller.lead();
-
-  await objects.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: 'medianodes',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'MediaNode',
-      metadata: { name: nodeName },
-      spec: { region, egressIPs: ['198.51.100.1'], webrtcBaseUrl: 'https://a.media.example', hlsBaseUrl: 'https://a.media.example' },
-    },
-  });
+  await createMediaNode(cluster, nodeName, region);
   const create = (plural: string, body: object) => objects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: fleetNs, plural, body });
   await create('schools', { apiVersion: `${GROUP}/${VERSION}`, kind: 'School', metadata: { name: 'school-p' }, spec: { displayName: 'P', region, timezone: 'UTC' } });
   const secret = (name: string, password: string) =>
