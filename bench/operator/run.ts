@@ -56,7 +56,7 @@ function pureFigures(): void {
   console.log(
     `add 1 node to ${NODES}: ${movedAdd} schools moved = ${((100 * movedAdd) / SCHOOLS).toFixed(2)} % vs ideal ${(100 / (NODES + 1)).toFixed(2)} % → ${(movedAdd / (SCHOOLS / (NODES + 1))).toFixed(2)}x; max/mean after ${(Math.max(...addCams) / addMean).toFixed(3)}`,
   );
-  const removed = fleet.nodes[7]!.metadata.name;
+  const removed = fleet.nodes[Math.min(7, NODES - 1)]!.metadata.name;
   const less = planFleet({ ...fleet, nodes: fleet.nodes.filter((n) => n.metadata.name !== removed) });
   const movedRemove = [...before].filter(([s, a]) => less.assignments.get(s)!.node !== a.node).length;
   const lessCams = [...less.shards.values()].map((s) => s.cameraCount);

@@ -169,7 +169,9 @@ export class FleetController {
       kc,
       `/api/v1/namespaces/${ns}/secrets`,
       paginated((page) => this.core.listNamespacedSecret({ namespace: ns, ...page })),
-      () => this.shardQueue.add(PLAN),
+      () => {
+        if (this.leading) this.shardQueue.add(PLAN);
+      },
       log,
     );
     const onError = (queue: string) => (key: string, error: unknown, retryInMs: number | undefined) => {
@@ -329,6 +331,8 @@ export class FleetController {
 
   /** Recomputes the assignment and queues the shards whose inputs changed, and the statuses. */
   private async replan(): Promise<void> {
+    // Only the leader writes, and only from complete caches: a plan of a half-listed fleet would empty shards.
+    if (!this.leading || !this.isSynced()) return;
     const plan = planFleet(this.admissibleFleet(), this.config.assign);
     const previous = this.plan;
     this.plan = plan;
