@@ -4,11 +4,12 @@ import { AttendanceEventRow } from './entities/attendance-event.js';
 import { DeviceSecretRow } from './entities/device-secret.js';
 import { SeenWebhookIdRow } from './entities/seen-webhook-id.js';
 import { Attendance1763800000000 } from './migrations/1763800000000-attendance.js';
+import { PupilWindowIndex1763900000000 } from './migrations/1763900000000-pupil-window-index.js';
 
 export const entities = [AttendanceEventRow, DeviceSecretRow, SeenWebhookIdRow];
 
 /** In order; a new migration is appended here. */
-export const migrations = [Attendance1763800000000];
+export const migrations = [Attendance1763800000000, PupilWindowIndex1763900000000];
 
 export interface DatabaseOptions {
   url: string;
@@ -34,10 +35,13 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   });
 }
 
-/** Connects and applies pending migrations; returns the names applied. */
-export async function openDatabase(options: DatabaseOptions): Promise<{ dataSource: DataSource; applied: string[] }> {
+/** Connects and applies pending migrations (unless `migrate` is false); returns the names applied. */
+export async function openDatabase(
+  options: DatabaseOptions & { migrate?: boolean },
+): Promise<{ dataSource: DataSource; applied: string[] }> {
   const dataSource = createDataSource(options);
   await dataSource.initialize();
+  if (options.migrate === false) return { dataSource, applied: [] };
   const applied = await dataSource.runMigrations({ transaction: 'each' });
   return { dataSource, applied: applied.map((m) => m.name) };
 }
