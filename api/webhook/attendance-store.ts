@@ -1,5 +1,6 @@
 // Stores attendance events exactly once: one transaction per group of concurrent requests, each answered after its commit.
-import type { DataSource } from 'typeorm';
+import type { EventEmitter } from 'node:events';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { ConflictError, InputError, UnavailableError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { OutageLog } from '../platform/outage-log.js';
@@ -205,63 +206,82 @@ export class AttendanceStore {
 
   /** One transaction: remember webhook ids (a replayed one loses its events), insert events, count per submission. */
   private async commit(batch: Submission[]): Promise<(StoreResult | Error)[]> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(TAKE_WRITER_LOCK);
-      const replayed = new Set<number>();
-      const receipts = batch.map((s, index) => ({ index, receipt: s.webhook })).filter((r) => r.receipt !== undefined);
-      if (receipts.length > 0) {
-        const firstIndex = new Map<string, number>();
-        for (const { index, receipt } of receipts) {
-          const key = receiptKey(receipt!);
-          if (firstIndex.has(key)) replayed.add(index);
-          else firstIndex.set(key, index);
-        }
-        const unique = [...firstIndex.keys()].map((key) => JSON.parse(key) as [string, string, string]);
-        const inserted = (await manager.query(INSERT_WEBHOOK_IDS, [
-          unique.map((u) => u[0]),
-          unique.map((u) => u[1]),
-          unique.map((u) => u[2]),
-        ])) as {
-          school_id: string;
-          device_id: string;
-          webhook_id: string;
-        }[];
-        const fresh = new Set(
-          inserted.map((r) => receiptKey({ schoolId: r.school_id, deviceId: r.device_id, webhookId: r.webhook_id })),
-        );
-        for (const [key, index] of firstIndex) if (!fresh.has(key)) replayed.add(index);
+    const manager = this.dataSource.createQueryRunner();
+    const client = (await manager.connect()) as EventEmitter;
+    // A connection dropped between two statements is reported on the client, where no pool listener is attached
+    // while it is checked out; the next statement fails with it, so here it only must not crash the process.
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    try {
+      await manager.startTransaction();
+      const outcomes = await this.commitWith(manager, batch);
+      await manager.commitTransaction();
+      return outcomes;
+    } catch (error) {
+      if (manager.isTransactionActive) await manager.rollbackTransaction().catch(ignore);
+      throw error;
+    } finally {
+      client.off('error', ignore);
+      await manager.release();
+    }
+  }
+
+  private async commitWith(manager: QueryRunner, batch: Submission[]): Promise<(StoreResult | Error)[]> {
+    await manager.query(TAKE_WRITER_LOCK);
+    const replayed = new Set<number>();
+    const receipts = batch.map((s, index) => ({ index, receipt: s.webhook })).filter((r) => r.receipt !== undefined);
+    if (receipts.length > 0) {
+      const firstIndex = new Map<string, number>();
+      for (const { index, receipt } of receipts) {
+        const key = receiptKey(receipt!);
+        if (firstIndex.has(key)) replayed.add(index);
+        else firstIndex.set(key, index);
       }
-      const rows = this.rows(batch.filter((_, index) => !replayed.has(index)));
-      const storedKeys = new Map<string, boolean>();
-      if (rows.length > 0) {
-        const returned = (await manager.query(INSERT_EVENTS, [
-          rows.map((r) => r.idempotencyKey),
-          rows.map((r) => r.schoolId),
-          rows.map((r) => r.deviceId),
-          rows.map((r) => r.personId),
-          rows.map((r) => r.direction),
-          rows.map((r) => r.occurredAt.toISOString()),
-          rows.map((r) => r.receivedAt.toISOString()),
-          rows.map((r) => r.late),
-          rows.map((r) => r.futureSkew),
-          rows.map((r) => r.batchDuplicate),
-          rows.map((r) => r.source),
-          rows.map((r) => r.rawEventType),
-          this.rateLimitMs,
-        ])) as { idempotency_key: string; duplicate: boolean }[];
-        for (const r of returned) storedKeys.set(r.idempotency_key, r.duplicate);
-      }
-      return batch.map((submission, index) => {
-        if (replayed.has(index)) return new ConflictError('webhook-id: this message was already received');
-        let stored = 0;
-        for (const event of submission.events) {
-          if (storedKeys.get(event.idempotencyKey) === false) {
-            stored += 1;
-            storedKeys.delete(event.idempotencyKey);
-          }
+      const unique = [...firstIndex.keys()].map((key) => JSON.parse(key) as [string, string, string]);
+      const inserted = (await manager.query(INSERT_WEBHOOK_IDS, [
+        unique.map((u) => u[0]),
+        unique.map((u) => u[1]),
+        unique.map((u) => u[2]),
+      ])) as {
+        school_id: string;
+        device_id: string;
+        webhook_id: string;
+      }[];
+      const fresh = new Set(
+        inserted.map((r) => receiptKey({ schoolId: r.school_id, deviceId: r.device_id, webhookId: r.webhook_id })),
+      );
+      for (const [key, index] of firstIndex) if (!fresh.has(key)) replayed.add(index);
+    }
+    const rows = this.rows(batch.filter((_, index) => !replayed.has(index)));
+    const storedKeys = new Map<string, boolean>();
+    if (rows.length > 0) {
+      const returned = (await manager.query(INSERT_EVENTS, [
+        rows.map((r) => r.idempotencyKey),
+        rows.map((r) => r.schoolId),
+        rows.map((r) => r.deviceId),
+        rows.map((r) => r.personId),
+        rows.map((r) => r.direction),
+        rows.map((r) => r.occurredAt.toISOString()),
+        rows.map((r) => r.receivedAt.toISOString()),
+        rows.map((r) => r.late),
+        rows.map((r) => r.futureSkew),
+        rows.map((r) => r.batchDuplicate),
+        rows.map((r) => r.source),
+        rows.map((r) => r.rawEventType),
+        this.rateLimitMs,
+      ])) as { idempotency_key: string; duplicate: boolean }[];
+      for (const r of returned) storedKeys.set(r.idempotency_key, r.duplicate);
+    }
+    return batch.map((submission, index) => {
+      if (replayed.has(index)) return new ConflictError('webhook-id: this message was already received');
+      let stored = 0;
+      for (const event of submission.events) {
+        if (storedKeys.get(event.idempotencyKey) === false) {
+          stored += 1;
+          storedKeys.delete(event.idempotencyKey);
         }
-        return { stored, duplicates: submission.events.length - stored };
-      });
+      }
+      return { stored, duplicates: submission.events.length - stored };
     });
   }
 
