@@ -3,20 +3,29 @@ import { Between, type DataSource } from 'typeorm';
 import { AttendanceEventRow } from '../db/entities/attendance-event.js';
 import { ForbiddenError, InputError } from '../platform/errors.js';
 import { localTimeToInstant } from '../webhook/attendance.js';
+import type { AttendanceRecord } from './schemas.js';
+
+export type { AttendanceRecord } from './schemas.js';
 
 /** Whether the caller may read a school's attendance; the admin API supplies it from the caller's role. */
 export type SchoolScope = (schoolId: string) => boolean;
 
-export interface AttendanceRecord {
-  personId: string;
-  direction: 'in' | 'out';
-  occurredAt: string;
-  deviceId: string;
-  late: boolean;
-  futureSkew: boolean;
-}
-
 const MAX_RANGE_MS = 92 * 24 * 3600_000;
+
+const PUPIL_RANGE = `
+  SELECT person_id, direction, occurred_at, device_id, late, future_skew FROM attendance_event
+   WHERE school_id || '/' || person_id || '/' || direction IN ($1, $2)
+     AND occurred_at BETWEEN $3 AND $4 AND NOT duplicate
+   ORDER BY occurred_at, id`;
+
+interface PupilRow {
+  person_id: string;
+  direction: 'in' | 'out';
+  occurred_at: Date;
+  device_id: string;
+  late: boolean;
+  future_skew: boolean;
+}
 
 const record = (row: AttendanceEventRow): AttendanceRecord => ({
   personId: row.personId,
@@ -41,7 +50,11 @@ export class AttendanceReader {
     const from = localTimeToInstant(`${day} 00:00:00`, timezone, 'day');
     const next = new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)) + 1));
     const to = localTimeToInstant(`${next.toISOString().slice(0, 10)} 00:00:00`, timezone, 'day');
-    return this.find(schoolId, undefined, from, new Date(to.getTime() - 1));
+    const rows = await this.dataSource.getRepository(AttendanceEventRow).find({
+      where: { schoolId, duplicate: false, occurredAt: Between(from, new Date(to.getTime() - 1)) },
+      order: { occurredAt: 'ASC', id: 'ASC' },
+    });
+    return rows.map(record);
   }
 
   async pupilRange(
@@ -56,24 +69,20 @@ export class AttendanceReader {
     if (Number.isNaN(to.getTime())) throw new InputError('to', 'expected an ISO 8601 date-time');
     if (to < from) throw new InputError('to', 'must not be before from');
     if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw new InputError('to', 'a range spans at most 92 days');
-    return this.find(schoolId, personId, from, to);
-  }
-
-  private async find(
-    schoolId: string,
-    personId: string | undefined,
-    from: Date,
-    to: Date,
-  ): Promise<AttendanceRecord[]> {
-    const rows = await this.dataSource.getRepository(AttendanceEventRow).find({
-      where: {
-        schoolId,
-        duplicate: false,
-        occurredAt: Between(from, to),
-        ...(personId === undefined ? {} : { personId }),
-      },
-      order: { occurredAt: 'ASC', id: 'ASC' },
-    });
-    return rows.map(record);
+    // Both directions of one pupil through the pupil-key index (migration 1763900000000).
+    const rows = (await this.dataSource.query(PUPIL_RANGE, [
+      `${schoolId}/${personId}/in`,
+      `${schoolId}/${personId}/out`,
+      from.toISOString(),
+      to.toISOString(),
+    ])) as PupilRow[];
+    return rows.map((row) => ({
+      personId: row.person_id,
+      direction: row.direction,
+      occurredAt: row.occurred_at.toISOString(),
+      deviceId: row.device_id,
+      late: row.late,
+      futureSkew: row.future_skew,
+    }));
   }
 }

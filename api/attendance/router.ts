@@ -3,6 +3,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { InputError } from '../platform/errors.js';
 import type { AttendanceReader, SchoolScope } from './reader.js';
+import { attendanceList, type AttendanceList } from './schemas.js';
 
 export interface AttendanceRouterDeps {
   reader: AttendanceReader;
@@ -13,7 +14,10 @@ export interface AttendanceRouterDeps {
 }
 
 const dayParams = z.object({ schoolId: z.string().min(1).max(63), day: z.string() });
-const pupilParams = z.object({ schoolId: z.string().min(1).max(63), personId: z.string().min(1).max(64) });
+const pupilParams = z.object({
+  schoolId: z.string().min(1).max(63),
+  personId: z.string().regex(/^[\p{L}\p{N}._:@-]{1,64}$/u, 'expected 1-64 letters, digits or ._:@-'),
+});
 const rangeQuery = z.object({ from: z.string().max(40), to: z.string().max(40) });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -29,14 +33,14 @@ export function attendanceRouter(deps: AttendanceRouterDeps): Router {
     const { schoolId, day } = parse(dayParams, req.params);
     const timezone = deps.timezoneOf(schoolId);
     if (!timezone) throw new InputError('schoolId', `no school ${schoolId}`, 404);
-    res.json({ events: await deps.reader.schoolDay(deps.scopeOf(req), schoolId, day, timezone) });
+    const body: AttendanceList = { events: await deps.reader.schoolDay(deps.scopeOf(req), schoolId, day, timezone) };
+    res.json(attendanceList.parse(body));
   });
   router.get('/schools/:schoolId/pupils/:personId', async (req, res) => {
     const { schoolId, personId } = parse(pupilParams, req.params);
     const { from, to } = parse(rangeQuery, req.query);
-    res.json({
-      events: await deps.reader.pupilRange(deps.scopeOf(req), schoolId, personId, new Date(from), new Date(to)),
-    });
+    const events = await deps.reader.pupilRange(deps.scopeOf(req), schoolId, personId, new Date(from), new Date(to));
+    res.json(attendanceList.parse({ events } satisfies AttendanceList));
   });
   return router;
 }

@@ -9,6 +9,7 @@ import { SeenWebhookIdRow } from './entities/seen-webhook-id.js';
 import { SessionRow } from './entities/session.js';
 import { Attendance1763800000000 } from './migrations/1763800000000-attendance.js';
 import { AccountsAudit1763900000000 } from './migrations/1763900000000-accounts-audit.js';
+import { PupilWindowIndex1764000000000 } from './migrations/1764000000000-pupil-window-index.js';
 
 export const entities = [
   AttendanceEventRow,
@@ -21,7 +22,7 @@ export const entities = [
 ];
 
 /** In order; a new migration is appended here. */
-export const migrations = [Attendance1763800000000, AccountsAudit1763900000000];
+export const migrations = [Attendance1763800000000, AccountsAudit1763900000000, PupilWindowIndex1764000000000];
 
 export interface DatabaseOptions {
   url: string;
@@ -47,10 +48,13 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   });
 }
 
-/** Connects and applies pending migrations; returns the names applied. */
-export async function openDatabase(options: DatabaseOptions): Promise<{ dataSource: DataSource; applied: string[] }> {
+/** Connects and applies pending migrations (unless `migrate` is false); returns the names applied. */
+export async function openDatabase(
+  options: DatabaseOptions & { migrate?: boolean },
+): Promise<{ dataSource: DataSource; applied: string[] }> {
   const dataSource = createDataSource(options);
   await dataSource.initialize();
+  if (options.migrate === false) return { dataSource, applied: [] };
   const applied = await dataSource.runMigrations({ transaction: 'each' });
   return { dataSource, applied: applied.map((m) => m.name) };
 }

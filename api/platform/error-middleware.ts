@@ -1,6 +1,6 @@
 // The one error middleware: typed errors and body-parser errors become 4xx; anything else is a logged 5xx.
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError } from './errors.js';
+import { ApiError, UnavailableError } from './errors.js';
 import type { Logger } from './logger.js';
 
 interface HttpishError {
@@ -25,7 +25,9 @@ export function errorMiddleware(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     const { status, message } = statusOf(error);
     const log = (res.locals.log as Logger | undefined) ?? logger;
-    if (status >= 500) log.error('request failed', { method: req.method, url: req.originalUrl, status, error });
+    // A dependency's outage is logged once per episode where it is detected (OutageLog), not once per refused request.
+    if (status >= 500 && !(error instanceof UnavailableError))
+      log.error('request failed', { method: req.method, url: req.originalUrl, status, error });
     if (res.headersSent) {
       next(error);
       return;

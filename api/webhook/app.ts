@@ -74,6 +74,8 @@ export function createWebhookApp(deps: WebhookAppDeps): express.Express {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const app = express();
   app.disable('x-powered-by');
+  // Devices never revalidate an acknowledgement; hashing every body for an ETag is wasted work at the morning peak.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
 

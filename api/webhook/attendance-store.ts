@@ -1,7 +1,9 @@
 // Stores attendance events exactly once: one transaction per group of concurrent requests, each answered after its commit.
-import type { DataSource } from 'typeorm';
+import type { EventEmitter } from 'node:events';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { ConflictError, InputError, UnavailableError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
+import { OutageLog } from '../platform/outage-log.js';
 import { timeFlags, type AttendanceEvent, type TimePolicy } from './attendance.js';
 
 export interface WebhookReceipt {
@@ -24,9 +26,13 @@ export interface AttendanceStoreDeps {
   /** One accepted event per pupil per direction within this window; the rest are kept as duplicates. */
   rateLimitMs?: number;
   maxBatchEvents?: number;
+  /** How long an idle store waits for more requests to join a batch; a busy one batches whatever arrived meanwhile. */
+  lingerMs?: number;
   /** Beyond this many waiting events new requests get 503 at once rather than queueing without bound. */
   maxQueuedEvents?: number;
   now?: () => Date;
+  /** Shared with other users of the database, so one outage is one warning. */
+  outage?: OutageLog;
 }
 
 interface Submission {
@@ -53,8 +59,11 @@ const INSERT_EVENTS = `
   INSERT INTO attendance_event (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, duplicate, source, raw_event_type)
   SELECT i.idempotency_key, i.school_id, i.device_id, i.person_id, i.direction, i.occurred_at, i.received_at, i.late, i.future_skew,
          i.batch_duplicate OR EXISTS (
+           -- The pupil key as the index attendance_event_pupil_window has it: no other index can serve this lookup,
+           -- so the planner cannot pick the school/time index on a table without statistics yet.
            SELECT 1 FROM attendance_event a
-            WHERE a.school_id = i.school_id AND a.person_id = i.person_id AND a.direction = i.direction AND NOT a.duplicate
+            WHERE a.school_id || '/' || a.person_id || '/' || a.direction = i.school_id || '/' || i.person_id || '/' || i.direction
+              AND NOT a.duplicate
               AND a.occurred_at > i.occurred_at - $13 * interval '1 millisecond'
               AND a.occurred_at < i.occurred_at + $13 * interval '1 millisecond'),
          i.source, i.raw_event_type
@@ -68,35 +77,53 @@ const INSERT_WEBHOOK_IDS = `
   ON CONFLICT DO NOTHING
   RETURNING school_id, device_id, webhook_id`;
 
+/**
+ * One batch at a time across every worker and replica: the per-pupil rate limit reads committed rows, so two
+ * concurrent batches could both count the same pupil's passes. Only the commit is serialised; parsing is not.
+ */
+const TAKE_WRITER_LOCK = `SELECT pg_advisory_xact_lock(hashtext('posbon.attendance_event.writer'))`;
+
 const receiptKey = (r: WebhookReceipt): string => JSON.stringify([r.schoolId, r.deviceId, r.webhookId]);
 
 /** A PostgreSQL error about the data itself (class 22), not about the server being reachable. */
 const isDataError = (error: unknown): boolean => /^22/.test(String((error as { code?: unknown }).code ?? ''));
 
+export interface StoreStats {
+  /** Transactions committed, the events in them, and the time spent committing. */
+  batches: number;
+  events: number;
+  commitMs: number;
+}
+
 export class AttendanceStore {
+  readonly stats: StoreStats = { batches: 0, events: 0, commitMs: 0 };
   private queue: Submission[] = [];
   private queuedEvents = 0;
   private flushing = false;
+  private linger: NodeJS.Timeout | undefined;
+  private flushed: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly dataSource: DataSource,
-    private readonly logger: Logger,
     private readonly policy: TimePolicy,
     private readonly rateLimitMs: number,
     private readonly maxBatchEvents: number,
+    private readonly lingerMs: number,
     private readonly maxQueuedEvents: number,
     private readonly now: () => Date,
+    private readonly outage: OutageLog,
   ) {}
 
   static create(deps: AttendanceStoreDeps): AttendanceStore {
     return new AttendanceStore(
       deps.dataSource,
-      deps.logger,
       { lateAfterMs: deps.policy?.lateAfterMs ?? 10 * 60_000, futureSkewMs: deps.policy?.futureSkewMs ?? 5 * 60_000 },
       deps.rateLimitMs ?? 60_000,
       deps.maxBatchEvents ?? 2000,
+      deps.lingerMs ?? 2,
       deps.maxQueuedEvents ?? 50_000,
       deps.now ?? (() => new Date()),
+      deps.outage ?? OutageLog.create({ logger: deps.logger, dependency: 'database' }),
     );
   }
 
@@ -109,26 +136,39 @@ export class AttendanceStore {
     return new Promise<StoreResult>((resolve, reject) => {
       this.queue.push({ events: [...events], receivedAt: this.now(), webhook, resolve, reject });
       this.queuedEvents += events.length;
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
-      }
+      if (this.flushing) return;
+      if (this.queuedEvents >= this.maxBatchEvents || this.lingerMs <= 0) this.startFlush();
+      else this.linger ??= setTimeout(() => this.startFlush(), this.lingerMs);
     });
+  }
+
+  /** Resolves when every submission received so far has been answered. */
+  async drain(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) {
+      this.startFlush();
+      await this.flushed;
+    }
+  }
+
+  private startFlush(): void {
+    clearTimeout(this.linger);
+    this.linger = undefined;
+    if (this.flushing) return;
+    this.flushing = true;
+    this.flushed = this.flush();
   }
 
   private async flush(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch: Submission[] = [];
+        let count = 0;
         let size = 0;
         while (
-          this.queue.length > 0 &&
-          (batch.length === 0 || size + this.queue[0]!.events.length <= this.maxBatchEvents)
-        ) {
-          const next = this.queue.shift()!;
-          size += next.events.length;
-          batch.push(next);
-        }
+          count < this.queue.length &&
+          (count === 0 || size + this.queue[count]!.events.length <= this.maxBatchEvents)
+        )
+          size += this.queue[count++]!.events.length;
+        const batch = this.queue.splice(0, count);
         this.queuedEvents -= size;
         await this.commitBatch(batch);
       }
@@ -139,7 +179,12 @@ export class AttendanceStore {
 
   private async commitBatch(batch: Submission[]): Promise<void> {
     try {
+      const started = performance.now();
       const outcomes = await this.commit(batch);
+      this.stats.commitMs += performance.now() - started;
+      this.stats.batches += 1;
+      this.stats.events += batch.reduce((n, s) => n + s.events.length, 0);
+      this.outage.succeeded();
       batch.forEach((submission, index) => {
         const outcome = outcomes[index]!;
         if (outcome instanceof Error) submission.reject(outcome);
@@ -154,73 +199,89 @@ export class AttendanceStore {
       const failure = isDataError(error)
         ? new InputError('body', 'an event could not be stored as sent')
         : new UnavailableError('attendance could not be stored; retry later');
-      if (!isDataError(error))
-        this.logger.warn('attendance batch not committed', {
-          events: batch.reduce((n, s) => n + s.events.length, 0),
-          error,
-        });
+      if (!isDataError(error)) this.outage.failed(error, { events: batch.reduce((n, s) => n + s.events.length, 0) });
       for (const submission of batch) submission.reject(failure);
     }
   }
 
   /** One transaction: remember webhook ids (a replayed one loses its events), insert events, count per submission. */
   private async commit(batch: Submission[]): Promise<(StoreResult | Error)[]> {
-    return this.dataSource.transaction(async (manager) => {
-      const replayed = new Set<number>();
-      const receipts = batch.map((s, index) => ({ index, receipt: s.webhook })).filter((r) => r.receipt !== undefined);
-      if (receipts.length > 0) {
-        const firstIndex = new Map<string, number>();
-        for (const { index, receipt } of receipts) {
-          const key = receiptKey(receipt!);
-          if (firstIndex.has(key)) replayed.add(index);
-          else firstIndex.set(key, index);
-        }
-        const unique = [...firstIndex.keys()].map((key) => JSON.parse(key) as [string, string, string]);
-        const inserted = (await manager.query(INSERT_WEBHOOK_IDS, [
-          unique.map((u) => u[0]),
-          unique.map((u) => u[1]),
-          unique.map((u) => u[2]),
-        ])) as {
-          school_id: string;
-          device_id: string;
-          webhook_id: string;
-        }[];
-        const fresh = new Set(
-          inserted.map((r) => receiptKey({ schoolId: r.school_id, deviceId: r.device_id, webhookId: r.webhook_id })),
-        );
-        for (const [key, index] of firstIndex) if (!fresh.has(key)) replayed.add(index);
+    const manager = this.dataSource.createQueryRunner();
+    const client = (await manager.connect()) as EventEmitter;
+    // A connection dropped between two statements is reported on the client, where no pool listener is attached
+    // while it is checked out; the next statement fails with it, so here it only must not crash the process.
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    try {
+      await manager.startTransaction();
+      const outcomes = await this.commitWith(manager, batch);
+      await manager.commitTransaction();
+      return outcomes;
+    } catch (error) {
+      if (manager.isTransactionActive) await manager.rollbackTransaction().catch(ignore);
+      throw error;
+    } finally {
+      client.off('error', ignore);
+      await manager.release();
+    }
+  }
+
+  private async commitWith(manager: QueryRunner, batch: Submission[]): Promise<(StoreResult | Error)[]> {
+    await manager.query(TAKE_WRITER_LOCK);
+    const replayed = new Set<number>();
+    const receipts = batch.map((s, index) => ({ index, receipt: s.webhook })).filter((r) => r.receipt !== undefined);
+    if (receipts.length > 0) {
+      const firstIndex = new Map<string, number>();
+      for (const { index, receipt } of receipts) {
+        const key = receiptKey(receipt!);
+        if (firstIndex.has(key)) replayed.add(index);
+        else firstIndex.set(key, index);
       }
-      const rows = this.rows(batch.filter((_, index) => !replayed.has(index)));
-      const storedKeys = new Map<string, boolean>();
-      if (rows.length > 0) {
-        const returned = (await manager.query(INSERT_EVENTS, [
-          rows.map((r) => r.idempotencyKey),
-          rows.map((r) => r.schoolId),
-          rows.map((r) => r.deviceId),
-          rows.map((r) => r.personId),
-          rows.map((r) => r.direction),
-          rows.map((r) => r.occurredAt.toISOString()),
-          rows.map((r) => r.receivedAt.toISOString()),
-          rows.map((r) => r.late),
-          rows.map((r) => r.futureSkew),
-          rows.map((r) => r.batchDuplicate),
-          rows.map((r) => r.source),
-          rows.map((r) => r.rawEventType),
-          this.rateLimitMs,
-        ])) as { idempotency_key: string; duplicate: boolean }[];
-        for (const r of returned) storedKeys.set(r.idempotency_key, r.duplicate);
-      }
-      return batch.map((submission, index) => {
-        if (replayed.has(index)) return new ConflictError('webhook-id: this message was already received');
-        let stored = 0;
-        for (const event of submission.events) {
-          if (storedKeys.get(event.idempotencyKey) === false) {
-            stored += 1;
-            storedKeys.delete(event.idempotencyKey);
-          }
+      const unique = [...firstIndex.keys()].map((key) => JSON.parse(key) as [string, string, string]);
+      const inserted = (await manager.query(INSERT_WEBHOOK_IDS, [
+        unique.map((u) => u[0]),
+        unique.map((u) => u[1]),
+        unique.map((u) => u[2]),
+      ])) as {
+        school_id: string;
+        device_id: string;
+        webhook_id: string;
+      }[];
+      const fresh = new Set(
+        inserted.map((r) => receiptKey({ schoolId: r.school_id, deviceId: r.device_id, webhookId: r.webhook_id })),
+      );
+      for (const [key, index] of firstIndex) if (!fresh.has(key)) replayed.add(index);
+    }
+    const rows = this.rows(batch.filter((_, index) => !replayed.has(index)));
+    const storedKeys = new Map<string, boolean>();
+    if (rows.length > 0) {
+      const returned = (await manager.query(INSERT_EVENTS, [
+        rows.map((r) => r.idempotencyKey),
+        rows.map((r) => r.schoolId),
+        rows.map((r) => r.deviceId),
+        rows.map((r) => r.personId),
+        rows.map((r) => r.direction),
+        rows.map((r) => r.occurredAt.toISOString()),
+        rows.map((r) => r.receivedAt.toISOString()),
+        rows.map((r) => r.late),
+        rows.map((r) => r.futureSkew),
+        rows.map((r) => r.batchDuplicate),
+        rows.map((r) => r.source),
+        rows.map((r) => r.rawEventType),
+        this.rateLimitMs,
+      ])) as { idempotency_key: string; duplicate: boolean }[];
+      for (const r of returned) storedKeys.set(r.idempotency_key, r.duplicate);
+    }
+    return batch.map((submission, index) => {
+      if (replayed.has(index)) return new ConflictError('webhook-id: this message was already received');
+      let stored = 0;
+      for (const event of submission.events) {
+        if (storedKeys.get(event.idempotencyKey) === false) {
+          stored += 1;
+          storedKeys.delete(event.idempotencyKey);
         }
-        return { stored, duplicates: submission.events.length - stored };
-      });
+      }
+      return { stored, duplicates: submission.events.length - stored };
     });
   }
 

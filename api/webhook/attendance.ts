@@ -101,7 +101,22 @@ function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/** Offsets by zone and UTC minute: zone transitions fall on whole minutes, and a morning's passes share few minutes. */
+const offsetByMinute = new Map<string, number>();
+const OFFSET_CACHE_LIMIT = 100_000;
+
 function zoneOffsetMs(utcMs: number, timeZone: string): number {
+  const key = `${timeZone} ${Math.floor(utcMs / 60_000)}`;
+  let offset = offsetByMinute.get(key);
+  if (offset === undefined) {
+    offset = computeZoneOffsetMs(utcMs, timeZone);
+    if (offsetByMinute.size >= OFFSET_CACHE_LIMIT) offsetByMinute.clear();
+    offsetByMinute.set(key, offset);
+  }
+  return offset;
+}
+
+function computeZoneOffsetMs(utcMs: number, timeZone: string): number {
   const parts: Record<string, number> = {};
   for (const part of zoneFormatter(timeZone).formatToParts(new Date(utcMs))) parts[part.type] = Number(part.value);
   const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);

@@ -37,3 +37,33 @@ export function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
     poolSize: e.POSBON_DB_POOL_SIZE,
   };
 }
+
+const processEnvironment = z.object({
+  POSBON_WEBHOOK_DEVICES: z
+    .string({ message: 'POSBON_WEBHOOK_DEVICES is required: the path of the devices file' })
+    .min(1),
+  POSBON_WEBHOOK_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  POSBON_WEBHOOK_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
+});
+
+/** What the `main` process needs beyond the server's settings. */
+export interface WebhookProcessConfig {
+  server: WebhookConfig;
+  /** A YAML or JSON list of FaceIdDevice records, reloaded when it changes. */
+  devicesPath: string;
+  /** Processes sharing the port; the database's group commit runs in each. */
+  workers: number;
+  shutdownGraceMs: number;
+}
+
+export function webhookProcessConfig(env: NodeJS.ProcessEnv): WebhookProcessConfig {
+  const server = webhookConfig(env);
+  const result = processEnvironment.safeParse(env);
+  if (!result.success) throw new Error(result.error.issues.map((issue) => issue.message).join('; '));
+  return {
+    server,
+    devicesPath: result.data.POSBON_WEBHOOK_DEVICES,
+    workers: result.data.POSBON_WEBHOOK_WORKERS,
+    shutdownGraceMs: result.data.POSBON_WEBHOOK_SHUTDOWN_GRACE_MS,
+  };
+}

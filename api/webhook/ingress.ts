@@ -75,13 +75,22 @@ export class WebhookIngress {
     return { ...result, heartbeats: push.heartbeats, ignored: push.ignored };
   }
 
-  /** Prometheus text of the counters. */
+  /** Prometheus text of the counters and of the store's group commits. */
   metrics(): string {
     const lines = ['# TYPE posbon_webhook_total counter'];
     for (const [key, value] of [...this.counters].sort()) {
       const [source, counter] = key.split(' ');
       lines.push(`posbon_webhook_total{source="${source}",counter="${counter}"} ${value}`);
     }
+    const { batches, events, commitMs } = this.store.stats;
+    lines.push(
+      '# TYPE posbon_webhook_commit_batches_total counter',
+      `posbon_webhook_commit_batches_total ${batches}`,
+      '# TYPE posbon_webhook_commit_events_total counter',
+      `posbon_webhook_commit_events_total ${events}`,
+      '# TYPE posbon_webhook_commit_seconds_total counter',
+      `posbon_webhook_commit_seconds_total ${(commitMs / 1000).toFixed(6)}`,
+    );
     return `${lines.join('\n')}\n`;
   }
 

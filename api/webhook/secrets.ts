@@ -9,6 +9,7 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from '../platform/errors.js';
+import type { OutageLog } from '../platform/outage-log.js';
 import { whsecKey } from './vendors/standard-webhooks.js';
 
 export interface DeviceRef {
@@ -29,6 +30,8 @@ export interface DeviceSecretsDeps {
   now?: () => Date;
   /** How long a verified credential is trusted from memory; bounds how late a revocation bites. */
   cacheTtlMs?: number;
+  /** Told when a lookup fails for want of the database, and when one works again. */
+  outage?: OutageLog;
 }
 
 /** Prefixes make a leaked credential recognisable (and let the logger redact it anywhere). */
@@ -41,10 +44,6 @@ interface Cached<T> {
   until: number;
 }
 
-function unavailable(error: unknown): never {
-  throw new UnavailableError(`database unavailable: ${(error as Error).message}`);
-}
-
 export class DeviceSecrets {
   private readonly tokens = new Map<string, Cached<DeviceRef>>();
   private readonly signing = new Map<string, Cached<Buffer[]>>();
@@ -54,13 +53,20 @@ export class DeviceSecrets {
     private readonly keys: SecretKeys,
     private readonly now: () => Date,
     private readonly cacheTtlMs: number,
+    private readonly outage: OutageLog | undefined,
   ) {}
 
   static create(deps: DeviceSecretsDeps): DeviceSecrets {
     for (const [name, key] of Object.entries(deps.keys)) {
       if (key.length !== 32) throw new Error(`${name} must be 32 bytes`);
     }
-    return new DeviceSecrets(deps.dataSource, deps.keys, deps.now ?? (() => new Date()), deps.cacheTtlMs ?? 30_000);
+    return new DeviceSecrets(
+      deps.dataSource,
+      deps.keys,
+      deps.now ?? (() => new Date()),
+      deps.cacheTtlMs ?? 30_000,
+      deps.outage,
+    );
   }
 
   /** A device's first credential of a kind. The returned plaintext is shown once and never stored. */
@@ -91,15 +97,14 @@ export class DeviceSecrets {
     const now = this.now().getTime();
     let device = this.fromCache(this.tokens, cacheKey, now);
     if (!device) {
-      const row = await this.dataSource
-        .getRepository(DeviceSecretRow)
-        .findOne({
+      const row = await this.lookup(() =>
+        this.dataSource.getRepository(DeviceSecretRow).findOne({
           where: [
             { kind: 'path-token', tokenHash: hash, expiresAt: IsNull() },
             { kind: 'path-token', tokenHash: hash, expiresAt: MoreThan(this.now()) },
           ],
-        })
-        .catch(unavailable);
+        }),
+      );
       if (!row) throw new UnauthorizedError('deviceToken: not a valid device token');
       device = { schoolId: row.schoolId, deviceId: row.deviceId };
       const until = Math.min(now + this.cacheTtlMs, row.expiresAt?.getTime() ?? Infinity);
@@ -115,11 +120,23 @@ export class DeviceSecrets {
     const now = this.now().getTime();
     const cached = this.fromCache(this.signing, cacheKey, now);
     if (cached) return cached;
-    const rows = await this.active(device, 'signing-secret').catch(unavailable);
+    const rows = await this.lookup(() => this.active(device, 'signing-secret'));
     const keys = rows.map((row) => whsecKey(this.unseal(row.sealedSecret!, cacheKey)));
     const until = Math.min(now + this.cacheTtlMs, ...rows.map((row) => row.expiresAt?.getTime() ?? Infinity));
     this.remember(this.signing, cacheKey, { value: keys, until });
     return keys;
+  }
+
+  /** A read on the request path: a database failure is a 503 the device retries, and counts toward the outage. */
+  private async lookup<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      const result = await read();
+      this.outage?.succeeded();
+      return result;
+    } catch (error) {
+      this.outage?.failed(error);
+      throw new UnavailableError(`database unavailable: ${(error as Error).message}`);
+    }
   }
 
   private active(device: DeviceRef, kind: DeviceSecretKind): Promise<DeviceSecretRow[]> {

@@ -3,12 +3,14 @@ import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../db/data-source.js';
 import type { Logger } from '../platform/logger.js';
+import { OutageLog } from '../platform/outage-log.js';
 import { createWebhookApp, type BodyLimits } from './app.js';
 import { AttendanceStore, type AttendanceStoreDeps } from './attendance-store.js';
 import type { WebhookConfig } from './config.js';
 import type { DeviceDirectory } from './devices.js';
 import { WebhookIngress } from './ingress.js';
 import { DeviceSecrets } from './secrets.js';
+import { WebhookIdRetention } from './webhook-id-retention.js';
 
 export interface WebhookServer {
   server: Server;
@@ -16,7 +18,12 @@ export interface WebhookServer {
   dataSource: DataSource;
   secrets: DeviceSecrets;
   ingress: WebhookIngress;
+  store: AttendanceStore;
+  retention: WebhookIdRetention;
+  /** Stops at once: open connections are cut. */
   close(): Promise<void>;
+  /** Stops taking requests, lets those in flight get their commit and answer (up to `graceMs`), then closes. */
+  shutdown(graceMs: number): Promise<void>;
 }
 
 export interface WebhookServerOptions {
@@ -26,15 +33,25 @@ export interface WebhookServerOptions {
   host?: string;
   limits?: Partial<BodyLimits>;
   store?: Omit<AttendanceStoreDeps, 'dataSource' | 'logger'>;
+  /** Apply pending migrations at start (default); a cluster's workers leave it to the primary. */
+  migrate?: boolean;
+  /** Sweep old webhook ids in the background (default true). */
+  retention?: boolean;
 }
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const { config, directory, logger } = options;
-  const { dataSource, applied } = await openDatabase({ url: config.databaseUrl, poolSize: config.poolSize });
+  const { dataSource, applied } = await openDatabase({
+    url: config.databaseUrl,
+    poolSize: config.poolSize,
+    migrate: options.migrate ?? true,
+  });
   if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
-  const secrets = DeviceSecrets.create({ dataSource, keys: config.keys });
-  const store = AttendanceStore.create({ dataSource, logger, ...options.store });
+  const outage = OutageLog.create({ logger, dependency: 'database' });
+  const secrets = DeviceSecrets.create({ dataSource, keys: config.keys, outage });
+  const store = AttendanceStore.create({ dataSource, logger, outage, ...options.store });
   const ingress = WebhookIngress.create({ directory, secrets, store });
+  const retention = WebhookIdRetention.create({ dataSource, logger });
   const app = createWebhookApp({ ingress, logger, ...(options.limits ? { limits: options.limits } : {}) });
   const server = app.listen(config.port, options.host ?? '0.0.0.0');
   await new Promise<void>((resolve, reject) => {
@@ -42,19 +59,44 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     server.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+  if (options.retention ?? true) retention.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info('webhook ingress listening', { port });
+
+  const closed = new Promise<void>((resolve) => server.once('close', resolve));
+  const finish = async () => {
+    await retention.stop();
+    await store.drain();
+    if (dataSource.isInitialized) await dataSource.destroy();
+  };
   return {
     server,
     port,
     dataSource,
     secrets,
     ingress,
+    store,
+    retention,
     async close() {
+      server.close();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await dataSource.destroy();
+      await closed;
+      await finish();
+    },
+    async shutdown(graceMs: number) {
+      server.close();
+      // A keep-alive connection becomes idle once its request is answered; cut it then rather than at the deadline.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+      try {
+        await closed;
+      } finally {
+        clearInterval(idle);
+        clearTimeout(deadline);
+      }
+      await finish();
+      logger.info('webhook ingress stopped');
     },
   };
 }

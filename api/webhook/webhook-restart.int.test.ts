@@ -69,4 +69,13 @@ it('stores every acknowledged event exactly once and the retried rest after a re
   const stored = new Set(rows.map((r) => r.person_id));
   expect(stored.size).toBe(EVENTS);
   expect([...acknowledged].filter((person) => !stored.has(person))).toEqual([]);
+
+  // The outage is logged as an episode, not as one error per refused request.
+  const logged = ingress.logs.map((line) => JSON.parse(line) as { level: string; message: string });
+  expect(logged.filter((l) => l.level === 'error')).toEqual([]);
+  const episodes = logged.filter((l) => l.message === 'database unavailable; answering 503 until it is back');
+  expect(episodes.length).toBeGreaterThanOrEqual(1);
+  expect(episodes.length).toBeLessThan(refusedStatuses.get('503')!);
+  expect(episodes.map((l) => l.level)).toEqual(episodes.map(() => 'warn'));
+  expect(logged.filter((l) => l.message === 'database available again')).toHaveLength(episodes.length);
 });

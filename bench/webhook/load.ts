@@ -1,19 +1,30 @@
 // The load generator, run as its own process: the realistic mix over keep-alive loopback connections.
+// It is kept cheap (the picture part built once, undici's pool) because it shares the machine's two cores with the
+// ingress and PostgreSQL, and it reports its own CPU so the run can show what the ingress was left with.
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Pool } from 'undici';
 import { signStandardWebhook, whsecKey } from '../../api/webhook/vendors/standard-webhooks.js';
-import { hikvisionEventJson, hikvisionMultipart, jpeg, signedBody, zktecoAttlog } from '../../test/webhook/fixtures.js';
+import { hikvisionEventJson, jpeg, signedBody, zktecoAttlog } from '../../test/webhook/fixtures.js';
 
-const base = new URL(process.env.BENCH_BASE!);
+const base = process.env.BENCH_BASE!;
 const token = process.env.BENCH_TOKEN!;
 const key = whsecKey(process.env.BENCH_WHSEC!);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
 
-const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-const picture = jpeg(30 * 1024);
+const pool = new Pool(base, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
 const run = randomBytes(3).toString('hex');
+const BOUNDARY = 'MIME_boundary';
+// The same bytes a Hikvision terminal sends after its event part: the picture part and the closing boundary.
+const pictureTail = Buffer.concat([
+  Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="Picture"; filename="Picture.jpg"\r\nContent-Type: image/jpeg\r\nContent-Length: ${30 * 1024}\r\n\r\n`,
+  ),
+  jpeg(30 * 1024),
+  Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+]);
+const multipartType = `multipart/form-data; boundary=${BOUNDARY}`;
 let serial = 0;
 
 interface Shot {
@@ -32,11 +43,16 @@ function shot(): Shot {
   const n = serial++;
   const pick = n % 10;
   if (pick < 7) {
-    const { body, contentType } = hikvisionMultipart({
-      json: hikvisionEventJson({ serialNo: n, employeeNoString: `h${run}${n}`, dateTime: new Date().toISOString() }),
-      picture,
-    });
-    return { path: `/webhook/bench/in/${token}`, headers: { 'content-type': contentType }, body, events: 1 };
+    const json = JSON.stringify(
+      hikvisionEventJson({ serialNo: n, employeeNoString: `h${run}${n}`, dateTime: new Date().toISOString() }),
+    );
+    const head = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="event_log"\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}\r\n`;
+    return {
+      path: `/webhook/bench/in/${token}`,
+      headers: { 'content-type': multipartType },
+      body: Buffer.concat([Buffer.from(head), pictureTail]),
+      events: 1,
+    };
   }
   if (pick < 9) {
     const lines = Array.from({ length: 10 }, (_, i) => ({
@@ -71,25 +87,14 @@ function shot(): Shot {
   };
 }
 
-function send(s: Shot): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: base.hostname,
-        port: base.port,
-        path: s.path,
-        method: 'POST',
-        headers: { ...s.headers, 'content-length': String(s.body.length) },
-        agent,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(s.body);
-  });
+async function send(s: Shot): Promise<number> {
+  try {
+    const res = await pool.request({ path: s.path, method: 'POST', headers: s.headers, body: s.body });
+    await res.body.dump();
+    return res.statusCode;
+  } catch {
+    return 0;
+  }
 }
 
 const started = Date.now();
@@ -99,6 +104,12 @@ const latencies: number[] = [];
 let events = 0;
 let requests = 0;
 const failures = new Map<number, number>();
+let cpuAtStart: NodeJS.CpuUsage | undefined;
+setTimeout(() => {
+  cpuAtStart = process.cpuUsage();
+  // Tells the runner the measured window starts, so it can read the other processes' CPU over the same window.
+  process.stdout.write(`${JSON.stringify({ phase: 'measuring' })}\n`);
+}, measureFrom - started);
 
 async function worker(): Promise<void> {
   while (Date.now() < end) {
@@ -116,9 +127,23 @@ async function worker(): Promise<void> {
 }
 
 await Promise.all(Array.from({ length: concurrency }, worker));
+const cpu = process.cpuUsage(cpuAtStart);
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
 process.stdout.write(
-  `${JSON.stringify({ seconds, concurrency, requests, events, eventsPerSecond: events / seconds, requestsPerSecond: requests / seconds, p50: pct(50), p99: pct(99), failures: Object.fromEntries(failures) })}\n`,
+  `${JSON.stringify({
+    phase: 'done',
+    seconds,
+    concurrency,
+    requests,
+    events,
+    eventsPerSecond: events / seconds,
+    requestsPerSecond: requests / seconds,
+    p50: pct(50),
+    p90: pct(90),
+    p99: pct(99),
+    failures: Object.fromEntries(failures),
+    cpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
+  })}\n`,
 );
-agent.destroy();
+await pool.close();

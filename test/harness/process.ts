@@ -76,6 +76,10 @@ export async function spawnService(name: string, command: string, args: string[]
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
       await exit;
       clearTimeout(timer);
+      // Output can still arrive after 'exit'; let it drain, then detach so a late line is not a write after end.
+      await Promise.race([new Promise((resolve) => child.once('close', resolve)), sleep(2000)]);
+      child.stdout!.unpipe(log);
+      child.stderr!.unpipe(log);
       log.end();
     },
   };

@@ -1,0 +1,65 @@
+// The webhook ingress as a process: settings from the environment, devices from a file, a graceful stop on SIGTERM.
+import cluster from 'node:cluster';
+import { openDatabase } from '../db/data-source.js';
+import { createLogger, redactText, type Logger } from '../platform/logger.js';
+import { webhookProcessConfig, type WebhookProcessConfig } from './config.js';
+import { DeviceFile } from './device-file.js';
+import { startWebhookServer } from './server.js';
+
+async function serve(config: WebhookProcessConfig, logger: Logger, migrate: boolean): Promise<void> {
+  const devices = await DeviceFile.open(config.devicesPath, logger);
+  const ingress = await startWebhookServer({ config: config.server, directory: devices.directory, logger, migrate });
+  process.on('SIGHUP', () => void devices.reload());
+  const stop = async (signal: string) => {
+    logger.info('stopping: answering the requests in flight', { signal });
+    await ingress.shutdown(config.shutdownGraceMs);
+    devices.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', (signal) => void stop(signal));
+  process.once('SIGINT', (signal) => void stop(signal));
+}
+
+/** Applies migrations once, then runs workers that share the port; a worker that dies is replaced. */
+async function supervise(config: WebhookProcessConfig, logger: Logger): Promise<void> {
+  const { dataSource, applied } = await openDatabase({ url: config.server.databaseUrl, poolSize: 1 });
+  if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+  await dataSource.destroy();
+  let stopping = false;
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    logger.error('webhook worker exited; starting another', { pid: worker.process.pid, code, signal });
+    cluster.fork();
+  });
+  for (let i = 0; i < config.workers; i++) cluster.fork();
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    logger.info('stopping workers', { signal });
+    const workers = Object.values(cluster.workers ?? {});
+    for (const worker of workers) worker?.process.kill(signal);
+    // Workers stop within their grace period; this bound only guards against one that hangs.
+    setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000).unref();
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+let config: WebhookProcessConfig;
+try {
+  config = webhookProcessConfig(process.env);
+} catch (error) {
+  console.error(`posbon webhook: ${(error as Error).message}`);
+  process.exit(2);
+}
+const logger = createLogger({ service: 'webhook', level: config.server.logLevel });
+try {
+  if (config.workers > 1 && cluster.isPrimary) await supervise(config, logger);
+  else await serve(config, logger, cluster.isPrimary);
+} catch (error) {
+  // Straight to stderr: the logger's transport is asynchronous and the process ends here.
+  console.error(`posbon webhook: failed to start: ${redactText((error as Error).message)}`);
+  process.exit(1);
+}
