@@ -1,6 +1,6 @@
 // The informer wrapper against the real API server: a cache is reported synced only once it holds a full list.
 import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
-import { testKubeConfig, testNamespace } from '../../test/harness/index.js';
+import { eventually, testKubeConfig, testNamespace } from '../../test/harness/index.js';
 import { ResourceInformer, paginated } from './informers.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -48,7 +48,8 @@ describe('ResourceInformer', () => {
     const ns = await testNamespace(kc);
     const core = kc.makeApiClient(CoreV1Api);
     const names = Array.from({ length: 7 }, (_, i) => `cm-${i}`);
-    for (const name of names) await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name } } });
+    // A named field manager makes the server record managedFields, as every apply by Flux or kubectl does.
+    for (const name of names) await core.createNamespacedConfigMap({ namespace: ns, fieldManager: 'flux', body: { metadata: { name }, data: { k: name } } });
     const pages: number[] = [];
     const list = paginated(async (page) => {
       const result = await core.listNamespacedConfigMap({ namespace: ns, ...page });
@@ -60,6 +61,10 @@ describe('ResourceInformer', () => {
     try {
       expect(pages).toEqual([3, 3, 1]);
       expect(informer.list().map((c) => c.metadata?.name).sort()).toEqual(names);
+      // The server sends managedFields; the cache keeps none.
+      expect(informer.list().filter((c) => c.metadata?.managedFields !== undefined)).toEqual([]);
+      await core.createNamespacedConfigMap({ namespace: ns, fieldManager: 'flux', body: { metadata: { name: 'late' }, data: { k: 'late' } } });
+      await eventually(() => expect(informer.get('late', ns)?.metadata).toEqual(expect.not.objectContaining({ managedFields: expect.anything() })));
     } finally {
       await informer.stop();
     }

@@ -4,6 +4,15 @@ import type { Logger } from '../log.js';
 
 export type ChangeType = 'add' | 'update' | 'delete';
 
+/**
+ * Drops managedFields, which nothing here reads and which are often larger than the object itself: the cache of a
+ * national fleet is several hundred megabytes smaller without them. The cache holds these very objects.
+ */
+function withoutManagedFields<L extends { items: KubernetesObject[] }>(list: L): L {
+  for (const item of list.items) if (item.metadata) delete item.metadata.managedFields;
+  return list;
+}
+
 export class ResourceInformer<T extends KubernetesObject> {
   private readonly informer;
   private synced = false;
@@ -20,8 +29,13 @@ export class ResourceInformer<T extends KubernetesObject> {
     private readonly log: Logger,
     labelSelector?: string,
   ) {
-    this.informer = makeInformer<T>(kc, path, list, labelSelector);
-    for (const type of ['add', 'update', 'delete'] as const) this.informer.on(type, (object) => onChange(type, object));
+    this.informer = makeInformer<T>(kc, path, async () => withoutManagedFields(await list()), labelSelector);
+    for (const type of ['add', 'update', 'delete'] as const) {
+      this.informer.on(type, (object) => {
+        withoutManagedFields({ items: [object] });
+        onChange(type, object);
+      });
+    }
     this.informer.on('error', (error) => {
       if (this.stopped) return;
       if (!this.synced) {
