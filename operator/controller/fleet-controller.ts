@@ -97,6 +97,16 @@ const isValidTimezone = (tz: string): boolean => {
   return valid;
 };
 
+interface Dirty {
+  /** Replan every shard: nodes changed, a resync, a forced run, or the first plan. */
+  all: boolean;
+  schools: Set<string>;
+  nvrs: Set<string>;
+  secrets: Set<string>;
+}
+
+const freshDirty = (all: boolean): Dirty => ({ all, schools: new Set(), nvrs: new Set(), secrets: new Set() });
+
 /** Ready, plus Stalled while a bad spec keeps the object out of the plan (a terminal state until the spec changes). */
 function readiness(existing: Condition[] | undefined, ready: ConditionInput, stalled: boolean, now: string, generation: number | undefined): Condition[] {
   const withReady = setCondition(existing, ready, now, generation);
@@ -169,7 +179,8 @@ export class FleetController {
       kc,
       `/api/v1/namespaces/${ns}/secrets`,
       paginated((page) => this.core.listNamespacedSecret({ namespace: ns, ...page })),
-      () => {
+      (_, secret) => {
+        this.markDirty('Secret', secret);
         if (this.leading) this.shardQueue.add(PLAN);
       },
       log,
@@ -252,6 +263,7 @@ export class FleetController {
     this.resyncTimer = setTimeout(() => {
       this.fingerprints.clear();
       this.statusInputs.clear();
+      this.dirty.all = true;
       this.shardQueue.add(PLAN);
       this.scheduleResync();
     }, jittered);
@@ -276,6 +288,7 @@ export class FleetController {
     if (type === 'update' && this.seenVersions.get(key) === version && !this.requestedAtChanged(kind, object)) return;
     if (type === 'delete') this.seenVersions.delete(key);
     else this.seenVersions.set(key, version);
+    this.markDirty(kind, object);
     if (this.leading) this.shardQueue.add(PLAN);
   }
 
@@ -288,7 +301,10 @@ export class FleetController {
     const value = object.metadata?.annotations?.['posbon.io/requested-at'];
     const changed = this.requestedAt.get(key) !== value;
     this.requestedAt.set(key, value);
-    if (changed) this.fingerprints.clear();
+    if (changed) {
+      this.fingerprints.clear();
+      this.dirty.all = true;
+    }
     return changed;
   }
 
@@ -329,38 +345,99 @@ export class FleetController {
     return { username: Buffer.from(username, 'base64').toString('utf8'), password: Buffer.from(password, 'base64').toString('utf8') };
   }
 
-  /** Recomputes the assignment and queues the shards whose inputs changed, and the statuses. */
+  /** What changed since the last plan: a change dirties the old and the new shard of what it touches, nothing else. */
+  private dirty = freshDirty(true);
+
+  private markDirty(kind: Kind | 'Secret', object: KubernetesObject): void {
+    const name = object.metadata?.name ?? '';
+    if (kind === 'MediaNode') this.dirty.all = true;
+    else if (kind === 'School') this.dirty.schools.add(name);
+    else if (kind === 'Secret') this.dirty.secrets.add(name);
+    else {
+      this.dirty.nvrs.add(name);
+      this.dirty.schools.add((object as unknown as Nvr).spec.schoolRef);
+    }
+  }
+
+  /** Recomputes the assignment and queues the shards and statuses that the changes since the last plan touch. */
   private async replan(): Promise<void> {
     // Only the leader writes, and only from complete caches: a plan of a half-listed fleet would empty shards.
     if (!this.leading || !this.isSynced()) return;
+    const dirty = this.dirty;
+    this.dirty = freshDirty(false);
     const plan = planFleet(this.admissibleFleet(), this.config.assign);
     const previous = this.plan;
     this.plan = plan;
+    if (dirty.all || !previous) {
+      this.queueEveryShard(plan, previous);
+      if (!previous) await this.removeOrphanedShards(plan);
+      this.queueStatuses(plan, previous, undefined);
+      return;
+    }
+    if (dirty.secrets.size > 0) {
+      for (const nvr of this.nvrs.list()) {
+        if (!dirty.secrets.has(nvr.spec.credentialsSecretRef.name)) continue;
+        dirty.nvrs.add(nvr.metadata.name);
+        dirty.schools.add(nvr.spec.schoolRef);
+      }
+    }
+    // Bounded load can move schools nobody edited; their old and new shards are dirty too.
+    const touched = new Set<string>();
+    for (const [school, assignment] of plan.assignments) {
+      const before = previous.assignments.get(school)?.node;
+      if (before === assignment.node && !dirty.schools.has(school)) continue;
+      dirty.schools.add(school);
+      if (before) touched.add(before);
+      if (assignment.node) touched.add(assignment.node);
+    }
+    for (const school of dirty.schools) {
+      const before = previous.assignments.get(school)?.node;
+      if (before && !plan.assignments.has(school)) touched.add(before);
+    }
+    for (const node of touched) {
+      this.shardQueue.add(`node/${node}`);
+      this.recordShardMetrics(node, plan.shards.get(node));
+    }
+    this.queueStatuses(plan, previous, dirty);
+  }
+
+  private queueEveryShard(plan: FleetPlan, previous: FleetPlan | undefined): void {
     for (const [name, shard] of plan.shards) {
       const fingerprint = shardFingerprint(shard, this.secretVersion);
       if (this.fingerprints.get(name) !== fingerprint) {
         this.fingerprints.set(name, fingerprint);
         this.shardQueue.add(`node/${name}`);
       }
-      this.metrics.shardCameras.set({ node: name }, shard.cameraCount);
-      this.metrics.shardSchools.set({ node: name }, shard.schools.length);
+      this.recordShardMetrics(name, shard);
     }
     for (const name of previous?.shards.keys() ?? []) {
-      if (!plan.shards.has(name)) {
-        this.fingerprints.delete(name);
-        this.metrics.shardCameras.remove({ node: name });
-        this.metrics.shardSchools.remove({ node: name });
-        this.shardQueue.add(`node/${name}`);
-      }
+      if (plan.shards.has(name)) continue;
+      this.fingerprints.delete(name);
+      this.recordShardMetrics(name, undefined);
+      this.shardQueue.add(`node/${name}`);
     }
-    if (!previous) await this.removeOrphanedShards(plan);
-    // Only objects whose status inputs changed are queued: a fleet of 40,000 objects stays quiet on one edit.
+  }
+
+  private recordShardMetrics(node: string, shard: ShardPlan | undefined): void {
+    if (!shard) {
+      this.metrics.shardCameras.remove({ node });
+      this.metrics.shardSchools.remove({ node });
+      return;
+    }
+    this.metrics.shardCameras.set({ node }, shard.cameraCount);
+    this.metrics.shardSchools.set({ node }, shard.schools.length);
+  }
+
+  /** Queues the statuses whose inputs changed: all of them after a full plan, else those of dirty objects. */
+  private queueStatuses(plan: FleetPlan, previous: FleetPlan | undefined, dirty: Dirty | undefined): void {
     for (const school of this.schools.list()) {
       const name = school.metadata.name;
+      if (dirty && !dirty.schools.has(name)) continue;
       const a = plan.assignments.get(name);
       this.queueStatus(`School/${name}`, `${school.metadata.generation}|${a?.node}|${a?.reason}|${plan.camerasBySchool.get(name)}|${this.stalled.get(`School/${name}`)?.reason}`);
     }
     for (const nvr of this.nvrs.list()) {
+      if (dirty && !dirty.nvrs.has(nvr.metadata.name) && !dirty.schools.has(nvr.spec.schoolRef)) continue;
       const key = nvrKey(nvr);
       const node = plan.assignments.get(nvr.spec.schoolRef)?.node;
       if (previous && previous.assignments.get(nvr.spec.schoolRef)?.node !== node) this.reachability?.reprobe([nvr.metadata.name]);
