@@ -191,12 +191,16 @@ export class FleetController {
       this.log.warn('reconcile failed', { queue, key, reason, retryInMs, error: error instanceof Error ? error.message : String(error) });
     };
     this.shardQueue = new WorkQueue((key) => this.timed('shard', () => (key === PLAN ? this.replan() : this.reconcileShard(key))), {
-      concurrency: 2,
+      concurrency: 4,
       baseDelayMs: 200,
       maxDelayMs: 60_000,
       onError: onError('shard'),
     });
-    this.statusQueue = new WorkQueue((key) => this.timed('status', () => this.writeStatus(key)), {
+    // Statuses yield to shards: the ConfigMaps are what media nodes wait for, a status can trail by seconds.
+    this.statusQueue = new WorkQueue((key) => this.timed('status', async () => {
+      await this.shardQueue.idle();
+      await this.writeStatus(key);
+    }), {
       concurrency: 4,
       baseDelayMs: 500,
       maxDelayMs: 60_000,
