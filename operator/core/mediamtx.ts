@@ -126,7 +126,33 @@ export function renderMediaMtxConfig(
   }
   const sortedPaths = Object.fromEntries(Object.keys(paths).sort().map((k) => [k, paths[k]!]));
   const config: MediaMtxConfig = { ...globalSection(node, options), paths: sortedPaths };
-  return { config, yaml: stringify(config, { lineWidth: 0 }), cameraCount, missingCredentials: missingCredentials.sort() };
+  return { config, yaml: toYaml(config), cameraCount, missingCredentials: missingCredentials.sort() };
+}
+
+const PLAIN = /^[A-Za-z][A-Za-z0-9_./:%@?&=+~-]*$/;
+const KEYWORDS = /^(true|false|null|yes|no|on|off|y|n|~)$/i;
+
+/** A scalar as the yaml library writes it, without asking it when the text is plainly safe. */
+export const yamlScalar = (text: string): string =>
+  PLAIN.test(text) && !KEYWORDS.test(text) && !text.endsWith(':') ? text : stringify(text, { lineWidth: 0 }).slice(0, -1);
+
+/**
+ * The same text `stringify(config)` gives, but writes the thousands of path entries directly: a 3,000-camera shard
+ * renders several times faster, which is most of the work after an edit.
+ */
+function toYaml(config: MediaMtxConfig): string {
+  const { paths, ...globals } = config;
+  let text = `${stringify(globals, { lineWidth: 0 })}paths:`;
+  const entries = Object.entries(paths);
+  if (entries.length === 0) return `${text} {}\n`;
+  text += '\n';
+  for (const [name, path] of entries) {
+    text += `  ${yamlScalar(name)}:\n`;
+    for (const [key, value] of Object.entries(path)) {
+      text += `    ${key}: ${typeof value === 'string' ? yamlScalar(value) : String(value)}\n`;
+    }
+  }
+  return text;
 }
 
 const GLOBAL_KEYS = new Set(

@@ -7,8 +7,10 @@ import {
   renderMediaMtxConfig,
   sealMediaMtxConfig,
   validateMediaMtxConfig,
+  yamlScalar,
   type MediaMtxConfig,
 } from './mediamtx.js';
+import { stringify } from 'yaml';
 
 const node = mediaNode('fsn1-a', { egressIPs: ['198.51.100.20', '198.51.100.10'] });
 const creds = { username: 'admin', password: 'p@ss:word/1' };
@@ -111,6 +113,21 @@ describe('renderMediaMtxConfig', () => {
     expect(yaml).toContain('rtsp://REDACTED:REDACTED@203.0.113.10:554/Streaming/Channels/101');
     expect(yaml).not.toContain('admin');
   });
+});
+
+describe('the YAML text', () => {
+  it('is exactly what the yaml library writes for the same config, empty or full', () => {
+    const members = [nvr('a', 's1', 3), nvr('b', 's2', 2, { publicHost: 'nvr.example.org', vendor: 'dahua' })].map((n) => ({ nvr: n, cameras: publishedCameras(n) }));
+    for (const m of [[], members]) {
+      const result = renderMediaMtxConfig(node, m, () => creds);
+      expect(result.yaml).toBe(stringify(result.config, { lineWidth: 0 }));
+    }
+  });
+
+  it.each(['plain/path', 'rtsp://u:p%40@h:554/a?b=1&c=2', '123', '1.5', 'true', 'No', 'a: b', 'a #b', '-lead', '@x', "it's", 'ends:', 'x y', '0x1F', '.5', 'null', '~', 'a\nb'])(
+    'writes %j as the yaml library does',
+    (text) => expect(yamlScalar(text)).toBe(stringify(text, { lineWidth: 0 }).slice(0, -1)),
+  );
 });
 
 describe('validateMediaMtxConfig', () => {
