@@ -45,7 +45,9 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   await new Promise<void>((resolve) => server.listen(options.port, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  const listing = Date.now();
   await controller.start();
+  options.log.info('caches synced', { ms: Date.now() - listing });
   const elector = new LeaderElector(
     options.kc,
     {
@@ -88,6 +90,7 @@ function env(name: string, fallback?: string): string {
 
 export async function main(): Promise<void> {
   const log = createLogger('operator');
+  log.info('operator starting', { pid: process.pid });
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const mediaNamespace = env('POSBON_MEDIA_NAMESPACE', 'posbon-media');
