@@ -100,6 +100,8 @@ function addProbeSidecar(chart: Chart, deployment: kplus.Deployment, node: strin
       POSBON_PROBE_LISTEN: kplus.EnvValue.fromValue(`$(HOST_IP):${PROBE_PORT}`),
       POSBON_PROBE_ALLOWLIST: kplus.EnvValue.fromValue('/probe/allowlist.json'),
       POSBON_PROBE_TOKEN_FILE: kplus.EnvValue.fromValue('/probe-token/token'),
+      // The key `ticket-key` of the same Secret signs tickets for proposed NVRs; absent, tickets are refused.
+      POSBON_PROBE_TICKET_KEY_FILE: kplus.EnvValue.fromValue('/probe-token/ticket-key'),
       POSBON_PROBE_CREDENTIALS_DIR: kplus.EnvValue.fromValue('/probe-credentials'),
     },
     readiness: kplus.Probe.fromHttpGet('/healthz', { port: PROBE_PORT }),

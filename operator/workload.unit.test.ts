@@ -40,6 +40,7 @@ describe('renderWorkload', () => {
       POSBON_PROBE_LISTEN: '$(HOST_IP):9440',
       POSBON_PROBE_ALLOWLIST: '/probe/allowlist.json',
       POSBON_PROBE_TOKEN_FILE: '/probe-token/token',
+      POSBON_PROBE_TICKET_KEY_FILE: '/probe-token/ticket-key',
       POSBON_PROBE_CREDENTIALS_DIR: '/probe-credentials',
     });
     expect(probe.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/probe', '/probe-credentials', '/probe-token']);

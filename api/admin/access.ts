@@ -22,6 +22,7 @@ export interface Principal {
 export type Action =
   | 'school:read'
   | 'nvr:read'
+  | 'nvr:test'
   | 'camera:read'
   | 'stream:watch'
   | 'attendance:read'
@@ -36,6 +37,8 @@ export type Action =
 const GRANTS: Record<Action, ReadonlySet<Role>> = {
   'school:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
   'nvr:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
+  // Probing leaves from a media node toward a school's router: admins of that school, and the platform's operators.
+  'nvr:test': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN']),
   'camera:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
   'stream:watch': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
   'attendance:read': new Set(['SUPER_ADMIN', 'SCHOOL_ADMIN']),

@@ -17,6 +17,7 @@ import { LoginRefused, type Accounts } from './identity/accounts.js';
 import { RefreshRefused, type IssuedTokens, type Sessions } from './identity/sessions.js';
 import { mountRoutes, openApiDocument, route, type Route } from './routes.js';
 import * as s from './schemas.js';
+import type { ConnectionTests } from './probes/connection-tests.js';
 import type { StreamGrants } from './streams/stream-grants.js';
 import type { ViewerKeys } from './streams/viewer-keys.js';
 
@@ -41,6 +42,7 @@ export interface ApiAppDeps {
   viewerKeys: ViewerKeys;
   streams: StreamGrants;
   audit: AuditLog;
+  connectionTests: ConnectionTests;
   attendance?: AttendanceReader;
 }
 
@@ -57,7 +59,7 @@ function cookies(req: Request): Map<string, string> {
 }
 
 export function createApiApp(deps: ApiAppDeps): express.Express {
-  const { config, logger, fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit } = deps;
+  const { config, logger, fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit, connectionTests } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -301,6 +303,31 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         if (!nvr || !reaches(principal, nvr.schoolId)) notFound('nvrId', params.nvrId);
         return nvr!;
       },
+    }),
+    route({
+      method: 'post',
+      path: '/nvrs/:nvrId/test-connection',
+      summary: 'Probe an NVR from the sidecar of the media node serving it (the only address its router admits); audited, rate-limited per school',
+      tag: 'fleet',
+      auth: 'nvr:test',
+      params: s.nvrParams,
+      body: s.nvrTestRequest,
+      response: s.connectionTest,
+      errors: [404, 409, 429, 503],
+      handler: ({ params, body, principal, requestId }) => connectionTests.testNvr(principal, params.nvrId, body, requestId),
+    }),
+    route({
+      method: 'post',
+      path: '/schools/:schoolId/test-connection',
+      summary: 'Test from node: probe a proposed (not yet merged) NVR from the media node serving the school, under a short-lived signed ticket',
+      tag: 'fleet',
+      auth: 'nvr:test',
+      params: s.schoolParams,
+      school: (p) => p.schoolId,
+      body: s.proposedTestRequest,
+      response: s.connectionTest,
+      errors: [404, 409, 429, 503],
+      handler: ({ params, body, principal, requestId }) => connectionTests.testProposed(principal, params.schoolId, body, requestId),
     }),
     route({
       method: 'get',

@@ -30,6 +30,14 @@ export interface ApiConfig {
   dataDir: string;
   embeddedPgPort: number;
   logLevel: string;
+  /** The media nodes' probe sidecars; connection tests are off without a token. */
+  probe: {
+    urlTemplate: string;
+    token?: { file?: string; value?: string };
+    ticketKey?: { file?: string; value?: string };
+    perMinute: number;
+    burst: number;
+  };
 }
 
 const base64Key = (name: string, min: number) =>
@@ -77,6 +85,16 @@ const environment = z.object({
   POSBON_FLEET_DIR: z.string().default('gitops/example/clusters/dev'),
   POSBON_DATA_DIR: z.string().default('.posbon'),
   POSBON_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  POSBON_PROBE_URL_TEMPLATE: z
+    .string()
+    .refine((v) => v.includes('{node}'), 'POSBON_PROBE_URL_TEMPLATE must contain {node}')
+    .default('http://mediamtx-{node}.posbon-media.svc:9440'),
+  POSBON_PROBE_TOKEN: optional(z.string().min(16, 'POSBON_PROBE_TOKEN must be at least 16 characters')),
+  POSBON_PROBE_TOKEN_FILE: optional(z.string()),
+  POSBON_PROBE_TICKET_KEY: optional(z.string().refine((v) => Buffer.from(v, 'base64').length >= 32, 'POSBON_PROBE_TICKET_KEY must be base64 of at least 32 bytes')),
+  POSBON_PROBE_TICKET_KEY_FILE: optional(z.string()),
+  POSBON_TEST_CONNECTION_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  POSBON_TEST_CONNECTION_BURST: z.coerce.number().int().min(1).default(5),
   POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
 });
 
@@ -117,6 +135,17 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     dataDir: e.POSBON_DATA_DIR,
     embeddedPgPort: e.POSBON_EMBEDDED_PG_PORT,
     logLevel: e.POSBON_LOG_LEVEL,
+    probe: {
+      urlTemplate: e.POSBON_PROBE_URL_TEMPLATE,
+      ...(e.POSBON_PROBE_TOKEN_FILE ? { token: { file: e.POSBON_PROBE_TOKEN_FILE } } : e.POSBON_PROBE_TOKEN ? { token: { value: e.POSBON_PROBE_TOKEN } } : {}),
+      ...(e.POSBON_PROBE_TICKET_KEY_FILE
+        ? { ticketKey: { file: e.POSBON_PROBE_TICKET_KEY_FILE } }
+        : e.POSBON_PROBE_TICKET_KEY
+          ? { ticketKey: { value: e.POSBON_PROBE_TICKET_KEY } }
+          : {}),
+      perMinute: e.POSBON_TEST_CONNECTION_PER_MINUTE,
+      burst: e.POSBON_TEST_CONNECTION_BURST,
+    },
   };
   if (e.DATABASE_URL) config.databaseUrl = e.DATABASE_URL;
   if (e.POSBON_ACCESS_TOKEN_SECRET) config.accessTokenSecret = e.POSBON_ACCESS_TOKEN_SECRET;

@@ -94,6 +94,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not found.',
   409: 'Conflict.',
   429: 'Too many requests.',
+  503: 'A dependency is unavailable or not configured.',
 };
 
 export function openApiDocument(routes: Route[], info: { title: string; version: string }): Record<string, unknown> {

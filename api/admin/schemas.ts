@@ -1,6 +1,7 @@
 // Every request and response shape of the admin API; the OpenAPI document is generated from these.
 import { z } from 'zod';
 import { ROLES } from './access.js';
+import { onvifResultSchema, rtspRequestSchema, rtspResultSchema, tcpResultSchema } from '../../operator/probe/result.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const resourceId = (what: string) => z.string().regex(DNS_LABEL, `must be a ${what} name (DNS label)`);
@@ -194,3 +195,43 @@ export type SchoolView = z.output<typeof school>;
 export type NvrView = z.output<typeof nvr>;
 export type CameraView = z.output<typeof camera>;
 export type MediaNodeView = z.output<typeof mediaNode>;
+
+const port = z.number().int().min(1).max(65535);
+const probeKind = z.enum(['tcp', 'rtsp', 'onvif']).describe('tcp: connect only; rtsp: OPTIONS and DESCRIBE; onvif: device, profiles and stream URIs.');
+const rtspPath = rtspRequestSchema.shape.path.unwrap().describe('RTSP stream path, e.g. Streaming/Channels/101.');
+
+export const nvrTestRequest = z
+  .object({
+    kind: probeKind.default('rtsp'),
+    port: port.optional().describe('tcp: one of the NVR\'s declared ports (default the RTSP port); rtsp: defaults to the RTSP port.'),
+    path: rtspPath.optional(),
+  })
+  .strict()
+  .meta({ id: 'NvrTestRequest' });
+
+export const proposedTestRequest = z
+  .object({
+    kind: probeKind.default('rtsp'),
+    host: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.:\-[\]]+$/, 'must be a DNS name or an IP address')
+      .describe('The public host of the proposed NVR (its school router).'),
+    rtspPort: port.default(554),
+    onvifPort: port.optional(),
+    port: port.optional().describe('tcp and rtsp: the rtspPort or the onvifPort (default the rtspPort).'),
+    path: rtspPath.optional(),
+    credentials: z
+      .object({ username: z.string().min(1).max(256), password: z.string().min(1).max(256) })
+      .strict()
+      .optional()
+      .describe('Used for this one probe only: never stored, logged or audited.'),
+  })
+  .strict()
+  .meta({ id: 'ProposedTestRequest' });
+
+export const connectionTest = z
+  .discriminatedUnion('kind', [tcpResultSchema, rtspResultSchema, onvifResultSchema])
+  .describe('What the probe sidecar of the serving media node found; reason Ok, Refused, Timeout, AuthFailed, NotAllowlisted, DnsFailed, ProtocolError or Unreachable.')
+  .meta({ id: 'ConnectionTest' });

@@ -11,6 +11,7 @@ import type { FleetSource } from './fleet/source.js';
 import { AccessTokens } from './identity/access-tokens.js';
 import { Accounts } from './identity/accounts.js';
 import { Sessions } from './identity/sessions.js';
+import { ConnectionTests, type ProbeAccess } from './probes/connection-tests.js';
 import { StreamGrants } from './streams/stream-grants.js';
 import { ViewerKeys } from './streams/viewer-keys.js';
 import type { JWK } from 'jose';
@@ -23,6 +24,7 @@ export interface ApiServices {
   viewerKeys: ViewerKeys;
   streams: StreamGrants;
   audit: AuditLog;
+  connectionTests: ConnectionTests;
 }
 
 export interface ApiServicesOptions {
@@ -36,6 +38,10 @@ export interface ApiServicesOptions {
   refreshTtlSeconds?: number;
   viewerTtlSeconds?: number;
   lockout?: { maxFailures: number; lockMs: number };
+  /** The media nodes' probe sidecars; without it connection tests answer 503. */
+  probe?: ProbeAccess;
+  /** Connection tests per school: tokens per minute and burst. */
+  connectionTestRate?: { perMinute: number; burst: number };
   /** The clock of every service; tests move it to expire tokens without waiting. */
   now?: () => Date;
 }
@@ -68,7 +74,8 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
     now,
   });
   const streams = StreamGrants.create({ fleet, keys: viewerKeys, audit });
-  return { fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit };
+  const connectionTests = ConnectionTests.create({ fleet, audit, probe: options.probe, rate: options.connectionTestRate ?? { perMinute: 10, burst: 5 }, now });
+  return { fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit, connectionTests };
 }
 
 export interface ApiServer {

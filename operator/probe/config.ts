@@ -9,6 +9,12 @@ export const probeConfigSchema = z
     POSBON_PROBE_ALLOWLIST: z.string().min(1),
     POSBON_PROBE_TOKEN_FILE: z.string().min(1).optional(),
     POSBON_PROBE_TOKEN: z.string().min(16).optional(),
+    /** Keys that sign probe tickets (base64, at least 32 bytes, one per line); without either, tickets are refused. */
+    POSBON_PROBE_TICKET_KEY_FILE: z.string().min(1).optional(),
+    POSBON_PROBE_TICKET_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length >= 32, 'must be base64 of at least 32 bytes')
+      .optional(),
     POSBON_PROBE_CREDENTIALS_DIR: z.string().min(1).default('/var/run/posbon/nvr-credentials'),
     POSBON_PROBE_LISTEN: z
       .string()
@@ -29,6 +35,7 @@ export interface ProbeConfig {
   node: string;
   allowlistPath: string;
   token: { file?: string; value?: string };
+  ticketKey: { file?: string; value?: string };
   credentialsDir: string;
   listen: { host: string; port: number };
   timeoutMs: number;
@@ -49,6 +56,7 @@ export function probeConfigFrom(env: NodeJS.ProcessEnv): ProbeConfig {
     node: c.POSBON_PROBE_NODE,
     allowlistPath: c.POSBON_PROBE_ALLOWLIST,
     token: c.POSBON_PROBE_TOKEN_FILE ? { file: c.POSBON_PROBE_TOKEN_FILE } : { value: c.POSBON_PROBE_TOKEN! },
+    ticketKey: c.POSBON_PROBE_TICKET_KEY_FILE ? { file: c.POSBON_PROBE_TICKET_KEY_FILE } : c.POSBON_PROBE_TICKET_KEY ? { value: c.POSBON_PROBE_TICKET_KEY } : {},
     credentialsDir: c.POSBON_PROBE_CREDENTIALS_DIR,
     listen: { host: c.POSBON_PROBE_LISTEN.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(c.POSBON_PROBE_LISTEN.slice(colon + 1)) },
     timeoutMs: c.POSBON_PROBE_TIMEOUT_MS,

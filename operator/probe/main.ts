@@ -4,7 +4,7 @@ import { probeConfigFrom } from './config.js';
 import { createProbeLogger } from './log.js';
 import { dialTcp, systemResolver } from './net.js';
 import { ProbeRateLimiter } from './rate.js';
-import { readCredentials, tokenSource } from './secrets.js';
+import { readCredentials, ticketKeySource, tokenSource } from './secrets.js';
 import { createProbeServer } from './server.js';
 import { ProbeService } from './service.js';
 
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     timeoutMs: config.timeoutMs,
     limiter: new ProbeRateLimiter(config.rate),
     logger,
+    ticketKeys: ticketKeySource(config.ticketKey),
   });
   const server = createProbeServer({ service, tokens: tokenSource(config.token), logger });
   server.listen(config.listen.port, config.listen.host, () => {

@@ -91,7 +91,13 @@ export class ProbeFailure extends Error {
   }
 }
 
-export const tcpRequestSchema = z.object({ nvr: z.string(), port: z.number().int().min(1).max(65535) }).strict();
+/** A proposed NVR's permission to be probed (see ticket.ts) and its credentials, used once and never logged. */
+const proposed = {
+  ticket: z.string().min(1).max(4096).optional(),
+  credentials: z.object({ username: z.string().min(1).max(256), password: z.string().min(1).max(256) }).strict().optional(),
+};
+
+export const tcpRequestSchema = z.object({ nvr: z.string(), port: z.number().int().min(1).max(65535), ticket: proposed.ticket }).strict();
 export const rtspRequestSchema = z
   .object({
     nvr: z.string(),
@@ -103,9 +109,10 @@ export const rtspRequestSchema = z
       .max(512)
       .regex(/^[A-Za-z0-9_\-./?=&]*$/, 'may hold only letters, digits and _-./?=&')
       .optional(),
+    ...proposed,
   })
   .strict();
-export const onvifRequestSchema = z.object({ nvr: z.string() }).strict();
+export const onvifRequestSchema = z.object({ nvr: z.string(), ...proposed }).strict();
 
 export type TcpRequest = z.infer<typeof tcpRequestSchema>;
 export type RtspRequest = z.infer<typeof rtspRequestSchema>;

@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Credentials } from './rtsp.js';
+import { parseTicketKeys } from './ticket.js';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
@@ -51,4 +52,21 @@ export async function readCredentials(dir: string, namespace: string, secret: st
     }
   }
   return undefined;
+}
+
+/** Ticket keys, read again on each use so a rotated Secret applies without a restart; unreadable or bad means none. */
+export function ticketKeySource(options: { file?: string; value?: string }): () => Promise<Buffer[]> {
+  const parse = (text: string) => {
+    try {
+      return parseTicketKeys(text);
+    } catch {
+      return [];
+    }
+  };
+  if (options.file) {
+    const file = options.file;
+    return async () => parse(await readFile(file, 'utf8').catch(() => ''));
+  }
+  const keys = parse(options.value ?? '');
+  return async () => keys;
 }

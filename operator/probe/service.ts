@@ -1,6 +1,6 @@
 // The probes themselves: admission by the allowlist, the rate limit, the guarded connection, one audit line each.
 import { performance } from 'node:perf_hooks';
-import { admit, findTarget, type Allowlist, type AllowlistTarget } from './allowlist.js';
+import { admit, findTarget, type Admission, type Allowlist, type AllowlistTarget } from './allowlist.js';
 import type { Logger } from './log.js';
 import { checkedAddress, connectWithin, type Dial, type Resolve } from './net.js';
 import { queryOnvif } from './onvif.js';
@@ -17,6 +17,7 @@ import {
 } from './result.js';
 import { RtspConnection, type Credentials } from './rtsp.js';
 import { videoStreamsOf } from './sdp.js';
+import { admitTicket } from './ticket.js';
 
 export class RateLimitedError extends Error {}
 
@@ -29,7 +30,20 @@ export interface ProbeServiceDeps {
   timeoutMs: number;
   limiter: ProbeRateLimiter;
   logger: Logger;
+  /** Keys that sign probe tickets for proposed NVRs; none means tickets are refused. */
+  ticketKeys?: () => Promise<Buffer[]>;
+  now?: () => number;
 }
+
+/** Who may be probed: an NVR of the allowlist, or a proposed one under a ticket with its one-time credentials. */
+interface Subject {
+  nvr: string;
+  ticket?: string | undefined;
+  credentials?: Credentials | undefined;
+}
+
+/** Admission plus where the credentials come from. */
+type Admitted = { admitted: true; target: AllowlistTarget; credentials: () => Promise<Credentials | undefined> };
 
 type Kind = 'tcp' | 'rtsp' | 'onvif';
 
@@ -55,7 +69,7 @@ export class ProbeService {
   }
 
   async tcp(request: TcpRequest, caller = 'unknown'): Promise<TcpResult> {
-    const { outcome } = await this.run('tcp', request.nvr, request.port, caller, async (_target, address) => {
+    const { outcome } = await this.run('tcp', request, () => request.port, caller, async (_target, address) => {
       const socket = await connectWithin(this.deps.dial, address, request.port, this.deps.timeoutMs);
       socket.destroy();
       return {};
@@ -64,16 +78,17 @@ export class ProbeService {
   }
 
   async rtsp(request: RtspRequest, caller = 'unknown'): Promise<RtspResult> {
-    const port = request.port ?? this.declared(request.nvr)?.rtspPort ?? DEFAULT_RTSP_PORT;
     const path = (request.path ?? '').replace(/^\/+/, '');
     const seen: Partial<Pick<RtspResult, 'status' | 'server' | 'streams'>> = {};
-    const { outcome } = await this.run('rtsp', request.nvr, port, caller, async (target, address) => {
+    const portOf = (target?: AllowlistTarget) => request.port ?? target?.rtspPort ?? DEFAULT_RTSP_PORT;
+    const { outcome, port } = await this.run('rtsp', request, portOf, caller, async (target, address, credentialsOf) => {
+      const port = portOf(target);
       const deadline = Date.now() + this.deps.timeoutMs;
       const socket = await connectWithin(this.deps.dial, address, port, this.deps.timeoutMs);
       const connection = new RtspConnection(socket);
       const timer = setTimeout(() => socket.destroy(new ProbeFailure('Timeout', 'the device stopped answering')), Math.max(deadline - Date.now(), 1));
       try {
-        const credentials = await this.credentialsOf(target);
+        const credentials = await credentialsOf();
         const url = `rtsp://${urlHost(target.host)}:${port}/${path}`;
         const options = await connection.requestWithAuth('OPTIONS', url, credentials);
         const server = options.headers.get('server')?.[0];
@@ -95,17 +110,46 @@ export class ProbeService {
   }
 
   async onvif(request: OnvifRequest, caller = 'unknown'): Promise<OnvifResult> {
-    const port = this.declared(request.nvr)?.onvifPort ?? DEFAULT_ONVIF_PORT;
     let answer: Pick<OnvifResult, 'device' | 'cameras'> = {};
-    const { outcome } = await this.run('onvif', request.nvr, port, caller, async (target, address) => {
-      answer = await queryOnvif({ address, port, credentials: await this.credentialsOf(target), timeoutMs: this.deps.timeoutMs, dial: this.deps.dial });
+    const portOf = (target?: AllowlistTarget) => target?.onvifPort ?? DEFAULT_ONVIF_PORT;
+    const { outcome, port } = await this.run('onvif', request, portOf, caller, async (target, address, credentialsOf) => {
+      const port = portOf(target);
+      answer = await queryOnvif({ address, port, credentials: await credentialsOf(), timeoutMs: this.deps.timeoutMs, dial: this.deps.dial });
       return { cameras: answer.cameras?.length ?? 0 };
     });
     return { kind: 'onvif', ...this.base(request.nvr, outcome.started), ...outcome.fields, port, ...answer };
   }
 
-  private declared(nvr: string): AllowlistTarget | undefined {
-    return findTarget(this.deps.allowlist(), this.deps.node, nvr);
+  /**
+   * The target a request may reach. With a ticket, only the ticket's proposed NVR, never an allowlist entry; without
+   * one, only the allowlist, whose credentials come from the mounted Secrets and never from the request.
+   */
+  private async targetOf(subject: Subject): Promise<{ target: AllowlistTarget | undefined; check: (port: number) => Admitted | (Admission & { admitted: false }) }> {
+    if (subject.ticket !== undefined) {
+      const keys = (await this.deps.ticketKeys?.()) ?? [];
+      const found = admitTicket(subject.ticket, keys, this.deps.node, subject.nvr, undefined, (this.deps.now ?? Date.now)());
+      const given = subject.credentials;
+      return {
+        target: found.admitted ? found.target : undefined,
+        check: (port) => {
+          if (!found.admitted) return found;
+          if (!found.target.ports.includes(port)) return { admitted: false, message: `port ${port} is not declared for ${subject.nvr}` };
+          return { admitted: true, target: found.target, credentials: async () => given };
+        },
+      };
+    }
+    if (subject.credentials !== undefined) {
+      const refusal = { admitted: false as const, message: 'credentials: accepted only with a ticket; an allowlisted NVR uses its Secret' };
+      return { target: undefined, check: () => refusal };
+    }
+    const allowlist = this.deps.allowlist();
+    return {
+      target: findTarget(allowlist, this.deps.node, subject.nvr),
+      check: (port) => {
+        const admission = admit(allowlist, this.deps.node, subject.nvr, port);
+        return admission.admitted ? { ...admission, credentials: () => this.credentialsOf(admission.target) } : admission;
+      },
+    };
   }
 
   private credentialsOf(target: AllowlistTarget): Promise<Credentials | undefined> {
@@ -120,13 +164,16 @@ export class ProbeService {
 
   private async run(
     kind: Kind,
-    nvr: string,
-    port: number,
+    subject: Subject,
+    portOf: (target?: AllowlistTarget) => number,
     caller: string,
-    work: (target: AllowlistTarget, address: string) => Promise<Record<string, unknown>>,
-  ): Promise<{ outcome: { started: Date; fields: Outcome } }> {
+    work: (target: AllowlistTarget, address: string, credentials: () => Promise<Credentials | undefined>) => Promise<Record<string, unknown>>,
+  ): Promise<{ outcome: { started: Date; fields: Outcome }; port: number }> {
     const started = new Date();
-    const admission = admit(this.deps.allowlist(), this.deps.node, nvr, port);
+    const nvr = subject.nvr;
+    const { target, check } = await this.targetOf(subject);
+    const port = portOf(target);
+    const admission = check(port);
     let fields: Outcome;
     let extra: Record<string, unknown> = {};
     if (!admission.admitted) {
@@ -140,7 +187,7 @@ export class ProbeService {
       const t0 = performance.now();
       try {
         address = await checkedAddress(admission.target.host, this.deps.resolve);
-        extra = await work(admission.target, address);
+        extra = await work(admission.target, address, admission.credentials);
         fields = { reason: 'Ok', message: 'reachable', address, latencyMs: Math.round(performance.now() - t0) };
       } catch (error) {
         if (!(error instanceof ProbeFailure)) throw error;
@@ -148,7 +195,8 @@ export class ProbeService {
       }
     }
     const { message, ...outcome } = fields;
-    this.deps.logger.info('probe', { event: 'probe', kind, nvr, port, caller, node: this.deps.node, ...outcome, detail: message, ...extra });
-    return { outcome: { started, fields } };
+    const ticket = subject.ticket !== undefined ? { ticket: admission.admitted ? 'accepted' : 'refused' } : {};
+    this.deps.logger.info('probe', { event: 'probe', kind, nvr, port, caller, node: this.deps.node, ...ticket, ...outcome, detail: message, ...extra });
+    return { outcome: { started, fields }, port };
   }
 }

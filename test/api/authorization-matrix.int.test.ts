@@ -43,6 +43,21 @@ const ROUTES: MatrixRoute[] = [
   { name: 'read an NVR', method: 'GET', path: (s) => `/nvrs/gate-${s}`, expect: scoped(200, 404) },
   { name: 'read a camera', method: 'GET', path: (s) => `/cameras/school-${s}.gate-${s}.entrance`, expect: scoped() },
   { name: 'get a stream token', method: 'GET', path: (s) => `/cameras/school-${s}.gate-${s}.entrance/stream`, expect: scoped() },
+  // Connection tests: this API has no probe sidecar configured, so a permitted call answers 503 after the scope check.
+  {
+    name: 'test an NVR connection',
+    method: 'POST',
+    path: (s) => `/nvrs/gate-${s}/test-connection`,
+    body: () => ({ kind: 'tcp' }),
+    expect: only({ SUPER_ADMIN: [503, 503], STREAM_ADMIN: [503, 503], SCHOOL_ADMIN: [503, 404] }),
+  },
+  {
+    name: 'test a proposed NVR from the node',
+    method: 'POST',
+    path: (s) => `/schools/school-${s}/test-connection`,
+    body: () => ({ kind: 'tcp', host: '203.0.113.50' }),
+    expect: only({ SUPER_ADMIN: [503, 503], STREAM_ADMIN: [503, 503], SCHOOL_ADMIN: [503, 403] }),
+  },
   { name: 'list media nodes', method: 'GET', path: () => '/media-nodes', expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200] }) },
   { name: 'read a media node', method: 'GET', path: (s) => `/media-nodes/node-${s}`, expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200] }) },
   { name: 'read the audit log', method: 'GET', path: () => '/audit', expect: only({ SUPER_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 200] }) },

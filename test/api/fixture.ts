@@ -5,10 +5,11 @@ import type { MediaNode, Nvr, School } from '../../crds/index.js';
 import { openDatabase } from '../../api/db/data-source.js';
 import { createLogger, type Logger } from '../../api/platform/logger.js';
 import type { ApiHttpConfig } from '../../api/admin/app.js';
-import { MemoryFleetSource } from '../../api/admin/fleet/source.js';
+import { MemoryFleetSource, type FleetSource } from '../../api/admin/fleet/source.js';
 import { base32Decode, totpCode, totpStep } from '../../api/admin/identity/totp.js';
 import { createApiServices, listenApi, type ApiServer, type ApiServices } from '../../api/admin/server.js';
 import type { Role } from '../../api/admin/access.js';
+import type { ProbeAccess } from '../../api/admin/probes/connection-tests.js';
 import type { Fleet } from '../../operator/core/fleet.js';
 import { testDatabase } from '../harness/index.js';
 
@@ -60,7 +61,7 @@ export interface TestApi {
   server: ApiServer;
   services: ApiServices;
   dataSource: DataSource;
-  source: MemoryFleetSource;
+  source: FleetSource;
   clock: Clock;
   logger: Logger;
   /** Every log line written so far. */
@@ -75,6 +76,10 @@ export interface TestApiOptions {
   viewerTtlSeconds?: number;
   /** Another test API's log to write into, so one scan covers the whole file. */
   logStream?: PassThrough;
+  probe?: ProbeAccess;
+  connectionTestRate?: { perMinute: number; burst: number };
+  /** A fleet source other than memory (e.g. the cluster's informers). */
+  source?: FleetSource;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi & { logStream: PassThrough }> {
@@ -84,7 +89,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const logger = createLogger({ service: 'posbon-api-test', level: 'debug', stream: logStream });
   const { dataSource } = await openDatabase({ url: options.databaseUrl ?? (await testDatabase('api')) });
   const clock = new Clock();
-  const source = MemoryFleetSource.create({ fleet: options.fleet ?? twoSchoolFleet() });
+  const source = options.source ?? MemoryFleetSource.create({ fleet: options.fleet ?? twoSchoolFleet() });
   const services = await createApiServices({
     dataSource,
     source,
@@ -92,6 +97,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     now: clock.now,
     viewerTtlSeconds: options.viewerTtlSeconds ?? 300,
     lockout: { maxFailures: 5, lockMs: 15 * 60_000 },
+    ...(options.probe ? { probe: options.probe } : {}),
+    ...(options.connectionTestRate ? { connectionTestRate: options.connectionTestRate } : {}),
   });
   services.fleet.rebuild();
   const server = await listenApi({

@@ -1,6 +1,7 @@
 // The audit trail: logins, token issues, stream tokens and every mutating call, with redacted parameters.
 import { LessThan, type DataSource, type FindOptionsWhere } from 'typeorm';
 import { AuditEntryRow } from '../../db/entities/audit-entry.js';
+import { UnavailableError } from '../../platform/errors.js';
 import { redact } from '../../platform/logger.js';
 import type { Logger } from '../../platform/logger.js';
 
@@ -40,33 +41,79 @@ export interface AuditView {
 
 const DAY_MS = 24 * 3600_000;
 
+interface Waiting {
+  values: [Date, ActorType, string, string | null, string | null, string, string, string];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** One multi-row INSERT: one statement, one commit, however many entries waited for it. */
+const INSERT = `INSERT INTO audit_entry (at, actor_type, actor_id, school_id, request_id, action, params, result)
+  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])`;
+
+export interface AuditBatching {
+  /** Entries in one INSERT at most. */
+  maxBatch: number;
+  /** Entries waiting at most; beyond it a request is refused (503) rather than answered unaudited. */
+  maxWaiting: number;
+}
+
 export class AuditLog {
   private timer: NodeJS.Timeout | undefined;
+  private waiting: Waiting[] = [];
+  private writing = false;
 
   private constructor(
     private readonly dataSource: DataSource,
     private readonly logger: Logger,
     private readonly now: () => Date,
+    private readonly batching: AuditBatching,
   ) {}
 
-  static create(deps: { dataSource: DataSource; logger: Logger; now?: () => Date }): AuditLog {
-    return new AuditLog(deps.dataSource, deps.logger, deps.now ?? (() => new Date()));
+  static create(deps: { dataSource: DataSource; logger: Logger; now?: () => Date; batching?: AuditBatching }): AuditLog {
+    return new AuditLog(deps.dataSource, deps.logger, deps.now ?? (() => new Date()), deps.batching ?? { maxBatch: 500, maxWaiting: 10_000 });
   }
 
-  /** Written before the caller answers: an action that cannot be audited is not done. */
-  async record(entry: AuditRecord): Promise<void> {
-    const repo = this.dataSource.getRepository(AuditEntryRow);
-    const row = repo.create({
-      at: this.now(),
-      actorType: entry.actorType,
-      actorId: entry.actorId,
-      schoolId: entry.schoolId ?? null,
-      requestId: entry.requestId ?? null,
-      action: entry.action,
-      params: redact(entry.params ?? {}) as Record<string, unknown>,
-      result: entry.result,
+  /**
+   * Resolves once the entry is committed: an action that cannot be audited is not done. Entries that arrive while
+   * an INSERT is in flight are committed together by the next one (group commit, docs/adr/0006-audit-group-commit.md).
+   */
+  record(entry: AuditRecord): Promise<void> {
+    if (this.waiting.length >= this.batching.maxWaiting) {
+      return Promise.reject(new UnavailableError('the audit log is behind; try again shortly'));
+    }
+    const values: Waiting['values'] = [
+      this.now(),
+      entry.actorType,
+      entry.actorId,
+      entry.schoolId ?? null,
+      entry.requestId ?? null,
+      entry.action,
+      JSON.stringify(redact(entry.params ?? {})),
+      entry.result,
+    ];
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ values, resolve, reject });
+      if (!this.writing) void this.write();
     });
-    await repo.save(row);
+  }
+
+  private async write(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, this.batching.maxBatch);
+        const columns = batch[0]!.values.map((_, i) => batch.map((w) => w.values[i]));
+        try {
+          await this.dataSource.query(INSERT, columns);
+          for (const w of batch) w.resolve();
+        } catch (error) {
+          for (const w of batch) w.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
   }
 
   async list(filter: AuditFilter): Promise<AuditView[]> {

@@ -13,6 +13,14 @@ export interface CameraEntry {
   webrtcPath: string;
 }
 
+/** How the probe sidecar names an NVR (`<namespace>/<name>`) and the ports it declares. */
+export interface NvrProbeTarget {
+  key: string;
+  namespace: string;
+  rtspPort: number;
+  onvifPort?: number;
+}
+
 interface Snapshot {
   schools: Map<string, SchoolView>;
   schoolList: SchoolView[];
@@ -22,6 +30,8 @@ interface Snapshot {
   camerasBySchool: Map<string, CameraView[]>;
   nodes: Map<string, MediaNodeView>;
   nodeList: MediaNodeView[];
+  probeTargets: Map<string, NvrProbeTarget>;
+  schoolNamespaces: Map<string, string>;
 }
 
 const conditionsOf = (status: { conditions?: Condition[] | undefined } | undefined) =>
@@ -85,6 +95,14 @@ export class FleetView {
   nodes(): readonly MediaNodeView[] {
     return this.snapshot.nodeList;
   }
+  /** The probe sidecar's name and ports of an NVR. */
+  probeTargetOf(nvrId: string): NvrProbeTarget | undefined {
+    return this.snapshot.probeTargets.get(nvrId);
+  }
+  /** The namespace a school's resources live in. */
+  namespaceOf(schoolId: string): string | undefined {
+    return this.snapshot.schoolNamespaces.get(schoolId);
+  }
   /** The timezone of a school, for attendance days. */
   timezoneOf(schoolId: string): string | undefined {
     return this.snapshot.schools.get(schoolId)?.timezone;
@@ -100,6 +118,8 @@ export class FleetView {
     const plan: FleetPlan = planFleet(fleet);
     const schools = new Map<string, SchoolView>();
     const schoolObjects = new Map<string, School>();
+    const schoolNamespaces = new Map<string, string>();
+    const probeTargets = new Map<string, NvrProbeTarget>();
     for (const s of [...fleet.schools].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
       const placement = schoolPlacement(s, plan);
       // The operator's status says what is deployed; the plan fills in before the operator has written it.
@@ -116,6 +136,7 @@ export class FleetView {
         conditions: conditionsOf(s.status),
       });
       schoolObjects.set(s.metadata.name, s);
+      if (s.metadata.namespace) schoolNamespaces.set(s.metadata.name, s.metadata.namespace);
     }
     const nvrs = new Map<string, NvrView>();
     const nvrsBySchool = new Map<string, NvrView[]>();
@@ -154,6 +175,13 @@ export class FleetView {
         cameras: views,
       };
       nvrs.set(view.id, view);
+      const namespace = n.metadata.namespace ?? schoolNamespaces.get(schoolId) ?? 'posbon-fleet';
+      probeTargets.set(view.id, {
+        key: `${namespace}/${n.metadata.name}`,
+        namespace,
+        rtspPort: n.spec.publicRtspPort,
+        ...(n.spec.publicOnvifPort !== undefined ? { onvifPort: n.spec.publicOnvifPort } : {}),
+      });
       nvrsBySchool.set(schoolId, [...(nvrsBySchool.get(schoolId) ?? []), view]);
       camerasBySchool.set(schoolId, [...(camerasBySchool.get(schoolId) ?? []), ...views]);
     }
@@ -184,6 +212,8 @@ export class FleetView {
       camerasBySchool,
       nodes,
       nodeList: [...nodes.values()],
+      probeTargets,
+      schoolNamespaces,
     };
   }
 }

@@ -16,7 +16,13 @@ export interface AccessTokenClaims {
   sessionId: string;
 }
 
+/** Verified tokens kept in memory; a client sends the same token for its whole life, so most requests hit. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class AccessTokens {
+  /** token → who it names and when it expires (ms). A token cannot be revoked before expiry, so caching changes nothing. */
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+
   private constructor(
     private readonly key: Uint8Array,
     private readonly ttlSeconds: number,
@@ -46,6 +52,19 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<Principal> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (this.now().getTime() < cached.expiresAtMs) return cached.principal;
+      this.verified.delete(token);
+      throw new UnauthorizedError('access token: expired');
+    }
+    const entry = await this.verifySignature(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, entry);
+    return entry.principal;
+  }
+
+  private async verifySignature(token: string): Promise<{ principal: Principal; expiresAtMs: number }> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],
@@ -59,13 +78,14 @@ export class AccessTokens {
         throw new UnauthorizedError('access token: malformed claims');
       }
       const schools = Array.isArray(payload.schools) ? payload.schools.filter((s): s is string => typeof s === 'string') : [];
-      return {
+      const principal: Principal = {
         accountId: payload.sub,
         username: typeof payload.usr === 'string' ? payload.usr : '',
         role,
         schools: new Set(schools),
         sessionId: payload.sid,
       };
+      return { principal, expiresAtMs: (payload.exp ?? 0) * 1000 };
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('access token: expired');

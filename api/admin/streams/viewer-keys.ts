@@ -1,8 +1,8 @@
 // The keys that sign viewer tokens for MediaMTX. A rotated-out key stays in the JWKS until every token it signed
 // has expired, so rotation never cuts a live viewer off. MediaMTX caches the JWKS it fetched, so a new key is
 // published (staged) before it signs.
-import { randomUUID } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 const ALG = 'ES256';
 /** The issue caps viewer tokens at five minutes. */
@@ -10,7 +10,10 @@ export const MAX_VIEWER_TTL_SECONDS = 300;
 
 interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
+  /** Imported once; signing is synchronous node:crypto, no WebCrypto job per token. */
+  privateKey: KeyObject;
+  /** The JWS protected header, encoded once. */
+  header: string;
   publicJwk: JWK;
   /** When it stopped signing; published until this plus the token lifetime. */
   retiredAt?: Date;
@@ -21,12 +24,15 @@ export interface ViewerGrant {
   expiresAt: Date;
 }
 
+const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
 async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
   if (!jwk.kid) throw new Error('every viewer signing key needs a kid');
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) throw new Error(`viewer signing key ${jwk.kid}: expected a private EC P-256 JWK`);
-  const privateKey = (await importJWK({ ...jwk, alg: ALG }, ALG)) as CryptoKey;
+  const privateKey = createPrivateKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x!, y: jwk.y!, d: jwk.d }, format: 'jwk' });
+  const header = base64url({ alg: ALG, kid: jwk.kid, typ: 'JWT' });
   const { d: _d, ...publicPart } = jwk;
-  return { kid: jwk.kid, privateKey, publicJwk: { ...publicPart, alg: ALG, use: 'sig' } };
+  return { kid: jwk.kid, privateKey, header, publicJwk: { ...publicPart, alg: ALG, use: 'sig' } };
 }
 
 /** A new private key as a JWK, for `npm run keys` and the embedded default. */
@@ -89,13 +95,11 @@ export class ViewerKeys {
     const key = this.keys[0]!;
     const issuedAt = Math.floor(this.now().getTime() / 1000);
     const expiresAt = new Date((issuedAt + this.ttlSeconds) * 1000);
-    const token = await new SignJWT({ mediamtx_permissions: paths.map((path) => ({ action: 'read', path })) })
-      .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
-      .setSubject(subject)
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(expiresAt)
-      .sign(key.privateKey);
-    return { token, expiresAt };
+    const claims = { mediamtx_permissions: paths.map((path) => ({ action: 'read', path })), sub: subject, iat: issuedAt, exp: issuedAt + this.ttlSeconds };
+    const signingInput = `${key.header}.${base64url(claims)}`;
+    // ES256 in JWS is the raw r||s pair (IEEE P1363), not DER.
+    const signature = sign('sha256', Buffer.from(signingInput), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    return { token: `${signingInput}.${signature}`, expiresAt };
   }
 
   private prune(): void {
