@@ -54,7 +54,7 @@ export function operatorRbac(options: RbacOptions): Array<Record<string, unknown
       { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create', 'patch', 'delete'] },
       // Each node's MTX_CONFKEY and probe credentials, and the probe token: written here, read by the node's pod.
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
     ]),
     // Events of cluster-scoped MediaNodes can only live in the default namespace.

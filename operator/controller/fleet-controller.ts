@@ -592,9 +592,15 @@ export class FleetController {
     } catch (error) {
       if (!(error instanceof ApiException && error.code === 404)) throw error;
       const token = randomBytes(32).toString('base64url');
+      // The ticket key lets the API admit a proposed NVR for one probe; sidecars read both from this Secret.
+      const ticketKey = randomBytes(32).toString('base64');
       await this.core.createNamespacedSecret({
         namespace: this.config.mediaNamespace,
-        body: { metadata: { name: PROBE_TOKEN_SECRET, labels: { ...MANAGED_LABELS } }, type: 'Opaque', data: { token: Buffer.from(token).toString('base64') } },
+        body: {
+          metadata: { name: PROBE_TOKEN_SECRET, labels: { ...MANAGED_LABELS } },
+          type: 'Opaque',
+          data: { token: Buffer.from(token).toString('base64'), 'ticket-key': Buffer.from(ticketKey).toString('base64') },
+        },
       });
       this.probeTokenValue = token;
     }
@@ -602,7 +608,19 @@ export class FleetController {
   }
 
   /** The node's MTX_CONFKEY, created on first use; it never leaves the cluster's Secrets. */
+  private confKeysLoaded = false;
+
   private async confKey(node: string): Promise<string> {
+    if (!this.confKeysLoaded) {
+      // One LIST instead of a GET per node on a cold start.
+      const list = await this.core.listNamespacedSecret({ namespace: this.config.mediaNamespace, labelSelector: NODE_LABEL });
+      for (const secret of list.items) {
+        const owner = secret.metadata?.labels?.[NODE_LABEL];
+        const key = secret.data?.key;
+        if (owner && key && secret.metadata?.name === confKeySecretName(owner)) this.confKeys.set(owner, Buffer.from(key, 'base64').toString('utf8'));
+      }
+      this.confKeysLoaded = true;
+    }
     const cached = this.confKeys.get(node);
     if (cached) return cached;
     const name = confKeySecretName(node);

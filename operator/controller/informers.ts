@@ -96,7 +96,7 @@ const continueOf = (meta: unknown): string | undefined => {
  */
 export function paginated<T extends KubernetesObject>(
   listPage: (options: { limit: number; _continue?: string }) => Promise<Page<T>>,
-  limit = 1000,
+  limit = 5000,
 ): () => Promise<Page<T>> {
   return async () => {
     const first = await listPage({ limit });
