@@ -16,7 +16,7 @@ export interface RouteContext<P, Q, B> {
 }
 
 export interface Route<P = unknown, Q = unknown, B = unknown, R = unknown> {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax (`/schools/:schoolId`). */
   path: string;
   summary: string;
@@ -94,6 +94,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not found.',
   409: 'Conflict.',
   429: 'Too many requests.',
+  503: 'A dependency (such as the Git host) is not configured or cannot be reached.',
 };
 
 export function openApiDocument(routes: Route[], info: { title: string; version: string }): Record<string, unknown> {

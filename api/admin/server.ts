@@ -6,6 +6,9 @@ import { AttendanceReader } from '../attendance/reader.js';
 import type { Logger } from '../platform/logger.js';
 import { createApiApp, type ApiHttpConfig } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
+import type { GitHost } from '../../gitops/hosts/git-host.js';
+import type { CredentialsStore } from './proposals/credentials-store.js';
+import { Proposals } from './proposals/proposals.js';
 import { FleetView } from './fleet/fleet-view.js';
 import type { FleetSource } from './fleet/source.js';
 import { AccessTokens } from './identity/access-tokens.js';
@@ -23,6 +26,16 @@ export interface ApiServices {
   viewerKeys: ViewerKeys;
   streams: StreamGrants;
   audit: AuditLog;
+  proposals?: Proposals;
+}
+
+/** The write path's parts; without them the write endpoints answer 503. */
+export interface ProposalOptions {
+  host: GitHost;
+  credentials: CredentialsStore;
+  env: string;
+  bot: string;
+  authorDomain: string;
 }
 
 export interface ApiServicesOptions {
@@ -36,6 +49,7 @@ export interface ApiServicesOptions {
   refreshTtlSeconds?: number;
   viewerTtlSeconds?: number;
   lockout?: { maxFailures: number; lockMs: number };
+  proposals?: ProposalOptions;
   /** The clock of every service; tests move it to expire tokens without waiting. */
   now?: () => Date;
 }
@@ -68,7 +82,8 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
     now,
   });
   const streams = StreamGrants.create({ fleet, keys: viewerKeys, audit });
-  return { fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit };
+  const proposals = options.proposals ? Proposals.create({ ...options.proposals, audit, logger: options.logger }) : undefined;
+  return { fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit, ...(proposals ? { proposals } : {}) };
 }
 
 export interface ApiServer {
