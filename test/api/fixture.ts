@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../../api/platform/logger.js';
 import type { ApiHttpConfig } from '../../api/admin/app.js';
 import { MemoryFleetSource } from '../../api/admin/fleet/source.js';
 import { base32Decode, totpCode, totpStep } from '../../api/admin/identity/totp.js';
-import { createApiServices, listenApi, type ApiServer, type ApiServices } from '../../api/admin/server.js';
+import { createApiServices, listenApi, type ApiServer, type ApiServices, type ProposalOptions } from '../../api/admin/server.js';
 import type { Role } from '../../api/admin/access.js';
 import type { Fleet } from '../../operator/core/fleet.js';
 import { testDatabase } from '../harness/index.js';
@@ -75,6 +75,8 @@ export interface TestApiOptions {
   viewerTtlSeconds?: number;
   /** Another test API's log to write into, so one scan covers the whole file. */
   logStream?: PassThrough;
+  /** The write path: a Git host and a credentials store; without it the write endpoints answer 503. */
+  proposals?: ProposalOptions;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi & { logStream: PassThrough }> {
@@ -92,6 +94,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     now: clock.now,
     viewerTtlSeconds: options.viewerTtlSeconds ?? 300,
     lockout: { maxFailures: 5, lockMs: 15 * 60_000 },
+    ...(options.proposals ? { proposals: options.proposals } : {}),
   });
   services.fleet.rebuild();
   const server = await listenApi({

@@ -96,15 +96,21 @@ const resource = (kind: KindName, name: string, spec: Record<string, unknown>, e
   metadata: metadataOf(name, existing),
   spec,
 });
+type Manifest = ReturnType<typeof resource>;
 
 function requireSchoolPrefix(schoolId: string, name: string): void {
   if (!name.startsWith(`${schoolId}-`)) throw new InputError('name', `must start with ${schoolId}- so names stay unique across schools`);
 }
 
-/** Validates with the resource model before anything is written; the error names the request's field. */
-function checked(object: Record<string, unknown>): void {
-  const result = validate(object.kind as KindName, object);
+/**
+ * Validates with the resource model before anything is written (the error names the request's field) and returns the
+ * object as Git will hold it, defaults filled in.
+ */
+function checked(object: Manifest): Manifest {
+  const result = validate(object.kind, object);
   if (!result.ok) throw new InputError(requestField(result.errors[0]!.field), result.errors[0]!.message);
+  const { status: _status, metadata, ...valid } = result.value;
+  return { ...valid, metadata: { ...metadata }, spec: valid.spec as Record<string, unknown> };
 }
 
 const requestField = (field: string): string => (field === 'metadata.name' ? 'name' : field.replace(/^spec\./, ''));
@@ -150,8 +156,7 @@ export class Proposals {
       requireSchoolPrefix(schoolId, name);
       base.school(schoolId);
       if (base.find('Nvr', name)) throw new ConflictError(`name: an NVR named ${name} already exists`);
-      const object = resource('Nvr', name, { schoolRef: schoolId, ...fields, credentialsSecretRef: { name: 'pending' } });
-      checked(object);
+      const object = checked(resource('Nvr', name, { schoolRef: schoolId, ...fields, credentialsSecretRef: { name: 'pending' } }));
       const secret = await this.deps.credentials.put({ schoolId, nvr: name }, credentials);
       object.spec.credentialsSecretRef = { name: secret };
       return { put: [object], object, audit: { nvrLogin: 'new', loginRef: secret } };
@@ -163,8 +168,7 @@ export class Proposals {
     return this.propose(principal, requestId, { action: 'update', kind: 'Nvr', name, schoolId }, async (base) => {
       const existing = base.ofSchool('Nvr', schoolId, name);
       const kept = specOf(existing).credentialsSecretRef as { name: string } | undefined;
-      const object = resource('Nvr', name, { schoolRef: schoolId, ...fields, credentialsSecretRef: kept ?? { name: 'pending' } }, existing);
-      checked(object);
+      const object = checked(resource('Nvr', name, { schoolRef: schoolId, ...fields, credentialsSecretRef: kept ?? { name: 'pending' } }, existing));
       if (!credentials && !kept) throw new InputError('credentials', `required: NVR ${name} references no credentials yet`);
       const secret = credentials ? await this.deps.credentials.put({ schoolId, nvr: name }, credentials) : kept!.name;
       object.spec.credentialsSecretRef = { name: secret };
@@ -185,8 +189,7 @@ export class Proposals {
       requireSchoolPrefix(schoolId, name);
       base.school(schoolId);
       if (base.find('FaceIdDevice', name)) throw new ConflictError(`name: a FaceID device named ${name} already exists`);
-      const object = resource('FaceIdDevice', name, { schoolRef: schoolId, ...fields });
-      checked(object);
+      const object = checked(resource('FaceIdDevice', name, { schoolRef: schoolId, ...fields }));
       return { put: [object], object };
     });
   }
@@ -196,8 +199,7 @@ export class Proposals {
       const existing = base.ofSchool('FaceIdDevice', schoolId, name);
       // A signing secret is chosen by the platform's engineers in Git, never through this endpoint.
       const webhook = specOf(existing).webhookSecretRef;
-      const object = resource('FaceIdDevice', name, { schoolRef: schoolId, ...body, ...(webhook ? { webhookSecretRef: webhook } : {}) }, existing);
-      checked(object);
+      const object = checked(resource('FaceIdDevice', name, { schoolRef: schoolId, ...body, ...(webhook ? { webhookSecretRef: webhook } : {}) }, existing));
       return { put: [object], object };
     });
   }
@@ -212,8 +214,7 @@ export class Proposals {
   updateSchool(principal: Principal, requestId: string, schoolId: string, patch: SchoolPatch): Promise<ProposalResult> {
     return this.propose(principal, requestId, { action: 'update', kind: 'School', name: schoolId, schoolId }, async (base) => {
       const existing = base.school(schoolId);
-      const object = resource('School', schoolId, { ...specOf(existing), ...patch }, existing);
-      checked(object);
+      const object = checked(resource('School', schoolId, { ...specOf(existing), ...patch }, existing));
       return { put: [object], object, audit: { fields: Object.keys(patch).sort() } };
     });
   }
@@ -222,8 +223,7 @@ export class Proposals {
     const { name, ...spec } = body;
     return this.propose(principal, requestId, { action: 'create', kind: 'MediaNode', name, schoolId: null }, async (base) => {
       if (base.find('MediaNode', name)) throw new ConflictError(`name: a media node named ${name} already exists`);
-      const object = resource('MediaNode', name, spec);
-      checked(object);
+      const object = checked(resource('MediaNode', name, spec));
       return { put: [object], object };
     });
   }
@@ -231,8 +231,7 @@ export class Proposals {
   updateMediaNode(principal: Principal, requestId: string, name: string, body: MediaNodeUpdate): Promise<ProposalResult> {
     return this.propose(principal, requestId, { action: 'update', kind: 'MediaNode', name, schoolId: null }, async (base) => {
       const existing = base.find('MediaNode', name) ?? notFound(`name: no media node ${name}`);
-      const object = resource('MediaNode', name, body, existing);
-      checked(object);
+      const object = checked(resource('MediaNode', name, body, existing));
       return { put: [object], object };
     });
   }
