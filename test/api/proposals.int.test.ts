@@ -404,6 +404,27 @@ describe('without a Git host', () => {
       expect(write.body.error).toBe('proposals: no Git host is configured; set POSBON_GIT_HOST, POSBON_GIT_URL, POSBON_GIT_REPO, POSBON_GIT_TOKEN and POSBON_GIT_BOT');
       expect((await call(embedded, 'GET', '/proposals', { token: admin.accessToken })).status).toBe(503);
       expect((await call(embedded, 'POST', '/schools/school-b/nvrs', { token: admin.accessToken, body: { ...gate, name: 'school-b-gate' } })).status).toBe(403);
+
+      // The document describes the write path either way.
+      const { paths } = (await call(embedded, 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, { 'x-posbon-action': string; responses: Record<string, unknown> }>> };
+      const writes = Object.entries(paths).flatMap(([path, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) => op.responses['202'])
+          .map(([method, op]) => `${method.toUpperCase()} ${path} ${op['x-posbon-action']} ${Object.keys(op.responses).join(',')}`),
+      );
+      expect(writes.sort()).toEqual([
+        'DELETE /media-nodes/{name} media-node:write 202,400,401,403,404,409,503',
+        'DELETE /schools/{schoolId}/faceid-devices/{name} faceid:write 202,400,401,403,404,409,503',
+        'DELETE /schools/{schoolId}/nvrs/{name} nvr:write 202,400,401,403,404,409,503',
+        'PATCH /schools/{schoolId} school:write 202,400,401,403,404,409,503',
+        'POST /media-nodes media-node:write 202,400,401,403,404,409,503',
+        'POST /schools/{schoolId}/faceid-devices faceid:write 202,400,401,403,404,409,503',
+        'POST /schools/{schoolId}/nvrs nvr:write 202,400,401,403,404,409,503',
+        'PUT /media-nodes/{name} media-node:write 202,400,401,403,404,409,503',
+        'PUT /schools/{schoolId}/faceid-devices/{name} faceid:write 202,400,401,403,404,409,503',
+        'PUT /schools/{schoolId}/nvrs/{name} nvr:write 202,400,401,403,404,409,503',
+      ]);
+      expect(paths['/proposals']?.get?.['x-posbon-action']).toBe('proposal:read');
     } finally {
       await embedded.close();
     }
