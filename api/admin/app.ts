@@ -398,7 +398,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         return { account: created.account, initialPassword: created.initialPassword, totpUri: created.totpUri };
       },
     }),
-    ...proposalRoutes(deps.proposals),
+    ...proposalRoutes({ proposals: deps.proposals, audit }),
   ];
 
   const document = openApiDocument(routes, { title: 'Posbon admin API', version: '0.1.0' });

@@ -2,7 +2,7 @@
 // wrapper, and the OpenAPI document is generated from the same objects.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
-import { InputError, UnauthorizedError } from '../platform/errors.js';
+import { ForbiddenError, InputError, UnauthorizedError } from '../platform/errors.js';
 import { authorize, type Action, type Principal } from './access.js';
 
 export interface RouteContext<P, Q, B> {
@@ -33,6 +33,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown, R = unknown> {
   /** Errors the route can answer besides 400, 401 and 403. */
   errors?: number[];
   before?: RequestHandler[];
+  /** Called when the caller's role or scope refuses the request, before the 403 goes out (mutating routes audit it). */
+  denied?(ctx: { principal: Principal; params: unknown; requestId: string; reason: string }): Promise<void>;
   handler(ctx: RouteContext<P, Q, B>): Promise<R> | R;
 }
 
@@ -53,7 +55,14 @@ export function mountRoutes(router: Router, routes: Route[], authenticate: Authe
     router[r.method](r.path, ...(r.before ?? []), async (req: Request, res: Response) => {
       const principal = r.auth === 'public' ? undefined : await authenticate(req);
       const params = r.params ? parseInput(r.params, req.params, 'path') : req.params;
-      if (principal && r.auth !== 'public') authorize(principal, r.auth, r.school?.(params));
+      if (principal && r.auth !== 'public') {
+        try {
+          authorize(principal, r.auth, r.school?.(params));
+        } catch (error) {
+          if (error instanceof ForbiddenError) await r.denied?.({ principal, params, requestId: res.locals.requestId as string, reason: error.message });
+          throw error;
+        }
+      }
       const query = r.query ? parseInput(r.query, req.query, 'query') : {};
       const body = r.body ? parseInput(r.body, req.body ?? {}, 'body') : undefined;
       const result = await r.handler({

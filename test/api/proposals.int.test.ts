@@ -359,8 +359,19 @@ describe('the record', () => {
     expect(summary).toEqual([
       'proposal.Nvr.create school-17 school-17-gate ok',
       'proposal.Nvr.create school-17 school-17-gate ok',
+      // Refused by role or scope: recorded against the school they aimed at, before the body is read.
+      'proposal.Nvr.create school-17 undefined denied',
+      'proposal.Nvr.update school-17 school-17-entrance denied',
+      'proposal.Nvr.delete school-17 school-17-entrance denied',
+      'proposal.School.update school-17 undefined denied',
+      'proposal.FaceIdDevice.create school-17 undefined denied',
+      'proposal.Nvr.create school-17 undefined denied',
+      'proposal.Nvr.create school-17 undefined denied',
+      'proposal.School.update school-17 undefined denied',
       'proposal.Nvr.update school-42 school-17-entrance not-found',
       'proposal.Nvr.delete school-42 school-17-entrance not-found',
+      'proposal.MediaNode.create - undefined denied',
+      'proposal.MediaNode.create - undefined denied',
       'proposal.MediaNode.create - hel1-a ok',
       'proposal.MediaNode.delete - fsn1-a conflict',
       'proposal.Nvr.create school-17 gate-2 invalid',
@@ -386,8 +397,13 @@ describe('the record', () => {
       branch: gatePr.branch,
       created: true,
     });
-    const carol = (await as('root', 'GET', '/accounts')).body.items.find((a: { username: string }) => a.username === 'carol');
-    expect(first.actorId).toBe(carol.id);
+    const ids = new Map<string, string>((await as('root', 'GET', '/accounts')).body.items.map((a: { id: string; username: string }) => [a.id, a.username]));
+    expect(ids.get(first.actorId)).toBe('carol');
+    const refused = entries.find((e) => e.result === 'denied' && e.params.name === 'school-17-entrance')!;
+    expect([ids.get(refused.actorId), refused.params]).toEqual([
+      'dave',
+      { kind: 'Nvr', name: 'school-17-entrance', schoolId: 'school-17', reason: 'school school-17 is outside this account\'s scope' },
+    ]);
     const record = `${res.text}\n${api.logLines().join('\n')}`;
     expect(record).not.toContain(nvrLogin.password);
     expect(record).not.toContain(nvrLogin.username);

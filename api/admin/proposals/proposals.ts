@@ -43,6 +43,9 @@ export interface ProposalsDeps {
 
 type Action = ProposalResult['change']['action'];
 
+/** The audit action of a proposal call, allowed or not: `proposal.Nvr.create`. */
+export const auditAction = (kind: KindName, action: Action): string => `proposal.${kind}.${action}`;
+
 interface Change {
   action: Action;
   kind: KindName;
@@ -279,7 +282,7 @@ export class Proposals {
   }
 
   private async propose(principal: Principal, requestId: string, change: Change, plan: (base: BaseFleet) => Promise<Planned>): Promise<ProposalResult> {
-    const action = `proposal.${change.kind}.${change.action}`;
+    const action = auditAction(change.kind, change.action);
     const auditBase = { actorType: 'user' as const, actorId: principal.accountId, schoolId: change.schoolId, requestId, action };
     const params = { kind: change.kind, name: change.name, ...(change.schoolId ? { schoolId: change.schoolId } : {}) };
     let planned: Planned | undefined;
