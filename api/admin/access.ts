@@ -29,6 +29,10 @@ export type Action =
   | 'audit:read'
   | 'media-node:read'
   | 'media-node:write'
+  | 'school:write'
+  | 'nvr:write'
+  | 'faceid:write'
+  | 'proposal:read'
   | 'account:read'
   | 'account:write'
   | 'self';
@@ -45,6 +49,11 @@ const GRANTS: Record<Action, ReadonlySet<Role>> = {
   'audit:read': new Set(['SUPER_ADMIN', 'SCHOOL_ADMIN']),
   'media-node:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN']),
   'media-node:write': new Set(['STREAM_ADMIN']),
+  // Proposals for a school come from its own admins; SUPER_ADMIN administers accounts and reads, it does not author fleet changes.
+  'school:write': new Set(['SCHOOL_ADMIN']),
+  'nvr:write': new Set(['SCHOOL_ADMIN']),
+  'faceid:write': new Set(['SCHOOL_ADMIN']),
+  'proposal:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN']),
   'account:read': new Set(['SUPER_ADMIN']),
   'account:write': new Set(['SUPER_ADMIN']),
   self: new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),

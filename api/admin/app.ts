@@ -14,6 +14,8 @@ import type { AuditLog } from './audit/audit-log.js';
 import type { FleetView } from './fleet/fleet-view.js';
 import type { AccessTokens } from './identity/access-tokens.js';
 import { LoginRefused, type Accounts } from './identity/accounts.js';
+import type { Proposals } from './proposals/proposals.js';
+import { proposalRoutes } from './proposals/routes.js';
 import { RefreshRefused, type IssuedTokens, type Sessions } from './identity/sessions.js';
 import { mountRoutes, openApiDocument, route, type Route } from './routes.js';
 import * as s from './schemas.js';
@@ -44,6 +46,8 @@ export interface ApiAppDeps {
   audit: AuditLog;
   connectionTests: ConnectionTests;
   attendance?: AttendanceReader;
+  /** Absent without a Git host: the write endpoints then answer 503. */
+  proposals?: Proposals;
 }
 
 const ACCESS_COOKIE = 'posbon_access';
@@ -421,6 +425,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         return { account: created.account, initialPassword: created.initialPassword, totpUri: created.totpUri };
       },
     }),
+    ...proposalRoutes({ proposals: deps.proposals, audit }),
   ];
 
   const document = openApiDocument(routes, { title: 'Posbon admin API', version: '0.1.0' });

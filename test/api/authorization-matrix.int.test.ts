@@ -1,12 +1,19 @@
 // Every authenticated route × every role × own school / other school / no token / expired token.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { stringify } from 'yaml';
 import type { Role } from '../../api/admin/access.js';
-import { call, createAccount, login, startTestApi, type TestAccount, type TestApi } from './fixture.js';
+import { credentialsNameKey } from '../../api/admin/proposals/credentials-store.js';
+import { KubernetesCredentialsStore } from '../../api/admin/proposals/kubernetes-credentials-store.js';
+import { proposeFleetChange } from '../../gitops/fleet-change.js';
+import { GiteaHost } from '../../gitops/hosts/gitea.js';
+import { startGitea, type Gitea } from '../harness/gitea.js';
+import { testKubeConfig, testNamespace } from '../harness/index.js';
+import { call, createAccount, login, node, nvr, school, startTestApi, type TestAccount, type TestApi } from './fixture.js';
 
 type Side = 'a' | 'b';
 interface MatrixRoute {
   name: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: (side: Side) => string;
   body?: (side: Side) => unknown;
   /** Expected status for [own school, other school]; the caller's own school is school-a. */
@@ -82,6 +89,60 @@ const ROUTES: MatrixRoute[] = [
     expect: only({ SUPER_ADMIN: [201, 201] }),
   },
   { name: 'who am I', method: 'GET', path: () => '/me', expect: all(200) },
+  // Write endpoints: proposals to the fleet repository on a real Gitea, for a school's own admin or STREAM_ADMIN only.
+  {
+    name: 'propose an NVR',
+    method: 'POST',
+    path: (s) => `/schools/school-${s}/nvrs`,
+    body: (s) => ({ name: `school-${s}-cam-${suffix()}`, vendor: 'hikvision', publicHost: '203.0.113.40', cameras: [{ id: 'c1', name: 'C1', channel: 1 }], credentials: { username: 'viewer', password: 'matrix-pw' } }),
+    expect: only({ SCHOOL_ADMIN: [202, 403] }),
+  },
+  {
+    name: 'propose an NVR update',
+    method: 'PUT',
+    path: (s) => `/schools/school-${s}/nvrs/gate-${s}`,
+    body: () => ({ vendor: 'dahua', publicHost: '203.0.113.41', cameras: [{ id: 'entrance', name: 'Entrance', channel: 1 }] }),
+    expect: only({ SCHOOL_ADMIN: [202, 403] }),
+  },
+  { name: 'propose removing an NVR', method: 'DELETE', path: (s) => `/schools/school-${s}/nvrs/gate-${s}`, expect: only({ SCHOOL_ADMIN: [202, 403] }) },
+  {
+    name: 'propose a FaceID device',
+    method: 'POST',
+    path: (s) => `/schools/school-${s}/faceid-devices`,
+    body: (s) => ({ name: `school-${s}-door-${suffix()}`, vendor: 'zkteco', direction: 'in', serialNumber: `ZK${suffix()}`, lan: { localIp: '192.168.1.20' } }),
+    expect: only({ SCHOOL_ADMIN: [202, 403] }),
+  },
+  {
+    name: 'propose a FaceID device update',
+    method: 'PUT',
+    path: (s) => `/schools/school-${s}/faceid-devices/door-${s}`,
+    body: () => ({ vendor: 'hikvision', direction: 'both', serialNumber: 'DS-1', lan: { localIp: '192.168.1.21' } }),
+    expect: only({ SCHOOL_ADMIN: [202, 403] }),
+  },
+  { name: 'propose removing a FaceID device', method: 'DELETE', path: (s) => `/schools/school-${s}/faceid-devices/door-${s}`, expect: only({ SCHOOL_ADMIN: [202, 403] }) },
+  { name: 'propose school settings', method: 'PATCH', path: (s) => `/schools/school-${s}`, body: () => ({ displayName: 'Renamed' }), expect: only({ SCHOOL_ADMIN: [202, 403] }) },
+  {
+    name: 'propose a media node',
+    method: 'POST',
+    path: () => '/media-nodes',
+    body: () => ({ name: `node-${suffix()}`, region: 'r1', egressIPs: ['198.51.100.40'], webrtcBaseUrl: 'https://n.media.example.org', hlsBaseUrl: 'https://n.media.example.org' }),
+    expect: only({ STREAM_ADMIN: [202, 202] }),
+  },
+  {
+    name: 'propose a media node update',
+    method: 'PUT',
+    path: (s) => `/media-nodes/node-${s}`,
+    body: (s) => ({ region: 'r1', egressIPs: [s === 'a' ? '198.51.100.10' : '198.51.100.11'], webrtcBaseUrl: 'https://n.media.example.org', hlsBaseUrl: 'https://n.media.example.org', capacityWeight: 90 }),
+    expect: only({ STREAM_ADMIN: [202, 202] }),
+  },
+  { name: 'propose removing a drained media node', method: 'DELETE', path: (s) => `/media-nodes/node-old-${s}`, expect: only({ STREAM_ADMIN: [202, 202] }) },
+  { name: 'list open proposals', method: 'GET', path: () => '/proposals', expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 200] }) },
+  {
+    name: 'list a school\'s open proposals',
+    method: 'GET',
+    path: (s) => `/proposals?schoolId=school-${s}`,
+    expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 403] }),
+  },
   { name: 'list my sessions', method: 'GET', path: () => '/auth/sessions', expect: all(200) },
   { name: 'revoke a session that is not mine', method: 'DELETE', path: () => `/auth/sessions/${randomUUID()}`, expect: all(404) },
 ];
@@ -89,13 +150,54 @@ const ROUTES: MatrixRoute[] = [
 const ROLE_ORDER: Role[] = ['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER'];
 const OTHER_SCHOOL_MARKERS = ['school-b', 'gate-b', 'node-b'];
 
+const suffix = () => randomBytes(3).toString('hex');
+
+/** The two-school fleet as the fleet repository holds it, plus a FaceID device per school and a drained node per school. */
+function fleetFiles(): { path: string; content: string }[] {
+  const drained = (name: string, ip: string) => {
+    const n = node(name, 'r1', ip);
+    return { ...n, spec: { ...n.spec, cordoned: true } };
+  };
+  const door = (s: string) => ({
+    apiVersion: 'posbon.io/v1alpha1',
+    kind: 'FaceIdDevice',
+    metadata: { name: `door-${s}` },
+    spec: { schoolRef: `school-${s}`, vendor: 'hikvision', direction: 'in', serialNumber: `DS-${s}`, lan: { localIp: '192.168.1.20' } },
+  });
+  const files: Record<string, unknown> = {};
+  for (const [s, ip] of [['a', '198.51.100.10'], ['b', '198.51.100.11']] as const) {
+    files[`clusters/dev/media-nodes/node-${s}.yaml`] = node(`node-${s}`, 'r1', ip);
+    files[`clusters/dev/media-nodes/node-old-${s}.yaml`] = drained(`node-old-${s}`, s === 'a' ? '198.51.100.12' : '198.51.100.13');
+    files[`clusters/dev/schools/school-${s}/school.yaml`] = school(`school-${s}`, 'r1', `node-${s}`);
+    files[`clusters/dev/schools/school-${s}/nvrs/gate-${s}.yaml`] = nvr(`gate-${s}`, `school-${s}`, s === 'a' ? '203.0.113.20' : '203.0.113.21', ['entrance']);
+    files[`clusters/dev/schools/school-${s}/faceid/door-${s}.yaml`] = door(s);
+  }
+  return Object.entries(files).map(([path, object]) => ({ path, content: stringify(object) }));
+}
+
+let gitea: Gitea;
 let api: TestApi;
 const accounts = new Map<Role, TestAccount>();
 const tokens = new Map<Role, string>();
 let expiredToken: string;
 
 beforeAll(async () => {
-  api = await startTestApi();
+  gitea = await startGitea(process.env.POSBON_TEST_PG_URL!);
+  const repo = await gitea.createRepository('fleet');
+  const host = (token: string) => GiteaHost.create({ url: gitea.url, ...repo, token });
+  await host(gitea.users.admin.token).commitFiles({ branch: 'main', message: 'Two schools', files: fleetFiles() });
+  // An open proposal of the other school, which a school admin's list must not show.
+  await proposeFleetChange(host(gitea.users.bot.token), { env: 'dev', put: [{ ...school('school-b', 'r1', 'node-b'), metadata: { name: 'school-b' }, spec: { ...school('school-b', 'r1', 'node-b').spec, displayName: 'B' } }] });
+  const kc = testKubeConfig();
+  api = await startTestApi({
+    proposals: {
+      host: host(gitea.users.bot.token),
+      credentials: KubernetesCredentialsStore.create({ kc, namespace: await testNamespace(kc, 'matrix'), nameKey: credentialsNameKey(randomBytes(32)) }),
+      env: 'dev',
+      bot: gitea.users.bot.login,
+      authorDomain: 'posbon.test',
+    },
+  });
   accounts.set('SUPER_ADMIN', await createAccount(api, 'root', 'SUPER_ADMIN'));
   accounts.set('STREAM_ADMIN', await createAccount(api, 'streams', 'STREAM_ADMIN'));
   accounts.set('SCHOOL_ADMIN', await createAccount(api, 'head-a', 'SCHOOL_ADMIN', ['school-a']));
@@ -108,11 +210,12 @@ beforeAll(async () => {
   // Audit entries of both schools exist before anyone reads the log.
   await call(api, 'GET', '/cameras/school-b.gate-b.entrance/stream', { token: tokens.get('SUPER_ADMIN')! });
   await call(api, 'GET', '/cameras/school-a.gate-a.entrance/stream', { token: tokens.get('SUPER_ADMIN')! });
-});
+}, 300_000);
 
 afterAll(async () => {
   await api?.close();
-});
+  await gitea?.stop();
+}, 60_000);
 
 describe('authorization matrix', () => {
   describe.each(ROUTES)('$method $name', (r) => {

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../../api/platform/logger.js';
 import type { ApiHttpConfig } from '../../api/admin/app.js';
 import { MemoryFleetSource, type FleetSource } from '../../api/admin/fleet/source.js';
 import { base32Decode, totpCode, totpStep } from '../../api/admin/identity/totp.js';
-import { createApiServices, listenApi, type ApiServer, type ApiServices } from '../../api/admin/server.js';
+import { createApiServices, listenApi, type ApiServer, type ApiServices, type ProposalOptions } from '../../api/admin/server.js';
 import type { Role } from '../../api/admin/access.js';
 import type { ProbeAccess } from '../../api/admin/probes/connection-tests.js';
 import type { Fleet } from '../../operator/core/fleet.js';
@@ -80,6 +80,8 @@ export interface TestApiOptions {
   connectionTestRate?: { perMinute: number; burst: number };
   /** A fleet source other than memory (e.g. the cluster's informers). */
   source?: FleetSource;
+  /** The write path: a Git host and a credentials store; without it the write endpoints answer 503. */
+  proposals?: ProposalOptions;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi & { logStream: PassThrough }> {
@@ -99,6 +101,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     lockout: { maxFailures: 5, lockMs: 15 * 60_000 },
     ...(options.probe ? { probe: options.probe } : {}),
     ...(options.connectionTestRate ? { connectionTestRate: options.connectionTestRate } : {}),
+    ...(options.proposals ? { proposals: options.proposals } : {}),
   });
   services.fleet.rebuild();
   const server = await listenApi({

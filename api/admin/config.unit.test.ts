@@ -1,0 +1,29 @@
+import { apiConfig } from './config.js';
+
+const git = { POSBON_GIT_URL: 'http://127.0.0.1:3000', POSBON_GIT_REPO: 'platform/fleet', POSBON_GIT_TOKEN: 't0ken', POSBON_GIT_BOT: 'posbon-bot' };
+
+describe('the Git host from the environment', () => {
+  it('is absent when nothing is set: the write endpoints then answer 503', () => {
+    expect(apiConfig({}).git).toBeUndefined();
+  });
+
+  it('takes all of URL, repository, token and bot, with the cluster folder and author domain defaulted', () => {
+    expect(apiConfig(git).git).toEqual({
+      host: 'gitea',
+      url: 'http://127.0.0.1:3000',
+      owner: 'platform',
+      repo: 'fleet',
+      token: 't0ken',
+      bot: 'posbon-bot',
+      env: 'dev',
+      authorDomain: 'users.posbon.invalid',
+    });
+    expect(apiConfig({ ...git, POSBON_GIT_HOST: 'github', POSBON_GIT_URL: '', POSBON_GIT_ENV: 'prod' }).git).toMatchObject({ host: 'github', url: 'https://api.github.com', env: 'prod' });
+  });
+
+  it('refuses half a configuration in one line naming what is missing', () => {
+    expect(() => apiConfig({ POSBON_GIT_REPO: 'platform/fleet' })).toThrow('the Git host needs POSBON_GIT_TOKEN, POSBON_GIT_BOT, POSBON_GIT_URL as well (see .env.example)');
+    expect(() => apiConfig({ ...git, POSBON_GIT_REPO: 'fleet' })).toThrow('POSBON_GIT_REPO: POSBON_GIT_REPO must be OWNER/NAME');
+    expect(() => apiConfig({ ...git, POSBON_GIT_HOST: 'gitlab' })).toThrow('POSBON_GIT_HOST: POSBON_GIT_HOST must be gitea or github');
+  });
+});
