@@ -474,16 +474,14 @@ export class FleetController {
     const result = renderMediaMtxConfig(node, shard.members, (nvr) => this.credentials(nvr), this.config.render);
     const problems = validateMediaMtxConfig(result.config);
     if (problems.length > 0) {
-      await this.writeNodeStatus(node, shard, { type: 'Ready', status: 'False', reason: 'InvalidConfig', message: problems.slice(0, 5).join('; ') });
-      await this.event('MediaNode', name, 'Warning', 'InvalidConfig', problems.slice(0, 5).join('; '));
+      this.recordNodeOutcome(node, shard, { type: 'Ready', status: 'False', reason: 'InvalidConfig', message: problems.slice(0, 5).join('; ') }, undefined, 'Warning');
       throw new TerminalError('InvalidConfig', problems.join('; '));
     }
     const key32 = await this.confKey(name);
     const sealed = sealMediaMtxConfig(result.yaml, key32);
     if (sealed.length > this.config.maxConfigBytes) {
       const message = `the sealed config of ${result.cameraCount} cameras is ${sealed.length} bytes, over the ${this.config.maxConfigBytes}-byte limit; the previous config stays in place`;
-      await this.writeNodeStatus(node, shard, { type: 'Ready', status: 'False', reason: 'ShardTooLarge', message });
-      await this.event('MediaNode', name, 'Warning', 'ShardTooLarge', message);
+      this.recordNodeOutcome(node, shard, { type: 'Ready', status: 'False', reason: 'ShardTooLarge', message }, undefined, 'Warning');
       throw new TerminalError('ShardTooLarge', message);
     }
     const hash = contentHash(sealed);
@@ -501,12 +499,12 @@ export class FleetController {
       });
       this.appliedHashes.set(name, hash);
       this.log.info('config applied', { resource: `MediaNode/${name}`, hash, cameras: result.cameraCount, schools: shard.schools.length });
-      await this.event('MediaNode', name, 'Normal', 'ConfigApplied', `config ${hash} with ${result.cameraCount} cameras of ${shard.schools.length} schools`);
+      this.pendingEvents.set(name, [...(this.pendingEvents.get(name) ?? []), { type: 'Normal', reason: 'ConfigApplied', message: `config ${hash} with ${result.cameraCount} cameras of ${shard.schools.length} schools` }]);
     }
     if (this.config.probe) await this.applyProbeInputs(name, shard);
     if (this.config.applyWorkloads) await this.applyWorkload(node);
     const overCapacity = result.cameraCount > node.spec.maxCameras;
-    await this.writeNodeStatus(
+    this.recordNodeOutcome(
       node,
       shard,
       overCapacity
@@ -658,32 +656,52 @@ export class FleetController {
     await this.core.deleteNamespacedConfigMap({ name: probeConfigMapName(node), namespace: ns }).catch(ignoreMissing);
     await this.core.deleteNamespacedSecret({ name: probeCredentialsSecretName(node), namespace: ns }).catch(ignoreMissing);
     this.probeHashes.delete(node);
+    this.nodeOutcomes.delete(node);
+    this.pendingEvents.delete(node);
     this.appliedHashes.delete(node);
     this.workloadHashes.delete(node);
     this.confKeys.delete(node);
     this.log.info('shard removed', { resource: `MediaNode/${node}` });
   }
 
-  private async writeNodeStatus(node: MediaNode, shard: ShardPlan, ready: ConditionInput, hash?: string): Promise<void> {
+  /** What the last reconcile of each node found, written to its status by the status queue. */
+  private readonly nodeOutcomes = new Map<string, { node: MediaNode; shard: ShardPlan; ready: ConditionInput; hash?: string }>();
+  private readonly pendingEvents = new Map<string, Array<{ type: 'Normal' | 'Warning'; reason: string; message: string }>>();
+
+  /** The node's status trails its ConfigMap in the status queue, so a cold start writes every shard first. */
+  private recordNodeOutcome(node: MediaNode, shard: ShardPlan, ready: ConditionInput, hash?: string, eventType?: 'Warning'): void {
+    const name = node.metadata.name;
+    this.nodeOutcomes.set(name, { node, shard, ready, ...(hash ? { hash } : {}) });
+    if (eventType) this.pendingEvents.set(name, [...(this.pendingEvents.get(name) ?? []), { type: eventType, reason: ready.reason, message: ready.message }]);
+    this.statusQueue.add(`MediaNode/${name}`);
+  }
+
+  private async writeNodeStatus(name: string): Promise<void> {
+    const outcome = this.nodeOutcomes.get(name);
+    const current = this.nodes.get(name);
+    if (!outcome || !current) return;
+    const { shard, ready, hash } = outcome;
     const now = new Date().toISOString();
-    const current = this.nodes.get(node.metadata.name) ?? node;
     const status = {
       ...(current.status ?? {}),
       conditions: setCondition(current.status?.conditions, ready, now, current.metadata.generation),
       schoolCount: shard.schools.length,
       cameraCount: shard.cameraCount,
-      configMapName: configMapName(node.metadata.name),
+      configMapName: configMapName(name),
       ...(hash ? { configHash: hash } : {}),
       ...(ready.status === 'True' && current.metadata.generation !== undefined ? { observedGeneration: current.metadata.generation } : {}),
     };
-    if (sameStatus(status, current.status)) return;
-    await this.patchStatus('MediaNode', node.metadata.name, status);
+    if (!sameStatus(status, current.status)) await this.patchStatus('MediaNode', name, status);
+    const events = this.pendingEvents.get(name) ?? [];
+    this.pendingEvents.delete(name);
+    for (const e of events) await this.event('MediaNode', name, e.type, e.reason, e.message);
   }
 
   private async writeStatus(key: string): Promise<void> {
     const plan = this.plan;
     if (!plan) return;
-    const [kind, name] = key.split('/') as ['School' | 'Nvr', string];
+    const [kind, name] = key.split('/') as ['School' | 'Nvr' | 'MediaNode', string];
+    if (kind === 'MediaNode') return this.writeNodeStatus(name);
     const now = new Date().toISOString();
     if (kind === 'School') {
       const school = this.schools.get(name, this.config.fleetNamespace);
