@@ -48,12 +48,20 @@ it('stores every acknowledged event exactly once and the retried rest after a re
       await sleep(50);
     }
   };
+  // Senders send up to `limit`; the limit rises only once PostgreSQL is really down, so the outage meets traffic
+  // however fast the ingress is.
+  let limit = EVENTS / 4;
   const senders = Array.from({ length: SENDERS }, async () => {
-    while (next < EVENTS) await send(next++);
+    for (;;) {
+      if (next < limit) await send(next++);
+      else if (limit >= EVENTS) return;
+      else await sleep(5);
+    }
   });
   while (acknowledged.size < EVENTS / 4) await sleep(10);
   await postgres.pause();
   const ackedWhileDown = acknowledged.size;
+  limit = EVENTS;
   await sleep(2000);
   await postgres.resume();
   await Promise.all(senders);
