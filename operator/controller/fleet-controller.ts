@@ -515,9 +515,6 @@ export class FleetController {
   }
 
   private async apply(object: Manifest): Promise<void> {
-    const apiVersion = object.apiVersion as string;
-    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-    const plural = `${object.kind.toLowerCase()}s`;
     const ns = object.metadata.namespace!;
     const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
     const common = { name: object.metadata.name, namespace: ns, body: object, fieldManager: FIELD_MANAGER, force: true };
@@ -525,7 +522,7 @@ export class FleetController {
     else if (object.kind === 'Service') await this.core.patchNamespacedService(common, options);
     else if (object.kind === 'Deployment') await this.apps.patchNamespacedDeployment(common, options);
     else if (object.kind === 'Secret') await this.core.patchNamespacedSecret(common, options);
-    else throw new Error(`cannot apply ${group}/${version} ${plural}`);
+    else throw new Error(`cannot apply ${String(object.apiVersion)} ${object.kind}`);
   }
 
   private async applyWorkload(node: MediaNode): Promise<void> {
