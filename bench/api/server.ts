@@ -1,0 +1,82 @@
+// The admin API as the benchmark runs it: its own process, the production wiring (createApiServices, listenApi)
+// over 10,000 schools held in memory. Prints one JSON line with its URL and a viewer's access token, then answers
+// `mark` and `report` lines on stdin with what it measured in between: each request from its arrival to its last
+// byte, its own CPU time, and its event loop's delay.
+import type { ServerResponse } from 'node:http';
+import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { openDatabase } from '../../api/db/data-source.js';
+import { MemoryFleetSource } from '../../api/admin/fleet/source.js';
+import { createApiServices, listenApi } from '../../api/admin/server.js';
+import { createLogger } from '../../api/platform/logger.js';
+import type { Fleet } from '../../operator/core/fleet.js';
+import { node, nvr, school } from '../../test/api/fixture.js';
+
+const SCHOOLS = Number(process.env.BENCH_SCHOOLS ?? 10_000);
+const url = process.env.BENCH_DATABASE_URL;
+if (!url) throw new Error('BENCH_DATABASE_URL is required');
+
+const fleet: Fleet = { nodes: [], schools: [], nvrs: [] };
+for (let n = 0; n < 40; n++) fleet.nodes.push(node(`node-${n}`, 'r1', `198.51.100.${n + 10}`));
+for (let i = 0; i < SCHOOLS; i++) {
+  fleet.schools.push(school(`school-${i}`, 'r1'));
+  fleet.nvrs.push(nvr(`nvr-${i}`, `school-${i}`, `203.0.113.${(i % 200) + 1}`, ['gate', 'yard']));
+}
+
+const logger = createLogger({ service: 'bench', level: 'warn' });
+const { dataSource } = await openDatabase({ url });
+const source = MemoryFleetSource.create({ fleet });
+const built = process.hrtime.bigint();
+const services = await createApiServices({ dataSource, source, logger });
+services.fleet.rebuild();
+const buildMs = Number(process.hrtime.bigint() - built) / 1e6;
+const api = await listenApi({
+  services,
+  dataSource,
+  logger,
+  host: '127.0.0.1',
+  port: 0,
+  http: { production: false, corsOrigins: [], loginPerMinute: 100, tokensPerMinute: 1_000_000, trustProxy: 'loopback' },
+});
+const account = await services.accounts.create({ username: 'bench', role: 'VIEWER', schools: Array.from({ length: 100 }, (_, i) => `school-${i * 97}`) });
+const { accessToken } = await services.sessions.start(account.account, 'bench');
+
+let served = createHistogram();
+let loop = monitorEventLoopDelay({ resolution: 1 });
+let cpu = process.cpuUsage();
+let requests = 0;
+api.server.on('request', (_req, res: ServerResponse) => {
+  const started = process.hrtime.bigint();
+  res.once('finish', () => {
+    requests++;
+    served.record(Number(process.hrtime.bigint() - started) || 1);
+  });
+});
+
+const ms = (ns: number) => ns / 1e6;
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'mark') {
+    served = createHistogram();
+    loop.disable();
+    loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    cpu = process.cpuUsage();
+    requests = 0;
+    process.stdout.write('{"marked":true}\n');
+  } else if (line === 'report') {
+    const used = process.cpuUsage(cpu);
+    process.stdout.write(
+      `${JSON.stringify({
+        requests,
+        servedP50: ms(served.percentile(50)),
+        servedP99: ms(served.percentile(99)),
+        cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(requests, 1),
+        loopP99: ms(loop.percentile(99)),
+        loopMax: ms(loop.max),
+      })}\n`,
+    );
+  } else if (line === 'stop') {
+    void api.close().then(() => dataSource.destroy()).then(() => process.exit(0));
+  }
+});
+process.stdout.write(`${JSON.stringify({ url: api.url, accessToken, buildMs, cameras: fleet.nvrs.length * 2, nodes: fleet.nodes.length })}\n`);
