@@ -172,9 +172,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
   const shutdown = async () => {
-    services.audit.stopRetention();
     services.fleet.stop();
     await api.close();
+    // After the last request: every stream token's queued audit entry is written before the database closes.
+    await services.audit.close();
     await source.stop();
     await dataSource.destroy();
     await embedded?.stop();

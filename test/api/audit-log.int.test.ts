@@ -1,10 +1,11 @@
-// The audit log's group commit against the real PostgreSQL: every entry committed before its caller goes on.
+// The audit log's group commit against the real PostgreSQL: every recorded entry committed before its caller goes on;
+// queued entries (stream tokens) committed without a wait, refused while the log fails, retried, never lost.
 import type { DataSource } from 'typeorm';
 import { AuditLog } from '../../api/admin/audit/audit-log.js';
 import { openDatabase } from '../../api/db/data-source.js';
 import { UnavailableError } from '../../api/platform/errors.js';
 import { createLogger } from '../../api/platform/logger.js';
-import { testDatabase } from '../harness/index.js';
+import { eventually, testDatabase } from '../harness/index.js';
 
 let dataSource: DataSource;
 const logger = createLogger({ service: 'audit-test', level: 'error' });
@@ -55,5 +56,46 @@ describe('audit group commit', () => {
     expect(outcomes.map((o) => o.status)).toEqual([...Array<string>(6).fill('fulfilled'), ...Array<string>(4).fill('rejected')]);
     expect((outcomes[9] as PromiseRejectedResult).reason).toEqual(new UnavailableError('the audit log is behind; try again shortly'));
     expect(await count('test.bounded')).toBe(6);
+  });
+});
+
+describe('queued audit entries', () => {
+  const entry = (action: string, i: number) => ({ actorType: 'user' as const, actorId: `u${i}`, schoolId: 'school-a', requestId: `q${i}`, action, params: { i }, result: 'ok' });
+
+  it('are committed without the caller waiting, and a read in the same process sees all of them', async () => {
+    const audit = AuditLog.create({ dataSource, logger });
+    for (let i = 0; i < 200; i++) audit.enqueue(entry('test.queued', i));
+    const listed = await audit.list({ action: 'test.queued', limit: 500 });
+    expect(listed.map((e) => e.requestId).sort()).toEqual(Array.from({ length: 200 }, (_, i) => `q${i}`).sort());
+    expect(await count('test.queued')).toBe(200);
+  });
+
+  it('are all written by close, which reports none left', async () => {
+    const audit = AuditLog.create({ dataSource, logger });
+    for (let i = 0; i < 50; i++) audit.enqueue(entry('test.close', i));
+    expect(await audit.close()).toBe(0);
+    expect(await count('test.close')).toBe(50);
+  });
+
+  it('are refused while the log cannot be written, and the ones taken before are written once it can', async () => {
+    // Its own database, whose table goes away and comes back: a real failed INSERT, not a stand-in.
+    const { dataSource: own } = await openDatabase({ url: await testDatabase('audit_outage') });
+    try {
+      const audit = AuditLog.create({ dataSource: own, logger, batching: { maxBatch: 500, maxWaiting: 100, retryMs: 20, maxRetryMs: 50 } });
+      await own.query('ALTER TABLE audit_entry RENAME TO audit_entry_away');
+      for (let i = 0; i < 3; i++) audit.enqueue(entry('test.outage', i));
+      await audit.settled();
+      expect(() => audit.enqueue(entry('test.outage', 99))).toThrow(new UnavailableError('the audit log cannot be written; try again shortly'));
+      await expect(audit.record(entry('test.outage.blocking', 0))).rejects.toThrow(/audit_entry/);
+
+      await own.query('ALTER TABLE audit_entry_away RENAME TO audit_entry');
+      const rows = async () => (await own.query("SELECT request_id FROM audit_entry WHERE action LIKE 'test.outage%' ORDER BY request_id")) as { request_id: string }[];
+      await eventually(async () => expect(await rows()).toEqual([{ request_id: 'q0' }, { request_id: 'q1' }, { request_id: 'q2' }]));
+      audit.enqueue(entry('test.outage', 3));
+      expect(await audit.close()).toBe(0);
+      expect((await rows()).map((r) => r.request_id)).toEqual(['q0', 'q1', 'q2', 'q3']);
+    } finally {
+      await own.destroy();
+    }
   });
 });

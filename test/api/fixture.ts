@@ -125,6 +125,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     async close() {
       await server.close();
       services.fleet.stop();
+      await services.audit.close();
       await dataSource.destroy();
     },
   };

@@ -122,4 +122,24 @@ describe('a viewer token from the API in real MediaMTX', () => {
     const url = `http://127.0.0.1:${ports.hls}/school-a/gate-a/entrance/index.m3u8`;
     expect(await hlsStatus(url, before.body.token)).toBe(200);
   });
+
+  it('gives no token while its audit entry cannot be written, and loses none of the entries it took', async () => {
+    let requests = 0;
+    const grant = () => call(api, 'GET', '/cameras/school-a.gate-a.entrance/stream', { token: viewerToken, headers: { 'x-request-id': `outage-${requests++}` } });
+    await api.dataSource.query('ALTER TABLE audit_entry RENAME TO audit_entry_away');
+    try {
+      // Taken before the failing write came back: answered, and its entry retried.
+      expect((await grant()).status).toBe(200);
+      await api.services.audit.settled();
+      const refused = await grant();
+      expect(refused.status).toBe(503);
+      expect(refused.body).toEqual({ error: 'the audit log cannot be written; try again shortly', requestId: 'outage-1' });
+    } finally {
+      await api.dataSource.query('ALTER TABLE audit_entry_away RENAME TO audit_entry');
+    }
+    await eventually(async () => expect((await grant()).status).toBe(200));
+    const audited = await call(api, 'GET', '/audit?action=stream.token&limit=200', { token: adminToken });
+    const ids = (audited.body.items as { requestId: string }[]).map((e) => e.requestId).filter((id) => id.startsWith('outage-'));
+    expect(ids.sort()).toEqual(['outage-0', `outage-${requests - 1}`]);
+  });
 });

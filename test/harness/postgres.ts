@@ -83,6 +83,7 @@ export async function startPostgres(): Promise<Postgres> {
 
 /** Creates an empty database on the run's cluster and returns its URL. */
 export async function createDatabase(adminUrl: string, prefix = 't'): Promise<string> {
+  if (!/^[a-z][a-z0-9_]{0,40}$/.test(prefix)) throw new Error(`database prefix ${JSON.stringify(prefix)}: use lowercase letters, digits and _`);
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();

@@ -43,8 +43,9 @@ const DAY_MS = 24 * 3600_000;
 
 interface Waiting {
   values: [Date, ActorType, string, string | null, string | null, string, string, string];
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  /** Absent for a queued entry: nobody waits for it, and a failed write retries it instead of refusing. */
+  resolve?: () => void;
+  reject?: (error: unknown) => void;
 }
 
 /** One multi-row INSERT: one statement, one commit, however many entries waited for it. */
@@ -56,12 +57,21 @@ export interface AuditBatching {
   maxBatch: number;
   /** Entries waiting at most; beyond it a request is refused (503) rather than answered unaudited. */
   maxWaiting: number;
+  /** The first pause before a failed write of queued entries is retried; it doubles up to `maxRetryMs`. */
+  retryMs?: number;
+  maxRetryMs?: number;
 }
+
+const behind = () => new UnavailableError('the audit log is behind; try again shortly');
+const failing = () => new UnavailableError('the audit log cannot be written; try again shortly');
 
 export class AuditLog {
   private timer: NodeJS.Timeout | undefined;
   private waiting: Waiting[] = [];
   private writing = false;
+  /** Set while queued entries fail to commit: no new queued entry is taken until one write succeeds. */
+  private failure: unknown;
+  private idle: (() => void)[] = [];
 
   private constructor(
     private readonly dataSource: DataSource,
@@ -76,13 +86,44 @@ export class AuditLog {
 
   /**
    * Resolves once the entry is committed: an action that cannot be audited is not done. Entries that arrive while
-   * an INSERT is in flight are committed together by the next one (group commit, docs/adr/0006-audit-group-commit.md).
+   * an INSERT is in flight are committed together by the next one (group commit, docs/adr/0008-audit-commits.md).
    */
   record(entry: AuditRecord): Promise<void> {
-    if (this.waiting.length >= this.batching.maxWaiting) {
-      return Promise.reject(new UnavailableError('the audit log is behind; try again shortly'));
+    if (this.waiting.length >= this.batching.maxWaiting) return Promise.reject(behind());
+    return new Promise<void>((resolve, reject) => this.push({ values: this.row(entry), resolve, reject }));
+  }
+
+  /**
+   * Takes the entry into the next group commit without waiting for it (the stream-token path, ADR 0008). Throws
+   * instead of taking it while the log is failing or full, so the caller's action fails before it is done. A taken
+   * entry is retried until committed; `close` waits for every taken entry.
+   */
+  enqueue(entry: AuditRecord): void {
+    if (this.failure !== undefined) throw failing();
+    if (this.waiting.length >= this.batching.maxWaiting) throw behind();
+    this.push({ values: this.row(entry) });
+  }
+
+  /** Resolves when every entry taken so far is committed, or at once while the log is failing. */
+  settled(): Promise<void> {
+    if ((this.waiting.length === 0 && !this.writing) || this.failure !== undefined) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Stops retention and waits up to `timeoutMs` for the queued entries; returns how many were left unwritten. */
+  async close(timeoutMs = 10_000): Promise<number> {
+    this.stopRetention();
+    const deadline = Date.now() + timeoutMs;
+    while ((this.waiting.length > 0 || this.writing) && Date.now() < deadline) {
+      await Promise.race([this.settled(), new Promise((resolve) => setTimeout(resolve, 50))]);
     }
-    const values: Waiting['values'] = [
+    const lost = this.waiting.filter((w) => !w.resolve).length;
+    if (lost > 0) this.logger.error('audit entries left unwritten at shutdown', { entries: lost });
+    return lost;
+  }
+
+  private row(entry: AuditRecord): Waiting['values'] {
+    return [
       this.now(),
       entry.actorType,
       entry.actorId,
@@ -92,31 +133,52 @@ export class AuditLog {
       JSON.stringify(redact(entry.params ?? {})),
       entry.result,
     ];
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ values, resolve, reject });
-      if (!this.writing) void this.write();
-    });
+  }
+
+  private push(waiting: Waiting): void {
+    this.waiting.push(waiting);
+    if (!this.writing) void this.write();
   }
 
   private async write(): Promise<void> {
     this.writing = true;
+    let pauseMs = this.batching.retryMs ?? 100;
     try {
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, this.batching.maxBatch);
         const columns = batch[0]!.values.map((_, i) => batch.map((w) => w.values[i]));
         try {
           await this.dataSource.query(INSERT, columns);
-          for (const w of batch) w.resolve();
+          for (const w of batch) w.resolve?.();
+          if (this.failure !== undefined) this.logger.info('audit log writable again');
+          this.failure = undefined;
+          pauseMs = this.batching.retryMs ?? 100;
         } catch (error) {
-          for (const w of batch) w.reject(error);
+          for (const w of batch) w.reject?.(error);
+          const queued = batch.filter((w) => !w.resolve);
+          if (queued.length === 0) continue;
+          // Queued entries were promised to nobody but must not be lost: back to the front, retried after a pause.
+          if (this.failure === undefined) this.logger.warn('audit log write failed; retrying queued entries', { entries: queued.length, error });
+          this.failure = error;
+          this.waiting.unshift(...queued);
+          this.wakeIdle();
+          await new Promise((resolve) => setTimeout(resolve, pauseMs));
+          pauseMs = Math.min(pauseMs * 2, this.batching.maxRetryMs ?? 5000);
         }
       }
     } finally {
       this.writing = false;
+      this.wakeIdle();
     }
   }
 
+  private wakeIdle(): void {
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+
   async list(filter: AuditFilter): Promise<AuditView[]> {
+    // A reader sees every entry this process took before the read, queued ones included.
+    await this.settled();
     const repo = this.dataSource.getRepository(AuditEntryRow);
     const base: FindOptionsWhere<AuditEntryRow> = {};
     if (filter.action) base.action = filter.action;
