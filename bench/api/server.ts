@@ -76,7 +76,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       })}\n`,
     );
   } else if (line === 'stop') {
-    void api.close().then(() => dataSource.destroy()).then(() => process.exit(0));
+    void api.close().then(() => services.audit.close()).then(() => dataSource.destroy()).then(() => process.exit(0));
   }
 });
 process.stdout.write(`${JSON.stringify({ url: api.url, accessToken, buildMs, cameras: fleet.nvrs.length * 2, nodes: fleet.nodes.length })}\n`);
