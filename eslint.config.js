@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'charts/', 'crds/generated/', 'coverage/', '**/*.d.ts'] },
+  { ignores: ['node_modules/', 'charts/', 'crds/generated/', 'coverage/', 'dist/', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
