@@ -162,7 +162,7 @@ export class AuditLog {
           this.failure = error;
           this.waiting.unshift(...queued);
           this.wakeIdle();
-          await new Promise((resolve) => setTimeout(resolve, pauseMs));
+          await new Promise((resolve) => setTimeout(resolve, pauseMs).unref());
           pauseMs = Math.min(pauseMs * 2, this.batching.maxRetryMs ?? 5000);
         }
       }
