@@ -7,17 +7,29 @@ export type Role = (typeof ROLES)[number];
 /** Roles that must present a TOTP code at login. */
 export const TOTP_ROLES: ReadonlySet<Role> = new Set<Role>(['SUPER_ADMIN', 'STREAM_ADMIN']);
 
-/** Roles whose reach is the schools listed on the account; the others see the whole fleet. */
-export const SCOPED_ROLES: ReadonlySet<Role> = new Set<Role>(['SCHOOL_ADMIN', 'VIEWER']);
+/** Who can call: an account's role, or AGENT, a school's LAN agent holding a token a school admin issued. */
+export type PrincipalRole = Role | 'AGENT';
+
+/** Roles whose reach is the schools listed on the account (or the agent token's one school); the others see the whole fleet. */
+export const SCOPED_ROLES: ReadonlySet<PrincipalRole> = new Set<PrincipalRole>(['SCHOOL_ADMIN', 'VIEWER', 'AGENT']);
 
 export interface Principal {
+  /** The account id, or `agent:<token id>` for an agent. */
   accountId: string;
+  /** The account's username; for an agent, the username of the admin who issued its token. */
   username: string;
-  role: Role;
+  role: PrincipalRole;
   /** Schools of a scoped role; empty for fleet-wide roles. */
   schools: ReadonlySet<string>;
+  /** The session id, or the agent token's id. */
   sessionId: string;
 }
+
+/** How the audit log names the caller. */
+export const actorOf = (principal: Principal): { actorType: 'user' | 'agent'; actorId: string } => ({
+  actorType: principal.role === 'AGENT' ? 'agent' : 'user',
+  actorId: principal.accountId,
+});
 
 export type Action =
   | 'school:read'
@@ -35,15 +47,21 @@ export type Action =
   | 'proposal:read'
   | 'account:read'
   | 'account:write'
+  | 'agent-token:read'
+  | 'agent-token:write'
   | 'self';
 
-/** Which roles hold each action; school-scoped roles hold it only within their schools. */
-const GRANTS: Record<Action, ReadonlySet<Role>> = {
-  'school:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
-  'nvr:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
-  // Probing leaves from a media node toward a school's router: admins of that school, and the platform's operators.
-  'nvr:test': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN']),
-  'camera:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
+/**
+ * Which roles hold each action; school-scoped roles hold it only within their schools. An AGENT reads its school's
+ * NVRs and cameras, tests them from the media node and proposes NVRs and FaceID devices: it never watches, reads
+ * attendance or the audit log, touches accounts, tokens or sessions, or changes the school itself.
+ */
+const GRANTS: Record<Action, ReadonlySet<PrincipalRole>> = {
+  'school:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER', 'AGENT']),
+  'nvr:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER', 'AGENT']),
+  // Probing leaves from a media node toward a school's router: admins of that school, its agent, and the platform's operators.
+  'nvr:test': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'AGENT']),
+  'camera:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER', 'AGENT']),
   'stream:watch': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
   'attendance:read': new Set(['SUPER_ADMIN', 'SCHOOL_ADMIN']),
   'audit:read': new Set(['SUPER_ADMIN', 'SCHOOL_ADMIN']),
@@ -51,15 +69,18 @@ const GRANTS: Record<Action, ReadonlySet<Role>> = {
   'media-node:write': new Set(['STREAM_ADMIN']),
   // Proposals for a school come from its own admins; SUPER_ADMIN administers accounts and reads, it does not author fleet changes.
   'school:write': new Set(['SCHOOL_ADMIN']),
-  'nvr:write': new Set(['SCHOOL_ADMIN']),
-  'faceid:write': new Set(['SCHOOL_ADMIN']),
-  'proposal:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN']),
+  'nvr:write': new Set(['SCHOOL_ADMIN', 'AGENT']),
+  'faceid:write': new Set(['SCHOOL_ADMIN', 'AGENT']),
+  'proposal:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'AGENT']),
   'account:read': new Set(['SUPER_ADMIN']),
   'account:write': new Set(['SUPER_ADMIN']),
+  // A school's own admin issues and revokes its agents' tokens; SUPER_ADMIN sees them.
+  'agent-token:read': new Set(['SUPER_ADMIN', 'SCHOOL_ADMIN']),
+  'agent-token:write': new Set(['SCHOOL_ADMIN']),
   self: new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
 };
 
-export const holds = (role: Role, action: Action): boolean => GRANTS[action].has(role);
+export const holds = (role: PrincipalRole, action: Action): boolean => GRANTS[action].has(role);
 
 /** Whether the principal reaches this school at all (fleet-wide roles reach every school). */
 export const reaches = (principal: Principal, schoolId: string): boolean =>

@@ -9,10 +9,11 @@ import { errorMiddleware } from '../platform/error-middleware.js';
 import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { requestContext } from '../platform/request-id.js';
-import { authorize, reaches, schoolFilter, SCOPED_ROLES, type Principal } from './access.js';
+import { actorOf, authorize, reaches, schoolFilter, SCOPED_ROLES, type Principal } from './access.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { FleetView } from './fleet/fleet-view.js';
 import type { AccessTokens } from './identity/access-tokens.js';
+import { isAgentToken, type AgentTokens } from './identity/agent-tokens.js';
 import { LoginRefused, type Accounts } from './identity/accounts.js';
 import type { Proposals } from './proposals/proposals.js';
 import { proposalRoutes } from './proposals/routes.js';
@@ -41,6 +42,7 @@ export interface ApiAppDeps {
   accounts: Accounts;
   sessions: Sessions;
   accessTokens: AccessTokens;
+  agentTokens: AgentTokens;
   viewerKeys: ViewerKeys;
   streams: StreamGrants;
   audit: AuditLog;
@@ -63,7 +65,7 @@ function cookies(req: Request): Map<string, string> {
 }
 
 export function createApiApp(deps: ApiAppDeps): express.Express {
-  const { config, logger, fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit, connectionTests } = deps;
+  const { config, logger, fleet, accounts, sessions, accessTokens, agentTokens, viewerKeys, streams, audit, connectionTests } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -90,7 +92,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
     const token = bearer ?? cookies(req).get(ACCESS_COOKIE);
     if (!token) throw new UnauthorizedError('authentication required: send a Bearer access token');
-    return accessTokens.verify(token);
+    return bearer && isAgentToken(bearer) ? agentTokens.verify(bearer) : accessTokens.verify(token);
   };
 
   const cookieOptions = (expires: Date, path: string): CookieOptions => ({
@@ -423,6 +425,52 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         const created = await accounts.create(body);
         await audit.record({ actorType: 'user', actorId: principal.accountId, requestId, action: 'account.create', params: { username: body.username, role: body.role, schools: body.schools }, result: 'ok' });
         return { account: created.account, initialPassword: created.initialPassword, totpUri: created.totpUri };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/schools/:schoolId/agent-tokens',
+      summary: 'Issue a LAN agent token for the school: it proposes and tests this school\'s devices only; shown once',
+      tag: 'agents',
+      auth: 'agent-token:write',
+      school: (p) => p.schoolId,
+      params: s.schoolParams,
+      body: s.issueAgentTokenRequest,
+      response: s.issuedAgentToken,
+      status: 201,
+      errors: [404],
+      handler: async ({ params, body, principal, requestId }) => {
+        if (!fleet.school(params.schoolId)) notFound('schoolId', params.schoolId);
+        const issued = await agentTokens.issue(principal, params.schoolId, body.label, body.ttlHours);
+        await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'agent-token.issue', params: { agent: issued.id, label: body.label, expiresAt: issued.expiresAt }, result: 'ok' });
+        return issued;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/schools/:schoolId/agent-tokens',
+      summary: 'The school\'s agent tokens, newest first (never the tokens themselves)',
+      tag: 'agents',
+      auth: 'agent-token:read',
+      school: (p) => p.schoolId,
+      params: s.schoolParams,
+      response: s.agentTokenList,
+      handler: async ({ params }) => ({ items: await agentTokens.list(params.schoolId) }),
+    }),
+    route({
+      method: 'delete',
+      path: '/schools/:schoolId/agent-tokens/:tokenId',
+      summary: 'Revoke an agent token; its next call is refused',
+      tag: 'agents',
+      auth: 'agent-token:write',
+      school: (p) => p.schoolId,
+      params: s.agentTokenParams,
+      response: s.agentToken,
+      errors: [404],
+      handler: async ({ params, principal, requestId }) => {
+        const revoked = await agentTokens.revoke(params.schoolId, params.tokenId);
+        await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'agent-token.revoke', params: { agent: params.tokenId }, result: 'ok' });
+        return revoked;
       },
     }),
     ...proposalRoutes({ proposals: deps.proposals, audit }),

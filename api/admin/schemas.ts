@@ -1,6 +1,7 @@
 // Every request and response shape of the admin API; the OpenAPI document is generated from these.
 import { z } from 'zod';
 import { ROLES } from './access.js';
+import { DEFAULT_AGENT_TOKEN_HOURS, MAX_AGENT_TOKEN_HOURS } from './identity/agent-tokens.js';
 import { onvifResultSchema, rtspRequestSchema, rtspResultSchema, tcpResultSchema } from '../../operator/probe/result.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -235,3 +236,25 @@ export const connectionTest = z
   .discriminatedUnion('kind', [tcpResultSchema, rtspResultSchema, onvifResultSchema])
   .describe('What the probe sidecar of the serving media node found; reason Ok, Refused, Timeout, AuthFailed, NotAllowlisted, DnsFailed, ProtocolError or Unreachable.')
   .meta({ id: 'ConnectionTest' });
+
+export const agentTokenParams = z.object({ schoolId: resourceId('school'), tokenId: z.uuid('must be an agent token id (UUID)') });
+export const issueAgentTokenRequest = z
+  .object({
+    label: z.string().trim().min(1, 'required').max(80, 'at most 80 characters'),
+    ttlHours: z.number().int('whole hours').min(1, 'at least 1').max(MAX_AGENT_TOKEN_HOURS, `at most ${MAX_AGENT_TOKEN_HOURS}`).default(DEFAULT_AGENT_TOKEN_HOURS),
+  })
+  .meta({ id: 'IssueAgentTokenRequest' });
+export const agentToken = z
+  .object({
+    id: z.string(),
+    schoolId: z.string(),
+    label: z.string(),
+    issuedBy: z.string(),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'AgentToken' });
+export const issuedAgentToken = agentToken.extend({ token: z.string() }).meta({ id: 'IssuedAgentToken' });
+export const agentTokenList = z.object({ items: z.array(agentToken) });

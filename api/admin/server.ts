@@ -12,6 +12,7 @@ import { Proposals } from './proposals/proposals.js';
 import { FleetView } from './fleet/fleet-view.js';
 import type { FleetSource } from './fleet/source.js';
 import { AccessTokens } from './identity/access-tokens.js';
+import { AgentTokens } from './identity/agent-tokens.js';
 import { Accounts } from './identity/accounts.js';
 import { Sessions } from './identity/sessions.js';
 import { ConnectionTests, type ProbeAccess } from './probes/connection-tests.js';
@@ -24,6 +25,7 @@ export interface ApiServices {
   accounts: Accounts;
   sessions: Sessions;
   accessTokens: AccessTokens;
+  agentTokens: AgentTokens;
   viewerKeys: ViewerKeys;
   streams: StreamGrants;
   audit: AuditLog;
@@ -69,6 +71,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
     ttlSeconds: options.accessTtlSeconds ?? 600,
     now,
   });
+  const agentTokens = AgentTokens.create({ dataSource: options.dataSource, now });
   const audit = AuditLog.create({ dataSource: options.dataSource, logger: options.logger, now });
   const accounts = Accounts.create({
     dataSource: options.dataSource,
@@ -90,7 +93,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
   const streams = StreamGrants.create({ fleet, keys: viewerKeys, audit });
   const connectionTests = ConnectionTests.create({ fleet, audit, probe: options.probe, rate: options.connectionTestRate ?? { perMinute: 10, burst: 5 }, now });
   const proposals = options.proposals ? Proposals.create({ ...options.proposals, audit, logger: options.logger }) : undefined;
-  return { fleet, accounts, sessions, accessTokens, viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
+  return { fleet, accounts, sessions, accessTokens, agentTokens, viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
 }
 
 export interface ApiServer {

@@ -1,6 +1,7 @@
 // The API's PostgreSQL: TypeORM over a pg pool, schema by migrations only (never synchronize).
 import { DataSource } from 'typeorm';
 import { AccountRow } from './entities/account.js';
+import { AgentTokenRow } from './entities/agent-token.js';
 import { AttendanceEventRow } from './entities/attendance-event.js';
 import { AuditEntryRow } from './entities/audit-entry.js';
 import { DeviceSecretRow } from './entities/device-secret.js';
@@ -10,6 +11,7 @@ import { SessionRow } from './entities/session.js';
 import { Attendance1763800000000 } from './migrations/1763800000000-attendance.js';
 import { AccountsAudit1763900000000 } from './migrations/1763900000000-accounts-audit.js';
 import { PupilWindowIndex1764000000000 } from './migrations/1764000000000-pupil-window-index.js';
+import { AgentTokens1764100000000 } from './migrations/1764100000000-agent-tokens.js';
 
 export const entities = [
   AttendanceEventRow,
@@ -19,10 +21,11 @@ export const entities = [
   SessionRow,
   RefreshTokenRow,
   AuditEntryRow,
+  AgentTokenRow,
 ];
 
 /** In order; a new migration is appended here. */
-export const migrations = [Attendance1763800000000, AccountsAudit1763900000000, PupilWindowIndex1764000000000];
+export const migrations = [Attendance1763800000000, AccountsAudit1763900000000, PupilWindowIndex1764000000000, AgentTokens1764100000000];
 
 export interface DatabaseOptions {
   url: string;

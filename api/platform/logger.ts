@@ -12,7 +12,7 @@ const SECRET_IN_TEXT: ReadonlyArray<[RegExp, string]> = [
   [/(\/dahua\/[^/\s?#"']+\/)[^/\s?#"']+/g, `$1${REDACTED}`],
   [/([?&](?:secret|token|password|key|jwt)=)[^&\s#"']*/gi, `$1${REDACTED}`],
   [/(bearer|basic|digest)\s+[^\s"',]+/gi, `$1 ${REDACTED}`],
-  [/\b(?:pdt|whsec|prt)_[A-Za-z0-9+/=_-]+/g, REDACTED],
+  [/\b(?:pdt|whsec|prt|pag)_[A-Za-z0-9+/=_-]+/g, REDACTED],
   // Any JWT (access and viewer tokens), wherever it appears in text.
   [/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, REDACTED],
 ];

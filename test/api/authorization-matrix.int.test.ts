@@ -1,4 +1,4 @@
-// Every authenticated route × every role × own school / other school / no token / expired token.
+// Every authenticated route × every role (and a school's LAN agent) × own school / other school / no token / expired token.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { Role } from '../../api/admin/access.js';
@@ -11,35 +11,41 @@ import { testKubeConfig, testNamespace } from '../harness/index.js';
 import { call, createAccount, login, node, nvr, school, startTestApi, type TestAccount, type TestApi } from './fixture.js';
 
 type Side = 'a' | 'b';
+/** The account roles, and AGENT: a LAN agent holding a token that school A's admin issued. */
+type Caller = Role | 'AGENT';
 interface MatrixRoute {
   name: string;
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: (side: Side) => string;
   body?: (side: Side) => unknown;
   /** Expected status for [own school, other school]; the caller's own school is school-a. */
-  expect: Record<Role, [number, number]>;
+  expect: Record<Caller, [number, number]>;
 }
 
-const all = (own: number, other = own): Record<Role, [number, number]> => ({
+const all = (own: number, other = own): Record<Caller, [number, number]> => ({
   SUPER_ADMIN: [own, other],
   STREAM_ADMIN: [own, other],
   SCHOOL_ADMIN: [own, other],
   VIEWER: [own, other],
+  AGENT: [own, other],
 });
-/** Fleet-wide roles read both schools; scoped roles only their own. */
-const scoped = (ok = 200, otherForScoped = 403): Record<Role, [number, number]> => ({
+/** Fleet-wide roles read both schools; scoped roles (the agent too) only their own. */
+const scoped = (ok = 200, otherForScoped = 403): Record<Caller, [number, number]> => ({
   SUPER_ADMIN: [ok, ok],
   STREAM_ADMIN: [ok, ok],
   SCHOOL_ADMIN: [ok, otherForScoped],
   VIEWER: [ok, otherForScoped],
+  AGENT: [ok, otherForScoped],
 });
-const only = (roles: Partial<Record<Role, [number, number]>>): Record<Role, [number, number]> => ({
+const only = (roles: Partial<Record<Caller, [number, number]>>): Record<Caller, [number, number]> => ({
   SUPER_ADMIN: [403, 403],
   STREAM_ADMIN: [403, 403],
   SCHOOL_ADMIN: [403, 403],
   VIEWER: [403, 403],
+  AGENT: [403, 403],
   ...roles,
 });
+const NOT_AGENT: Pick<Record<Caller, [number, number]>, 'AGENT'> = { AGENT: [403, 403] };
 
 const ROUTES: MatrixRoute[] = [
   { name: 'list schools', method: 'GET', path: () => '/schools', expect: all(200) },
@@ -49,21 +55,21 @@ const ROUTES: MatrixRoute[] = [
   // An NVR's school is known only after the lookup, so an out-of-scope NVR answers as absent.
   { name: 'read an NVR', method: 'GET', path: (s) => `/nvrs/gate-${s}`, expect: scoped(200, 404) },
   { name: 'read a camera', method: 'GET', path: (s) => `/cameras/school-${s}.gate-${s}.entrance`, expect: scoped() },
-  { name: 'get a stream token', method: 'GET', path: (s) => `/cameras/school-${s}.gate-${s}.entrance/stream`, expect: scoped() },
+  { name: 'get a stream token', method: 'GET', path: (s) => `/cameras/school-${s}.gate-${s}.entrance/stream`, expect: { ...scoped(), ...NOT_AGENT } },
   // Connection tests: this API has no probe sidecar configured, so a permitted call answers 503 after the scope check.
   {
     name: 'test an NVR connection',
     method: 'POST',
     path: (s) => `/nvrs/gate-${s}/test-connection`,
     body: () => ({ kind: 'tcp' }),
-    expect: only({ SUPER_ADMIN: [503, 503], STREAM_ADMIN: [503, 503], SCHOOL_ADMIN: [503, 404] }),
+    expect: only({ SUPER_ADMIN: [503, 503], STREAM_ADMIN: [503, 503], SCHOOL_ADMIN: [503, 404], AGENT: [503, 404] }),
   },
   {
     name: 'test a proposed NVR from the node',
     method: 'POST',
     path: (s) => `/schools/school-${s}/test-connection`,
     body: () => ({ kind: 'tcp', host: '203.0.113.50' }),
-    expect: only({ SUPER_ADMIN: [503, 503], STREAM_ADMIN: [503, 503], SCHOOL_ADMIN: [503, 403] }),
+    expect: only({ SUPER_ADMIN: [503, 503], STREAM_ADMIN: [503, 503], SCHOOL_ADMIN: [503, 403], AGENT: [503, 403] }),
   },
   { name: 'list media nodes', method: 'GET', path: () => '/media-nodes', expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200] }) },
   { name: 'read a media node', method: 'GET', path: (s) => `/media-nodes/node-${s}`, expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200] }) },
@@ -88,38 +94,38 @@ const ROUTES: MatrixRoute[] = [
     body: (s) => ({ username: `v-${randomUUID().slice(0, 8)}`, role: 'VIEWER', schools: [`school-${s}`] }),
     expect: only({ SUPER_ADMIN: [201, 201] }),
   },
-  { name: 'who am I', method: 'GET', path: () => '/me', expect: all(200) },
+  { name: 'who am I', method: 'GET', path: () => '/me', expect: { ...all(200), ...NOT_AGENT } },
   // Write endpoints: proposals to the fleet repository on a real Gitea, for a school's own admin or STREAM_ADMIN only.
   {
     name: 'propose an NVR',
     method: 'POST',
     path: (s) => `/schools/school-${s}/nvrs`,
     body: (s) => ({ name: `school-${s}-cam-${suffix()}`, vendor: 'hikvision', publicHost: '203.0.113.40', cameras: [{ id: 'c1', name: 'C1', channel: 1 }], credentials: { username: 'viewer', password: 'matrix-pw' } }),
-    expect: only({ SCHOOL_ADMIN: [202, 403] }),
+    expect: only({ SCHOOL_ADMIN: [202, 403], AGENT: [202, 403] }),
   },
   {
     name: 'propose an NVR update',
     method: 'PUT',
     path: (s) => `/schools/school-${s}/nvrs/gate-${s}`,
     body: () => ({ vendor: 'dahua', publicHost: '203.0.113.41', cameras: [{ id: 'entrance', name: 'Entrance', channel: 1 }] }),
-    expect: only({ SCHOOL_ADMIN: [202, 403] }),
+    expect: only({ SCHOOL_ADMIN: [202, 403], AGENT: [202, 403] }),
   },
-  { name: 'propose removing an NVR', method: 'DELETE', path: (s) => `/schools/school-${s}/nvrs/gate-${s}`, expect: only({ SCHOOL_ADMIN: [202, 403] }) },
+  { name: 'propose removing an NVR', method: 'DELETE', path: (s) => `/schools/school-${s}/nvrs/gate-${s}`, expect: only({ SCHOOL_ADMIN: [202, 403], AGENT: [202, 403] }) },
   {
     name: 'propose a FaceID device',
     method: 'POST',
     path: (s) => `/schools/school-${s}/faceid-devices`,
     body: (s) => ({ name: `school-${s}-door-${suffix()}`, vendor: 'zkteco', direction: 'in', serialNumber: `ZK${suffix()}`, lan: { localIp: '192.168.1.20' } }),
-    expect: only({ SCHOOL_ADMIN: [202, 403] }),
+    expect: only({ SCHOOL_ADMIN: [202, 403], AGENT: [202, 403] }),
   },
   {
     name: 'propose a FaceID device update',
     method: 'PUT',
     path: (s) => `/schools/school-${s}/faceid-devices/door-${s}`,
     body: () => ({ vendor: 'hikvision', direction: 'both', serialNumber: 'DS-1', lan: { localIp: '192.168.1.21' } }),
-    expect: only({ SCHOOL_ADMIN: [202, 403] }),
+    expect: only({ SCHOOL_ADMIN: [202, 403], AGENT: [202, 403] }),
   },
-  { name: 'propose removing a FaceID device', method: 'DELETE', path: (s) => `/schools/school-${s}/faceid-devices/door-${s}`, expect: only({ SCHOOL_ADMIN: [202, 403] }) },
+  { name: 'propose removing a FaceID device', method: 'DELETE', path: (s) => `/schools/school-${s}/faceid-devices/door-${s}`, expect: only({ SCHOOL_ADMIN: [202, 403], AGENT: [202, 403] }) },
   { name: 'propose school settings', method: 'PATCH', path: (s) => `/schools/school-${s}`, body: () => ({ displayName: 'Renamed' }), expect: only({ SCHOOL_ADMIN: [202, 403] }) },
   {
     name: 'propose a media node',
@@ -136,18 +142,28 @@ const ROUTES: MatrixRoute[] = [
     expect: only({ STREAM_ADMIN: [202, 202] }),
   },
   { name: 'propose removing a drained media node', method: 'DELETE', path: (s) => `/media-nodes/node-old-${s}`, expect: only({ STREAM_ADMIN: [202, 202] }) },
-  { name: 'list open proposals', method: 'GET', path: () => '/proposals', expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 200] }) },
+  { name: 'list open proposals', method: 'GET', path: () => '/proposals', expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 200], AGENT: [200, 200] }) },
   {
     name: 'list a school\'s open proposals',
     method: 'GET',
     path: (s) => `/proposals?schoolId=school-${s}`,
-    expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 403] }),
+    expect: only({ SUPER_ADMIN: [200, 200], STREAM_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 403], AGENT: [200, 403] }),
   },
-  { name: 'list my sessions', method: 'GET', path: () => '/auth/sessions', expect: all(200) },
-  { name: 'revoke a session that is not mine', method: 'DELETE', path: () => `/auth/sessions/${randomUUID()}`, expect: all(404) },
+  { name: 'list my sessions', method: 'GET', path: () => '/auth/sessions', expect: { ...all(200), ...NOT_AGENT } },
+  { name: 'revoke a session that is not mine', method: 'DELETE', path: () => `/auth/sessions/${randomUUID()}`, expect: { ...all(404), ...NOT_AGENT } },
+  // Agent tokens: a school's own admin issues and revokes them; no agent manages tokens.
+  {
+    name: 'issue an agent token',
+    method: 'POST',
+    path: (s) => `/schools/school-${s}/agent-tokens`,
+    body: () => ({ label: 'matrix' }),
+    expect: only({ SCHOOL_ADMIN: [201, 403] }),
+  },
+  { name: 'list agent tokens', method: 'GET', path: (s) => `/schools/school-${s}/agent-tokens`, expect: only({ SUPER_ADMIN: [200, 200], SCHOOL_ADMIN: [200, 403] }) },
+  { name: 'revoke an unknown agent token', method: 'DELETE', path: (s) => `/schools/school-${s}/agent-tokens/${randomUUID()}`, expect: only({ SCHOOL_ADMIN: [404, 403] }) },
 ];
 
-const ROLE_ORDER: Role[] = ['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER'];
+const ROLE_ORDER: Caller[] = ['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER', 'AGENT'];
 const OTHER_SCHOOL_MARKERS = ['school-b', 'gate-b', 'node-b'];
 
 const suffix = () => randomBytes(3).toString('hex');
@@ -178,7 +194,8 @@ function fleetFiles(): { path: string; content: string }[] {
 let gitea: Gitea;
 let api: TestApi;
 const accounts = new Map<Role, TestAccount>();
-const tokens = new Map<Role, string>();
+const tokens = new Map<Caller, string>();
+let agentTokenId: string;
 let expiredToken: string;
 
 beforeAll(async () => {
@@ -206,7 +223,11 @@ beforeAll(async () => {
   api.clock.offsetMs = -16 * 60_000;
   expiredToken = (await login(api, accounts.get('SUPER_ADMIN')!)).accessToken;
   api.clock.offsetMs = 0;
-  for (const role of ROLE_ORDER) tokens.set(role, (await login(api, accounts.get(role)!, 1)).accessToken);
+  for (const role of ROLE_ORDER.filter((r): r is Role => r !== 'AGENT')) tokens.set(role, (await login(api, accounts.get(role)!, 1)).accessToken);
+  const issued = await call(api, 'POST', '/schools/school-a/agent-tokens', { token: tokens.get('SCHOOL_ADMIN')!, body: { label: 'gate PC', ttlHours: 4 } });
+  expect(issued.status).toBe(201);
+  tokens.set('AGENT', issued.body.token);
+  agentTokenId = issued.body.id;
   // Audit entries of both schools exist before anyone reads the log.
   await call(api, 'GET', '/cameras/school-b.gate-b.entrance/stream', { token: tokens.get('SUPER_ADMIN')! });
   await call(api, 'GET', '/cameras/school-a.gate-a.entrance/stream', { token: tokens.get('SUPER_ADMIN')! });
@@ -224,7 +245,7 @@ describe('authorization matrix', () => {
       for (const side of ['a', 'b'] as const) {
         const res = await call(api, r.method, r.path(side), { token: tokens.get(role)!, ...(r.body ? { body: r.body(side) } : {}) });
         seen.push([side, res.status]);
-        if (res.status < 300 && (role === 'SCHOOL_ADMIN' || role === 'VIEWER')) {
+        if (res.status < 300 && (role === 'SCHOOL_ADMIN' || role === 'VIEWER' || role === 'AGENT')) {
           for (const marker of OTHER_SCHOOL_MARKERS) expect({ route: r.path(side), leaks: res.text.includes(marker) }).toEqual({ route: r.path(side), leaks: false });
         }
       }
@@ -243,11 +264,29 @@ describe('authorization matrix', () => {
   });
 
   it('lists only the caller\'s schools to scoped roles, and all to fleet-wide roles', async () => {
-    const ids = async (role: Role) => (await call(api, 'GET', '/schools', { token: tokens.get(role)! })).body.items.map((s: { id: string }) => s.id);
+    const ids = async (role: Caller) => (await call(api, 'GET', '/schools', { token: tokens.get(role)! })).body.items.map((s: { id: string }) => s.id);
     expect(await ids('SUPER_ADMIN')).toEqual(['school-a', 'school-b']);
     expect(await ids('STREAM_ADMIN')).toEqual(['school-a', 'school-b']);
     expect(await ids('SCHOOL_ADMIN')).toEqual(['school-a']);
     expect(await ids('VIEWER')).toEqual(['school-a']);
+    expect(await ids('AGENT')).toEqual(['school-a']);
+  });
+
+  it('audits an agent\'s proposal as the agent, requested in Git by the admin who issued its token', async () => {
+    const name = `school-a-agent-${suffix()}`;
+    const proposed = await call(api, 'POST', '/schools/school-a/nvrs', {
+      token: tokens.get('AGENT')!,
+      headers: { 'x-request-id': `agent-${name}` },
+      body: { name, vendor: 'hikvision', publicHost: '203.0.113.42', cameras: [{ id: 'c1', name: 'C1', channel: 1 }], credentials: { username: 'viewer', password: 'agent-pw' } },
+    });
+    expect(proposed.status).toBe(202);
+    const open = await call(api, 'GET', '/proposals?schoolId=school-a', { token: tokens.get('SUPER_ADMIN')! });
+    const mine = (open.body.items as { number: number; requestedBy: string | null }[]).find((p) => p.number === proposed.body.proposal.number);
+    expect(mine?.requestedBy).toBe('head-a (school agent)');
+    const audited = await call(api, 'GET', '/audit?schoolId=school-a&action=proposal.Nvr.create&limit=500', { token: tokens.get('SUPER_ADMIN')! });
+    const entry = (audited.body.items as { requestId: string }[]).find((e) => e.requestId === `agent-${name}`);
+    expect(entry).toMatchObject({ actorType: 'agent', actorId: `agent:${agentTokenId}`, schoolId: 'school-a', result: 'ok' });
+    expect(JSON.stringify(audited.body)).not.toContain('agent-pw');
   });
 
   it('shows a school admin only the audit entries of their schools', async () => {

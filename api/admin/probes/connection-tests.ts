@@ -8,7 +8,7 @@ import { ProbeRateLimiter, type RateLimit } from '../../../operator/probe/rate.j
 import type { ProbeResult } from '../../../operator/probe/result.js';
 import { MAX_TICKET_SECONDS, PROPOSED_PREFIX, signProbeTicket } from '../../../operator/probe/ticket.js';
 import { ConflictError, InputError, NotFoundError, TooManyRequestsError, UnavailableError } from '../../platform/errors.js';
-import { authorize, reaches, type Principal } from '../access.js';
+import { actorOf, authorize, reaches, type Principal } from '../access.js';
 import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
 import type { FleetView } from '../fleet/fleet-view.js';
 
@@ -131,8 +131,7 @@ export class ConnectionTests {
   ): Promise<ProbeResult> {
     const record = (result: string, extra: Record<string, unknown> = {}) => {
       const entry: AuditRecord = {
-        actorType: 'user',
-        actorId: audit.principal.accountId,
+        ...actorOf(audit.principal),
         schoolId: audit.schoolId,
         requestId: audit.requestId,
         action: audit.action,

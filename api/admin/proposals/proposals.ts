@@ -11,7 +11,7 @@ import { readBase, type ProposeResult } from '../../../gitops/propose.js';
 import { checkTwoPersonRule } from '../../../gitops/verify/two-person-rule.js';
 import { ConflictError, InputError, NotFoundError, UnavailableError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import { SCOPED_ROLES, schoolFilter, type Principal } from '../access.js';
+import { actorOf, SCOPED_ROLES, schoolFilter, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { CredentialsStoreError, type CredentialsStore } from './credentials-store.js';
 import type {
@@ -283,7 +283,7 @@ export class Proposals {
 
   private async propose(principal: Principal, requestId: string, change: Change, plan: (base: BaseFleet) => Promise<Planned>): Promise<ProposalResult> {
     const action = auditAction(change.kind, change.action);
-    const auditBase = { actorType: 'user' as const, actorId: principal.accountId, schoolId: change.schoolId, requestId, action };
+    const auditBase = { ...actorOf(principal), schoolId: change.schoolId, requestId, action };
     const params = { kind: change.kind, name: change.name, ...(change.schoolId ? { schoolId: change.schoolId } : {}) };
     let planned: Planned | undefined;
     try {
@@ -324,7 +324,10 @@ export class Proposals {
   }
 
   private personOf(principal: Principal): Person {
-    return { name: principal.username, email: `${principal.username}@${this.deps.authorDomain}` };
+    // An agent's change is authored as the admin who issued its token: the host maps it to that account, which then
+    // cannot be one of the two approvers.
+    const name = principal.role === 'AGENT' ? `${principal.username} (school agent)` : principal.username;
+    return { name, email: `${principal.username}@${this.deps.authorDomain}` };
   }
 
   private async readFleet(): Promise<BaseFleet> {

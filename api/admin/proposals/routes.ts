@@ -1,7 +1,7 @@
 // The write endpoints: each call becomes a pull request (202 with the proposal); without a Git host they answer 503.
 import { UnavailableError } from '../../platform/errors.js';
 import type { KindName } from '../../../crds/index.js';
-import { authorize, type Principal } from '../access.js';
+import { actorOf, authorize, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { route, type Route } from '../routes.js';
 import { schoolParams } from '../schemas.js';
@@ -28,8 +28,7 @@ export function proposalRoutes(deps: { proposals: Proposals | undefined; audit: 
     denied: async (ctx: { principal: Principal; params: unknown; requestId: string; reason: string }) => {
       const { schoolId, name } = ctx.params as { schoolId?: string; name?: string };
       await audit.record({
-        actorType: 'user',
-        actorId: ctx.principal.accountId,
+        ...actorOf(ctx.principal),
         schoolId: schoolId ?? null,
         requestId: ctx.requestId,
         action: auditAction(kind, action),

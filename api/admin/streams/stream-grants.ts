@@ -1,6 +1,6 @@
 // A stream grant: the camera's own media node's WHEP and HLS URLs and a viewer token for that one camera.
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
-import { authorize, type Principal } from '../access.js';
+import { actorOf, authorize, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { FleetView } from '../fleet/fleet-view.js';
 import type { ViewerKeys } from './viewer-keys.js';
@@ -39,8 +39,7 @@ export class StreamGrants {
     // Taken into the next group commit, not waited for; throws (503) before the token leaves while the log is
     // failing or full (docs/adr/0008-audit-commits.md).
     this.audit.enqueue({
-      actorType: 'user',
-      actorId: principal.accountId,
+      ...actorOf(principal),
       schoolId,
       requestId,
       action: 'stream.token',

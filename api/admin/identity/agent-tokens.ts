@@ -1,0 +1,116 @@
+// The LAN agent's credential: a random token a school admin issues for one school, shown once, stored as a hash,
+// living hours (not days), revocable at once. The agent it authenticates holds the AGENT role on that school only.
+import { createHash, randomBytes } from 'node:crypto';
+import { IsNull, type DataSource } from 'typeorm';
+import { AgentTokenRow } from '../../db/entities/agent-token.js';
+import { NotFoundError, UnauthorizedError } from '../../platform/errors.js';
+import type { Principal } from '../access.js';
+
+/** The prefix makes a leaked agent token recognisable, and lets the logger redact it anywhere. */
+export const AGENT_TOKEN_PREFIX = 'pag_';
+export const MAX_AGENT_TOKEN_HOURS = 24;
+export const DEFAULT_AGENT_TOKEN_HOURS = 8;
+/** `last_used_at` is written at most this often per token, so an agent's calls do not each cost a write. */
+const TOUCH_EVERY_MS = 60_000;
+
+export interface AgentTokenView {
+  id: string;
+  schoolId: string;
+  label: string;
+  issuedBy: string;
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface IssuedAgentToken extends AgentTokenView {
+  /** Shown once, in the answer to the request that issued it. */
+  token: string;
+}
+
+const hashOf = (token: string) => createHash('sha256').update(token).digest();
+
+export const isAgentToken = (token: string): boolean => token.startsWith(AGENT_TOKEN_PREFIX);
+
+const view = (row: AgentTokenRow): AgentTokenView => ({
+  id: row.id,
+  schoolId: row.schoolId,
+  label: row.label,
+  issuedBy: row.issuedByUsername,
+  createdAt: row.createdAt.toISOString(),
+  expiresAt: row.expiresAt.toISOString(),
+  lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  revokedAt: row.revokedAt?.toISOString() ?? null,
+});
+
+export class AgentTokens {
+  private constructor(
+    private readonly dataSource: DataSource,
+    private readonly now: () => Date,
+  ) {}
+
+  static create(deps: { dataSource: DataSource; now?: () => Date }): AgentTokens {
+    return new AgentTokens(deps.dataSource, deps.now ?? (() => new Date()));
+  }
+
+  private get repo() {
+    return this.dataSource.getRepository(AgentTokenRow);
+  }
+
+  async issue(issuer: Principal, schoolId: string, label: string, hours = DEFAULT_AGENT_TOKEN_HOURS): Promise<IssuedAgentToken> {
+    if (!(hours >= 1 && hours <= MAX_AGENT_TOKEN_HOURS)) throw new RangeError(`agent tokens live 1 to ${MAX_AGENT_TOKEN_HOURS} hours`);
+    const token = `${AGENT_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const now = this.now();
+    const row = await this.repo.save(
+      this.repo.create({
+        schoolId,
+        label,
+        tokenHash: hashOf(token),
+        issuedBy: issuer.accountId,
+        issuedByUsername: issuer.username,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + hours * 3600_000),
+        lastUsedAt: null,
+        revokedAt: null,
+      }),
+    );
+    return { ...view(row), token };
+  }
+
+  async list(schoolId: string): Promise<AgentTokenView[]> {
+    return (await this.repo.find({ where: { schoolId }, order: { createdAt: 'DESC' }, take: 200 })).map(view);
+  }
+
+  /** Revokes a token of this school; a token of another school is as absent as one that never existed. */
+  async revoke(schoolId: string, id: string): Promise<AgentTokenView> {
+    const row = await this.repo.findOne({ where: { id, schoolId } });
+    if (!row) throw new NotFoundError(`tokenId: no agent token ${id} for school ${schoolId}`);
+    if (!row.revokedAt) {
+      const at = this.now();
+      const { affected } = await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: at });
+      // Another request revoked it in between: its time stands.
+      row.revokedAt = affected ? at : ((await this.repo.findOne({ where: { id } }))?.revokedAt ?? at);
+    }
+    return view(row);
+  }
+
+  /** The principal a presented agent token stands for; one indexed lookup, so a revocation applies to the next call. */
+  async verify(token: string): Promise<Principal> {
+    const row = await this.repo.findOne({ where: { tokenHash: hashOf(token) } });
+    if (!row) throw new UnauthorizedError('agent token: invalid');
+    const now = this.now();
+    if (row.revokedAt) throw new UnauthorizedError('agent token: revoked');
+    if (now >= row.expiresAt) throw new UnauthorizedError('agent token: expired');
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {
+      await this.repo.update({ id: row.id }, { lastUsedAt: now });
+    }
+    return {
+      accountId: `agent:${row.id}`,
+      username: row.issuedByUsername,
+      role: 'AGENT',
+      schools: new Set([row.schoolId]),
+      sessionId: row.id,
+    };
+  }
+}
