@@ -1,0 +1,128 @@
+// `npm run agent -- <command>`: the LAN agent. Secrets come from the environment or files, never from flags, so
+// they stay out of shell history and process lists.
+//   discover  [--target IP]... [--no-multicast] [--timeout-ms N] [--username U]   list ONVIF devices (and cameras)
+//   submit    --school S --name N --lan-host IP [--lan-onvif-port 80] --public-host H [--public-rtsp-port 554]
+//             [--public-onvif-port P] [--vendor V] --username U                   test from the node, then propose
+// Environment: POSBON_API_URL, POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE, and the device password in
+// POSBON_NVR_PASSWORD or the file named by --password-file.
+// Exit codes: 0 done, 2 bad usage, 3 a device or mapping problem to fix at the school, 4 the API refused, 5 the API
+// could not be reached.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { discover } from './discovery.js';
+import { inventory } from './inventory.js';
+import { ApiRefused, PosbonClient } from './posbon.js';
+import { DeviceProblem, submitNvr } from './submit.js';
+
+class UsageError extends Error {}
+
+const VENDORS = ['hikvision', 'dahua', 'uniview', 'onvif'] as const;
+
+const portOf = (value: string | undefined, flag: string, fallback?: number): number | undefined => {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--${flag}: must be a port number (1-65535), got ${JSON.stringify(value)}`);
+  return port;
+};
+
+const required = (value: string | undefined, flag: string): string => {
+  if (!value) throw new UsageError(`--${flag} is required`);
+  return value;
+};
+
+async function secret(env: string, file: string | undefined, what: string): Promise<string | undefined> {
+  if (file) {
+    try {
+      return (await readFile(file, 'utf8')).trim();
+    } catch (error) {
+      throw new UsageError(`${what}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  return process.env[env] || undefined;
+}
+
+async function client(): Promise<PosbonClient> {
+  const url = process.env.POSBON_API_URL;
+  if (!url) throw new UsageError('POSBON_API_URL is not set: the Posbon API the agent reports to');
+  const token = await secret('POSBON_AGENT_TOKEN', process.env.POSBON_AGENT_TOKEN_FILE, 'agent token');
+  if (!token) throw new UsageError('no agent token: set POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE (a school admin issues one)');
+  return new PosbonClient(url, token);
+}
+
+async function run(argv: string[]): Promise<unknown> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    strict: true,
+    options: {
+      target: { type: 'string', multiple: true },
+      'no-multicast': { type: 'boolean' },
+      'timeout-ms': { type: 'string' },
+      username: { type: 'string' },
+      'password-file': { type: 'string' },
+      school: { type: 'string' },
+      name: { type: 'string' },
+      'lan-host': { type: 'string' },
+      'lan-onvif-port': { type: 'string' },
+      'public-host': { type: 'string' },
+      'public-rtsp-port': { type: 'string' },
+      'public-onvif-port': { type: 'string' },
+      vendor: { type: 'string' },
+    },
+  });
+  const password = () => secret('POSBON_NVR_PASSWORD', values['password-file'], 'device password');
+  if (command === 'discover') {
+    const timeoutMs = Number(values['timeout-ms'] ?? 2000);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 60_000) throw new UsageError('--timeout-ms: 100 to 60000');
+    const devices = await discover({ multicast: !values['no-multicast'], targets: values.target ?? [], timeoutMs });
+    const pw = values.username ? await password() : undefined;
+    if (values.username && !pw) throw new UsageError('--username needs the password in POSBON_NVR_PASSWORD or --password-file');
+    return Promise.all(
+      devices.map(async (d) => {
+        if (!values.username || !pw) return d;
+        try {
+          return { ...d, ...(await inventory({ host: d.onvifHost, port: d.onvifPort, username: values.username, password: pw })) };
+        } catch (error) {
+          return { ...d, error: (error as Error).message };
+        }
+      }),
+    );
+  }
+  if (command === 'submit') {
+    const vendor = values.vendor;
+    if (vendor !== undefined && !(VENDORS as readonly string[]).includes(vendor)) throw new UsageError(`--vendor: one of ${VENDORS.join(', ')}`);
+    const username = required(values.username, 'username');
+    const pw = await password();
+    if (!pw) throw new UsageError('the device password: set POSBON_NVR_PASSWORD or --password-file');
+    const publicOnvif = portOf(values['public-onvif-port'], 'public-onvif-port');
+    const request = {
+      schoolId: required(values.school, 'school'),
+      name: required(values.name, 'name'),
+      lan: { host: required(values['lan-host'], 'lan-host'), onvifPort: portOf(values['lan-onvif-port'], 'lan-onvif-port', 80)! },
+      mapping: {
+        publicHost: required(values['public-host'], 'public-host'),
+        rtspPort: portOf(values['public-rtsp-port'], 'public-rtsp-port', 554)!,
+        ...(publicOnvif !== undefined ? { onvifPort: publicOnvif } : {}),
+      },
+      credentials: { username, password: pw },
+      ...(vendor ? { vendor: vendor as (typeof VENDORS)[number] } : {}),
+    };
+    return submitNvr(await client(), request);
+  }
+  throw new UsageError(command ? `unknown command ${command}: discover or submit` : 'a command is required: discover or submit');
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) return 2;
+  if (error instanceof DeviceProblem) return 3;
+  if (error instanceof ApiRefused) return error.status === 0 ? 5 : 4;
+  return 1;
+}
+
+run(process.argv.slice(2)).then(
+  (result) => process.stdout.write(`${JSON.stringify(result, null, 2)}\n`),
+  (error: unknown) => {
+    process.stderr.write(`posbon-agent: ${(error as Error).message.split('\n')[0]}\n`);
+    process.exitCode = exitCodeOf(error);
+  },
+);
