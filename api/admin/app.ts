@@ -14,6 +14,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import type { FleetView } from './fleet/fleet-view.js';
 import type { AccessTokens } from './identity/access-tokens.js';
 import { isAgentToken, type AgentTokens } from './identity/agent-tokens.js';
+import type { WebhookCredentials } from './faceid/webhook-credentials.js';
 import { LoginRefused, type Accounts } from './identity/accounts.js';
 import type { Proposals } from './proposals/proposals.js';
 import { proposalRoutes } from './proposals/routes.js';
@@ -43,6 +44,7 @@ export interface ApiAppDeps {
   sessions: Sessions;
   accessTokens: AccessTokens;
   agentTokens: AgentTokens;
+  webhookCredentials: WebhookCredentials;
   viewerKeys: ViewerKeys;
   streams: StreamGrants;
   audit: AuditLog;
@@ -65,7 +67,7 @@ function cookies(req: Request): Map<string, string> {
 }
 
 export function createApiApp(deps: ApiAppDeps): express.Express {
-  const { config, logger, fleet, accounts, sessions, accessTokens, agentTokens, viewerKeys, streams, audit, connectionTests } = deps;
+  const { config, logger, fleet, accounts, sessions, accessTokens, agentTokens, webhookCredentials, viewerKeys, streams, audit, connectionTests } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -471,6 +473,24 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         const revoked = await agentTokens.revoke(params.schoolId, params.tokenId);
         await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'agent-token.revoke', params: { agent: params.tokenId }, result: 'ok' });
         return revoked;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/schools/:schoolId/faceid-devices/:name/webhook-credential',
+      summary: 'Issue (or rotate) the path token a FaceID terminal pushes with, and its push URLs; shown once',
+      tag: 'faceid',
+      auth: 'faceid:write',
+      school: (p) => p.schoolId,
+      params: s.faceIdDeviceParams,
+      body: s.webhookCredentialRequest,
+      response: s.webhookCredential,
+      status: 201,
+      errors: [409, 503],
+      handler: async ({ params, body, principal, requestId }) => {
+        const issued = await webhookCredentials.issue(params.schoolId, params.name, body.overlapHours);
+        await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'faceid.webhook-credential', params: { device: params.name, rotated: issued.rotated, overlapHours: body.overlapHours }, result: 'ok' });
+        return issued;
       },
     }),
     ...proposalRoutes({ proposals: deps.proposals, audit }),

@@ -40,6 +40,8 @@ export interface ApiConfig {
   };
   /** The fleet repository proposals go to; absent in the embedded default, where write endpoints answer 503. */
   git?: GitConfig;
+  /** The webhook ingress terminals push to, and its token hash key; without them terminal credentials answer 503. */
+  webhook?: { publicUrl: string; tokenHashKey: Buffer };
 }
 
 export interface GitConfig {
@@ -119,6 +121,10 @@ const environment = z.object({
   POSBON_GIT_BOT: optional(z.string()),
   POSBON_GIT_ENV: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'POSBON_GIT_ENV must be a folder name under clusters/').default('dev'),
   POSBON_GIT_AUTHOR_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+$/, 'POSBON_GIT_AUTHOR_DOMAIN must be a domain').default('users.posbon.invalid'),
+  POSBON_WEBHOOK_PUBLIC_URL: optional(z.string().url('POSBON_WEBHOOK_PUBLIC_URL must be a URL')),
+  POSBON_TOKEN_HASH_KEY: optional(
+    base64Key('POSBON_TOKEN_HASH_KEY', 32).refine((b) => b.length === 32, 'POSBON_TOKEN_HASH_KEY must decode to 32 bytes'),
+  ),
   POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
 });
 
@@ -178,6 +184,12 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   if (e.KUBECONFIG) config.kubeconfig = e.KUBECONFIG;
   const git = gitConfig(e);
   if (git) config.git = git;
+  if (e.POSBON_WEBHOOK_PUBLIC_URL || e.POSBON_TOKEN_HASH_KEY) {
+    if (!e.POSBON_WEBHOOK_PUBLIC_URL || !e.POSBON_TOKEN_HASH_KEY || !e.POSBON_SECRET_SEALING_KEY) {
+      throw new Error('terminal credentials need POSBON_WEBHOOK_PUBLIC_URL, POSBON_TOKEN_HASH_KEY and POSBON_SECRET_SEALING_KEY, the same keys as the webhook ingress');
+    }
+    config.webhook = { publicUrl: e.POSBON_WEBHOOK_PUBLIC_URL, tokenHashKey: e.POSBON_TOKEN_HASH_KEY };
+  }
   return config;
 }
 

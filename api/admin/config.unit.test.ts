@@ -26,4 +26,14 @@ describe('the Git host from the environment', () => {
     expect(() => apiConfig({ ...git, POSBON_GIT_REPO: 'fleet' })).toThrow('POSBON_GIT_REPO: POSBON_GIT_REPO must be OWNER/NAME');
     expect(() => apiConfig({ ...git, POSBON_GIT_HOST: 'gitlab' })).toThrow('POSBON_GIT_HOST: POSBON_GIT_HOST must be gitea or github');
   });
+
+  it('takes the webhook terminal credentials only whole', () => {
+    expect(() => apiConfig({ POSBON_WEBHOOK_PUBLIC_URL: 'https://attendance.example.org' })).toThrow(
+      'terminal credentials need POSBON_WEBHOOK_PUBLIC_URL, POSBON_TOKEN_HASH_KEY and POSBON_SECRET_SEALING_KEY, the same keys as the webhook ingress',
+    );
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = apiConfig({ POSBON_WEBHOOK_PUBLIC_URL: 'https://attendance.example.org', POSBON_TOKEN_HASH_KEY: key, POSBON_SECRET_SEALING_KEY: key });
+    expect(config.webhook).toEqual({ publicUrl: 'https://attendance.example.org', tokenHashKey: Buffer.alloc(32, 7) });
+    expect(() => apiConfig({ POSBON_TOKEN_HASH_KEY: Buffer.alloc(16).toString('base64') })).toThrow('POSBON_TOKEN_HASH_KEY must decode to at least 32 bytes (base64)');
+  });
 });

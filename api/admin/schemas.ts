@@ -258,3 +258,26 @@ export const agentToken = z
   .meta({ id: 'AgentToken' });
 export const issuedAgentToken = agentToken.extend({ token: z.string() }).meta({ id: 'IssuedAgentToken' });
 export const agentTokenList = z.object({ items: z.array(agentToken) });
+
+export const faceIdDeviceParams = z.object({ schoolId: resourceId('school'), name: resourceId('FaceID device') });
+export const webhookCredentialRequest = z
+  .object({
+    overlapHours: z
+      .number()
+      .min(0, 'at least 0')
+      .max(168, 'at most 168')
+      .default(24)
+      .describe('On rotation, how long the previous token keeps working while the terminal is reconfigured.'),
+  })
+  .strict()
+  .meta({ id: 'WebhookCredentialRequest' });
+export const webhookCredential = z
+  .object({
+    schoolId: z.string(),
+    deviceId: z.string(),
+    token: z.string().describe('Shown once; the webhook keeps only a keyed hash.'),
+    urls: z.object({ hikvisionIn: z.string(), hikvisionOut: z.string(), dahua: z.string() }),
+    rotated: z.boolean(),
+    previousValidUntil: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookCredential' });

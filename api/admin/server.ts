@@ -13,6 +13,7 @@ import { FleetView } from './fleet/fleet-view.js';
 import type { FleetSource } from './fleet/source.js';
 import { AccessTokens } from './identity/access-tokens.js';
 import { AgentTokens } from './identity/agent-tokens.js';
+import { WebhookCredentials, type WebhookCredentialsConfig } from './faceid/webhook-credentials.js';
 import { Accounts } from './identity/accounts.js';
 import { Sessions } from './identity/sessions.js';
 import { ConnectionTests, type ProbeAccess } from './probes/connection-tests.js';
@@ -26,6 +27,7 @@ export interface ApiServices {
   sessions: Sessions;
   accessTokens: AccessTokens;
   agentTokens: AgentTokens;
+  webhookCredentials: WebhookCredentials;
   viewerKeys: ViewerKeys;
   streams: StreamGrants;
   audit: AuditLog;
@@ -58,6 +60,8 @@ export interface ApiServicesOptions {
   /** Connection tests per school: tokens per minute and burst. */
   connectionTestRate?: { perMinute: number; burst: number };
   proposals?: ProposalOptions;
+  /** The webhook ingress's public URL and keys; without them issuing a terminal's credential answers 503. */
+  webhook?: WebhookCredentialsConfig;
   /** The clock of every service; tests move it to expire tokens without waiting. */
   now?: () => Date;
 }
@@ -72,6 +76,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
     now,
   });
   const agentTokens = AgentTokens.create({ dataSource: options.dataSource, now });
+  const webhookCredentials = WebhookCredentials.create({ dataSource: options.dataSource, ...(options.webhook ? { config: options.webhook } : {}), now });
   const audit = AuditLog.create({ dataSource: options.dataSource, logger: options.logger, now });
   const accounts = Accounts.create({
     dataSource: options.dataSource,
@@ -93,7 +98,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
   const streams = StreamGrants.create({ fleet, keys: viewerKeys, audit });
   const connectionTests = ConnectionTests.create({ fleet, audit, probe: options.probe, rate: options.connectionTestRate ?? { perMinute: 10, burst: 5 }, now });
   const proposals = options.proposals ? Proposals.create({ ...options.proposals, audit, logger: options.logger }) : undefined;
-  return { fleet, accounts, sessions, accessTokens, agentTokens, viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
+  return { fleet, accounts, sessions, accessTokens, agentTokens, webhookCredentials, viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
 }
 
 export interface ApiServer {

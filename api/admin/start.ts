@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     ...(probe ? { probe } : {}),
     connectionTestRate: { perMinute: config.probe.perMinute, burst: config.probe.burst },
     ...(config.git ? { proposals: proposalOptions(config, credentials) } : {}),
+    ...(config.webhook ? { webhook: { publicUrl: config.webhook.publicUrl, keys: { tokenHashKey: config.webhook.tokenHashKey, sealingKey } } } : {}),
   });
   await source.start();
   services.fleet.rebuild();

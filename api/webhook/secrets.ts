@@ -69,6 +69,11 @@ export class DeviceSecrets {
     );
   }
 
+  /** Whether the device has a credential of this kind that still works. */
+  async hasActive(device: DeviceRef, kind: DeviceSecretKind): Promise<boolean> {
+    return (await this.active(device, kind)).length > 0;
+  }
+
   /** A device's first credential of a kind. The returned plaintext is shown once and never stored. */
   async issue(device: DeviceRef, kind: DeviceSecretKind): Promise<string> {
     const active = await this.active(device, kind);

@@ -126,6 +126,14 @@ const ROUTES: MatrixRoute[] = [
     expect: only({ SCHOOL_ADMIN: [202, 403], AGENT: [202, 403] }),
   },
   { name: 'propose removing a FaceID device', method: 'DELETE', path: (s) => `/schools/school-${s}/faceid-devices/door-${s}`, expect: only({ SCHOOL_ADMIN: [202, 403], AGENT: [202, 403] }) },
+  // This API has no webhook ingress configured, so a permitted call answers 503 after the scope check.
+  {
+    name: 'issue a FaceID terminal credential',
+    method: 'POST',
+    path: (s) => `/schools/school-${s}/faceid-devices/door-${s}/webhook-credential`,
+    body: () => ({}),
+    expect: only({ SCHOOL_ADMIN: [503, 403], AGENT: [503, 403] }),
+  },
   { name: 'propose school settings', method: 'PATCH', path: (s) => `/schools/school-${s}`, body: () => ({ displayName: 'Renamed' }), expect: only({ SCHOOL_ADMIN: [202, 403] }) },
   {
     name: 'propose a media node',

@@ -10,6 +10,7 @@ import { base32Decode, totpCode, totpStep } from '../../api/admin/identity/totp.
 import { createApiServices, listenApi, type ApiServer, type ApiServices, type ProposalOptions } from '../../api/admin/server.js';
 import type { Role } from '../../api/admin/access.js';
 import type { ProbeAccess } from '../../api/admin/probes/connection-tests.js';
+import type { WebhookCredentialsConfig } from '../../api/admin/faceid/webhook-credentials.js';
 import type { Fleet } from '../../operator/core/fleet.js';
 import { testDatabase } from '../harness/index.js';
 
@@ -82,6 +83,8 @@ export interface TestApiOptions {
   source?: FleetSource;
   /** The write path: a Git host and a credentials store; without it the write endpoints answer 503. */
   proposals?: ProposalOptions;
+  /** The webhook ingress's URL and keys, for FaceID terminal credentials. */
+  webhook?: WebhookCredentialsConfig;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi & { logStream: PassThrough }> {
@@ -102,6 +105,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     ...(options.probe ? { probe: options.probe } : {}),
     ...(options.connectionTestRate ? { connectionTestRate: options.connectionTestRate } : {}),
     ...(options.proposals ? { proposals: options.proposals } : {}),
+    ...(options.webhook ? { webhook: options.webhook } : {}),
   });
   services.fleet.rebuild();
   const server = await listenApi({

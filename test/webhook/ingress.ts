@@ -60,7 +60,7 @@ export interface TestIngress extends WebhookServer {
 
 export async function startTestIngress(
   databaseUrl: string,
-  options: Partial<Pick<WebhookServerOptions, 'limits' | 'store'>> = {},
+  options: Partial<Pick<WebhookServerOptions, 'limits' | 'store'>> & { keys?: { tokenHashKey: Buffer; sealingKey: Buffer } } = {},
 ): Promise<TestIngress> {
   const logs: string[] = [];
   const stream = new Writable({
@@ -79,14 +79,15 @@ export async function startTestIngress(
     config: {
       databaseUrl,
       port: 0,
-      keys: { tokenHashKey: randomBytes(32), sealingKey: randomBytes(32) },
+      keys: options.keys ?? { tokenHashKey: randomBytes(32), sealingKey: randomBytes(32) },
       logLevel: 'debug',
       poolSize: 8,
     },
     directory: InMemoryDeviceDirectory.create(DEVICES),
     logger,
     host: '127.0.0.1',
-    ...options,
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.store ? { store: options.store } : {}),
   });
   const tokens = {
     hikvision: await server.secrets.issue({ schoolId: 'school-a', deviceId: 'gate-1' }, 'path-token'),
