@@ -3,6 +3,8 @@
 //   discover  [--target IP]... [--no-multicast] [--timeout-ms N] [--username U]   list ONVIF devices (and cameras)
 //   submit    --school S --name N --lan-host IP [--lan-onvif-port 80] --public-host H [--public-rtsp-port 554]
 //             [--public-onvif-port P] [--vendor V] --username U                   test from the node, then propose
+//   provision-faceid --school S --device NAME --lan-host IP [--lan-port 80] [--direction in|out] --username U
+//                                                     point a Hikvision terminal at the webhook (ISAPI)
 // Environment: POSBON_API_URL, POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE, and the device password in
 // POSBON_NVR_PASSWORD or the file named by --password-file.
 // Exit codes: 0 done, 2 bad usage, 3 a device or mapping problem to fix at the school, 4 the API refused, 5 the API
@@ -13,10 +15,12 @@ import { discover } from './discovery.js';
 import { inventory } from './inventory.js';
 import { ApiRefused, PosbonClient } from './posbon.js';
 import { DeviceProblem, submitNvr } from './submit.js';
+import { provisionHikvision } from './faceid.js';
 
 class UsageError extends Error {}
 
 const VENDORS = ['hikvision', 'dahua', 'uniview', 'onvif'] as const;
+const COMMANDS = 'discover, submit or provision-faceid';
 
 const portOf = (value: string | undefined, flag: string, fallback?: number): number | undefined => {
   if (value === undefined) return fallback;
@@ -68,6 +72,9 @@ async function run(argv: string[]): Promise<unknown> {
       'public-rtsp-port': { type: 'string' },
       'public-onvif-port': { type: 'string' },
       vendor: { type: 'string' },
+      device: { type: 'string' },
+      'lan-port': { type: 'string' },
+      direction: { type: 'string' },
     },
   });
   const password = () => secret('POSBON_NVR_PASSWORD', values['password-file'], 'device password');
@@ -109,7 +116,21 @@ async function run(argv: string[]): Promise<unknown> {
     };
     return submitNvr(await client(), request);
   }
-  throw new UsageError(command ? `unknown command ${command}: discover or submit` : 'a command is required: discover or submit');
+  if (command === 'provision-faceid') {
+    const direction = values.direction ?? 'in';
+    if (direction !== 'in' && direction !== 'out') throw new UsageError('--direction: in or out');
+    const username = required(values.username, 'username');
+    const pw = await password();
+    if (!pw) throw new UsageError('the terminal password: set POSBON_NVR_PASSWORD or --password-file');
+    return provisionHikvision(await client(), {
+      schoolId: required(values.school, 'school'),
+      device: required(values.device, 'device'),
+      direction,
+      lan: { host: required(values['lan-host'], 'lan-host'), port: portOf(values['lan-port'], 'lan-port', 80)! },
+      credentials: { username, password: pw },
+    });
+  }
+  throw new UsageError(command ? `unknown command ${command}: ${COMMANDS}` : `a command is required: ${COMMANDS}`);
 }
 
 function exitCodeOf(error: unknown): number {

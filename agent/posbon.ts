@@ -75,4 +75,15 @@ export class PosbonClient {
   proposeNvr(schoolId: string, nvr: ProposedNvr): Promise<ProposalAnswer> {
     return this.request('POST', `/schools/${encodeURIComponent(schoolId)}/nvrs`, nvr);
   }
+
+  /** Issues (or rotates, the previous one working a day longer) the token a FaceID terminal pushes with. */
+  webhookCredential(schoolId: string, device: string): Promise<WebhookCredential> {
+    return this.request('POST', `/schools/${encodeURIComponent(schoolId)}/faceid-devices/${encodeURIComponent(device)}/webhook-credential`, {});
+  }
+}
+
+export interface WebhookCredential {
+  token: string;
+  urls: { hikvisionIn: string; hikvisionOut: string; dahua: string };
+  rotated: boolean;
 }
