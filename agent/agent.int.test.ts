@@ -139,6 +139,11 @@ describe('the LAN agent', () => {
     ]);
   });
 
+  it('discovers the NVR by multicast, run on the school network as a school admin would run it', async () => {
+    const { stdout } = await host.exec(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli.ts'), 'discover', '--timeout-ms', '1500']);
+    expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ onvifHost: host.ip, onvifPort: 80, scopes: expect.objectContaining({ name: ['DS-7608NI'] }) })]);
+  });
+
   it('lists what the NVR serves, from the CLI', async () => {
     const { code, out } = await agent(['discover', '--no-multicast', '--target', host.ip, '--timeout-ms', '1500', '--username', camera.username]);
     expect(code).toBe(0);
