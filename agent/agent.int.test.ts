@@ -10,8 +10,9 @@ import { credentialsNameKey, MemoryCredentialsStore } from '../api/admin/proposa
 import { GitHubHost } from '../gitops/hosts/github.js';
 import { renderProbeAllowlist } from '../operator/probe/fleet.js';
 import type { Fleet } from '../operator/core/fleet.js';
-import { ConfigMapDir, createTestHost, freePort, spawnService, startRtspCamera, waitForPort, type RtspCamera, type Service, type TestHost } from '../test/harness/index.js';
+import { createTestHost, freePort, startRtspCamera, type RtspCamera, type Service, type TestHost } from '../test/harness/index.js';
 import { spawnOnvifSimulator } from '../test/sim/onvif.js';
+import { startProbeSidecar } from '../test/fixtures/probe-sidecar.js';
 import { FakeGitHub, type FakeGitHubUser } from '../test/fakes/github.js';
 import { call, createAccount, login, node, school, startTestApi, type TestApi } from '../test/api/fixture.js';
 import { discover } from './discovery.js';
@@ -53,22 +54,8 @@ beforeAll(async () => {
 
   const fleet: Fleet = { nodes: [node('node-a', 'r1', '198.51.100.1')], schools: [school('school-a', 'r1', 'node-a'), school('school-b', 'r1', 'node-a')], nvrs: [] };
   // The media node's probe sidecar, with no merged NVR: the agent's test goes through a signed ticket.
-  const allowlistDir = await ConfigMapDir.create({ 'allowlist.json': renderProbeAllowlist('node-a', []) });
-  const credentialsDir = await ConfigMapDir.create({});
-  const probePort = await freePort();
-  sidecar = await spawnService('probe', process.execPath, ['--import', 'tsx', join(process.cwd(), 'operator/probe/main.ts')], {
-    env: {
-      ...process.env,
-      POSBON_PROBE_NODE: 'node-a',
-      POSBON_PROBE_ALLOWLIST: allowlistDir.path('allowlist.json'),
-      POSBON_PROBE_TOKEN: PROBE_TOKEN,
-      POSBON_PROBE_TICKET_KEY: TICKET_KEY.toString('base64'),
-      POSBON_PROBE_CREDENTIALS_DIR: credentialsDir.dir,
-      POSBON_PROBE_LISTEN: `127.0.0.1:${probePort}`,
-      POSBON_PROBE_TIMEOUT_MS: '4000',
-    },
-  });
-  await waitForPort(probePort, sidecar);
+  const probe = await startProbeSidecar({ node: 'node-a', allowlist: renderProbeAllowlist('node-a', []), credentials: {}, token: PROBE_TOKEN, ticketKey: TICKET_KEY });
+  sidecar = probe.service;
 
   github = new FakeGitHub([users.admin, users.bot]);
   await github.start();
@@ -83,7 +70,7 @@ beforeAll(async () => {
   });
   api = await startTestApi({
     fleet,
-    probe: { urlFor: () => `http://127.0.0.1:${probePort}`, token: async () => PROBE_TOKEN, ticketKey: TICKET_KEY },
+    probe: { urlFor: () => probe.url, token: async () => PROBE_TOKEN, ticketKey: TICKET_KEY },
     connectionTestRate: { perMinute: 60, burst: 30 },
     proposals: {
       host: gitHost(users.bot),

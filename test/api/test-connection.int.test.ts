@@ -2,24 +2,21 @@
 // signed ticket, against a fake NVR (MediaMTX camera + ONVIF simulator) on a test host at a documentation address.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import { ProbeClient } from '../../operator/probe/client.js';
 import { renderProbeAllowlist } from '../../operator/probe/fleet.js';
 import { signProbeTicket } from '../../operator/probe/ticket.js';
 import type { Fleet } from '../../operator/core/fleet.js';
 import {
-  ConfigMapDir,
   createTestHost,
   eventually,
   freePort,
-  spawnService,
   startRtspCamera,
-  waitForPort,
   type RtspCamera,
   type Service,
   type TestHost,
 } from '../harness/index.js';
 import { spawnOnvifSimulator } from '../sim/onvif.js';
+import { startProbeSidecar } from '../fixtures/probe-sidecar.js';
 import { call, createAccount, login, node, nvr, school, startTestApi, type TestApi } from './fixture.js';
 
 const PROBE_TOKEN = randomBytes(24).toString('hex');
@@ -100,29 +97,15 @@ beforeAll(async () => {
       credentialsSecret: n.spec.credentialsSecretRef.name,
     })),
   );
-  const allowlistDir = await ConfigMapDir.create({ 'allowlist.json': allowlist });
   const credentials: Record<string, string> = {};
   for (const n of fleet.nvrs) {
     credentials[`posbon-fleet.${n.metadata.name}-credentials.username`] = camera.username;
     credentials[`posbon-fleet.${n.metadata.name}-credentials.password`] = n.metadata.name === 'wrongpw-a' ? WRONG_PASSWORD : camera.password;
   }
-  const credentialsDir = await ConfigMapDir.create(credentials);
-  const probePort = await freePort();
-  sidecar = await spawnService('probe', process.execPath, ['--import', 'tsx', join(process.cwd(), 'operator/probe/main.ts')], {
-    env: {
-      ...process.env,
-      POSBON_PROBE_NODE: 'node-a',
-      POSBON_PROBE_ALLOWLIST: allowlistDir.path('allowlist.json'),
-      POSBON_PROBE_TOKEN: PROBE_TOKEN,
-      POSBON_PROBE_TICKET_KEY: TICKET_KEY.toString('base64'),
-      POSBON_PROBE_CREDENTIALS_DIR: credentialsDir.dir,
-      POSBON_PROBE_LISTEN: `127.0.0.1:${probePort}`,
-      POSBON_PROBE_TIMEOUT_MS: '4000', // MediaMTX pauses about 2 s before answering a wrong password
-      POSBON_PROBE_BURST: '100',
-    },
-  });
-  await waitForPort(probePort, sidecar);
-  sidecarUrl = `http://127.0.0.1:${probePort}`;
+  // MediaMTX pauses about 2 s before answering a wrong password, hence the 4 s timeout.
+  const probe = await startProbeSidecar({ node: 'node-a', allowlist, credentials, token: PROBE_TOKEN, ticketKey: TICKET_KEY, timeoutMs: 4000, burst: 100 });
+  sidecar = probe.service;
+  sidecarUrl = probe.url;
 
   api = await startTestApi({
     fleet,
