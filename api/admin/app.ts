@@ -440,7 +440,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
       body: s.issueAgentTokenRequest,
       response: s.issuedAgentToken,
       status: 201,
-      errors: [404],
+      errors: [404, 409],
       handler: async ({ params, body, principal, requestId }) => {
         if (!fleet.school(params.schoolId)) notFound('schoolId', params.schoolId);
         const issued = await agentTokens.issue(principal, params.schoolId, body.label, body.ttlHours);

@@ -85,4 +85,14 @@ describe('agent tokens', () => {
     const badId = await call(api, 'DELETE', '/schools/school-a/agent-tokens/not-a-uuid', { token: admin });
     expect([badId.status, badId.body.error]).toEqual([400, 'tokenId: must be an agent token id (UUID)']);
   });
+
+  it('are capped per school while live, and a revoked one frees its place', async () => {
+    const live = Number((await api.dataSource.query("SELECT count(*) AS n FROM agent_token WHERE school_id = 'school-a' AND revoked_at IS NULL AND expires_at > now()"))[0].n);
+    const ids: string[] = [];
+    for (let i = live; i < 20; i++) ids.push((await issue({ label: `pc-${i}` })).body.id);
+    const refused = await issue({ label: 'one too many' });
+    expect([refused.status, refused.body.error]).toEqual([409, 'schoolId: school-a already has 20 live agent tokens; revoke one first']);
+    expect((await call(api, 'DELETE', `/schools/school-a/agent-tokens/${ids[0]}`, { token: admin })).status).toBe(200);
+    expect((await issue({ label: 'in its place' })).status).toBe(201);
+  });
 });

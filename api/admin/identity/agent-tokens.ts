@@ -1,15 +1,17 @@
 // The LAN agent's credential: a random token a school admin issues for one school, shown once, stored as a hash,
 // living hours (not days), revocable at once. The agent it authenticates holds the AGENT role on that school only.
 import { createHash, randomBytes } from 'node:crypto';
-import { IsNull, type DataSource } from 'typeorm';
+import { IsNull, MoreThan, type DataSource } from 'typeorm';
 import { AgentTokenRow } from '../../db/entities/agent-token.js';
-import { NotFoundError, UnauthorizedError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../../platform/errors.js';
 import type { Principal } from '../access.js';
 
 /** The prefix makes a leaked agent token recognisable, and lets the logger redact it anywhere. */
 export const AGENT_TOKEN_PREFIX = 'pag_';
 export const MAX_AGENT_TOKEN_HOURS = 24;
 export const DEFAULT_AGENT_TOKEN_HOURS = 8;
+/** Live tokens a school may hold at once: enough for every machine an admin would run the agent on. */
+export const MAX_LIVE_AGENT_TOKENS = 20;
 /** `last_used_at` is written at most this often per token, so an agent's calls do not each cost a write. */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -60,8 +62,12 @@ export class AgentTokens {
 
   async issue(issuer: Principal, schoolId: string, label: string, hours = DEFAULT_AGENT_TOKEN_HOURS): Promise<IssuedAgentToken> {
     if (!(hours >= 1 && hours <= MAX_AGENT_TOKEN_HOURS)) throw new RangeError(`agent tokens live 1 to ${MAX_AGENT_TOKEN_HOURS} hours`);
-    const token = `${AGENT_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const now = this.now();
+    const live = await this.repo.count({ where: { schoolId, revokedAt: IsNull(), expiresAt: MoreThan(now) } });
+    if (live >= MAX_LIVE_AGENT_TOKENS) {
+      throw new ConflictError(`schoolId: ${schoolId} already has ${live} live agent tokens; revoke one first`);
+    }
+    const token = `${AGENT_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const row = await this.repo.save(
       this.repo.create({
         schoolId,
