@@ -7,8 +7,8 @@
 //                                                     point a Hikvision terminal at the webhook (ISAPI)
 // Environment: POSBON_API_URL, POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE, and the device password in
 // POSBON_NVR_PASSWORD or the file named by --password-file.
-// Exit codes: 0 done, 1 anything unforeseen, 2 bad usage, 3 a device or mapping problem to fix at the school, 4 the API refused, 5 the API
-// could not be reached.
+// Exit codes: 0 done, 1 anything unforeseen, 2 bad usage, 3 a device or mapping problem to fix at the school,
+// 4 the API refused, 5 the API could not be reached.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { discover } from './discovery.js';
