@@ -347,6 +347,25 @@ describe('GET /proposals', () => {
     expect((await as('carol', 'GET', '/proposals?schoolId=school-42')).status).toBe(403);
     expect((await as('guard', 'GET', '/proposals')).status).toBe(403);
   });
+
+  it('pages the list newest first, each page asking the Git host only about its own proposals', async () => {
+    const whole = (await as('root', 'GET', '/proposals')).body as { items: { number: number }[]; next: number | null };
+    expect(whole.next).toBeNull();
+    const numbers = whole.items.map((p) => p.number);
+    expect(numbers).toEqual([...numbers].sort((x, y) => y - x));
+    const seen: number[] = [];
+    let before: number | null | undefined;
+    for (let pages = 0; before !== null; pages++) {
+      const page = (await as('root', 'GET', `/proposals?limit=2${before ? `&before=${before}` : ''}`)).body as { items: { number: number }[]; next: number | null };
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((p) => p.number));
+      before = page.next;
+      expect(pages).toBeLessThan(numbers.length);
+    }
+    expect(seen).toEqual(numbers);
+    const bad = await as('root', 'GET', '/proposals?limit=500');
+    expect([bad.status, bad.body.error]).toEqual([400, 'limit: Too big: expected number to be <=100']);
+  });
 });
 
 describe('the record', () => {

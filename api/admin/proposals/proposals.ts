@@ -247,14 +247,16 @@ export class Proposals {
   }
 
   /** Open pull requests the caller may see (scoped roles: those labelled with their schools), newest first. */
-  async list(principal: Principal, schoolId?: string): Promise<OpenProposal[]> {
+  /** Open proposals the caller may see, newest first, a page at a time: only the page's ones are asked about reviews. */
+  async list(principal: Principal, page: { schoolId?: string | undefined; before?: number | undefined; limit: number }): Promise<{ items: OpenProposal[]; next: number | null }> {
     const visible = schoolFilter(principal);
     const open = await this.host((h) => h.listPullRequests('open'));
     const selected = open
       .map((pr) => ({ pr, school: labelValue(pr.labels, 'school/') }))
-      .filter(({ school }) => visible(school) && (schoolId === undefined || school === schoolId))
+      .filter(({ pr, school }) => visible(school) && (page.schoolId === undefined || school === page.schoolId) && (page.before === undefined || pr.number < page.before))
       .sort((a, b) => b.pr.number - a.pr.number);
-    return inBatches(selected, 8, ({ pr, school }) => this.describe(pr, school));
+    const items = await inBatches(selected.slice(0, page.limit), 8, ({ pr, school }) => this.describe(pr, school));
+    return { items, next: selected.length > page.limit ? selected[page.limit - 1]!.pr.number : null };
   }
 
   private async describe(pr: PullRequest, school: string | null): Promise<OpenProposal> {

@@ -152,7 +152,7 @@ export function proposalRoutes(deps: { proposals: Proposals | undefined; audit: 
       errors: [503],
       handler: async ({ principal, query }) => {
         if (query.schoolId !== undefined) authorize(principal, 'proposal:read', query.schoolId);
-        return { items: await service().list(principal, query.schoolId) };
+        return service().list(principal, query);
       },
     }),
   ];

@@ -114,8 +114,15 @@ export const openProposal = z
   })
   .meta({ id: 'OpenProposal' });
 
-export const proposalsQuery = z.object({ schoolId: resourceId('school').optional() });
-export const proposalList = z.object({ items: z.array(openProposal) });
+export const proposalsQuery = z.object({
+  schoolId: resourceId('school').optional(),
+  before: z.coerce.number().int().positive().optional().describe('Return pull requests numbered below this (paging).'),
+  limit: z.coerce.number().int().min(1).max(100).default(25).describe('Each one costs the Git host two calls, so pages are small.'),
+});
+export const proposalList = z.object({
+  items: z.array(openProposal),
+  next: z.number().int().nullable().describe('The `before` of the next page, or null on the last one.'),
+});
 
 export type NvrCreate = z.output<typeof nvrCreate>;
 export type NvrUpdate = z.output<typeof nvrUpdate>;
