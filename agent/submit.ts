@@ -1,6 +1,6 @@
 // Submitting an NVR the agent found: its cameras read over ONVIF on the LAN, its router mapping tested from the
 // school's media node (the only place whose egress IP the router admits), then proposed as a pull request.
-import { ApiRefused, type PosbonClient, type ProposedNvr } from './posbon.js';
+import type { PosbonClient, ProposedNvr } from './posbon.js';
 import { inventory, vendorOf, type Inventory } from './inventory.js';
 import { ProbeFailure } from '../operator/probe/result.js';
 
@@ -71,5 +71,3 @@ export async function submitNvr(client: PosbonClient, request: SubmitRequest): P
     cameras: proposed.cameras,
   };
 }
-
-export { ApiRefused };

@@ -10,20 +10,13 @@ import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } fr
 import type { Logger } from '../platform/logger.js';
 import { requestContext } from '../platform/request-id.js';
 import { actorOf, authorize, reaches, schoolFilter, SCOPED_ROLES, type Principal } from './access.js';
-import type { AuditLog } from './audit/audit-log.js';
-import type { FleetView } from './fleet/fleet-view.js';
-import type { AccessTokens } from './identity/access-tokens.js';
-import { isAgentToken, type AgentTokens } from './identity/agent-tokens.js';
-import type { WebhookCredentials } from './faceid/webhook-credentials.js';
-import { LoginRefused, type Accounts } from './identity/accounts.js';
-import type { Proposals } from './proposals/proposals.js';
+import { isAgentToken } from './identity/agent-tokens.js';
+import { LoginRefused } from './identity/accounts.js';
 import { proposalRoutes } from './proposals/routes.js';
-import { RefreshRefused, type IssuedTokens, type Sessions } from './identity/sessions.js';
+import { RefreshRefused, type IssuedTokens } from './identity/sessions.js';
 import { mountRoutes, openApiDocument, route, type Route } from './routes.js';
 import * as s from './schemas.js';
-import type { ConnectionTests } from './probes/connection-tests.js';
-import type { StreamGrants } from './streams/stream-grants.js';
-import type { ViewerKeys } from './streams/viewer-keys.js';
+import type { ApiServices } from './server.js';
 
 export interface ApiHttpConfig {
   /** Tokens travel only in httpOnly Secure SameSite=Strict cookies, never in bodies. */
@@ -36,22 +29,11 @@ export interface ApiHttpConfig {
   trustProxy: string | number | boolean;
 }
 
-export interface ApiAppDeps {
+/** The services `createApiServices` builds, and what only the HTTP layer needs. */
+export interface ApiAppDeps extends ApiServices {
   config: ApiHttpConfig;
   logger: Logger;
-  fleet: FleetView;
-  accounts: Accounts;
-  sessions: Sessions;
-  accessTokens: AccessTokens;
-  agentTokens: AgentTokens;
-  webhookCredentials: WebhookCredentials;
-  viewerKeys: ViewerKeys;
-  streams: StreamGrants;
-  audit: AuditLog;
-  connectionTests: ConnectionTests;
   attendance?: AttendanceReader;
-  /** Absent without a Git host: the write endpoints then answer 503. */
-  proposals?: Proposals;
 }
 
 const ACCESS_COOKIE = 'posbon_access';
