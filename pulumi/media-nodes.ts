@@ -1,0 +1,113 @@
+// The Hetzner resources of the media nodes: kept Primary IPs with reverse DNS, spread servers joined to the cluster, one firewall.
+import { createHash } from 'node:crypto';
+import * as hcloud from '@pulumi/hcloud';
+import * as pulumi from '@pulumi/pulumi';
+import { renderCloudInit } from './cloud-init.js';
+import type { StackConfig } from './config.js';
+import { firewallRules } from './firewall.js';
+import { planNodes, retiredNodes, type PlannedNode } from './nodes.js';
+import type { NodeOutput, RetiredOutput } from './outputs.js';
+
+const MANAGED = { 'app.kubernetes.io/managed-by': 'pulumi', 'app.kubernetes.io/part-of': 'posbon' };
+
+const numericId = (resource: pulumi.CustomResource): pulumi.Output<number> => resource.id.apply(Number);
+
+interface NodeAddresses {
+  ipv4: hcloud.PrimaryIp;
+  ipv6: hcloud.PrimaryIp;
+}
+
+/**
+ * A node's egress addresses, made apart from its server so that replacing or resizing the server keeps them:
+ * never deleted with a server (autoDelete false), refused by Hetzner (deleteProtection) and by Pulumi (protect).
+ */
+function primaryIps(node: { name: string; pool: string; location: string }, mediaHostname: string): NodeAddresses {
+  const make = (type: 'ipv4' | 'ipv6') => {
+    const ip = new hcloud.PrimaryIp(
+      `${node.name}-${type}`,
+      {
+        name: `${node.name}-${type}`,
+        type,
+        location: node.location,
+        assigneeType: 'server',
+        autoDelete: false,
+        deleteProtection: true,
+        labels: { ...MANAGED, 'posbon.io/media-node': node.name, 'posbon.io/pool': node.pool },
+      },
+      { protect: true },
+    );
+    new hcloud.Rdns(`${node.name}-${type}-rdns`, { primaryIpId: numericId(ip), ipAddress: ip.ipAddress, dnsPtr: mediaHostname });
+    return ip;
+  };
+  return { ipv4: make('ipv4'), ipv6: make('ipv6') };
+}
+
+export interface MediaNodeStack {
+  nodes: pulumi.Output<NodeOutput[]>;
+  retired: pulumi.Output<RetiredOutput[]>;
+}
+
+export function provisionMediaNodes(config: StackConfig, joinToken: pulumi.Output<string>): MediaNodeStack {
+  const planned = planNodes(config);
+  const firewall = new hcloud.Firewall('media-nodes', { name: 'posbon-media-nodes', labels: MANAGED, rules: firewallRules(config.admin) });
+  const sshKeys = config.admin.sshKeys.map((publicKey) => {
+    // Named by the key itself, so adding or removing one key leaves the others alone.
+    const name = `admin-${createHash('sha256').update(publicKey).digest('hex').slice(0, 12)}`;
+    return new hcloud.SshKey(name, { name: `posbon-${name}`, publicKey, labels: MANAGED });
+  });
+  const groups = new Map<string, hcloud.PlacementGroup>();
+  for (const group of [...new Set(planned.map((n) => n.placementGroup))].sort()) {
+    groups.set(group, new hcloud.PlacementGroup(group, { name: `posbon-${group}`, type: 'spread', labels: MANAGED }));
+  }
+
+  const server = (node: PlannedNode, addresses: NodeAddresses) =>
+    new hcloud.Server(
+      node.name,
+      {
+        name: node.name,
+        serverType: node.serverType,
+        image: config.image,
+        location: node.location,
+        sshKeys: sshKeys.map((k) => k.id),
+        publicNets: [{ ipv4Enabled: true, ipv4: numericId(addresses.ipv4), ipv6Enabled: true, ipv6: numericId(addresses.ipv6) }],
+        networks: [{ networkId: config.cluster.networkId }],
+        placementGroupId: numericId(groups.get(node.placementGroup)!),
+        firewallIds: [numericId(firewall)],
+        labels: { ...MANAGED, 'posbon.io/media-node': node.name, 'posbon.io/pool': node.pool, 'posbon.io/ordinal': String(node.ordinal) },
+        userData: pulumi.secret(joinToken.apply((token) => renderCloudInit(node, config.cluster, token))),
+        shutdownBeforeDeletion: true,
+      },
+      {
+        // A new server type is a new machine: the old one goes first, since a Primary IP is assigned to one server at a time.
+        replaceOnChanges: ['serverType'],
+        deleteBeforeReplace: true,
+        // cloud-init, keys and image matter at creation only: rotating the join token must not replace every node.
+        ignoreChanges: ['userData', 'sshKeys', 'image'],
+      },
+    );
+
+  const nodes = planned.map((node) => {
+    const addresses = primaryIps(node, node.mediaHostname);
+    server(node, addresses);
+    return pulumi.all([addresses.ipv4.ipAddress, addresses.ipv6.ipAddress]).apply(
+      ([ipv4, ipv6]): NodeOutput => ({
+        name: node.name,
+        pool: node.pool,
+        ordinal: node.ordinal,
+        location: node.location,
+        region: node.region,
+        serverType: node.serverType,
+        mediaHostname: node.mediaHostname,
+        ipv4,
+        ipv6,
+        capacityWeight: node.capacityWeight,
+        maxCameras: node.maxCameras,
+      }),
+    );
+  });
+  const retired = retiredNodes(config).map((node) => {
+    const addresses = primaryIps(node, `${node.name}.${config.dns.zone}`);
+    return pulumi.all([addresses.ipv4.ipAddress, addresses.ipv6.ipAddress]).apply(([ipv4, ipv6]): RetiredOutput => ({ name: node.name, ipv4, ipv6 }));
+  });
+  return { nodes: pulumi.all(nodes), retired: pulumi.all(retired) };
+}
