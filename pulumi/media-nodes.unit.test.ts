@@ -1,11 +1,12 @@
 // The media-node stack against Pulumi's runtime mocks: every resource's inputs and options, and what two runs differ in.
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse, stringify } from 'yaml';
 import { mediaNode, nvr, school } from '../test/fixtures/fleet.js';
 import { FakeHetzner, valueOf, type Registration, type SecretValue } from '../test/fakes/hcloud.js';
+import { parseStackConfig } from './config.js';
 import { mediaNodeStack } from './program.js';
 import type { MediaNodeStack } from './media-nodes.js';
 
@@ -318,3 +319,11 @@ function stripSecrets(value: unknown): unknown {
   if ('secret' in value && Object.keys(value).length === 1) return '[secret]';
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stripSecrets(v)]));
 }
+
+describe('the example dev stack', () => {
+  it('Pulumi.dev.yaml is a valid stack configuration', async () => {
+    const { config } = parse(await readFile(join(process.cwd(), 'pulumi/Pulumi.dev.yaml'), 'utf8')) as { config: Record<string, unknown> };
+    const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^posbon-media:/, ''), v]));
+    expect(parseStackConfig(values).pools.map((p) => p.name)).toEqual(['fsn1']);
+  });
+});
