@@ -15,6 +15,15 @@ const numericId = (resource: pulumi.CustomResource): pulumi.Output<number> => re
 interface NodeAddresses {
   ipv4: hcloud.PrimaryIp;
   ipv6: hcloud.PrimaryIp;
+  /** The node's IPv6 address: a Primary IPv6 is a /64, and Hetzner's images configure its ::1 on the server. */
+  ipv6Address: pulumi.Output<string>;
+}
+
+/** `2001:db8:1::/64` → `2001:db8:1::1`. The provider writes the network in compressed form, so it ends in `::`. */
+export function firstHost(network: string): string {
+  const prefix = network.replace(/\/64$/, '');
+  if (!prefix.endsWith('::') || prefix === network) throw new Error(`unexpected IPv6 network ${network}`);
+  return `${prefix}1`;
 }
 
 /**
@@ -22,8 +31,8 @@ interface NodeAddresses {
  * never deleted with a server (autoDelete false), refused by Hetzner (deleteProtection) and by Pulumi (protect).
  */
 function primaryIps(node: { name: string; pool: string; location: string }, mediaHostname: string): NodeAddresses {
-  const make = (type: 'ipv4' | 'ipv6') => {
-    const ip = new hcloud.PrimaryIp(
+  const make = (type: 'ipv4' | 'ipv6') =>
+    new hcloud.PrimaryIp(
       `${node.name}-${type}`,
       {
         name: `${node.name}-${type}`,
@@ -36,10 +45,12 @@ function primaryIps(node: { name: string; pool: string; location: string }, medi
       },
       { protect: true },
     );
-    new hcloud.Rdns(`${node.name}-${type}-rdns`, { primaryIpId: numericId(ip), ipAddress: ip.ipAddress, dnsPtr: mediaHostname });
-    return ip;
-  };
-  return { ipv4: make('ipv4'), ipv6: make('ipv6') };
+  const ipv4 = make('ipv4');
+  const ipv6 = make('ipv6');
+  const ipv6Address = ipv6.ipNetwork.apply(firstHost);
+  new hcloud.Rdns(`${node.name}-ipv4-rdns`, { primaryIpId: numericId(ipv4), ipAddress: ipv4.ipAddress, dnsPtr: mediaHostname });
+  new hcloud.Rdns(`${node.name}-ipv6-rdns`, { primaryIpId: numericId(ipv6), ipAddress: ipv6Address, dnsPtr: mediaHostname });
+  return { ipv4, ipv6, ipv6Address };
 }
 
 export interface MediaNodeStack {
@@ -89,8 +100,8 @@ export function provisionMediaNodes(config: StackConfig, joinToken: pulumi.Outpu
   const nodes = planned.map((node) => {
     const addresses = primaryIps(node, node.mediaHostname);
     server(node, addresses);
-    return pulumi.all([addresses.ipv4.ipAddress, addresses.ipv6.ipAddress]).apply(
-      ([ipv4, ipv6]): NodeOutput => ({
+    return pulumi.all([addresses.ipv4.ipAddress, addresses.ipv6Address, addresses.ipv6.ipNetwork]).apply(
+      ([ipv4, ipv6, ipv6Network]): NodeOutput => ({
         name: node.name,
         pool: node.pool,
         ordinal: node.ordinal,
@@ -100,6 +111,7 @@ export function provisionMediaNodes(config: StackConfig, joinToken: pulumi.Outpu
         mediaHostname: node.mediaHostname,
         ipv4,
         ipv6,
+        ipv6Network,
         capacityWeight: node.capacityWeight,
         maxCameras: node.maxCameras,
       }),
@@ -107,7 +119,7 @@ export function provisionMediaNodes(config: StackConfig, joinToken: pulumi.Outpu
   });
   const retired = retiredNodes(config).map((node) => {
     const addresses = primaryIps(node, `${node.name}.${config.dns.zone}`);
-    return pulumi.all([addresses.ipv4.ipAddress, addresses.ipv6.ipAddress]).apply(([ipv4, ipv6]): RetiredOutput => ({ name: node.name, ipv4, ipv6 }));
+    return pulumi.all([addresses.ipv4.ipAddress, addresses.ipv6Address]).apply(([ipv4, ipv6]): RetiredOutput => ({ name: node.name, ipv4, ipv6 }));
   });
   return { nodes: pulumi.all(nodes), retired: pulumi.all(retired) };
 }

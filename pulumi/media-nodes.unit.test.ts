@@ -98,7 +98,7 @@ describe('media nodes on Hetzner', () => {
     const rdns4 = get(resources, RDNS('fsn1-2-ipv4-rdns')).inputs;
     const rdns6 = get(resources, RDNS('fsn1-2-ipv6-rdns')).inputs;
     expect({ ipAddress: rdns4.ipAddress, dnsPtr: rdns4.dnsPtr }).toEqual({ ipAddress: expect.stringMatching(/^198\.51\.100\.\d+$/), dnsPtr: `fsn1-2.${ZONE}` });
-    expect({ ipAddress: rdns6.ipAddress, dnsPtr: rdns6.dnsPtr }).toEqual({ ipAddress: expect.stringMatching(/^2001:db8:/), dnsPtr: `fsn1-2.${ZONE}` });
+    expect({ ipAddress: rdns6.ipAddress, dnsPtr: rdns6.dnsPtr }).toEqual({ ipAddress: expect.stringMatching(/^2001:db8:[0-9a-f]+::1$/), dnsPtr: `fsn1-2.${ZONE}` });
     expect([rdns4.primaryIpId, rdns6.primaryIpId]).toEqual([hetzner.idOf(IP('fsn1-2-ipv4')), hetzner.idOf(IP('fsn1-2-ipv6'))]);
   });
 
@@ -252,6 +252,7 @@ describe('media nodes on Hetzner', () => {
         mediaHostname: `fsn1-1.${ZONE}`,
         ipv4: expect.stringMatching(/^198\.51\.100\.\d+$/),
         ipv6: expect.stringMatching(/^2001:db8:[0-9a-f]+::1$/),
+        ipv6Network: expect.stringMatching(/^2001:db8:[0-9a-f]+::\/64$/),
         capacityWeight: 100,
         maxCameras: 5000,
       },

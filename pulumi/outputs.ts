@@ -12,6 +12,7 @@ export const nodeOutputSchema = z
     mediaHostname: z.string().min(1),
     ipv4: z.string().min(1),
     ipv6: z.string().min(1),
+    ipv6Network: z.string().min(1),
     capacityWeight: z.number().int(),
     maxCameras: z.number().int(),
   })

@@ -54,9 +54,10 @@ export class FakeHetzner {
       if (!this.ipv4.has(name)) this.ipv4.set(name, `198.51.100.${this.ipv4.size + 1}`);
       return { ...inputs, ipAddress: this.ipv4.get(name) };
     }
-    if (!this.ipv6.has(name)) this.ipv6.set(name, `2001:db8:${(this.ipv6.size + 1).toString(16)}::1`);
-    const address = this.ipv6.get(name)!;
-    return { ...inputs, ipAddress: address, ipNetwork: `${address.slice(0, -1)}/64` };
+    // As the provider reports a Primary IPv6: its /64, with the network address as `ipAddress`.
+    if (!this.ipv6.has(name)) this.ipv6.set(name, `2001:db8:${(this.ipv6.size + 1).toString(16)}::`);
+    const network = this.ipv6.get(name)!;
+    return { ...inputs, ipAddress: network, ipNetwork: `${network}/64` };
   }
 
   /**
