@@ -1,7 +1,7 @@
 // The media-node stack's outputs become MediaNode objects in the fleet: infrastructure and fleet meet in a reviewed pull request.
 import { stringify } from 'yaml';
 import { GROUP, VERSION, validateAny, type MediaNode } from '../crds/index.js';
-import { stackOutputsSchema, type StackOutputs } from '../pulumi/outputs.js';
+import { stackMediaNodeLabels, stackOutputsSchema, type StackOutputs } from '../pulumi/outputs.js';
 import { InputError } from './errors.js';
 import { fleetPath } from './fleet/layout.js';
 import type { FleetResource, FleetTree } from './fleet/tree.js';
@@ -45,7 +45,7 @@ export function mediaNodeChange(outputs: StackOutputs, base: FleetTree, env: str
     const object: MediaNode = {
       apiVersion: `${GROUP}/${VERSION}`,
       kind: 'MediaNode',
-      metadata: { name: node.name, labels: { 'app.kubernetes.io/managed-by': 'pulumi', 'posbon.io/pool': node.pool } },
+      metadata: { name: node.name, labels: stackMediaNodeLabels(node.pool) },
       spec: {
         region: node.region,
         egressIPs: [node.ipv4],

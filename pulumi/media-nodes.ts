@@ -6,7 +6,8 @@ import { renderCloudInit } from './cloud-init.js';
 import type { StackConfig } from './config.js';
 import { firewallRules } from './firewall.js';
 import { planNodes, retiredNodes, type PlannedNode } from './nodes.js';
-import type { NodeOutput, RetiredOutput } from './outputs.js';
+import { MEDIA_NODE_LABEL } from '../operator/core/media-host.js';
+import { POOL_LABEL, type NodeOutput, type RetiredOutput } from './outputs.js';
 
 const MANAGED = { 'app.kubernetes.io/managed-by': 'pulumi', 'app.kubernetes.io/part-of': 'posbon' };
 
@@ -41,7 +42,7 @@ function primaryIps(node: { name: string; pool: string; location: string }, medi
         assigneeType: 'server',
         autoDelete: false,
         deleteProtection: true,
-        labels: { ...MANAGED, 'posbon.io/media-node': node.name, 'posbon.io/pool': node.pool },
+        labels: { ...MANAGED, [MEDIA_NODE_LABEL]: node.name, [POOL_LABEL]: node.pool },
       },
       { protect: true },
     );
@@ -84,7 +85,7 @@ export function provisionMediaNodes(config: StackConfig, joinToken: pulumi.Outpu
         networks: [{ networkId: config.cluster.networkId }],
         placementGroupId: numericId(groups.get(node.placementGroup)!),
         firewallIds: [numericId(firewall)],
-        labels: { ...MANAGED, 'posbon.io/media-node': node.name, 'posbon.io/pool': node.pool, 'posbon.io/ordinal': String(node.ordinal) },
+        labels: { ...MANAGED, [MEDIA_NODE_LABEL]: node.name, [POOL_LABEL]: node.pool, 'posbon.io/ordinal': String(node.ordinal) },
         userData: pulumi.secret(joinToken.apply((token) => renderCloudInit(node, config.cluster, token))),
         shutdownBeforeDeletion: true,
       },

@@ -7,6 +7,7 @@ import { parse, stringify } from 'yaml';
 import { mediaNode, nvr, school } from '../test/fixtures/fleet.js';
 import { FakeHetzner, valueOf, type Registration, type SecretValue } from '../test/fakes/hcloud.js';
 import { parseStackConfig } from './config.js';
+import { stackMediaNodeLabels } from './outputs.js';
 import { mediaNodeStack } from './program.js';
 import type { MediaNodeStack } from './media-nodes.js';
 
@@ -282,6 +283,15 @@ describe('removing a node is two-step and reviewed', () => {
     const error = await run(stackConfig([fsn1(1)], fleet)).catch((e: Error) => e);
     expect((error as Error).message).toBe(
       'refusing to remove media nodes: fsn1-2: its MediaNode is in the fleet but pool fsn1 no longer runs it; retire ordinal 2 in pools[0].retired instead of lowering count',
+    );
+  });
+
+  it('refuses a pool dropped from the config while its MediaNodes are in the fleet', async () => {
+    const nbg1 = mediaNode('nbg1-1', { cordoned: true });
+    nbg1.metadata.labels = stackMediaNodeLabels('nbg1');
+    const error = await run(stackConfig([fsn1(1)], await fleetDir([mediaNode('fsn1-1'), nbg1]))).catch((e: Error) => e);
+    expect((error as Error).message).toBe(
+      'refusing to remove media nodes: nbg1-1: its MediaNode names pool nbg1, which the stack no longer declares; keep the pool and retire its nodes',
     );
   });
 

@@ -1,6 +1,7 @@
 // Which media nodes a configuration asks for: names from the pool and a stable ordinal, placement groups under Hetzner's limit.
 import { MEDIA_NODE_LABEL, mediaNodeTaint } from '../operator/core/media-host.js';
 import type { PoolConfig, StackConfig } from './config.js';
+import { POOL_LABEL } from './outputs.js';
 
 /**
  * Servers per spread Placement Group: "Up to 10 servers per Placement Group (type Spread)",
@@ -57,7 +58,7 @@ export function planNodes(config: Pick<StackConfig, 'pools' | 'dns'>): PlannedNo
         serverType: pool.serverType,
         placementGroup: placementGroupName(pool.name, ordinal),
         mediaHostname: `${name}.${config.dns.zone}`,
-        nodeLabels: { ...pool.labels, [MEDIA_NODE_LABEL]: name, 'posbon.io/pool': pool.name },
+        nodeLabels: { ...pool.labels, [MEDIA_NODE_LABEL]: name, [POOL_LABEL]: pool.name },
         taints: [mediaNodeTaint(name), ...pool.taints],
         capacityWeight: pool.capacityWeight,
         maxCameras: pool.maxCameras,

@@ -1,6 +1,12 @@
 // The stack's outputs as `pulumi stack output --json` prints them: what the fleet learns about each media node.
 import { z } from 'zod';
 
+/** Names a node's pool, on the Kubernetes node, the Hetzner resources and the MediaNode. */
+export const POOL_LABEL = 'posbon.io/pool';
+
+/** Labels of a MediaNode made from the stack's outputs: the removal check recognises the stack's nodes by them. */
+export const stackMediaNodeLabels = (pool: string): Record<string, string> => ({ 'app.kubernetes.io/managed-by': 'pulumi', [POOL_LABEL]: pool });
+
 export const nodeOutputSchema = z
   .object({
     name: z.string().min(1),

@@ -3,10 +3,12 @@ import type { Fleet } from '../operator/core/fleet.js';
 import { planFleet } from '../operator/core/plan.js';
 import type { StackConfig } from './config.js';
 import { liveOrdinals } from './nodes.js';
+import { POOL_LABEL, stackMediaNodeLabels } from './outputs.js';
 
 /**
  * Why the stack must not remove a node now, one reason per node. A MediaNode of one of the stack's pools that is
- * not live must be retired (never dropped by lowering `count`), cordoned, pinned by no school and serving none.
+ * not live must be retired (never dropped by lowering `count` or by dropping the pool), cordoned, pinned by no
+ * school and serving none. One media-node stack owns the MediaNodes of one fleet cluster folder.
  */
 export function removalBlockers(config: Pick<StackConfig, 'pools'>, fleet: Fleet): string[] {
   const plan = planFleet(fleet);
@@ -31,5 +33,15 @@ export function removalBlockers(config: Pick<StackConfig, 'pools'>, fleet: Fleet
       }
     }
   });
+  // A whole pool dropped from the config would take all its servers: its MediaNodes say it existed.
+  const pools = new Set(config.pools.map((p) => p.name));
+  for (const node of fleet.nodes) {
+    const labels = node.metadata.labels ?? {};
+    const pool = labels[POOL_LABEL];
+    const fromStack = pool !== undefined && Object.entries(stackMediaNodeLabels(pool)).every(([k, v]) => labels[k] === v);
+    if (fromStack && !pools.has(pool)) {
+      blockers.push(`${node.metadata.name}: its MediaNode names pool ${pool}, which the stack no longer declares; keep the pool and retire its nodes`);
+    }
+  }
   return blockers;
 }
