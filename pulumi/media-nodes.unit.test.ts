@@ -331,6 +331,23 @@ function stripSecrets(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stripSecrets(v)]));
 }
 
+describe('the program entry point', () => {
+  it('index.ts, loaded as Pulumi loads it after the mocks are set, exports the nodes and the retired addresses', async () => {
+    const fleet = await fleetDir();
+    let exported: Record<string, unknown> = {};
+    const resources = await hetzner.run(
+      stackConfig([fsn1(1)], fleet),
+      () => import('./index.js'),
+      async (program) => {
+        exported = { nodes: await valueOf(program.nodes), retired: await valueOf(program.retired) };
+      },
+    );
+    expect((exported.nodes as Array<{ name: string }>).map((n) => n.name)).toEqual(['fsn1-1']);
+    expect(exported.retired).toEqual([]);
+    expect(ofType(resources, 'server:Server').map((r) => r.name)).toEqual(['fsn1-1']);
+  });
+});
+
 describe('the example dev stack', () => {
   it('Pulumi.dev.yaml is a valid stack configuration', async () => {
     const { config } = parse(await readFile(join(process.cwd(), 'pulumi/Pulumi.dev.yaml'), 'utf8')) as { config: Record<string, unknown> };
