@@ -26,7 +26,11 @@ beforeAll(async () => {
   gitea = await startGitea(process.env.POSBON_TEST_PG_URL!);
   repo = await gitea.createRepository('fleet-media-nodes');
   const example = await readFleetTree(EXAMPLE);
-  await host('admin').commitFiles({ branch: 'main', message: 'Example fleet', files: [...example.files].map(([path, content]) => ({ path, content })) });
+  await host('admin').commitFiles({
+    branch: 'main',
+    message: 'Example fleet',
+    files: [...example.files].map(([path, content]) => ({ path, content })),
+  });
   await protect(host('admin'), { fleet: ['alice', 'bob', 'carol'] });
 }, 300_000);
 
@@ -43,16 +47,28 @@ async function stackOutputs(pool: Record<string, unknown>): Promise<string> {
   }
   const config = {
     pools: JSON.stringify([{ name: 'hel1', location: 'hel1', region: 'eu-central', serverType: 'ccx23', ...pool }]),
-    admin: JSON.stringify({ sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMv2n8c1tq3Zq0x8a9pOq8w1b2c3d4e5f6g7h8i9j0kL ops@posbon'], cidrs: ['203.0.113.0/28'] }),
-    cluster: JSON.stringify({ server: 'https://10.0.1.2:6443', networkId: 4711, k3sVersion: 'v1.33.5+k3s1', k3sSha256: 'ab'.repeat(32) }),
+    admin: JSON.stringify({
+      sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMv2n8c1tq3Zq0x8a9pOq8w1b2c3d4e5f6g7h8i9j0kL ops@posbon'],
+      cidrs: ['203.0.113.0/28'],
+    }),
+    cluster: JSON.stringify({
+      server: 'https://10.0.1.2:6443',
+      networkId: 4711,
+      k3sVersion: 'v1.33.5+k3s1',
+      k3sSha256: 'ab'.repeat(32),
+    }),
     dns: JSON.stringify({ zone: 'media.posbon.example.org' }),
     fleetDir: join(fleetDir, 'clusters/dev'),
     joinToken: 'K10secret::server:token',
   };
   let outputs: unknown;
-  await hetzner.run(config, () => mediaNodeStack(new pulumi.Config('posbon-media')), async (stack) => {
-    outputs = { nodes: await valueOf(stack.nodes), retired: await valueOf(stack.retired) };
-  });
+  await hetzner.run(
+    config,
+    () => mediaNodeStack(new pulumi.Config('posbon-media')),
+    async (stack) => {
+      outputs = { nodes: await valueOf(stack.nodes), retired: await valueOf(stack.retired) };
+    },
+  );
   const file = join(await mkdtemp(join(tmpdir(), 'posbon-outputs-')), 'outputs.json');
   await writeFile(file, JSON.stringify(outputs));
   return file;
@@ -63,7 +79,10 @@ function cli(args: string[]): Promise<{ code: number; out: string[]; err: string
   const err: string[] = [];
   const env = { POSBON_GIT_TOKEN: gitea.users.bot.token };
   const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env, cwd: process.cwd() };
-  return main([...args, '--env', 'dev', '--host', 'gitea', '--url', gitea.url, '--repo', `${repo.owner}/${repo.repo}`, '--json'], io).then((code) => ({ code, out, err }));
+  return main(
+    [...args, '--env', 'dev', '--host', 'gitea', '--url', gitea.url, '--repo', `${repo.owner}/${repo.repo}`, '--json'],
+    io,
+  ).then((code) => ({ code, out, err }));
 }
 
 async function approveAndMerge(number: number, sha: string): Promise<void> {
@@ -80,19 +99,28 @@ async function approveAndMerge(number: number, sha: string): Promise<void> {
 }
 
 describe('posbon-gitops media-nodes on Gitea', () => {
-  it('proposes the stack\'s nodes; the pull request merges only with two approvals; retiring a node waits for its drain', async () => {
+  it("proposes the stack's nodes; the pull request merges only with two approvals; retiring a node waits for its drain", async () => {
     const grown = await cli(['media-nodes', '--outputs', await stackOutputs({ count: 2 }), '--stack', 'prod']);
     expect(grown.code).toBe(0);
     const first = JSON.parse(grown.out[0]!);
     expect(first.pullRequest.title).toBe('Media nodes from stack prod: put hel1-1, hel1-2');
     const number = first.pullRequest.number as number;
     const sha = first.pullRequest.head.sha as string;
-    const alone = await eventually(async () => {
-      const error = await host('admin').merge(number, sha).then(() => null, (e: unknown) => e);
-      expect(error).toBeInstanceOf(MergeRefusedError);
-      if ((error as Error).message.includes('Please try again later')) throw new Error('still being checked');
-      return (error as Error).message;
-    }, 60_000, 250);
+    const alone = await eventually(
+      async () => {
+        const error = await host('admin')
+          .merge(number, sha)
+          .then(
+            () => null,
+            (e: unknown) => e,
+          );
+        expect(error).toBeInstanceOf(MergeRefusedError);
+        if ((error as Error).message.includes('Please try again later')) throw new Error('still being checked');
+        return (error as Error).message;
+      },
+      60_000,
+      250,
+    );
     expect(alone).toMatch(/approvals|status/i);
     await approveAndMerge(number, sha);
     const merged = await host('admin').readFile('main', 'clusters/dev/media-nodes/hel1-2.yaml');
@@ -105,12 +133,28 @@ describe('posbon-gitops media-nodes on Gitea', () => {
     const node = parse(merged!);
     await host('bot').createBranch('cordon-hel1-2', 'main');
     const cordoned = stringify({ ...node, spec: { ...node.spec, cordoned: true } });
-    const cordon = await host('bot').commitFiles({ branch: 'cordon-hel1-2', message: 'Cordon hel1-2', files: [{ path: 'clusters/dev/media-nodes/hel1-2.yaml', content: cordoned }] });
-    const pr = await host('bot').openPullRequest({ head: 'cordon-hel1-2', base: 'main', title: 'Cordon hel1-2', body: 'drain before removal', labels: [] });
+    const cordon = await host('bot').commitFiles({
+      branch: 'cordon-hel1-2',
+      message: 'Cordon hel1-2',
+      files: [{ path: 'clusters/dev/media-nodes/hel1-2.yaml', content: cordoned }],
+    });
+    const pr = await host('bot').openPullRequest({
+      head: 'cordon-hel1-2',
+      base: 'main',
+      title: 'Cordon hel1-2',
+      body: 'drain before removal',
+      labels: [],
+    });
     await approveAndMerge(pr.pullRequest.number, cordon);
 
     // Step two: the stack retires it, and the MediaNode's removal is proposed.
-    const retired = await cli(['media-nodes', '--outputs', await stackOutputs({ count: 1, retired: [2] }), '--stack', 'prod']);
+    const retired = await cli([
+      'media-nodes',
+      '--outputs',
+      await stackOutputs({ count: 1, retired: [2] }),
+      '--stack',
+      'prod',
+    ]);
     expect(retired.code).toBe(0);
     const removal = JSON.parse(retired.out[0]!);
     expect(removal.pullRequest.title).toBe('Media nodes from stack prod: remove hel1-2');

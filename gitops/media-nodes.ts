@@ -29,14 +29,22 @@ function meaning(object: unknown): string | null {
   const result = validateAny(object);
   if (!result.ok || result.value.kind !== 'MediaNode') return null;
   const node = result.value as MediaNode;
-  return JSON.stringify({ labels: node.metadata.labels ?? {}, spec: { ...node.spec, egressIPs: [...node.spec.egressIPs].sort() } });
+  return JSON.stringify({
+    labels: node.metadata.labels ?? {},
+    spec: { ...node.spec, egressIPs: [...node.spec.egressIPs].sort() },
+  });
 }
 
 /**
  * MediaNodes for the stack's nodes, keeping what the fleet decides (cordoned) and taking from the stack what the
  * machines are (region, egress IP, URLs, capacity). Unchanged nodes are left out; retired nodes are removed.
  */
-export function mediaNodeChange(outputs: StackOutputs, base: FleetTree, env: string, options: { cordonNew?: boolean } = {}): MediaNodeChange {
+export function mediaNodeChange(
+  outputs: StackOutputs,
+  base: FleetTree,
+  env: string,
+  options: { cordonNew?: boolean } = {},
+): MediaNodeChange {
   const existing = new Map(base.resources.filter((r) => r.kind === 'MediaNode').map((r) => [r.name, r]));
   const change: MediaNodeChange = { put: [], remove: [] };
   for (const node of [...outputs.nodes].sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -83,7 +91,12 @@ export function describeChange(change: MediaNodeChange, stack: string): { title:
     title: `Media nodes from stack ${stack}: ${parts.join('; ')}`,
     summary: [
       `The media-node stack \`${stack}\` reports these machines. Each MediaNode's egress IP is what school routers must admit.`,
-      ...(change.remove.length > 0 ? ['', `Removed nodes (${names(change.remove)}) were cordoned and drained in an earlier change and retired from the stack.`] : []),
+      ...(change.remove.length > 0
+        ? [
+            '',
+            `Removed nodes (${names(change.remove)}) were cordoned and drained in an earlier change and retired from the stack.`,
+          ]
+        : []),
     ].join('\n'),
   };
 }

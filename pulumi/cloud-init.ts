@@ -69,7 +69,12 @@ export function renderCloudInit(node: PlannedNode, cluster: StackConfig['cluster
   const cloudConfig = {
     hostname: node.name,
     write_files: [
-      { path: K3S_CONFIG_PATH, owner: 'root:root', permissions: '0600', content: agentConfig(node, cluster.server, token) },
+      {
+        path: K3S_CONFIG_PATH,
+        owner: 'root:root',
+        permissions: '0600',
+        content: agentConfig(node, cluster.server, token),
+      },
       { path: '/etc/systemd/system/k3s-agent.service', owner: 'root:root', permissions: '0644', content: AGENT_UNIT },
       { path: '/usr/local/sbin/posbon-join', owner: 'root:root', permissions: '0700', content: joinScript(cluster) },
     ],

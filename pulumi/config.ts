@@ -18,17 +18,33 @@ const PRIVATE_V4 = [/^10\./, /^172\.(1[6-9]|2\d|3[01])\./, /^192\.168\./];
 const privateServerUrl = z.string().refine((value) => {
   try {
     const url = new URL(value);
-    return url.protocol === 'https:' && isIP(url.hostname) === 4 && PRIVATE_V4.some((p) => p.test(url.hostname)) && url.pathname === '/';
+    return (
+      url.protocol === 'https:' &&
+      isIP(url.hostname) === 4 &&
+      PRIVATE_V4.some((p) => p.test(url.hostname)) &&
+      url.pathname === '/'
+    );
   } catch {
     return false;
   }
 }, 'must be https://<private IPv4 of a k3s server>:<port>');
 
-const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a Kubernetes label key');
-const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'must be a Kubernetes label value');
+const labelKey = z
+  .string()
+  .regex(
+    /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+    'must be a Kubernetes label key',
+  );
+const labelValue = z
+  .string()
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'must be a Kubernetes label value');
 
 const taint = z
-  .object({ key: labelKey, value: labelValue.default(''), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) })
+  .object({
+    key: labelKey,
+    value: labelValue.default(''),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+  })
   .strict();
 
 export const poolSchema = z
@@ -52,10 +68,16 @@ export const poolSchema = z
   .superRefine((pool, ctx) => {
     const seen = new Set<number>();
     pool.retired.forEach((ordinal, i) => {
-      if (seen.has(ordinal)) ctx.addIssue({ code: 'custom', path: ['retired', i], message: `ordinal ${ordinal} is listed twice` });
+      if (seen.has(ordinal))
+        ctx.addIssue({ code: 'custom', path: ['retired', i], message: `ordinal ${ordinal} is listed twice` });
       seen.add(ordinal);
       // A retired ordinal is one the pool once ran: beyond that it would reserve IPs for a node that never existed.
-      if (ordinal > pool.count + pool.retired.length) ctx.addIssue({ code: 'custom', path: ['retired', i], message: `ordinal ${ordinal} was never a node of the pool` });
+      if (ordinal > pool.count + pool.retired.length)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retired', i],
+          message: `ordinal ${ordinal} was never a node of the pool`,
+        });
     });
   });
 
@@ -67,7 +89,16 @@ export const stackConfigSchema = z
     admin: z
       .object({
         /** Public SSH keys installed for root at creation. */
-        sshKeys: z.array(z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/=]+( \S.*)?$/, 'must be an OpenSSH public key')).min(1),
+        sshKeys: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/=]+( \S.*)?$/,
+                'must be an OpenSSH public key',
+              ),
+          )
+          .min(1),
         /** Where SSH may come from; nothing else reaches port 22. */
         cidrs: z.array(cidr).min(1),
       })
@@ -85,7 +116,13 @@ export const stackConfigSchema = z
     dns: z
       .object({
         /** Zone of the per-node media hostnames: <node>.<zone>. */
-        zone: z.string().max(200).regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a DNS zone such as media.posbon.example.org'),
+        zone: z
+          .string()
+          .max(200)
+          .regex(
+            /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/,
+            'must be a DNS zone such as media.posbon.example.org',
+          ),
       })
       .strict(),
     /** A checkout of the fleet's cluster folder (clusters/<env>): a node leaves the stack only once its MediaNode is drained there. */
@@ -95,7 +132,8 @@ export const stackConfigSchema = z
   .superRefine((config, ctx) => {
     const names = new Set<string>();
     config.pools.forEach((pool, i) => {
-      if (names.has(pool.name)) ctx.addIssue({ code: 'custom', path: ['pools', i, 'name'], message: `pool ${pool.name} is declared twice` });
+      if (names.has(pool.name))
+        ctx.addIssue({ code: 'custom', path: ['pools', i, 'name'], message: `pool ${pool.name} is declared twice` });
       names.add(pool.name);
     });
   });
@@ -109,7 +147,10 @@ export class StackConfigError extends Error {
 }
 
 const fieldOf = (path: PropertyKey[]): string =>
-  path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+  path.reduce<string>(
+    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+    '',
+  );
 
 export function parseStackConfig(raw: unknown): StackConfig {
   const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });

@@ -20,8 +20,20 @@ const ANYWHERE = ['0.0.0.0/0', '::/0'];
  */
 export function firewallRules(admin: StackConfig['admin']): FirewallRule[] {
   return [
-    { description: 'viewers: WHEP and HLS over HTTPS', direction: 'in', protocol: 'tcp', port: String(VIEWER_HTTPS_PORT), sourceIps: ANYWHERE },
-    { description: 'viewers: WebRTC media (ICE over UDP)', direction: 'in', protocol: 'udp', port: String(MEDIAMTX_PORTS.webrtcUdp), sourceIps: ANYWHERE },
+    {
+      description: 'viewers: WHEP and HLS over HTTPS',
+      direction: 'in',
+      protocol: 'tcp',
+      port: String(VIEWER_HTTPS_PORT),
+      sourceIps: ANYWHERE,
+    },
+    {
+      description: 'viewers: WebRTC media (ICE over UDP)',
+      direction: 'in',
+      protocol: 'udp',
+      port: String(MEDIAMTX_PORTS.webrtcUdp),
+      sourceIps: ANYWHERE,
+    },
     { description: 'admins: SSH', direction: 'in', protocol: 'tcp', port: '22', sourceIps: [...admin.cidrs].sort() },
   ];
 }

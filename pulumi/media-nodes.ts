@@ -49,8 +49,16 @@ function primaryIps(node: { name: string; pool: string; location: string }, medi
   const ipv4 = make('ipv4');
   const ipv6 = make('ipv6');
   const ipv6Address = ipv6.ipNetwork.apply(firstHost);
-  new hcloud.Rdns(`${node.name}-ipv4-rdns`, { primaryIpId: numericId(ipv4), ipAddress: ipv4.ipAddress, dnsPtr: mediaHostname });
-  new hcloud.Rdns(`${node.name}-ipv6-rdns`, { primaryIpId: numericId(ipv6), ipAddress: ipv6Address, dnsPtr: mediaHostname });
+  new hcloud.Rdns(`${node.name}-ipv4-rdns`, {
+    primaryIpId: numericId(ipv4),
+    ipAddress: ipv4.ipAddress,
+    dnsPtr: mediaHostname,
+  });
+  new hcloud.Rdns(`${node.name}-ipv6-rdns`, {
+    primaryIpId: numericId(ipv6),
+    ipAddress: ipv6Address,
+    dnsPtr: mediaHostname,
+  });
   return { ipv4, ipv6, ipv6Address };
 }
 
@@ -61,7 +69,11 @@ export interface MediaNodeStack {
 
 export function provisionMediaNodes(config: StackConfig, joinToken: pulumi.Output<string>): MediaNodeStack {
   const planned = planNodes(config);
-  const firewall = new hcloud.Firewall('media-nodes', { name: 'posbon-media-nodes', labels: MANAGED, rules: firewallRules(config.admin) });
+  const firewall = new hcloud.Firewall('media-nodes', {
+    name: 'posbon-media-nodes',
+    labels: MANAGED,
+    rules: firewallRules(config.admin),
+  });
   const sshKeys = config.admin.sshKeys.map((publicKey) => {
     // Named by the key itself, so adding or removing one key leaves the others alone.
     const name = `admin-${createHash('sha256').update(publicKey).digest('hex').slice(0, 12)}`;
@@ -81,11 +93,18 @@ export function provisionMediaNodes(config: StackConfig, joinToken: pulumi.Outpu
         image: config.image,
         location: node.location,
         sshKeys: sshKeys.map((k) => k.id),
-        publicNets: [{ ipv4Enabled: true, ipv4: numericId(addresses.ipv4), ipv6Enabled: true, ipv6: numericId(addresses.ipv6) }],
+        publicNets: [
+          { ipv4Enabled: true, ipv4: numericId(addresses.ipv4), ipv6Enabled: true, ipv6: numericId(addresses.ipv6) },
+        ],
         networks: [{ networkId: config.cluster.networkId }],
         placementGroupId: numericId(groups.get(node.placementGroup)!),
         firewallIds: [numericId(firewall)],
-        labels: { ...MANAGED, [MEDIA_NODE_LABEL]: node.name, [POOL_LABEL]: node.pool, 'posbon.io/ordinal': String(node.ordinal) },
+        labels: {
+          ...MANAGED,
+          [MEDIA_NODE_LABEL]: node.name,
+          [POOL_LABEL]: node.pool,
+          'posbon.io/ordinal': String(node.ordinal),
+        },
         userData: pulumi.secret(joinToken.apply((token) => renderCloudInit(node, config.cluster, token))),
         shutdownBeforeDeletion: true,
       },
@@ -101,8 +120,9 @@ export function provisionMediaNodes(config: StackConfig, joinToken: pulumi.Outpu
   const nodes = planned.map((node) => {
     const addresses = primaryIps(node, node.mediaHostname);
     server(node, addresses);
-    return pulumi.all([addresses.ipv4.ipAddress, addresses.ipv6Address, addresses.ipv6.ipNetwork]).apply(
-      ([ipv4, ipv6, ipv6Network]): NodeOutput => ({
+    return pulumi
+      .all([addresses.ipv4.ipAddress, addresses.ipv6Address, addresses.ipv6.ipNetwork])
+      .apply(([ipv4, ipv6, ipv6Network]): NodeOutput => ({
         name: node.name,
         pool: node.pool,
         ordinal: node.ordinal,
@@ -115,12 +135,13 @@ export function provisionMediaNodes(config: StackConfig, joinToken: pulumi.Outpu
         ipv6Network,
         capacityWeight: node.capacityWeight,
         maxCameras: node.maxCameras,
-      }),
-    );
+      }));
   });
   const retired = retiredNodes(config).map((node) => {
     const addresses = primaryIps(node, `${node.name}.${config.dns.zone}`);
-    return pulumi.all([addresses.ipv4.ipAddress, addresses.ipv6Address]).apply(([ipv4, ipv6]): RetiredOutput => ({ name: node.name, ipv4, ipv6 }));
+    return pulumi
+      .all([addresses.ipv4.ipAddress, addresses.ipv6Address])
+      .apply(([ipv4, ipv6]): RetiredOutput => ({ name: node.name, ipv4, ipv6 }));
   });
   return { nodes: pulumi.all(nodes), retired: pulumi.all(retired) };
 }

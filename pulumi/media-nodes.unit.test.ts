@@ -26,7 +26,13 @@ interface Pool {
   taints?: Array<{ key: string; value: string; effect: string }>;
 }
 
-const fsn1 = (count: number, extra: Partial<Pool> = {}): Pool => ({ name: 'fsn1', location: 'fsn1', serverType: 'ccx23', count, ...extra });
+const fsn1 = (count: number, extra: Partial<Pool> = {}): Pool => ({
+  name: 'fsn1',
+  location: 'fsn1',
+  serverType: 'ccx23',
+  count,
+  ...extra,
+});
 
 async function fleetDir(objects: object[] = []): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'posbon-fleet-'));
@@ -39,17 +45,27 @@ const stackConfig = (pools: Pool[], fleet: string, overrides: Record<string, unk
   const values: Record<string, unknown> = {
     pools,
     admin: { sshKeys: [ADMIN_KEY], cidrs: ['203.0.113.0/28', '2001:db8:ad::/48'] },
-    cluster: { server: 'https://10.0.1.2:6443', networkId: 4711, k3sVersion: 'v1.33.5+k3s1', k3sSha256: 'ab'.repeat(32) },
+    cluster: {
+      server: 'https://10.0.1.2:6443',
+      networkId: 4711,
+      k3sVersion: 'v1.33.5+k3s1',
+      k3sSha256: 'ab'.repeat(32),
+    },
     dns: { zone: ZONE },
     fleetDir: fleet,
     ...overrides,
   };
-  return { ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])), joinToken: TOKEN };
+  return {
+    ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
+    joinToken: TOKEN,
+  };
 };
 
 const hetzner = new FakeHetzner();
 
-async function run(config: Record<string, string>): Promise<{ resources: Map<string, Registration>; outputs: { nodes: unknown[]; retired: unknown[] } }> {
+async function run(
+  config: Record<string, string>,
+): Promise<{ resources: Map<string, Registration>; outputs: { nodes: unknown[]; retired: unknown[] } }> {
   let outputs = { nodes: [] as unknown[], retired: [] as unknown[] };
   const resources = await hetzner.run(
     config,
@@ -61,7 +77,8 @@ async function run(config: Record<string, string>): Promise<{ resources: Map<str
   return { resources, outputs };
 }
 
-const ofType = (resources: Map<string, Registration>, type: string) => [...resources.values()].filter((r) => r.type === `hcloud:index/${type}`);
+const ofType = (resources: Map<string, Registration>, type: string) =>
+  [...resources.values()].filter((r) => r.type === `hcloud:index/${type}`);
 const get = (resources: Map<string, Registration>, key: string) => {
   const r = resources.get(key);
   if (!r) throw new Error(`no resource ${key}; have ${[...resources.keys()].join(', ')}`);
@@ -78,7 +95,7 @@ describe('media nodes on Hetzner', () => {
     empty = await fleetDir();
   });
 
-  it('keeps every node\'s Primary IPv4 and IPv6 apart from its server: no auto-delete, delete-protected twice, reverse DNS to its media hostname', async () => {
+  it("keeps every node's Primary IPv4 and IPv6 apart from its server: no auto-delete, delete-protected twice, reverse DNS to its media hostname", async () => {
     const { resources } = await run(stackConfig([fsn1(3)], empty));
     const ipv4 = get(resources, IP('fsn1-2-ipv4'));
     expect(ipv4.inputs).toEqual({
@@ -91,16 +108,31 @@ describe('media nodes on Hetzner', () => {
       labels: { ...MANAGED, 'posbon.io/media-node': 'fsn1-2', 'posbon.io/pool': 'fsn1' },
     });
     expect({ protect: ipv4.protect, dependsOn: ipv4.dependsOn }).toEqual({ protect: true, dependsOn: [] });
-    expect(get(resources, IP('fsn1-2-ipv6')).inputs).toMatchObject({ type: 'ipv6', autoDelete: false, deleteProtection: true });
+    expect(get(resources, IP('fsn1-2-ipv6')).inputs).toMatchObject({
+      type: 'ipv6',
+      autoDelete: false,
+      deleteProtection: true,
+    });
     expect(get(resources, IP('fsn1-2-ipv6')).protect).toBe(true);
-    expect(ofType(resources, 'primaryIp:PrimaryIp').map((r) => r.name).sort()).toEqual(
-      ['fsn1-1-ipv4', 'fsn1-1-ipv6', 'fsn1-2-ipv4', 'fsn1-2-ipv6', 'fsn1-3-ipv4', 'fsn1-3-ipv6'],
-    );
+    expect(
+      ofType(resources, 'primaryIp:PrimaryIp')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['fsn1-1-ipv4', 'fsn1-1-ipv6', 'fsn1-2-ipv4', 'fsn1-2-ipv6', 'fsn1-3-ipv4', 'fsn1-3-ipv6']);
     const rdns4 = get(resources, RDNS('fsn1-2-ipv4-rdns')).inputs;
     const rdns6 = get(resources, RDNS('fsn1-2-ipv6-rdns')).inputs;
-    expect({ ipAddress: rdns4.ipAddress, dnsPtr: rdns4.dnsPtr }).toEqual({ ipAddress: expect.stringMatching(/^198\.51\.100\.\d+$/), dnsPtr: `fsn1-2.${ZONE}` });
-    expect({ ipAddress: rdns6.ipAddress, dnsPtr: rdns6.dnsPtr }).toEqual({ ipAddress: expect.stringMatching(/^2001:db8:[0-9a-f]+::1$/), dnsPtr: `fsn1-2.${ZONE}` });
-    expect([rdns4.primaryIpId, rdns6.primaryIpId]).toEqual([hetzner.idOf(IP('fsn1-2-ipv4')), hetzner.idOf(IP('fsn1-2-ipv6'))]);
+    expect({ ipAddress: rdns4.ipAddress, dnsPtr: rdns4.dnsPtr }).toEqual({
+      ipAddress: expect.stringMatching(/^198\.51\.100\.\d+$/),
+      dnsPtr: `fsn1-2.${ZONE}`,
+    });
+    expect({ ipAddress: rdns6.ipAddress, dnsPtr: rdns6.dnsPtr }).toEqual({
+      ipAddress: expect.stringMatching(/^2001:db8:[0-9a-f]+::1$/),
+      dnsPtr: `fsn1-2.${ZONE}`,
+    });
+    expect([rdns4.primaryIpId, rdns6.primaryIpId]).toEqual([
+      hetzner.idOf(IP('fsn1-2-ipv4')),
+      hetzner.idOf(IP('fsn1-2-ipv6')),
+    ]);
   });
 
   it('gives each server its two Primary IPs, the cluster network, its spread group and the firewall, and replaces it before reusing the IPs', async () => {
@@ -112,14 +144,23 @@ describe('media nodes on Hetzner', () => {
       serverType: 'ccx23',
       image: 'ubuntu-24.04',
       location: 'fsn1',
-      publicNets: [{ ipv4Enabled: true, ipv4: hetzner.idOf(IP('fsn1-2-ipv4')), ipv6Enabled: true, ipv6: hetzner.idOf(IP('fsn1-2-ipv6')) }],
+      publicNets: [
+        {
+          ipv4Enabled: true,
+          ipv4: hetzner.idOf(IP('fsn1-2-ipv4')),
+          ipv6Enabled: true,
+          ipv6: hetzner.idOf(IP('fsn1-2-ipv6')),
+        },
+      ],
       networks: [{ networkId: 4711 }],
       placementGroupId: hetzner.idOf('hcloud:index/placementGroup:PlacementGroup::fsn1-spread-1'),
       firewallIds: [hetzner.idOf('hcloud:index/firewall:Firewall::media-nodes')],
       labels: { ...MANAGED, 'posbon.io/media-node': 'fsn1-2', 'posbon.io/pool': 'fsn1', 'posbon.io/ordinal': '2' },
       shutdownBeforeDeletion: true,
     });
-    expect(sshKeys).toEqual([String(hetzner.idOf(ofType(resources, 'sshKey:SshKey').map((k) => `${k.type}::${k.name}`)[0]!))]);
+    expect(sshKeys).toEqual([
+      String(hetzner.idOf(ofType(resources, 'sshKey:SshKey').map((k) => `${k.type}::${k.name}`)[0]!)),
+    ]);
     expect(userData).toEqual({ secret: expect.stringMatching(/^#cloud-config\n/) });
     expect(server.dependsOn).toEqual(
       expect.arrayContaining([
@@ -129,7 +170,12 @@ describe('media nodes on Hetzner', () => {
         'hcloud:index/placementGroup:PlacementGroup::fsn1-spread-1',
       ]),
     );
-    expect({ replaceOnChanges: server.replaceOnChanges, deleteBeforeReplace: server.deleteBeforeReplace, ignoreChanges: server.ignoreChanges, protect: server.protect }).toEqual({
+    expect({
+      replaceOnChanges: server.replaceOnChanges,
+      deleteBeforeReplace: server.deleteBeforeReplace,
+      ignoreChanges: server.ignoreChanges,
+      protect: server.protect,
+    }).toEqual({
       replaceOnChanges: ['serverType'],
       deleteBeforeReplace: true,
       ignoreChanges: ['userData', 'sshKeys', 'image'],
@@ -145,9 +191,27 @@ describe('media nodes on Hetzner', () => {
         name: 'posbon-media-nodes',
         labels: MANAGED,
         rules: [
-          { description: 'viewers: WHEP and HLS over HTTPS', direction: 'in', protocol: 'tcp', port: '443', sourceIps: ['0.0.0.0/0', '::/0'] },
-          { description: 'viewers: WebRTC media (ICE over UDP)', direction: 'in', protocol: 'udp', port: '8189', sourceIps: ['0.0.0.0/0', '::/0'] },
-          { description: 'admins: SSH', direction: 'in', protocol: 'tcp', port: '22', sourceIps: ['2001:db8:ad::/48', '203.0.113.0/28'] },
+          {
+            description: 'viewers: WHEP and HLS over HTTPS',
+            direction: 'in',
+            protocol: 'tcp',
+            port: '443',
+            sourceIps: ['0.0.0.0/0', '::/0'],
+          },
+          {
+            description: 'viewers: WebRTC media (ICE over UDP)',
+            direction: 'in',
+            protocol: 'udp',
+            port: '8189',
+            sourceIps: ['0.0.0.0/0', '::/0'],
+          },
+          {
+            description: 'admins: SSH',
+            direction: 'in',
+            protocol: 'tcp',
+            port: '22',
+            sourceIps: ['2001:db8:ad::/48', '203.0.113.0/28'],
+          },
         ],
       },
     ]);
@@ -159,21 +223,40 @@ describe('media nodes on Hetzner', () => {
     const { resources } = await run(stackConfig([fsn1(25)], empty));
     const groups = ofType(resources, 'placementGroup:PlacementGroup');
     expect(groups.map((g) => g.inputs)).toEqual(
-      ['fsn1-spread-1', 'fsn1-spread-2', 'fsn1-spread-3'].map((name) => ({ name: `posbon-${name}`, type: 'spread', labels: MANAGED })),
+      ['fsn1-spread-1', 'fsn1-spread-2', 'fsn1-spread-3'].map((name) => ({
+        name: `posbon-${name}`,
+        type: 'spread',
+        labels: MANAGED,
+      })),
     );
     const members = new Map<unknown, string[]>();
-    for (const s of ofType(resources, 'server:Server')) members.set(s.inputs.placementGroupId, [...(members.get(s.inputs.placementGroupId) ?? []), s.name]);
+    for (const s of ofType(resources, 'server:Server'))
+      members.set(s.inputs.placementGroupId, [...(members.get(s.inputs.placementGroupId) ?? []), s.name]);
     expect([...members.values()].map((names) => names.length)).toEqual([10, 10, 5]);
     expect([...members.values()][1]).toEqual(Array.from({ length: 10 }, (_, i) => `fsn1-${i + 11}`));
   });
 
   it('joins the cluster as a k3s agent with the media-node label and taint; the join token travels only inside secret user data', async () => {
-    const pools = [fsn1(2, { labels: { 'posbon.io/tier': 'standard' }, taints: [{ key: 'posbon.io/dedicated', value: 'media', effect: 'NoExecute' }] })];
+    const pools = [
+      fsn1(2, {
+        labels: { 'posbon.io/tier': 'standard' },
+        taints: [{ key: 'posbon.io/dedicated', value: 'media', effect: 'NoExecute' }],
+      }),
+    ];
     const { resources, outputs } = await run(stackConfig(pools, empty));
     const userData = get(resources, SERVER('fsn1-1')).inputs.userData as SecretValue;
     const cloudConfig = parse(userData.secret as string);
-    const files = Object.fromEntries((cloudConfig.write_files as Array<{ path: string; permissions: string; content: string }>).map((f) => [f.path, f]));
-    expect(Object.keys(files).sort()).toEqual(['/etc/rancher/k3s/config.yaml', '/etc/systemd/system/k3s-agent.service', '/usr/local/sbin/posbon-join']);
+    const files = Object.fromEntries(
+      (cloudConfig.write_files as Array<{ path: string; permissions: string; content: string }>).map((f) => [
+        f.path,
+        f,
+      ]),
+    );
+    expect(Object.keys(files).sort()).toEqual([
+      '/etc/rancher/k3s/config.yaml',
+      '/etc/systemd/system/k3s-agent.service',
+      '/usr/local/sbin/posbon-join',
+    ]);
     expect(files['/etc/rancher/k3s/config.yaml']!.permissions).toBe('0600');
     expect(parse(files['/etc/rancher/k3s/config.yaml']!.content)).toEqual({
       server: 'https://10.0.1.2:6443',
@@ -183,7 +266,9 @@ describe('media nodes on Hetzner', () => {
       'node-taint': ['posbon.io/media-node=fsn1-1:NoSchedule', 'posbon.io/dedicated=media:NoExecute'],
     });
     const join = files['/usr/local/sbin/posbon-join']!.content;
-    expect(join).toContain("curl -fsSL --retry 5 -o /usr/local/bin/k3s.download 'https://github.com/k3s-io/k3s/releases/download/v1.33.5%2Bk3s1/k3s'");
+    expect(join).toContain(
+      "curl -fsSL --retry 5 -o /usr/local/bin/k3s.download 'https://github.com/k3s-io/k3s/releases/download/v1.33.5%2Bk3s1/k3s'",
+    );
     expect(join).toContain(`echo '${'ab'.repeat(32)}  /usr/local/bin/k3s.download' | sha256sum -c -`);
     expect(join).toContain('ip -4 route get 10.0.1.2');
     expect(cloudConfig.runcmd).toEqual([['/usr/local/sbin/posbon-join']]);
@@ -191,7 +276,9 @@ describe('media nodes on Hetzner', () => {
     // Control: the token is really in what the servers receive, so the scan below can see it.
     const withSecrets = JSON.stringify([...resources.values()]);
     expect(withSecrets.split(TOKEN).length - 1).toBe(2);
-    const withoutSecrets = JSON.stringify([...resources.values()].map((r) => ({ ...r, inputs: stripSecrets(r.inputs) })));
+    const withoutSecrets = JSON.stringify(
+      [...resources.values()].map((r) => ({ ...r, inputs: stripSecrets(r.inputs) })),
+    );
     expect(withoutSecrets).not.toContain(TOKEN);
     expect(withoutSecrets).not.toContain(TOKEN.slice(0, 20));
     expect(JSON.stringify(outputs)).not.toContain(TOKEN.slice(0, 20));
@@ -201,8 +288,17 @@ describe('media nodes on Hetzner', () => {
     const before = await run(stackConfig([fsn1(3)], empty));
     const after = await run(stackConfig([fsn1(4)], empty));
     const added = [...after.resources.keys()].filter((k) => !before.resources.has(k)).sort();
-    expect(added).toEqual([IP('fsn1-4-ipv4'), IP('fsn1-4-ipv6'), RDNS('fsn1-4-ipv4-rdns'), RDNS('fsn1-4-ipv6-rdns'), SERVER('fsn1-4')].sort());
-    for (const [key, registration] of before.resources) expect({ key, ...after.resources.get(key) }).toEqual({ key, ...registration });
+    expect(added).toEqual(
+      [
+        IP('fsn1-4-ipv4'),
+        IP('fsn1-4-ipv6'),
+        RDNS('fsn1-4-ipv4-rdns'),
+        RDNS('fsn1-4-ipv6-rdns'),
+        SERVER('fsn1-4'),
+      ].sort(),
+    );
+    for (const [key, registration] of before.resources)
+      expect({ key, ...after.resources.get(key) }).toEqual({ key, ...registration });
   });
 
   it('removing node 2 of 5 deletes only its server: every other name, IP and input stays, and node 2 keeps its IPs reserved', async () => {
@@ -231,7 +327,11 @@ describe('media nodes on Hetzner', () => {
       if (registration.type !== 'hcloud:index/server:Server') expect({ key, ...now }).toEqual({ key, ...registration });
       else {
         expect({ ...now, inputs: { ...now.inputs, serverType: 'ccx23' } }).toEqual(registration);
-        expect({ serverType: now.inputs.serverType, replaceOnChanges: now.replaceOnChanges, deleteBeforeReplace: now.deleteBeforeReplace }).toEqual({
+        expect({
+          serverType: now.inputs.serverType,
+          replaceOnChanges: now.replaceOnChanges,
+          deleteBeforeReplace: now.deleteBeforeReplace,
+        }).toEqual({
           serverType: 'ccx33',
           replaceOnChanges: ['serverType'],
           deleteBeforeReplace: true,
@@ -240,7 +340,7 @@ describe('media nodes on Hetzner', () => {
     }
   });
 
-  it('outputs each node\'s name, egress IPv4 and IPv6, location, media hostname and capacity', async () => {
+  it("outputs each node's name, egress IPv4 and IPv6, location, media hostname and capacity", async () => {
     const { outputs } = await run(stackConfig([fsn1(1, { region: 'eu-central' })], empty));
     expect(outputs.nodes).toEqual([
       {
@@ -267,7 +367,9 @@ describe('removing a node is two-step and reviewed', () => {
   it('refuses to retire a node whose MediaNode is not cordoned, before declaring any resource', async () => {
     const fleet = await fleetDir([mediaNode('fsn1-1'), mediaNode('fsn1-2'), ...serving]);
     await expect(run(stackConfig([fsn1(1, { retired: [2] })], fleet))).rejects.toThrow(
-      new pulumi.RunError('refusing to remove media nodes: fsn1-2: its MediaNode is not cordoned; cordon it in the fleet and let it drain before retiring it'),
+      new pulumi.RunError(
+        'refusing to remove media nodes: fsn1-2: its MediaNode is not cordoned; cordon it in the fleet and let it drain before retiring it',
+      ),
     );
   });
 
@@ -275,7 +377,9 @@ describe('removing a node is two-step and reviewed', () => {
     const pinned = school('school-17', { region: 'fsn1', mediaNodeRef: 'fsn1-2' });
     const fleet = await fleetDir([mediaNode('fsn1-1'), mediaNode('fsn1-2', { cordoned: true }), pinned, serving[1]!]);
     const error = await run(stackConfig([fsn1(1, { retired: [2] })], fleet)).catch((e: Error) => e);
-    expect((error as Error).message).toBe('refusing to remove media nodes: fsn1-2: its MediaNode still serves schools school-17; move them before retiring it');
+    expect((error as Error).message).toBe(
+      'refusing to remove media nodes: fsn1-2: its MediaNode still serves schools school-17; move them before retiring it',
+    );
   });
 
   it('refuses a pool shrunk by lowering count, which would drop its last node without a retirement', async () => {
@@ -304,12 +408,43 @@ describe('removing a node is two-step and reviewed', () => {
 
 describe('stack configuration', () => {
   it.each([
-    ['a location that is no Hetzner location', { pools: [{ ...fsn1(1), location: 'Frankfurt' }] }, 'posbon-media:pools[0].location: must be a Hetzner location such as fsn1, nbg1 or hel1'],
-    ['a missing server type', { pools: [{ name: 'fsn1', location: 'fsn1', count: 1 }] }, 'posbon-media:pools[0].serverType: is required'],
-    ['a public k3s server address', { cluster: { server: 'https://203.0.113.5:6443', networkId: 1, k3sVersion: 'v1.33.5+k3s1', k3sSha256: 'ab'.repeat(32) } }, 'posbon-media:cluster.server: must be https://<private IPv4 of a k3s server>:<port>'],
-    ['an admin CIDR that is no CIDR', { admin: { sshKeys: [ADMIN_KEY], cidrs: ['0.0.0.0'] } }, 'posbon-media:admin.cidrs[0]: must be a CIDR such as 203.0.113.0/24 or 2001:db8::/48'],
-    ['a retired ordinal listed twice', { pools: [fsn1(2, { retired: [1, 1] })] }, 'posbon-media:pools[0].retired[1]: ordinal 1 is listed twice'],
-    ['a retired ordinal the pool never ran', { pools: [fsn1(2, { retired: [9] })] }, 'posbon-media:pools[0].retired[0]: ordinal 9 was never a node of the pool'],
+    [
+      'a location that is no Hetzner location',
+      { pools: [{ ...fsn1(1), location: 'Frankfurt' }] },
+      'posbon-media:pools[0].location: must be a Hetzner location such as fsn1, nbg1 or hel1',
+    ],
+    [
+      'a missing server type',
+      { pools: [{ name: 'fsn1', location: 'fsn1', count: 1 }] },
+      'posbon-media:pools[0].serverType: is required',
+    ],
+    [
+      'a public k3s server address',
+      {
+        cluster: {
+          server: 'https://203.0.113.5:6443',
+          networkId: 1,
+          k3sVersion: 'v1.33.5+k3s1',
+          k3sSha256: 'ab'.repeat(32),
+        },
+      },
+      'posbon-media:cluster.server: must be https://<private IPv4 of a k3s server>:<port>',
+    ],
+    [
+      'an admin CIDR that is no CIDR',
+      { admin: { sshKeys: [ADMIN_KEY], cidrs: ['0.0.0.0'] } },
+      'posbon-media:admin.cidrs[0]: must be a CIDR such as 203.0.113.0/24 or 2001:db8::/48',
+    ],
+    [
+      'a retired ordinal listed twice',
+      { pools: [fsn1(2, { retired: [1, 1] })] },
+      'posbon-media:pools[0].retired[1]: ordinal 1 is listed twice',
+    ],
+    [
+      'a retired ordinal the pool never ran',
+      { pools: [fsn1(2, { retired: [9] })] },
+      'posbon-media:pools[0].retired[0]: ordinal 9 was never a node of the pool',
+    ],
   ])('fails on %s with one line naming the field', async (_, overrides, message) => {
     const error = await run(stackConfig([fsn1(1)], '/nonexistent', overrides)).catch((e: Error) => e);
     expect(error).toBeInstanceOf(pulumi.RunError);
@@ -350,7 +485,9 @@ describe('the program entry point', () => {
 
 describe('the example dev stack', () => {
   it('Pulumi.dev.yaml is a valid stack configuration', async () => {
-    const { config } = parse(await readFile(join(process.cwd(), 'pulumi/Pulumi.dev.yaml'), 'utf8')) as { config: Record<string, unknown> };
+    const { config } = parse(await readFile(join(process.cwd(), 'pulumi/Pulumi.dev.yaml'), 'utf8')) as {
+      config: Record<string, unknown>;
+    };
     const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^posbon-media:/, ''), v]));
     expect(parseStackConfig(values).pools.map((p) => p.name)).toEqual(['fsn1']);
   });

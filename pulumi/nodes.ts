@@ -77,6 +77,8 @@ export interface RetiredNode {
 /** Retired nodes: no server, but their Primary IPs stay reserved, since school routers may still admit them. */
 export function retiredNodes(config: Pick<StackConfig, 'pools'>): RetiredNode[] {
   return config.pools.flatMap((pool) =>
-    [...pool.retired].sort((a, b) => a - b).map((ordinal) => ({ name: nodeName(pool.name, ordinal), pool: pool.name, ordinal, location: pool.location })),
+    [...pool.retired]
+      .sort((a, b) => a - b)
+      .map((ordinal) => ({ name: nodeName(pool.name, ordinal), pool: pool.name, ordinal, location: pool.location })),
   );
 }

@@ -5,7 +5,10 @@ import { z } from 'zod';
 export const POOL_LABEL = 'posbon.io/pool';
 
 /** Labels of a MediaNode made from the stack's outputs: the removal check recognises the stack's nodes by them. */
-export const stackMediaNodeLabels = (pool: string): Record<string, string> => ({ 'app.kubernetes.io/managed-by': 'pulumi', [POOL_LABEL]: pool });
+export const stackMediaNodeLabels = (pool: string): Record<string, string> => ({
+  'app.kubernetes.io/managed-by': 'pulumi',
+  [POOL_LABEL]: pool,
+});
 
 export const nodeOutputSchema = z
   .object({
@@ -24,9 +27,14 @@ export const nodeOutputSchema = z
   })
   .strict();
 
-export const retiredOutputSchema = z.object({ name: z.string().min(1), ipv4: z.string().min(1), ipv6: z.string().min(1) }).strict();
+export const retiredOutputSchema = z
+  .object({ name: z.string().min(1), ipv4: z.string().min(1), ipv6: z.string().min(1) })
+  .strict();
 
-export const stackOutputsSchema = z.object({ nodes: z.array(nodeOutputSchema), retired: z.array(retiredOutputSchema).default([]) });
+export const stackOutputsSchema = z.object({
+  nodes: z.array(nodeOutputSchema),
+  retired: z.array(retiredOutputSchema).default([]),
+});
 
 export type NodeOutput = z.output<typeof nodeOutputSchema>;
 export type RetiredOutput = z.output<typeof retiredOutputSchema>;

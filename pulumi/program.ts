@@ -32,9 +32,12 @@ export async function mediaNodeStack(config: pulumi.Config): Promise<MediaNodeSt
   try {
     const stack = readStackConfig(config);
     const joinToken = config.getSecret('joinToken');
-    if (joinToken === undefined) throw new StackConfigError('posbon-media:joinToken: is required (pulumi config set --secret joinToken)');
+    if (joinToken === undefined)
+      throw new StackConfigError('posbon-media:joinToken: is required (pulumi config set --secret joinToken)');
     const tree = await readFleetTree(resolve(stack.fleetDir)).catch((error: NodeJS.ErrnoException) => {
-      throw new StackConfigError(`posbon-media:fleetDir: cannot read ${stack.fleetDir}: ${error.code ?? error.message}`);
+      throw new StackConfigError(
+        `posbon-media:fleetDir: cannot read ${stack.fleetDir}: ${error.code ?? error.message}`,
+      );
     });
     const blockers = removalBlockers(stack, typedFleet(tree).fleet);
     if (blockers.length > 0) throw new pulumi.RunError(`refusing to remove media nodes: ${blockers.join('; ')}`);

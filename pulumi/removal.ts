@@ -22,14 +22,21 @@ export function removalBlockers(config: Pick<StackConfig, 'pools'>, fleet: Fleet
       if (ordinal === 0 || live.has(ordinal)) continue;
       const name = node.metadata.name;
       if (!retired.has(ordinal)) {
-        blockers.push(`${name}: its MediaNode is in the fleet but pool ${pool.name} no longer runs it; retire ordinal ${ordinal} in pools[${index}].retired instead of lowering count`);
+        blockers.push(
+          `${name}: its MediaNode is in the fleet but pool ${pool.name} no longer runs it; retire ordinal ${ordinal} in pools[${index}].retired instead of lowering count`,
+        );
         continue;
       }
       const serving = plan.shards.get(name)?.schools ?? [];
       const pinning = fleet.schools.filter((s) => s.spec.mediaNodeRef === name).map((s) => s.metadata.name);
-      if (!node.spec.cordoned) blockers.push(`${name}: its MediaNode is not cordoned; cordon it in the fleet and let it drain before retiring it`);
+      if (!node.spec.cordoned)
+        blockers.push(
+          `${name}: its MediaNode is not cordoned; cordon it in the fleet and let it drain before retiring it`,
+        );
       else if (serving.length > 0 || pinning.length > 0) {
-        blockers.push(`${name}: its MediaNode still serves schools ${[...new Set([...serving, ...pinning])].sort().join(', ')}; move them before retiring it`);
+        blockers.push(
+          `${name}: its MediaNode still serves schools ${[...new Set([...serving, ...pinning])].sort().join(', ')}; move them before retiring it`,
+        );
       }
     }
   });
@@ -38,9 +45,12 @@ export function removalBlockers(config: Pick<StackConfig, 'pools'>, fleet: Fleet
   for (const node of fleet.nodes) {
     const labels = node.metadata.labels ?? {};
     const pool = labels[POOL_LABEL];
-    const fromStack = pool !== undefined && Object.entries(stackMediaNodeLabels(pool)).every(([k, v]) => labels[k] === v);
+    const fromStack =
+      pool !== undefined && Object.entries(stackMediaNodeLabels(pool)).every(([k, v]) => labels[k] === v);
     if (fromStack && !pools.has(pool)) {
-      blockers.push(`${node.metadata.name}: its MediaNode names pool ${pool}, which the stack no longer declares; keep the pool and retire its nodes`);
+      blockers.push(
+        `${node.metadata.name}: its MediaNode names pool ${pool}, which the stack no longer declares; keep the pool and retire its nodes`,
+      );
     }
   }
   return blockers;

@@ -22,7 +22,8 @@ async function readOutputs(path: string, cwd: string) {
 
 export const mediaNodesCommand: Command = {
   name: 'media-nodes',
-  summary: "turn the media-node stack's outputs into MediaNode files: written into a fleet checkout, or proposed as a pull request",
+  summary:
+    "turn the media-node stack's outputs into MediaNode files: written into a fleet checkout, or proposed as a pull request",
   usage: `media-nodes --outputs OUTPUTS.json --env ENV [--stack NAME] [--cordon-new] (--out FLEET_DIR | ${HOST_USAGE}) [--json]`,
   async run(args, io) {
     try {
@@ -40,7 +41,8 @@ export const mediaNodesCommand: Command = {
         strict: true,
       });
       if (!values.outputs) throw new InputError('--outputs: the JSON of `pulumi stack output --json` is required');
-      if (!values.env || !ENV.test(values.env)) throw new InputError('--env: the fleet cluster folder (a DNS label such as dev or prod) is required');
+      if (!values.env || !ENV.test(values.env))
+        throw new InputError('--env: the fleet cluster folder (a DNS label such as dev or prod) is required');
       const outputs = await readOutputs(values.outputs, io.cwd);
       const host = values.out ? null : hostFrom(values, io.env);
       const base = host ? await readBase(host) : null;
@@ -58,14 +60,19 @@ export const mediaNodesCommand: Command = {
           if (f.content === null) await rm(target, { force: true });
           else await mkdir(dirname(target), { recursive: true }).then(() => writeFile(target, f.content!));
         }
-        if (values.json) io.out(JSON.stringify({ files: files.map((f) => ({ path: f.path, deleted: f.content === null })) }));
+        if (values.json)
+          io.out(JSON.stringify({ files: files.map((f) => ({ path: f.path, deleted: f.content === null })) }));
         else for (const f of files) io.out(`${f.content === null ? 'removed' : 'wrote'} ${f.path}`);
         return EXIT.ok;
       }
-      if (!files.every((f) => isFleetFile(f.path))) throw new InputError('--env: files would fall outside the fleet layout');
+      if (!files.every((f) => isFleetFile(f.path)))
+        throw new InputError('--env: files would fall outside the fleet layout');
       const result = await propose(host, { ...describeChange(change, values.stack), kind: 'MediaNode', files }, base);
       if (values.json) io.out(JSON.stringify(result));
-      else io.out(`${result.created ? 'opened' : 'already open'}: #${result.pullRequest.number} ${result.pullRequest.url} (branch ${result.branch})`);
+      else
+        io.out(
+          `${result.created ? 'opened' : 'already open'}: #${result.pullRequest.number} ${result.pullRequest.url} (branch ${result.branch})`,
+        );
       return EXIT.ok;
     } catch (error) {
       return fail(error, io);

@@ -64,11 +64,18 @@ export class FakeHetzner {
    * Runs a program against fresh mocks with the given stack config and returns every registration by
    * `type::name`, after all of them reached the engine.
    */
-  async run<T>(config: Record<string, string>, program: () => Promise<T>, settle: (result: T) => Promise<unknown>): Promise<Map<string, Registration>> {
+  async run<T>(
+    config: Record<string, string>,
+    program: () => Promise<T>,
+    settle: (result: T) => Promise<unknown>,
+  ): Promise<Map<string, Registration>> {
     const registrations = new Map<string, Registration>();
     await pulumi.runtime.setMocks(
       {
-        newResource: (args) => ({ id: String(this.idOf(`${args.type}::${args.name}`)), state: this.state(args.type, args.name, args.inputs as Record<string, unknown>) }),
+        newResource: (args) => ({
+          id: String(this.idOf(`${args.type}::${args.name}`)),
+          state: this.state(args.type, args.name, args.inputs as Record<string, unknown>),
+        }),
         call: (args) => args.inputs as Record<string, unknown>,
       },
       'posbon-media',
@@ -76,7 +83,9 @@ export class FakeHetzner {
       false,
     );
     // The mock monitor passes inputs on but not options; read those from the request itself.
-    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      registerResource(req: RegisterRequest, cb: unknown): unknown;
+    };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
       const type = req.getType();
@@ -93,7 +102,9 @@ export class FakeHetzner {
       });
       return register(req, cb);
     };
-    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`posbon-media:${k}`, v])), ['posbon-media:joinToken']);
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`posbon-media:${k}`, v])), [
+      'posbon-media:joinToken',
+    ]);
     await settle(await program());
     await pulumi.runtime.disconnect();
     return registrations;
@@ -112,4 +123,5 @@ interface RegisterRequest {
 }
 
 /** An output's value, once known. */
-export const valueOf = <T>(output: pulumi.Output<T>): Promise<T> => new Promise((resolve) => output.apply((v) => resolve(v)));
+export const valueOf = <T>(output: pulumi.Output<T>): Promise<T> =>
+  new Promise((resolve) => output.apply((v) => resolve(v)));
