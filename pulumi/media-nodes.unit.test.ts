@@ -304,13 +304,12 @@ describe('media nodes on Hetzner', () => {
   it('removing node 2 of 5 deletes only its server: every other name, IP and input stays, and node 2 keeps its IPs reserved', async () => {
     const before = await run(stackConfig([fsn1(5)], empty));
     const drained = await fleetDir([mediaNode('fsn1-2', { cordoned: true })]);
-    const after = await run(stackConfig([fsn1(4, { retired: [2] })], drained, {}));
+    const after = await run(stackConfig([fsn1(4, { retired: [2] })], drained));
     expect([...before.resources.keys()].filter((k) => !after.resources.has(k))).toEqual([SERVER('fsn1-2')]);
     expect([...after.resources.keys()].filter((k) => !before.resources.has(k))).toEqual([]);
     for (const [key, registration] of after.resources) {
-      const previous = { ...before.resources.get(key)! };
       // Only the fleet folder differs between the two stack configurations, and it is no resource input.
-      expect({ key, ...registration }).toEqual({ key, ...previous });
+      expect({ key, ...registration }).toEqual({ key, ...before.resources.get(key) });
     }
     const nodes = before.outputs.nodes as Array<{ name: string; ipv4: string; ipv6: string }>;
     expect(after.outputs.nodes).toEqual(nodes.filter((n) => n.name !== 'fsn1-2'));
