@@ -2,6 +2,7 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { MediaNode } from '../crds/index.js';
+import { MEDIA_NODE_LABEL, MEDIAMTX_PORTS, mediaNodeTaint } from './core/media-host.js';
 
 export interface WorkloadOptions {
   namespace: string;
@@ -16,7 +17,7 @@ export const DEFAULT_WORKLOAD_OPTIONS: WorkloadOptions = {
 };
 
 export const MANAGED_LABELS = { 'app.kubernetes.io/managed-by': 'posbon-operator', 'app.kubernetes.io/part-of': 'posbon' } as const;
-export const NODE_LABEL = 'posbon.io/media-node';
+export const NODE_LABEL = MEDIA_NODE_LABEL;
 
 export const configMapName = (node: string) => `mediamtx-${node}`;
 export const confKeySecretName = (node: string) => `mediamtx-${node}-confkey`;
@@ -46,19 +47,21 @@ export function renderWorkload(node: MediaNode, options: WorkloadOptions = DEFAU
   });
   deployment.select(kplus.LabelSelector.of({ labels: { [NODE_LABEL]: node.metadata.name, 'app.kubernetes.io/name': 'mediamtx' } }));
   deployment.scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is(NODE_LABEL, node.metadata.name)));
+  const taint = mediaNodeTaint(node.metadata.name);
+  deployment.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.is(taint.key, taint.value, { effect: kplus.TaintEffect.NO_SCHEDULE })));
   const container = deployment.addContainer({
     name: 'mediamtx',
     image: options.mediamtxImage,
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     args: [`/config/${CONFIG_FILE}`],
     ports: [
-      { name: 'hls', number: 8888 },
-      { name: 'webrtc', number: 8889 },
-      { name: 'webrtc-udp', number: 8189, protocol: kplus.Protocol.UDP },
+      { name: 'hls', number: MEDIAMTX_PORTS.hls },
+      { name: 'webrtc', number: MEDIAMTX_PORTS.webrtc },
+      { name: 'webrtc-udp', number: MEDIAMTX_PORTS.webrtcUdp, protocol: kplus.Protocol.UDP },
     ],
     envVariables: { MTX_CONFKEY: kplus.EnvValue.fromSecretValue({ secret: confKey, key: 'key' }) },
-    readiness: kplus.Probe.fromTcpSocket({ port: 8888, periodSeconds: Duration.seconds(5) }),
-    liveness: kplus.Probe.fromTcpSocket({ port: 8888, periodSeconds: Duration.seconds(10), failureThreshold: 6 }),
+    readiness: kplus.Probe.fromTcpSocket({ port: MEDIAMTX_PORTS.hls, periodSeconds: Duration.seconds(5) }),
+    liveness: kplus.Probe.fromTcpSocket({ port: MEDIAMTX_PORTS.hls, periodSeconds: Duration.seconds(10), failureThreshold: 6 }),
     resources: {
       cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(4) },
       memory: { request: Size.mebibytes(512), limit: Size.gibibytes(4) },
@@ -72,8 +75,8 @@ export function renderWorkload(node: MediaNode, options: WorkloadOptions = DEFAU
     metadata: { name },
     selector: deployment,
     ports: [
-      { name: 'hls', port: 8888, targetPort: 8888 },
-      { name: 'webrtc', port: 8889, targetPort: 8889 },
+      { name: 'hls', port: MEDIAMTX_PORTS.hls, targetPort: MEDIAMTX_PORTS.hls },
+      { name: 'webrtc', port: MEDIAMTX_PORTS.webrtc, targetPort: MEDIAMTX_PORTS.webrtc },
       ...(options.probeImage ? [{ name: 'probe', port: PROBE_PORT, targetPort: PROBE_PORT }] : []),
     ],
   });

@@ -20,6 +20,10 @@ describe('renderWorkload', () => {
     ]);
   });
 
+  it("tolerates only its own machine's media-node taint, which keeps every other pod off that machine", () => {
+    expect(deployment.spec.template.spec.tolerations).toEqual([{ key: 'posbon.io/media-node', operator: 'Equal', value: 'fsn1-a', effect: 'NoSchedule' }]);
+  });
+
   it('mounts the config as a folder, never with subPath, and takes the key from a Secret', () => {
     const mediamtx = deployment.spec.template.spec.containers.find((c: any) => c.name === 'mediamtx');
     expect(mediamtx.args).toEqual(['/config/mediamtx.yml']);

@@ -2,12 +2,13 @@
 // posbon-gitops: the fleet's write path from a shell or a CI job.
 import type { CliIo, Command } from './command.js';
 import { EXIT } from './command.js';
+import { mediaNodesCommand } from './media-nodes.js';
 import { proposeCommand } from './propose.js';
 import { protectCommand } from './protect.js';
 import { renderCommand } from './render.js';
 import { verifyCommand } from './verify.js';
 
-const COMMANDS: Command[] = [renderCommand, verifyCommand, proposeCommand, protectCommand];
+const COMMANDS: Command[] = [renderCommand, verifyCommand, proposeCommand, protectCommand, mediaNodesCommand];
 
 export function usage(): string {
   return ['usage: posbon-gitops <command> [options]', '', ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`)].join('\n');

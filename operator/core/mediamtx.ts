@@ -4,6 +4,7 @@ import nacl from 'tweetnacl';
 import { stringify } from 'yaml';
 import type { MediaNode, Nvr } from '../../crds/index.js';
 import type { PublishedCamera } from './fleet.js';
+import { MEDIAMTX_PORTS } from './media-host.js';
 
 export interface RenderOptions {
   /** Where MediaMTX fetches the API's viewer-token signing keys. */
@@ -21,9 +22,9 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
   jwksUrl: 'http://posbon-api.posbon-system.svc:8080/.well-known/jwks.json',
   allowOrigins: ['*'],
   metricsAddress: '127.0.0.1:9998',
-  hlsAddress: ':8888',
-  webrtcAddress: ':8889',
-  webrtcLocalUDPAddress: ':8189',
+  hlsAddress: `:${MEDIAMTX_PORTS.hls}`,
+  webrtcAddress: `:${MEDIAMTX_PORTS.webrtc}`,
+  webrtcLocalUDPAddress: `:${MEDIAMTX_PORTS.webrtcUdp}`,
 };
 
 export interface NvrCredentials {
