@@ -214,36 +214,40 @@ export class Accounts {
   }
 
   /**
-   * Lets one attempt through, or says why not. One conditional UPDATE checks the throttle and the in-flight bound
-   * and counts the attempt, so every replica and every concurrent request sees the same count.
+   * Counts one attempt and lets it through, or says why not. One conditional UPDATE checks the throttle, counts the
+   * attempt and takes an in-flight slot, so every replica and every concurrent request sees the same count. An
+   * attempt refused for too many logins in flight is counted too: sending many at once buys no extra guesses.
    */
   private async reserve(by: 'username' | 'id', value: string): Promise<ReservedRow> {
     const now = this.now();
     const { freeFailures, baseDelayMs, maxDelayMs, maxInFlight } = this.throttle;
     const [rows] = (await this.dataSource.query(
-      `UPDATE account SET
-         failed_logins = failed_logins + 1,
-         throttled_until = CASE WHEN failed_logins + 1 >= $3
-           THEN $2::timestamptz + LEAST($5::float8, $4::float8 * power(2, LEAST(failed_logins + 1 - $3, $8))) * interval '1 millisecond'
-           ELSE throttled_until END,
-         logins_in_flight = CASE WHEN login_started_at < $7::timestamptz THEN 1 ELSE logins_in_flight + 1 END,
-         login_started_at = $2::timestamptz
-       WHERE ${by === 'id' ? 'id = $1::uuid' : 'username = $1'} AND disabled_at IS NULL
-         AND (failed_logins < $3 OR throttled_until IS NULL OR throttled_until <= $2::timestamptz)
-         AND (logins_in_flight < $6 OR login_started_at < $7::timestamptz)
-       RETURNING id, username, password_hash, role, schools, totp_sealed, totp_last_step, failed_logins`,
+      `UPDATE account a SET
+         failed_logins = a.failed_logins + 1,
+         throttled_until = CASE WHEN a.failed_logins + 1 >= $3
+           THEN $2::timestamptz + LEAST($5::float8, $4::float8 * power(2, LEAST(a.failed_logins + 1 - $3, $8))) * interval '1 millisecond'
+           ELSE a.throttled_until END,
+         logins_in_flight = CASE WHEN NOT o.admitted THEN a.logins_in_flight WHEN o.stale THEN 1 ELSE a.logins_in_flight + 1 END,
+         login_started_at = CASE WHEN o.admitted THEN $2::timestamptz ELSE a.login_started_at END
+       FROM (
+         SELECT id, COALESCE(login_started_at < $7::timestamptz, false) AS stale,
+           (logins_in_flight < $6 OR COALESCE(login_started_at < $7::timestamptz, false)) AS admitted
+         FROM account WHERE ${by === 'id' ? 'id = $1::uuid' : 'username = $1'} FOR UPDATE
+       ) o
+       WHERE a.id = o.id AND a.disabled_at IS NULL
+         AND (a.failed_logins < $3 OR a.throttled_until IS NULL OR a.throttled_until <= $2::timestamptz)
+       RETURNING a.id, a.username, a.password_hash, a.role, a.schools, a.totp_sealed, a.totp_last_step, a.failed_logins, o.admitted`,
       [value, now, freeFailures, baseDelayMs, maxDelayMs, maxInFlight, new Date(now.getTime() - STALE_LOGIN_MS), MAX_DOUBLINGS],
-    )) as [ReservedRow[], number];
-    if (rows[0]) return rows[0];
+    )) as [Array<ReservedRow & { admitted: boolean }>, number];
+    const reserved = rows[0];
+    if (reserved?.admitted) return reserved;
+    if (reserved) throw new LoginThrottled('busy', reserved.id, 1);
     const row = await this.repo.findOneBy(by === 'id' ? { id: value } : { username: value });
     if (!row || row.disabledAt) {
       await verify(await this.decoy, randomBytes(8).toString('hex'));
       throw new LoginRefused(row ? 'disabled' : 'unknown-user', row?.id);
     }
-    if (row.failedLogins >= freeFailures && row.throttledUntil && row.throttledUntil > now) {
-      throw new LoginThrottled('throttled', row.id, retryAfterSeconds(row.throttledUntil, now));
-    }
-    throw new LoginThrottled('busy', row.id, 1);
+    throw new LoginThrottled('throttled', row.id, retryAfterSeconds(row.throttledUntil ?? now, now));
   }
 
   /** The TOTP step a code matches, for roles that need one; a missing code counts as a wrong one. */
