@@ -85,6 +85,8 @@ export interface TestApiOptions {
   proposals?: ProposalOptions;
   /** The webhook ingress's URL and keys, for FaceID terminal credentials. */
   webhook?: WebhookCredentialsConfig;
+  /** The key sealing TOTP secrets, for a second process (the admin CLI) that must share it. */
+  sealingKey?: Buffer;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi & { logStream: PassThrough }> {
@@ -107,6 +109,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     ...(options.connectionTestRate ? { connectionTestRate: options.connectionTestRate } : {}),
     ...(options.proposals ? { proposals: options.proposals } : {}),
     ...(options.webhook ? { webhook: options.webhook } : {}),
+    ...(options.sealingKey ? { sealingKey: options.sealingKey } : {}),
   });
   services.fleet.rebuild();
   const server = await listenApi({

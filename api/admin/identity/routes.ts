@@ -18,7 +18,8 @@ export interface AccountRouteDeps {
   sendTokens(res: Response, tokens: IssuedTokens): z.output<typeof s.tokenPair>;
 }
 
-const counts = (revoked: Revoked) => ({ revokedSessions: revoked.sessions.length, revokedAgentTokens: revoked.agentTokens });
+// Agent token ids go under `revokedAgents`: the audit log redacts any key that names a token.
+const counts = (revoked: Revoked) => ({ revokedSessions: revoked.sessions.length, revokedAgents: revoked.agentTokens });
 
 export function accountRoutes(deps: AccountRouteDeps): Route[] {
   const { accounts, sessions, audit, sendTokens } = deps;
