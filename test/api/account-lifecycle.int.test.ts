@@ -160,6 +160,26 @@ describe('role and scope edits', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('describes the lifecycle routes with the action each needs', async () => {
+    const { paths } = (await call(api, 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, { 'x-posbon-action'?: string }>> };
+    const lifecycle = Object.entries(paths)
+      .filter(([path]) => path.startsWith('/accounts') || path === '/auth/password')
+      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op['x-posbon-action']}`));
+    expect(lifecycle.sort()).toEqual([
+      'DELETE /accounts/{accountId} account:write',
+      'GET /accounts account:read',
+      'PATCH /accounts/{accountId} account:write',
+      'POST /accounts account:write',
+      'POST /accounts/{accountId}/disable account:write',
+      'POST /accounts/{accountId}/enable account:write',
+      'POST /accounts/{accountId}/reset-credentials account:write',
+      'POST /accounts/{accountId}/unlock account:write',
+      'POST /auth/password self:password',
+    ]);
+  });
+});
+
 describe('npm run admin', () => {
   const admin = (args: string[]) =>
     run(process.execPath, ['--import', 'tsx', join(process.cwd(), 'api/admin/cli/main.ts'), ...args], {
