@@ -87,6 +87,19 @@ describe('a missing one-time code', () => {
 });
 
 describe('throttling', () => {
+  it('answers an unknown username as it answers a real one, so a 429 does not tell that an account exists', async () => {
+    const real = await createAccount(api, 'real-guard', 'VIEWER', ['school-a']);
+    const answers = async (username: string) => {
+      const out: number[] = [];
+      for (let i = 0; i < 7; i++) out.push((await call(api, 'POST', '/auth/login', { body: { username, password: `wrong-${i}` } })).status);
+      return out;
+    };
+    const [known, unknown] = [await answers(real.username), await answers('no-such-user')];
+    expect(unknown).toEqual(known);
+    expect(known).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
+
+
   it('makes five bad passwords cost a wait that grows, not a lock: the right password works once the wait is over', async () => {
     const only = await createAccount(api, 'only-root', 'SUPER_ADMIN');
     for (let i = 0; i < 5; i++) expect((await call(api, 'POST', '/auth/login', { body: loginBody(only, `wrong-${i}`, '000000') })).status).toBe(401);

@@ -6,7 +6,7 @@ import { AccountRow } from '../../db/entities/account.js';
 import { ConflictError, InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../platform/errors.js';
 import { SCOPED_ROLES, TOTP_ROLES, type Role } from '../access.js';
 import { revokeAgentTokensIssuedBy } from './agent-tokens.js';
-import { DEFAULT_LOGIN_THROTTLE, MAX_DOUBLINGS, retryAfterSeconds, type LoginThrottlePolicy } from './login-throttle.js';
+import { DEFAULT_LOGIN_THROTTLE, MAX_DOUBLINGS, retryAfterSeconds, throttleDelayMs, type LoginThrottlePolicy } from './login-throttle.js';
 import { seal, unseal } from './sealing.js';
 import { revokeSessionsOf } from './sessions.js';
 import { matchTotp, newTotpSecret, totpUri } from './totp.js';
@@ -51,7 +51,7 @@ export class LoginRefused extends UnauthorizedError {
 export class LoginThrottled extends TooManyRequestsError {
   constructor(
     readonly reason: 'throttled' | 'busy',
-    readonly accountId: string,
+    readonly accountId: string | undefined,
     retryAfter: number,
   ) {
     super(`login: too many attempts for this account; retry in ${retryAfter} s`, retryAfter);
@@ -94,6 +94,8 @@ const newPassword = () => randomBytes(16).toString('base64url');
 
 /** An in-flight count older than this is left over from a process that died mid-login. */
 const STALE_LOGIN_MS = 60_000;
+/** Unknown usernames whose failures are remembered, the least recently tried forgotten first. */
+const MAX_DECOYS = 10_000;
 
 const isUniqueViolation = (error: unknown) => (error as { driverError?: { code?: string } }).driverError?.code === '23505';
 
@@ -105,6 +107,11 @@ function checkScope(role: Role, schools: string[]): void {
 export class Accounts {
   /** Verified when the username is unknown, so that a miss costs as much as a hit. */
   private decoy: Promise<string> = hash(randomBytes(16).toString('hex'));
+  /**
+   * Failures of unknown and disabled usernames, throttled like real ones so that a 429 does not tell that an account
+   * exists. Kept per process: the real accounts' count is the one that must hold across replicas.
+   */
+  private readonly decoys = new Map<string, { failures: number; untilMs: number }>();
 
   private constructor(
     private readonly dataSource: DataSource,
@@ -244,10 +251,24 @@ export class Accounts {
     if (reserved) throw new LoginThrottled('busy', reserved.id, 1);
     const row = await this.repo.findOneBy(by === 'id' ? { id: value } : { username: value });
     if (!row || row.disabledAt) {
+      this.countDecoy(value, row?.id, now);
       await verify(await this.decoy, randomBytes(8).toString('hex'));
       throw new LoginRefused(row ? 'disabled' : 'unknown-user', row?.id);
     }
     throw new LoginThrottled('throttled', row.id, retryAfterSeconds(row.throttledUntil ?? now, now));
+  }
+
+  /** Counts a failure of a name with no usable account, or refuses it as a real account would be refused. */
+  private countDecoy(name: string, accountId: string | undefined, now: Date): void {
+    const entry = this.decoys.get(name) ?? { failures: 0, untilMs: 0 };
+    if (entry.failures >= this.throttle.freeFailures && entry.untilMs > now.getTime()) {
+      throw new LoginThrottled('throttled', accountId, retryAfterSeconds(new Date(entry.untilMs), now));
+    }
+    entry.failures += 1;
+    entry.untilMs = now.getTime() + throttleDelayMs(this.throttle, entry.failures);
+    this.decoys.delete(name);
+    this.decoys.set(name, entry);
+    if (this.decoys.size > MAX_DECOYS) this.decoys.delete(this.decoys.keys().next().value!);
   }
 
   /** The TOTP step a code matches, for roles that need one; a missing code counts as a wrong one. */
