@@ -4,8 +4,8 @@ import { ForbiddenError } from '../platform/errors.js';
 export const ROLES = ['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Roles that must present a TOTP code at login. */
-export const TOTP_ROLES: ReadonlySet<Role> = new Set<Role>(['SUPER_ADMIN', 'STREAM_ADMIN']);
+/** Roles that must present a TOTP code at login: every role that can change the fleet, its accounts or its agents. */
+export const TOTP_ROLES: ReadonlySet<Role> = new Set<Role>(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN']);
 
 /** Who can call: an account's role, or AGENT, a school's LAN agent holding a token a school admin issued. */
 export type PrincipalRole = Role | 'AGENT';
@@ -23,6 +23,8 @@ export interface Principal {
   schools: ReadonlySet<string>;
   /** The session id, or the agent token's id. */
   sessionId: string;
+  /** The account still holds a generated password: only the actions in BEFORE_PASSWORD_CHANGE are open to it. */
+  mustChangePassword?: boolean;
 }
 
 /** How the audit log names the caller. */
@@ -49,7 +51,10 @@ export type Action =
   | 'account:write'
   | 'agent-token:read'
   | 'agent-token:write'
-  | 'self';
+  | 'self'
+  | 'self:whoami'
+  | 'self:logout'
+  | 'self:password';
 
 /**
  * Which roles hold each action; school-scoped roles hold it only within their schools. An AGENT reads its school's
@@ -78,7 +83,14 @@ const GRANTS: Record<Action, ReadonlySet<PrincipalRole>> = {
   'agent-token:read': new Set(['SUPER_ADMIN', 'SCHOOL_ADMIN']),
   'agent-token:write': new Set(['SCHOOL_ADMIN']),
   self: new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
+  'self:whoami': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
+  'self:logout': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
+  'self:password': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
 };
+
+/** What an account may do while it still holds a generated password: say who it is, leave, or replace it. */
+export const BEFORE_PASSWORD_CHANGE: ReadonlySet<Action> = new Set<Action>(['self:whoami', 'self:logout', 'self:password']);
+export const PASSWORD_CHANGE_REQUIRED = 'PASSWORD_CHANGE_REQUIRED';
 
 export const holds = (role: PrincipalRole, action: Action): boolean => GRANTS[action].has(role);
 
@@ -91,6 +103,9 @@ export const reaches = (principal: Principal, schoolId: string): boolean =>
  * Scope is checked before existence, so a scoped caller cannot learn which other schools exist.
  */
 export function authorize(principal: Principal, action: Action, schoolId?: string): void {
+  if (principal.mustChangePassword && !BEFORE_PASSWORD_CHANGE.has(action)) {
+    throw new ForbiddenError('password: change the generated password first (POST /auth/password)', PASSWORD_CHANGE_REQUIRED);
+  }
   if (!holds(principal.role, action)) throw new ForbiddenError(`role ${principal.role} may not ${action}`);
   if (schoolId !== undefined && !reaches(principal, schoolId)) {
     throw new ForbiddenError(`school ${schoolId} is outside this account's scope`);

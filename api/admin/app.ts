@@ -11,7 +11,8 @@ import type { Logger } from '../platform/logger.js';
 import { requestContext } from '../platform/request-id.js';
 import { actorOf, authorize, reaches, schoolFilter, SCOPED_ROLES, type Principal } from './access.js';
 import { isAgentToken } from './identity/agent-tokens.js';
-import { LoginRefused } from './identity/accounts.js';
+import { LoginRefused, LoginThrottled } from './identity/accounts.js';
+import { accountRoutes } from './identity/routes.js';
 import { proposalRoutes } from './proposals/routes.js';
 import { RefreshRefused, type IssuedTokens } from './identity/sessions.js';
 import { mountRoutes, openApiDocument, route, type Route } from './routes.js';
@@ -123,7 +124,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     route({
       method: 'post',
       path: '/auth/login',
-      summary: 'Log in with a password (and a TOTP code for SUPER_ADMIN and STREAM_ADMIN)',
+      summary: 'Log in with a password (and a TOTP code for every role but VIEWER); repeated failures make the account wait (429, Retry-After)',
       tag: 'auth',
       auth: 'public',
       body: s.loginRequest,
@@ -137,7 +138,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
           await audit.record({ actorType: 'user', actorId: account.id, requestId, action: 'auth.login', params: { username: body.username, sessionId: tokens.sessionId }, result: 'ok' });
           return sendTokens(res, tokens);
         } catch (error) {
-          if (error instanceof LoginRefused) {
+          if (error instanceof LoginRefused || error instanceof LoginThrottled) {
             await audit.record({ actorType: 'user', actorId: error.accountId ?? `unknown:${body.username.slice(0, 64)}`, requestId, action: 'auth.login', params: { username: body.username }, result: error.reason });
           }
           throw error;
@@ -172,7 +173,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
       path: '/auth/logout',
       summary: 'End the current session',
       tag: 'auth',
-      auth: 'self',
+      auth: 'self:logout',
       response: s.ok,
       handler: async ({ principal, res, requestId }) => {
         await sessions.revoke(principal.accountId, principal.sessionId, 'logout');
@@ -211,9 +212,9 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     route({
       method: 'get',
       path: '/me',
-      summary: 'Who the caller is',
+      summary: 'Who the caller is, and whether they must change a generated password first',
       tag: 'auth',
-      auth: 'self',
+      auth: 'self:whoami',
       response: s.me,
       handler: ({ principal }) => ({
         id: principal.accountId,
@@ -221,6 +222,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         role: principal.role,
         schools: [...principal.schools].sort(),
         sessionId: principal.sessionId,
+        mustChangePassword: principal.mustChangePassword === true,
       }),
     }),
     route({
@@ -386,31 +388,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         };
       },
     }),
-    route({
-      method: 'get',
-      path: '/accounts',
-      summary: 'Every account',
-      tag: 'accounts',
-      auth: 'account:read',
-      response: s.accountList,
-      handler: async () => ({ items: await accounts.list() }),
-    }),
-    route({
-      method: 'post',
-      path: '/accounts',
-      summary: 'Create an account; its initial password (and TOTP URI for roles that need one) are shown once',
-      tag: 'accounts',
-      auth: 'account:write',
-      body: s.createAccountRequest,
-      response: s.createdAccount,
-      status: 201,
-      errors: [409],
-      handler: async ({ body, principal, requestId }) => {
-        const created = await accounts.create(body);
-        await audit.record({ actorType: 'user', actorId: principal.accountId, requestId, action: 'account.create', params: { username: body.username, role: body.role, schools: body.schools }, result: 'ok' });
-        return { account: created.account, initialPassword: created.initialPassword, totpUri: created.totpUri };
-      },
-    }),
+    ...accountRoutes({ accounts, sessions, audit, sendTokens }),
     route({
       method: 'post',
       path: '/schools/:schoolId/agent-tokens',

@@ -1,7 +1,9 @@
 // The admin API's settings from the environment. Production refuses to start without a database and its keys.
+import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { MAX_ACCESS_TTL_SECONDS } from './identity/access-tokens.js';
+import { DEFAULT_LOGIN_THROTTLE, type LoginThrottlePolicy } from './identity/login-throttle.js';
 import { MAX_VIEWER_TTL_SECONDS } from './streams/viewer-keys.js';
 
 export interface ApiConfig {
@@ -20,14 +22,15 @@ export interface ApiConfig {
   corsOrigins: string[];
   loginPerMinute: number;
   tokensPerMinute: number;
-  lockoutMaxFailures: number;
-  lockoutMinutes: number;
+  loginThrottle: LoginThrottlePolicy;
   auditRetentionDays: number;
   trustProxy: string | number | boolean;
   kubeconfig?: string;
   fleetNamespace: string;
   fleetDir: string;
   dataDir: string;
+  /** Where production writes the first SUPER_ADMIN's credential (mode 0600) instead of printing it. */
+  bootstrapCredentialFile: string;
   embeddedPgPort: number;
   logLevel: string;
   /** The media nodes' probe sidecars; connection tests are off without a token. */
@@ -95,8 +98,10 @@ const environment = z.object({
   POSBON_CORS_ORIGINS: z.string().default(''),
   POSBON_LOGIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   POSBON_TOKEN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
-  POSBON_LOCKOUT_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
-  POSBON_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
+  POSBON_LOCKOUT_MAX_FAILURES: z.coerce.number().int().min(1).default(DEFAULT_LOGIN_THROTTLE.freeFailures),
+  POSBON_LOCKOUT_BASE_SECONDS: z.coerce.number().int().min(1).default(DEFAULT_LOGIN_THROTTLE.baseDelayMs / 1000),
+  POSBON_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(DEFAULT_LOGIN_THROTTLE.maxDelayMs / 60_000),
+  POSBON_BOOTSTRAP_CREDENTIAL_FILE: optional(z.string()),
   POSBON_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
   POSBON_TRUST_PROXY: z.string().default('loopback'),
   KUBECONFIG: optional(z.string()),
@@ -156,8 +161,13 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     corsOrigins: e.POSBON_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     loginPerMinute: e.POSBON_LOGIN_RATE_PER_MINUTE,
     tokensPerMinute: e.POSBON_TOKEN_RATE_PER_MINUTE,
-    lockoutMaxFailures: e.POSBON_LOCKOUT_MAX_FAILURES,
-    lockoutMinutes: e.POSBON_LOCKOUT_MINUTES,
+    loginThrottle: {
+      freeFailures: e.POSBON_LOCKOUT_MAX_FAILURES,
+      baseDelayMs: e.POSBON_LOCKOUT_BASE_SECONDS * 1000,
+      maxDelayMs: Math.max(e.POSBON_LOCKOUT_MINUTES * 60_000, e.POSBON_LOCKOUT_BASE_SECONDS * 1000),
+      maxInFlight: DEFAULT_LOGIN_THROTTLE.maxInFlight,
+    },
+    bootstrapCredentialFile: e.POSBON_BOOTSTRAP_CREDENTIAL_FILE ?? join(e.POSBON_DATA_DIR, 'bootstrap-admin.txt'),
     auditRetentionDays: e.POSBON_AUDIT_RETENTION_DAYS,
     trustProxy: /^\d+$/.test(trust) ? Number(trust) : trust === 'true' ? true : trust === 'false' ? false : trust,
     fleetNamespace: e.POSBON_FLEET_NAMESPACE,

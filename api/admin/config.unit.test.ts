@@ -37,3 +37,18 @@ describe('the Git host from the environment', () => {
     expect(() => apiConfig({ POSBON_TOKEN_HASH_KEY: Buffer.alloc(16).toString('base64') })).toThrow('POSBON_TOKEN_HASH_KEY must decode to at least 32 bytes (base64)');
   });
 });
+
+describe('login throttling and the bootstrap credential from the environment', () => {
+  it('default to five free failures, then 30 s doubling to 15 minutes, and a file under the data folder', () => {
+    const config = apiConfig({ POSBON_DATA_DIR: '/data' });
+    expect([config.loginThrottle, config.bootstrapCredentialFile]).toEqual([
+      { freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 900_000, maxInFlight: 2 },
+      '/data/bootstrap-admin.txt',
+    ]);
+  });
+
+  it('take the free failures, the first wait, the cap and the file', () => {
+    const config = apiConfig({ POSBON_LOCKOUT_MAX_FAILURES: '3', POSBON_LOCKOUT_BASE_SECONDS: '10', POSBON_LOCKOUT_MINUTES: '5', POSBON_BOOTSTRAP_CREDENTIAL_FILE: '/run/secret/admin' });
+    expect([config.loginThrottle, config.bootstrapCredentialFile]).toEqual([{ freeFailures: 3, baseDelayMs: 10_000, maxDelayMs: 300_000, maxInFlight: 2 }, '/run/secret/admin']);
+  });
+});

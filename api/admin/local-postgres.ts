@@ -150,6 +150,27 @@ async function asUser(projectDir: string, port: number): Promise<LocalPostgres> 
   return { url: `postgres://posbon:${encodeURIComponent(password)}@127.0.0.1:${port}/posbon`, dataDir: join(projectDir, 'pg'), stop: () => pgServer.stop() };
 }
 
+/** The embedded PostgreSQL's URL when it already runs (under `npm start`), else undefined. */
+export async function runningLocalPostgresUrl(dataDir: string, port: number): Promise<string | undefined> {
+  const projectDir = resolve(dataDir);
+  const candidates = [projectDir, join(SYSTEM_DIR, createHash('sha256').update(projectDir).digest('hex').slice(0, 12))];
+  for (const base of candidates) {
+    const password = (await readFile(join(base, 'pg-password'), 'utf8').catch(() => '')).trim();
+    if (!password) continue;
+    const url = `postgres://posbon:${encodeURIComponent(password)}@127.0.0.1:${port}/posbon`;
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      return url;
+    } catch {
+      // Not running (or another cluster on the port): the caller starts it.
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  return undefined;
+}
+
 /** Starts (initialising on first use) the embedded PostgreSQL with its data under `dataDir`. */
 export function startLocalPostgres(dataDir: string, port: number): Promise<LocalPostgres> {
   return process.getuid?.() === 0 ? asRoot(resolve(dataDir), port) : asUser(resolve(dataDir), port);

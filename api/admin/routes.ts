@@ -108,7 +108,7 @@ const STATUS_TEXT: Record<number, string> = {
 
 export function openApiDocument(routes: Route[], info: { title: string; version: string }): Record<string, unknown> {
   const components: Record<string, unknown> = {};
-  const errorSchema = jsonSchema(z.object({ error: z.string(), requestId: z.string().optional() }), 'output', components);
+  const errorSchema = jsonSchema(z.object({ error: z.string(), code: z.string().optional(), requestId: z.string().optional() }), 'output', components);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const parameters: unknown[] = [];

@@ -128,7 +128,9 @@ export const account = z
     role,
     schools: z.array(z.string()),
     totpEnrolled: z.boolean(),
-    lockedUntil: z.string().nullable(),
+    mustChangePassword: z.boolean().describe('The account holds a generated password and may only change it, ask who it is, or log out.'),
+    disabled: z.boolean(),
+    throttledUntil: z.string().nullable().describe('Logins wait until then after repeated failures.'),
     createdAt: z.string(),
   })
   .meta({ id: 'Account' });
@@ -171,7 +173,7 @@ export const auditQuery = z.object({
 });
 
 export const me = z
-  .object({ id: z.string(), username: z.string(), role, schools: z.array(z.string()), sessionId: z.string() })
+  .object({ id: z.string(), username: z.string(), role, schools: z.array(z.string()), sessionId: z.string(), mustChangePassword: z.boolean() })
   .meta({ id: 'Me' });
 
 export const health = z.object({ ok: z.boolean(), fleetSynced: z.boolean() });

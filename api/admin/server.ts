@@ -15,6 +15,7 @@ import { AccessTokens } from './identity/access-tokens.js';
 import { AgentTokens } from './identity/agent-tokens.js';
 import { WebhookCredentials, type WebhookCredentialsConfig } from './faceid/webhook-credentials.js';
 import { Accounts } from './identity/accounts.js';
+import type { LoginThrottlePolicy } from './identity/login-throttle.js';
 import { Sessions } from './identity/sessions.js';
 import { ConnectionTests, type ProbeAccess } from './probes/connection-tests.js';
 import { StreamGrants } from './streams/stream-grants.js';
@@ -54,7 +55,7 @@ export interface ApiServicesOptions {
   accessTtlSeconds?: number;
   refreshTtlSeconds?: number;
   viewerTtlSeconds?: number;
-  lockout?: { maxFailures: number; lockMs: number };
+  loginThrottle?: LoginThrottlePolicy;
   /** The media nodes' probe sidecars; without it connection tests answer 503. */
   probe?: ProbeAccess;
   /** Connection tests per school: tokens per minute and burst. */
@@ -81,7 +82,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
   const accounts = Accounts.create({
     dataSource: options.dataSource,
     sealingKey: options.sealingKey ?? randomBytes(32),
-    ...(options.lockout ? { lockout: options.lockout } : {}),
+    ...(options.loginThrottle ? { throttle: options.loginThrottle } : {}),
     now,
   });
   const sessions = Sessions.create({

@@ -1,6 +1,5 @@
 // `npm start`: Posbon on one machine. Without DATABASE_URL it runs an embedded PostgreSQL under .posbon/; without
 // KUBECONFIG it reads the example fleet folder through the operator's pure core. With both set it uses those.
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -33,6 +32,8 @@ import { createApiServices, listenApi, type ProposalOptions } from './server.js'
 import { GiteaHost } from '../../gitops/hosts/gitea.js';
 import { GitHubHost } from '../../gitops/hosts/github.js';
 import { startLocalPostgres } from './local-postgres.js';
+import { localSealingKey } from './local-keys.js';
+import { bootstrapAdmin } from './bootstrap.js';
 
 function proposalOptions(config: ApiConfig, credentials: CredentialsStore): ProposalOptions {
   const git = config.git!;
@@ -49,7 +50,8 @@ async function main(): Promise<void> {
   if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
 
   // One key for the process: it seals TOTP secrets and names NVR credential Secrets, so both must see the same one.
-  const sealingKey = config.sealingKey ?? randomBytes(32);
+  // The embedded default keeps it under the data folder, so that a restart can still unseal the admin's TOTP secret.
+  const sealingKey = config.sealingKey ?? (await localSealingKey(config.dataDir));
   let source: FleetSource;
   let credentials: CredentialsStore;
   if (config.kubeconfig) {
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
     accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds,
     viewerTtlSeconds: config.viewerTtlSeconds,
-    lockout: { maxFailures: config.lockoutMaxFailures, lockMs: config.lockoutMinutes * 60_000 },
+    loginThrottle: config.loginThrottle,
     ...(probe ? { probe } : {}),
     connectionTestRate: { perMinute: config.probe.perMinute, burst: config.probe.burst },
     ...(config.git ? { proposals: proposalOptions(config, credentials) } : {}),
@@ -129,19 +131,10 @@ async function main(): Promise<void> {
     }
     lines.push(`  MediaMTX configs rendered to ${renderDir}`);
   }
-  if ((await services.accounts.count()) === 0) {
-    const admin = await services.accounts.create({ username: 'admin', role: 'SUPER_ADMIN', schools: [] });
-    lines.push(
-      '',
-      'Bootstrap admin (shown once, not stored in plain text anywhere):',
-      `  username  admin`,
-      `  password  ${admin.initialPassword}`,
-      `  TOTP      ${admin.totpUri}`,
-      `  login:    curl -s ${api.url}/auth/login -H 'content-type: application/json' \\`,
-      `              -d '{"username":"admin","password":"${admin.initialPassword}","totp":"<code from your authenticator>"}'`,
-    );
-  }
-  // The banner goes to the terminal, not the JSON log, so the one-time credential never reaches a log pipeline.
+  lines.push(
+    ...(await bootstrapAdmin({ accounts: services.accounts, production: config.production, credentialFile: config.bootstrapCredentialFile, apiUrl: api.url })),
+  );
+  // The banner goes to stdout, not the JSON log; it holds the one-time credential only outside production.
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
   const shutdown = async () => {

@@ -1,6 +1,6 @@
 // The one error middleware: typed errors and body-parser errors become 4xx; anything else is a logged 5xx.
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError, UnavailableError } from './errors.js';
+import { ApiError, TooManyRequestsError, UnavailableError } from './errors.js';
 import type { Logger } from './logger.js';
 
 interface HttpishError {
@@ -34,6 +34,8 @@ export function errorMiddleware(logger: Logger) {
     }
     // A client still sending a body we rejected early must not keep the socket half-read.
     if (!req.complete) res.setHeader('connection', 'close');
-    res.status(status).json({ error: message, requestId: res.locals.requestId as string | undefined });
+    if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(error.retryAfterSeconds));
+    const code = error instanceof ApiError ? error.code : undefined;
+    res.status(status).json({ error: message, ...(code ? { code } : {}), requestId: res.locals.requestId as string | undefined });
   };
 }

@@ -1,7 +1,11 @@
 // Typed errors that services throw; the one error middleware maps them to statuses.
 export abstract class ApiError extends Error {
   abstract readonly status: number;
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** A stable name a client can branch on, sent beside the message. */
+    readonly code?: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -44,4 +48,11 @@ export class UnavailableError extends ApiError {
 /** A rate limit was hit; the client should slow down. */
 export class TooManyRequestsError extends ApiError {
   readonly status = 429;
+  constructor(
+    message: string,
+    /** Sent as Retry-After when known. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
 }

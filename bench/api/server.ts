@@ -38,7 +38,7 @@ const api = await listenApi({
   port: 0,
   http: { production: false, corsOrigins: [], loginPerMinute: 100, tokensPerMinute: 1_000_000, trustProxy: 'loopback' },
 });
-const account = await services.accounts.create({ username: 'bench', role: 'VIEWER', schools: Array.from({ length: 100 }, (_, i) => `school-${i * 97}`) });
+const account = await services.accounts.create({ username: 'bench', role: 'VIEWER', schools: Array.from({ length: 100 }, (_, i) => `school-${i * 97}`), mustChangePassword: false });
 const { accessToken } = await services.sessions.start(account.account, 'bench');
 
 let served = createHistogram();

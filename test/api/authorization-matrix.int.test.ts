@@ -95,6 +95,21 @@ const ROUTES: MatrixRoute[] = [
     expect: only({ SUPER_ADMIN: [201, 201] }),
   },
   { name: 'who am I', method: 'GET', path: () => '/me', expect: { ...all(200), ...NOT_AGENT } },
+  // A wrong current password: the change is refused after the role check, for every account role.
+  {
+    name: 'change my password',
+    method: 'POST',
+    path: () => '/auth/password',
+    body: () => ({ currentPassword: 'not-the-current-one', newPassword: 'a-long-new-passphrase' }),
+    expect: { ...all(400), ...NOT_AGENT },
+  },
+  // The account lifecycle: SUPER_ADMIN's alone, on a VIEWER kept for the purpose.
+  { name: 'change an account\'s scope', method: 'PATCH', path: () => `/accounts/${targetId}`, body: () => ({ schools: ['school-a'] }), expect: only({ SUPER_ADMIN: [200, 200] }) },
+  { name: 'disable an account', method: 'POST', path: () => `/accounts/${targetId}/disable`, expect: only({ SUPER_ADMIN: [200, 200] }) },
+  { name: 'enable an account', method: 'POST', path: () => `/accounts/${targetId}/enable`, expect: only({ SUPER_ADMIN: [200, 200] }) },
+  { name: 'reset an account\'s credentials', method: 'POST', path: () => `/accounts/${targetId}/reset-credentials`, expect: only({ SUPER_ADMIN: [200, 200] }) },
+  { name: 'unlock an account', method: 'POST', path: () => `/accounts/${targetId}/unlock`, expect: only({ SUPER_ADMIN: [200, 200] }) },
+  { name: 'delete an unknown account', method: 'DELETE', path: () => `/accounts/${randomUUID()}`, expect: only({ SUPER_ADMIN: [404, 404] }) },
   // Write endpoints: proposals to the fleet repository on a real Gitea, for a school's own admin or STREAM_ADMIN only.
   {
     name: 'propose an NVR',
@@ -205,6 +220,10 @@ const accounts = new Map<Role, TestAccount>();
 const tokens = new Map<Caller, string>();
 let agentTokenId: string;
 let expiredToken: string;
+/** The account the lifecycle routes act on. */
+let targetId: string;
+/** A VIEWER that still holds its generated password. */
+let unchangedToken: string;
 
 beforeAll(async () => {
   gitea = await startGitea(process.env.POSBON_TEST_PG_URL!);
@@ -227,6 +246,9 @@ beforeAll(async () => {
   accounts.set('STREAM_ADMIN', await createAccount(api, 'streams', 'STREAM_ADMIN'));
   accounts.set('SCHOOL_ADMIN', await createAccount(api, 'head-a', 'SCHOOL_ADMIN', ['school-a']));
   accounts.set('VIEWER', await createAccount(api, 'guard-a', 'VIEWER', ['school-a']));
+  targetId = (await createAccount(api, 'matrix-target', 'VIEWER', ['school-a'])).id;
+  const unchanged = await api.services.accounts.create({ username: 'guard-new', role: 'VIEWER', schools: ['school-a'] });
+  unchangedToken = (await login(api, { id: unchanged.account.id, username: 'guard-new', role: 'VIEWER', password: unchanged.initialPassword, totpSecret: null })).accessToken;
   // An access token issued 16 minutes ago has expired by now (they live 10).
   api.clock.offsetMs = -16 * 60_000;
   expiredToken = (await login(api, accounts.get('SUPER_ADMIN')!)).accessToken;
@@ -269,6 +291,17 @@ describe('authorization matrix', () => {
       expect([none.status, expired.status]).toEqual([401, 401]);
       expect(expired.body.error).toBe('access token: expired');
     });
+  });
+
+  it('refuses every route but whoami, logout and the password change to an account that must change its password', async () => {
+    const seen: Array<[string, number, string | undefined]> = [];
+    for (const r of ROUTES) {
+      const res = await call(api, r.method, r.path('a'), { token: unchangedToken, ...(r.body ? { body: r.body('a') } : {}) });
+      seen.push([r.name, res.status, res.body?.code]);
+    }
+    const open: Record<string, [number, undefined]> = { 'who am I': [200, undefined], 'change my password': [400, undefined] };
+    expect(seen).toEqual(ROUTES.map((r) => [r.name, ...(open[r.name] ?? [403, 'PASSWORD_CHANGE_REQUIRED'])]));
+    expect((await call(api, 'POST', '/auth/logout', { token: unchangedToken })).status).toBe(200);
   });
 
   it('lists only the caller\'s schools to scoped roles, and all to fleet-wide roles', async () => {

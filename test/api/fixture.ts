@@ -85,6 +85,8 @@ export interface TestApiOptions {
   proposals?: ProposalOptions;
   /** The webhook ingress's URL and keys, for FaceID terminal credentials. */
   webhook?: WebhookCredentialsConfig;
+  /** The key sealing TOTP secrets, for a second process (the admin CLI) that must share it. */
+  sealingKey?: Buffer;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi & { logStream: PassThrough }> {
@@ -101,11 +103,13 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     logger,
     now: clock.now,
     viewerTtlSeconds: options.viewerTtlSeconds ?? 300,
-    lockout: { maxFailures: 5, lockMs: 15 * 60_000 },
+    // A first wait of a minute: longer than any burst a test sends, so what a burst gets through does not depend on speed.
+    loginThrottle: { freeFailures: 5, baseDelayMs: 60_000, maxDelayMs: 15 * 60_000, maxInFlight: 2 },
     ...(options.probe ? { probe: options.probe } : {}),
     ...(options.connectionTestRate ? { connectionTestRate: options.connectionTestRate } : {}),
     ...(options.proposals ? { proposals: options.proposals } : {}),
     ...(options.webhook ? { webhook: options.webhook } : {}),
+    ...(options.sealingKey ? { sealingKey: options.sealingKey } : {}),
   });
   services.fleet.rebuild();
   const server = await listenApi({
@@ -144,7 +148,7 @@ export interface TestAccount {
 }
 
 export async function createAccount(api: TestApi, username: string, role: Role, schools: string[] = []): Promise<TestAccount> {
-  const created = await api.services.accounts.create({ username, role, schools });
+  const created = await api.services.accounts.create({ username, role, schools, mustChangePassword: false });
   return { id: created.account.id, username, role, password: created.initialPassword, totpSecret: created.totpSecret };
 }
 

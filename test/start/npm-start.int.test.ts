@@ -16,9 +16,14 @@ let pgPort: number;
 /** Where the embedded PostgreSQL put its data (printed in the banner), removed after the run. */
 let pgData: string | undefined;
 
-const start = async () => {
+const environment = () => {
   const env: NodeJS.ProcessEnv = { ...process.env, POSBON_DATA_DIR: dataDir, POSBON_API_PORT: String(apiPort), POSBON_EMBEDDED_PG_PORT: String(pgPort) };
-  for (const name of ['DATABASE_URL', 'KUBECONFIG', 'NODE_ENV', 'POSBON_GIT_REPO']) delete env[name];
+  for (const name of ['DATABASE_URL', 'KUBECONFIG', 'NODE_ENV', 'POSBON_GIT_REPO', 'POSBON_SECRET_SEALING_KEY']) delete env[name];
+  return env;
+};
+
+const start = async () => {
+  const env = environment();
   service = await spawnService('npm-start', process.execPath, ['--import', 'tsx', join(process.cwd(), 'api/admin/start.ts')], { env });
   return eventually(async () => {
     const logs = await service.logs();
@@ -28,6 +33,16 @@ const start = async () => {
     return logs;
   }, 120_000, 250);
 };
+
+const loginAs = (password: string, secret: string, stepOffset = 0) =>
+  fetch(`http://127.0.0.1:${apiPort}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password, totp: totpCode(base32Decode(secret), totpStep(new Date()) + stepOffset) }),
+  });
+
+/** The admin's credential after `npm run admin -- reset-password admin`. */
+let reset: { password: string; secret: string } | undefined;
 
 const postgresOf = async () => (await run('pgrep', ['-f', `postgres -D .* -p ${pgPort} `]).catch(() => ({ stdout: '' }))).stdout.trim();
 
@@ -50,13 +65,18 @@ describe('npm start', () => {
     const password = /password {2}(\S+)/.exec(banner)?.[1];
     const secret = /secret=([A-Z2-7]+)/.exec(banner)?.[1];
     expect({ password: !!password, secret: !!secret }).toEqual({ password: true, secret: true });
-    const login = await fetch(`${base}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password, totp: totpCode(base32Decode(secret!), totpStep(new Date())) }),
-    });
+    const login = await loginAs(password!, secret!);
     expect(login.status).toBe(200);
-    const { accessToken } = (await login.json()) as { accessToken: string };
+    const first = (await login.json()) as { accessToken: string };
+    // A generated password opens nothing but its own replacement.
+    expect((await fetch(`${base}/schools`, { headers: { authorization: `Bearer ${first.accessToken}` } })).status).toBe(403);
+    const changed = await fetch(`${base}/auth/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${first.accessToken}` },
+      body: JSON.stringify({ currentPassword: password, newPassword: 'a-passphrase-of-my-own' }),
+    });
+    expect(changed.status).toBe(200);
+    const { accessToken } = (await changed.json()) as { accessToken: string };
     const schools = (await (await fetch(`${base}/schools`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as { items: { id: string }[] };
     expect(schools.items.map((s) => s.id)).toEqual(['school-17', 'school-42']);
 
@@ -65,9 +85,16 @@ describe('npm start', () => {
     await eventually(async () => expect(await postgresOf()).toBe(''), 30_000, 250);
   });
 
-  it('starts again on the same data, with no second bootstrap admin', async () => {
+  it('resets the admin with npm run admin -- reset-password on the embedded database, while the API is down', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(process.cwd(), 'api/admin/cli/main.ts'), 'reset-password', 'admin'], { env: environment() });
+    reset = { password: /password {2}(\S+)/.exec(stdout)![1]!, secret: /secret=([A-Z2-7]+)/.exec(stdout)![1]! };
+    expect(await postgresOf()).toBe('');
+  });
+
+  it('starts again on the same data, with no second bootstrap admin, and the reset credential logs in', async () => {
     const banner = await start();
     expect(banner).not.toContain('Bootstrap admin');
+    expect((await loginAs(reset!.password, reset!.secret)).status).toBe(200);
     expect(await (await fetch(`http://127.0.0.1:${apiPort}/healthz`)).json()).toEqual({ ok: true, fleetSynced: true });
     await service.stop();
     await eventually(async () => expect(await postgresOf()).toBe(''), 30_000, 250);

@@ -14,6 +14,8 @@ export interface AccessTokenClaims {
   role: Role;
   schools: string[];
   sessionId: string;
+  /** Carried so that every route can refuse a generated password without a database round trip. */
+  mustChangePassword?: boolean;
 }
 
 /** Verified tokens kept in memory; a client sends the same token for its whole life, so most requests hit. */
@@ -40,7 +42,13 @@ export class AccessTokens {
   async sign(claims: AccessTokenClaims): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = Math.floor(this.now().getTime() / 1000);
     const expiresAt = new Date((issuedAt + this.ttlSeconds) * 1000);
-    const token = await new SignJWT({ usr: claims.username, role: claims.role, schools: claims.schools, sid: claims.sessionId })
+    const token = await new SignJWT({
+      usr: claims.username,
+      role: claims.role,
+      schools: claims.schools,
+      sid: claims.sessionId,
+      ...(claims.mustChangePassword ? { pwc: true } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
       .setSubject(claims.accountId)
       .setIssuer(ISSUER)
@@ -84,6 +92,7 @@ export class AccessTokens {
         role,
         schools: new Set(schools),
         sessionId: payload.sid,
+        ...(payload.pwc === true ? { mustChangePassword: true } : {}),
       };
       return { principal, expiresAtMs: (payload.exp ?? 0) * 1000 };
     } catch (error) {

@@ -1,7 +1,7 @@
 // The LAN agent's credential: a random token a school admin issues for one school, shown once, stored as a hash,
 // living hours (not days), revocable at once. The agent it authenticates holds the AGENT role on that school only.
 import { createHash, randomBytes } from 'node:crypto';
-import { IsNull, MoreThan, type DataSource } from 'typeorm';
+import { IsNull, MoreThan, type DataSource, type EntityManager } from 'typeorm';
 import { AgentTokenRow } from '../../db/entities/agent-token.js';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../../platform/errors.js';
 import type { Principal } from '../access.js';
@@ -45,6 +45,19 @@ const view = (row: AgentTokenRow): AgentTokenView => ({
   lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
   revokedAt: row.revokedAt?.toISOString() ?? null,
 });
+
+/**
+ * Revokes, in the caller's transaction, the live agent tokens an account issued (only those of schools outside
+ * `keepSchools` when given); returns their ids.
+ */
+export async function revokeAgentTokensIssuedBy(tx: EntityManager, accountId: string, at: Date, keepSchools: string[] = []): Promise<string[]> {
+  const rows = (await tx.query(
+    `UPDATE agent_token SET revoked_at = $2
+     WHERE issued_by = $1 AND revoked_at IS NULL AND NOT (school_id = ANY($3::text[])) RETURNING id`,
+    [accountId, at, keepSchools],
+  )) as [Array<{ id: string }>, number];
+  return rows[0].map((r) => r.id).sort();
+}
 
 export class AgentTokens {
   private constructor(

@@ -34,7 +34,7 @@ export interface SessionView {
 /** A refused refresh, with the reason kept for the audit log. */
 export class RefreshRefused extends UnauthorizedError {
   constructor(
-    readonly reason: 'unknown' | 'revoked' | 'expired' | 'reuse',
+    readonly reason: 'unknown' | 'revoked' | 'expired' | 'reuse' | 'disabled',
     readonly accountId?: string,
     readonly sessionId?: string,
   ) {
@@ -43,6 +43,24 @@ export class RefreshRefused extends UnauthorizedError {
 }
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest();
+
+/** Whom a session's tokens name. */
+export interface SessionAccount {
+  id: string;
+  username: string;
+  role: Role;
+  schools: string[];
+  mustChangePassword?: boolean;
+}
+
+/** Revokes every live session of an account in the caller's transaction; returns their ids. */
+export async function revokeSessionsOf(tx: EntityManager, accountId: string, reason: string, at: Date): Promise<string[]> {
+  const rows = (await tx.query(
+    'UPDATE session SET revoked_at = $2, revoked_reason = $3 WHERE account_id = $1 AND revoked_at IS NULL RETURNING id',
+    [accountId, at, reason],
+  )) as [Array<{ id: string }>, number];
+  return rows[0].map((r) => r.id).sort();
+}
 const newRefreshToken = () => `${REFRESH_PREFIX}${randomBytes(32).toString('base64url')}`;
 
 export class Sessions {
@@ -58,7 +76,7 @@ export class Sessions {
   }
 
   /** Starts a session for an account whose credentials were just verified. */
-  async start(account: { id: string; username: string; role: Role; schools: string[] }, userAgent: string | undefined): Promise<IssuedTokens> {
+  async start(account: SessionAccount, userAgent: string | undefined): Promise<IssuedTokens> {
     return this.dataSource.transaction(async (tx) => {
       const now = this.now();
       const session = tx.getRepository(SessionRow).create({
@@ -96,9 +114,15 @@ export class Sessions {
       }
       const account = await tx.getRepository(AccountRow).findOneBy({ id: session.accountId });
       if (!account) return new RefreshRefused('unknown');
+      if (account.disabledAt) return new RefreshRefused('disabled', account.id, session.id);
       await tx.getRepository(RefreshTokenRow).update({ tokenHash: token.tokenHash }, { replacedAt: now });
       await tx.getRepository(SessionRow).update({ id: session.id }, { lastUsedAt: now });
-      return this.issue(tx, { id: account.id, username: account.username, role: account.role as Role, schools: account.schools }, session, now);
+      return this.issue(
+        tx,
+        { id: account.id, username: account.username, role: account.role as Role, schools: account.schools, mustChangePassword: account.mustChangePassword },
+        session,
+        now,
+      );
     });
     // Thrown outside the transaction so that the family's revocation commits.
     if (outcome instanceof RefreshRefused) throw outcome;
@@ -119,6 +143,11 @@ export class Sessions {
     }));
   }
 
+  /** Ends every live session of an account (after a password change, for one); returns their ids. */
+  async revokeAll(accountId: string, reason: string): Promise<string[]> {
+    return this.dataSource.transaction((tx) => revokeSessionsOf(tx, accountId, reason, this.now()));
+  }
+
   /** Revokes one of the account's own sessions; its refresh tokens stop at once, its access token at expiry. */
   async revoke(accountId: string, sessionId: string, reason: string): Promise<void> {
     const result = await this.dataSource
@@ -136,7 +165,7 @@ export class Sessions {
 
   private async issue(
     tx: EntityManager,
-    account: { id: string; username: string; role: Role; schools: string[] },
+    account: SessionAccount,
     session: SessionRow,
     now: Date,
   ): Promise<IssuedTokens> {
@@ -148,6 +177,7 @@ export class Sessions {
       role: account.role,
       schools: account.schools,
       sessionId: session.id,
+      ...(account.mustChangePassword ? { mustChangePassword: true } : {}),
     });
     return {
       accessToken: access.token,
