@@ -91,7 +91,7 @@ beforeAll(async () => {
   gitea = await startGitea(process.env.POSBON_TEST_PG_URL!);
   repo = await gitea.createRepository('fleet');
   await host('admin').commitFiles({ branch: 'main', message: 'Example fleet', files: await exampleFiles() });
-  await protect(host('admin'), { fleet: ['alice', 'bob', 'carol'] });
+  await protect(host('admin'), { fleet: ['alice', 'bob', 'carol'] }, { login: 'posbon-bot' });
 }, 300_000);
 
 afterAll(async () => {
@@ -230,7 +230,7 @@ describe('a merged change on the cluster', () => {
     const at = (role: GiteaRole) => GiteaHost.create({ url: gitea.url, ...fleetRepo, token: gitea.users[role].token });
     const example = await readFleetTree(EXAMPLE);
     await at('admin').commitFiles({ branch: 'main', message: 'Example fleet', files: [...example.files].map(([path, content]) => ({ path: own(path), content: own(content) })) });
-    await protect(at('admin'), { fleet: ['alice', 'bob'] });
+    await protect(at('admin'), { fleet: ['alice', 'bob'] }, { login: 'posbon-bot' });
     const baseFiles = await at('admin').readTree('main', isFleetFile);
 
     // GIVEN a proposal from the API's library function: a new NVR, and school-42 moved to the other node
@@ -343,6 +343,7 @@ describeHostContract('Gitea', async () => {
     host: (role) => GiteaHost.create({ url: gitea.url, ...contractRepo, token: gitea.users[role].token }),
     login: (role) => gitea.users[role].login,
     email: (role) => gitea.users[role].email,
+    bot: { login: gitea.users.bot.login },
     review: async (role, pr, sha, verdict) =>
       (await giteaApi(role, 'POST', `/pulls/${pr}/reviews`, { event: verdict === 'approve' ? 'APPROVED' : 'REQUEST_CHANGES', body: 'reviewed', commit_id: sha }, contractRepo)).status,
   };
