@@ -49,6 +49,9 @@ export interface ProtectResult {
 
 export async function protect(host: GitHost, owners: CodeOwners, bot: BotIdentity, branch?: string): Promise<ProtectResult> {
   if (!bot.login) throw new InputError('bot: the login that opens proposals is required');
+  if (host.kind === 'github' && bot.appId === undefined) {
+    throw new InputError('bot: on GitHub the bot is an App, whose id pins posbon/verify and the proposal branches to it (--bot-app-id)');
+  }
   const target = branch ?? (await host.defaultBranch());
   const rule = fleetProtection(owners, bot);
   try {

@@ -112,7 +112,7 @@ describe('GitHubHost protect pins the checks and the proposal branches to the Ap
   });
 
   it('refuses protect without the App id: nothing else can pin the check', async () => {
-    await expect(protect(underTest.host('admin'), { fleet: ['alice', 'bob', 'carol'] }, { login: 'posbon-bot' })).rejects.toThrow('GitHub lets only an App bypass a ruleset: the bot needs its app id');
+    await expect(protect(underTest.host('admin'), { fleet: ['alice', 'bob', 'carol'] }, { login: 'posbon-bot' })).rejects.toThrow('bot: on GitHub the bot is an App, whose id pins posbon/verify and the proposal branches to it (--bot-app-id)');
   });
 });
 
