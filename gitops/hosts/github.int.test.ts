@@ -20,7 +20,7 @@ async function startFake(): Promise<{ fake: FakeGitHub; underTest: HostUnderTest
   ) as Record<ContractRole, FakeGitHubUser>;
   const fake = new FakeGitHub(ROLES.map((r) => users[r]));
   await fake.start();
-  const host = (role: ContractRole) => GitHubHost.create({ url: fake.url, owner: fake.owner, repo: fake.repo, token: users[role].token });
+  const host = (role: ContractRole) => GitHubHost.create({ url: fake.url, owner: fake.owner, repo: fake.repo, token: users[role].token, ...(role === 'bot' ? { bot: users.bot.login } : {}) });
   const underTest: HostUnderTest = {
     host,
     login: (role) => users[role].login,

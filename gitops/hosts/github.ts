@@ -23,6 +23,8 @@ export interface GitHubHostOptions {
   owner: string;
   repo: string;
   token: string;
+  /** The bot's login (an App's `slug[bot]`): an App's installation token cannot read its own account at /user. */
+  bot?: string;
 }
 
 interface GitHubPull {
@@ -49,6 +51,7 @@ export class GitHubHost implements GitHost {
     private readonly api: RestClient,
     private readonly owner: string,
     private readonly repoPath: string,
+    private readonly bot: string | undefined,
   ) {}
 
   static create(options: GitHubHostOptions): GitHubHost {
@@ -56,7 +59,7 @@ export class GitHubHost implements GitHost {
       baseUrl: options.url,
       headers: { Authorization: `Bearer ${options.token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' },
     });
-    return new GitHubHost(api, options.owner, `/repos/${encodeURIComponent(options.owner)}/${encodeURIComponent(options.repo)}`);
+    return new GitHubHost(api, options.owner, `/repos/${encodeURIComponent(options.owner)}/${encodeURIComponent(options.repo)}`, options.bot);
   }
 
   async defaultBranch(): Promise<string> {
@@ -221,7 +224,7 @@ export class GitHubHost implements GitHost {
 
   /** The token's own account as a commit identity, by the no-reply address GitHub maps back to it. */
   private async self(): Promise<Person> {
-    const user = await this.api.request<{ login: string; id: number }>('GET', '/user');
+    const user = await this.api.request<{ login: string; id: number }>('GET', this.bot ? `/users/${encodeURIComponent(this.bot)}` : '/user');
     return { name: user.login, email: `${user.id}+${user.login}@users.noreply.github.com` };
   }
 

@@ -170,7 +170,17 @@ export class FakeGitHub {
       const url = new URL(req.url ?? '/', 'http://fake');
       const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Body) : {};
       const prefix = `/repos/${this.owner}/${this.repo}`;
-      if (req.method === 'GET' && url.pathname === '/user') return send(200, { login: user.login, id: this.idOf(user), type: user.appId ? 'Bot' : 'User' });
+      // An App's installation token has no user of its own to read (403), as on github.com.
+      if (req.method === 'GET' && url.pathname === '/user') {
+        if (user.appId !== undefined) throw new HttpError(403, 'Resource not accessible by integration');
+        return send(200, { login: user.login, id: this.idOf(user), type: 'User' });
+      }
+      const named = /^\/users\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && named) {
+        const found = this.users.find((u) => u.login === decodeURIComponent(named[1]!));
+        if (!found) throw new HttpError(404, 'Not Found');
+        return send(200, { login: found.login, id: this.idOf(found), type: found.appId !== undefined ? 'Bot' : 'User' });
+      }
       if (!url.pathname.startsWith(prefix)) throw new HttpError(404, 'Not Found');
       const [status, result] = this.route(req.method ?? 'GET', decodeURIComponent(url.pathname.slice(prefix.length)), url.searchParams, body, user);
       send(status, result);
