@@ -67,7 +67,8 @@ export function changeAuthorship(e: Pick<ReviewEvidence, 'pullRequest' | 'commit
       fail(`commit ${short(c.sha)} was committed by ${c.committerLogin}, not the bot: only the bot writes proposal branches`);
     }
     for (const requester of requestersIn(c.message)) {
-      authors.add(requester.name.toLowerCase());
+      // The API names a requester by login, an agent's as `login (school agent)`.
+      authors.add(requester.name.split(' ')[0]!.toLowerCase());
       if (requester.email.toLowerCase() !== c.author.email.toLowerCase()) {
         fail(`commit ${short(c.sha)} names ${requester.email} as its requester but is authored by ${c.author.email}`);
       }

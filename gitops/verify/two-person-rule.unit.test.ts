@@ -107,7 +107,7 @@ describe('two-person rule', () => {
     });
 
     it('never counts the requester the bot names in its commit, whatever account the e-mail maps to', () => {
-      const named = commitBy(null, 'posbon-bot', 'Add NVR\n\nRequested-by: carol <someone@posbon.test>\n');
+      const named = commitBy(null, 'posbon-bot', 'Add NVR\n\nRequested-by: carol (school agent) <someone@posbon.test>\n');
       const verdict = check([review('alice'), review('carol')], { commits: [named] });
       expect(verdict.discounted).toEqual([{ reviewer: 'carol', why: 'an author of the change' }]);
       expect(verdict.approvers).toEqual(['alice']);
