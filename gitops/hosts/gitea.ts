@@ -123,7 +123,8 @@ export class GiteaHost implements GitHost {
       if (existing) operations.push({ operation: 'delete', path: file.path, sha: existing.sha });
     }
     const body: Record<string, unknown> = { branch: input.branch, message: input.message, files: operations };
-    if (input.author) body.author = input.author;
+    // Gitea makes the author the committer too unless told otherwise; verify needs the committer to be who pushed.
+    if (input.author) Object.assign(body, { author: input.author, committer: await this.self() });
     const result = await this.api.request<{ commit: { sha: string } }>('POST', `${this.repoPath}/contents`, body);
     return result.commit.sha;
   }
@@ -246,6 +247,12 @@ export class GiteaHost implements GitHost {
       description: status.description.slice(0, 140),
       target_url: status.targetUrl ?? '',
     });
+  }
+
+  /** The token's own account as a commit identity. */
+  private async self(): Promise<Person> {
+    const user = await this.api.request<{ login: string; email: string }>('GET', '/user');
+    return { name: user.login, email: user.email };
   }
 
   private async fileEntry(branch: string, path: string): Promise<{ content: string; sha: string } | null> {
