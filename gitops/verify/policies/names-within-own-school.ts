@@ -7,18 +7,17 @@ const POLICY = 'names-within-own-school';
 
 export const namesWithinOwnSchool: Policy = {
   name: POLICY,
-  description: "an Nvr or FaceIdDevice is named <school>-…, and never with another school's prefix (school-1-7-gate is school-1-7's, not school-1's)",
+  description: "an Nvr or FaceIdDevice is never named under another school's prefix: school-1-7-gate is school-1-7's, not school-1's",
   check: ({ head }) => {
-    const schools = head.resources.filter((r) => r.kind === 'School' && r.name).map((r) => r.name);
+    // Longest first: school-1-7-gate reads as school-1-7's even though it also starts with school-1-.
+    const schools = head.resources.filter((r) => r.kind === 'School' && r.name).map((r) => r.name).sort((a, b) => b.length - a.length);
     return head.resources.flatMap((r): Violation[] => {
       if (r.kind !== 'Nvr' && r.kind !== 'FaceIdDevice') return [];
       const school = schoolOf(r);
       if (!school || !r.name) return [];
-      const v = { policy: POLICY, path: r.path, resource: resourceId(r) };
-      if (!r.name.startsWith(`${school}-`)) return [{ ...v, reason: `${r.name} must start with ${school}- so names stay unique across schools` }];
-      // The Secret names and object names of school-1-7 would otherwise be reachable from school-1.
-      const owner = schools.find((other) => other !== school && other.startsWith(`${school}-`) && r.name.startsWith(`${other}-`));
-      return owner ? [{ ...v, reason: `${r.name} reads as a name of school ${owner}; school ${school} cannot use names under ${owner}-` }] : [];
+      const owner = schools.find((s) => r.name.startsWith(`${s}-`));
+      if (!owner || owner === school) return [];
+      return [{ policy: POLICY, path: r.path, resource: resourceId(r), reason: `${r.name} reads as a name of school ${owner}; school ${school} cannot use names under ${owner}-` }];
     });
   },
 };
