@@ -114,8 +114,10 @@ export function applyFiles(base: ReadonlyMap<string, string>, files: FileChange[
 
 /** Violations the change brings in: those of the head that the base does not already have. */
 export function introducedViolations(base: FleetTree, head: FleetTree): Violation[] {
-  const existing = new Set(runPolicies(FLEET_POLICIES, { head: base }).map(formatViolation));
-  return runPolicies(FLEET_POLICIES, { base, head }).filter((v) => !existing.has(formatViolation(v)));
+  // Keyed by file, not resource id: rewriting an object without its metadata.namespace does not make its old problems new.
+  const key = (v: Violation) => `${v.policy}\0${v.path ?? ''}\0${v.reason}`;
+  const existing = new Set(runPolicies(FLEET_POLICIES, { head: base }).map(key));
+  return runPolicies(FLEET_POLICIES, { base, head }).filter((v) => !existing.has(key(v)));
 }
 
 export interface BaseTree {
