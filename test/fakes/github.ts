@@ -218,7 +218,7 @@ export class FakeGitHub {
     if (route('POST', /^\/rulesets$/)) return [201, this.putRuleset(null, body)];
     if ((m = route('GET', /^\/rulesets\/(\d+)$/))) return [200, this.ruleset(Number(m[1]))];
     if ((m = route('PUT', /^\/rulesets\/(\d+)$/))) return [200, this.putRuleset(this.ruleset(Number(m[1])), body)];
-    if ((m = route('GET', /^\/commits\/([0-9a-f]{40})\/statuses$/))) return [200, this.statuses.get(m[1]!) ?? []];
+    if ((m = route('GET', /^\/commits\/([0-9a-f]{40})\/statuses$/))) return [200, (this.statuses.get(m[1]!) ?? []).map(({ app_id: _app, ...shown }) => shown)];
     throw new HttpError(404, 'Not Found');
   }
 
