@@ -91,7 +91,7 @@ beforeAll(async () => {
   gitea = await startGitea(process.env.POSBON_TEST_PG_URL!);
   repo = await gitea.createRepository('fleet');
   await host('admin').commitFiles({ branch: 'main', message: 'Example fleet', files: await exampleFiles() });
-  await protect(host('admin'), { fleet: ['alice', 'bob', 'carol'] });
+  await protect(host('admin'), { fleet: ['alice', 'bob', 'carol'] }, { login: 'posbon-bot' });
 }, 300_000);
 
 afterAll(async () => {
@@ -212,6 +212,59 @@ describe('two approvals from two other people', () => {
   });
 });
 
+describe('the rules protect sets on Gitea', () => {
+  const approvedAndPassing = async (pr: number, sha: string, approvers: GiteaRole[]) => {
+    for (const role of approvers) expect((await approve(role, pr, sha)).status).toBe(200);
+    await passVerifyStatus(sha);
+    await mergeChecked(pr);
+  };
+
+  it('stores the default branch rule and the bot-only rule for proposal branches', async () => {
+    const { body } = await giteaApi<Record<string, unknown>[]>('admin', 'GET', '/branch_protections');
+    const rule = (name: string) => body.find((r) => r.rule_name === name);
+    expect(rule('main')).toMatchObject({
+      required_approvals: 2,
+      dismiss_stale_approvals: true,
+      block_on_rejected_reviews: true,
+      enable_status_check: true,
+      status_check_contexts: [VERIFY_CONTEXT],
+      enable_push: false,
+      block_admin_merge_override: true,
+      enable_approvals_whitelist: true,
+      approvals_whitelist_username: ['alice', 'bob', 'carol'],
+      protected_file_patterns: '.gitea/workflows/**;.github/workflows/**;.gitea/CODEOWNERS;.github/CODEOWNERS;CODEOWNERS;docs/CODEOWNERS;.posbon/**',
+    });
+    expect(rule('posbon/**')).toMatchObject({ enable_push: true, enable_push_whitelist: true, push_whitelist_usernames: ['posbon-bot'], enable_force_push: false });
+    // Run again, it updates the same two rules.
+    await protect(host('admin'), { fleet: ['alice', 'bob', 'carol'] }, { login: 'posbon-bot' });
+    expect((await giteaApi<{ rule_name: string }[]>('admin', 'GET', '/branch_protections')).body.map((r) => r.rule_name).sort()).toEqual(['main', 'posbon/**']);
+  });
+
+  it("refuses a repository admin's forced merge of an unapproved change", async () => {
+    const { pullRequest } = await propose(host('bot'), nvrChange(11, 'outsider'));
+    await passVerifyStatus(pullRequest.head.sha);
+    await mergeChecked(pullRequest.number);
+    const forced = await giteaApi<{ message?: string }>('admin', 'POST', `/pulls/${pullRequest.number}/merge`, { Do: 'merge', force_merge: true, head_commit_id: pullRequest.head.sha });
+    expect(forced.status).toBe(405);
+    expect((await host('admin').getPullRequest(pullRequest.number)).state).toBe('open');
+  });
+
+  it('counts only the owners\' approvals', async () => {
+    const { pullRequest } = await propose(host('bot'), nvrChange(12, 'outsider'));
+    await approvedAndPassing(pullRequest.number, pullRequest.head.sha, ['admin', 'reviewerA']);
+    expect(await refusal('reviewerA', pullRequest.number, pullRequest.head.sha)).toMatch(/Does not have enough approvals/);
+  });
+
+  it('refuses a change to the CI workflows or CODEOWNERS, however approved', async () => {
+    const branch = 'posbon/fleet/ci-0123456789ab';
+    await host('bot').createBranch(branch, 'main');
+    await host('bot').commitFiles({ branch, message: 'Skip verify', files: [{ path: '.gitea/workflows/verify.yaml', content: 'on: [pull_request]\njobs: {}\n' }] });
+    const { pullRequest } = await host('bot').openPullRequest({ head: branch, base: 'main', title: 'Skip verify', body: 'CI', labels: [] });
+    await approvedAndPassing(pullRequest.number, pullRequest.head.sha, ['reviewerA', 'reviewerB']);
+    expect(await refusal('reviewerA', pullRequest.number, pullRequest.head.sha)).toMatch(/protected/i);
+  });
+});
+
 describe('a merged change on the cluster', () => {
   const id = randomBytes(3).toString('hex');
   // MediaNodes are cluster-wide: this fleet's nodes and region are its own, so other tests' nodes never take its schools.
@@ -230,7 +283,7 @@ describe('a merged change on the cluster', () => {
     const at = (role: GiteaRole) => GiteaHost.create({ url: gitea.url, ...fleetRepo, token: gitea.users[role].token });
     const example = await readFleetTree(EXAMPLE);
     await at('admin').commitFiles({ branch: 'main', message: 'Example fleet', files: [...example.files].map(([path, content]) => ({ path: own(path), content: own(content) })) });
-    await protect(at('admin'), { fleet: ['alice', 'bob'] });
+    await protect(at('admin'), { fleet: ['alice', 'bob'] }, { login: 'posbon-bot' });
     const baseFiles = await at('admin').readTree('main', isFleetFile);
 
     // GIVEN a proposal from the API's library function: a new NVR, and school-42 moved to the other node
@@ -343,6 +396,7 @@ describeHostContract('Gitea', async () => {
     host: (role) => GiteaHost.create({ url: gitea.url, ...contractRepo, token: gitea.users[role].token }),
     login: (role) => gitea.users[role].login,
     email: (role) => gitea.users[role].email,
+    bot: { login: gitea.users.bot.login },
     review: async (role, pr, sha, verdict) =>
       (await giteaApi(role, 'POST', `/pulls/${pr}/reviews`, { event: verdict === 'approve' ? 'APPROVED' : 'REQUEST_CHANGES', body: 'reviewed', commit_id: sha }, contractRepo)).status,
   };

@@ -10,6 +10,7 @@ import { validateAny } from '../crds/index.js';
 import { FLEET_POLICIES } from './verify/policies/index.js';
 import { credentialsIn } from './verify/policies/no-credential.js';
 import { formatViolation, runPolicies, type Violation } from './verify/policy.js';
+import { PROPOSAL_BRANCH_PREFIX, requestedByTrailer } from './verify/two-person-rule.js';
 
 export interface ProposedChange {
   title: string;
@@ -66,7 +67,7 @@ export function changeId(change: Pick<ProposedChange, 'files'>): string {
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
 
 export function branchFor(change: ProposedChange): string {
-  return `posbon/${slug(change.school ?? 'fleet')}/${slug(change.kind)}-${changeId(change)}`;
+  return `${PROPOSAL_BRANCH_PREFIX}${slug(change.school ?? 'fleet')}/${slug(change.kind)}-${changeId(change)}`;
 }
 
 export function labelsFor(change: Pick<ProposedChange, 'kind' | 'school'>): string[] {
@@ -113,8 +114,10 @@ export function applyFiles(base: ReadonlyMap<string, string>, files: FileChange[
 
 /** Violations the change brings in: those of the head that the base does not already have. */
 export function introducedViolations(base: FleetTree, head: FleetTree): Violation[] {
-  const existing = new Set(runPolicies(FLEET_POLICIES, { head: base }).map(formatViolation));
-  return runPolicies(FLEET_POLICIES, { base, head }).filter((v) => !existing.has(formatViolation(v)));
+  // Keyed by file, not resource id: rewriting an object without its metadata.namespace does not make its old problems new.
+  const key = (v: Violation) => `${v.policy}\0${v.path ?? ''}\0${v.reason}`;
+  const existing = new Set(runPolicies(FLEET_POLICIES, { head: base }).map(key));
+  return runPolicies(FLEET_POLICIES, { base, head }).filter((v) => !existing.has(key(v)));
 }
 
 export interface BaseTree {
@@ -141,7 +144,8 @@ export async function propose(host: GitHost, change: ProposedChange, knownBase?:
   for (const f of change.files) if ((await host.readFile(branch, f.path)) !== f.content) pending.push(f);
   if (pending.length > 0) {
     const input: Parameters<GitHost['commitFiles']>[0] = { branch, message: change.title, files: change.files };
-    if (change.requestedBy) input.author = change.requestedBy;
+    // The trailer names the requester in a commit only the bot can push, where verify reads it.
+    if (change.requestedBy) Object.assign(input, { author: change.requestedBy, message: `${change.title}\n\n${requestedByTrailer(change.requestedBy)}\n` });
     await host.commitFiles(input);
   }
   const { pullRequest, created } = await host.openPullRequest({

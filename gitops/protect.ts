@@ -1,16 +1,21 @@
 // The fleet repository's rules: nothing reaches the default branch without two independent approvals and a passing verify.
 import { ConflictError, InputError } from './errors.js';
-import { HostError, type GitHost, type ProtectionRule } from './hosts/git-host.js';
+import { HostError, type BotIdentity, type GitHost, type ProtectionRule } from './hosts/git-host.js';
+import { PROPOSAL_BRANCH_PREFIX } from './verify/two-person-rule.js';
 
 export const VERIFY_CONTEXT = 'posbon/verify';
 
-export const FLEET_PROTECTION: ProtectionRule = {
+/** Files that decide how changes are judged: CI workflows (which run verify) and the owners who review. */
+export const PROTECTED_FILES = ['.gitea/workflows/**', '.github/workflows/**', '.gitea/CODEOWNERS', '.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS', '.posbon/**'];
+
+export const FLEET_PROTECTION = {
   requiredApprovals: 2,
   dismissStaleApprovals: true,
   blockOnRejectedReviews: true,
   requireCodeOwnerReviews: true,
   requiredStatusChecks: [VERIFY_CONTEXT],
-};
+  protectedFiles: PROTECTED_FILES,
+} as const satisfies Omit<ProtectionRule, 'approvers' | 'checksFrom'>;
 
 export interface CodeOwners {
   /** Owners of everything (`*`). */
@@ -20,6 +25,7 @@ export interface CodeOwners {
 }
 
 const handle = (owner: string) => (owner.startsWith('@') ? owner : `@${owner}`);
+const login = (owner: string) => owner.replace(/^@/, '');
 
 export function codeownersFile(owners: CodeOwners): string {
   if (owners.fleet.length === 0) throw new InputError('owners: at least one owner of the fleet is required');
@@ -28,13 +34,26 @@ export function codeownersFile(owners: CodeOwners): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The default branch's rule: only owners approve, only the bot's verify status counts. */
+export function fleetProtection(owners: CodeOwners, bot: BotIdentity): ProtectionRule {
+  const approvers = [...new Set([...owners.fleet, ...(owners.mediaNodes ?? [])].map(login))].filter((o) => !o.includes('/'));
+  return { ...FLEET_PROTECTION, requiredStatusChecks: [...FLEET_PROTECTION.requiredStatusChecks], protectedFiles: [...PROTECTED_FILES], approvers, checksFrom: bot };
+}
+
 export interface ProtectResult {
   branch: string;
   rule: ProtectionRule;
+  /** Branches only the bot may write. */
+  botBranches: string;
 }
 
-export async function protect(host: GitHost, owners: CodeOwners, branch?: string): Promise<ProtectResult> {
+export async function protect(host: GitHost, owners: CodeOwners, bot: BotIdentity, branch?: string): Promise<ProtectResult> {
+  if (!bot.login) throw new InputError('bot: the login that opens proposals is required');
+  if (host.kind === 'github' && bot.appId === undefined) {
+    throw new InputError('bot: on GitHub the bot is an App, whose id pins posbon/verify and the proposal branches to it (--bot-app-id)');
+  }
   const target = branch ?? (await host.defaultBranch());
+  const rule = fleetProtection(owners, bot);
   try {
     // CODEOWNERS first: once the branch is protected, it changes only through a pull request.
     await host.setFileCodeowners(target, codeownersFile(owners));
@@ -44,6 +63,8 @@ export async function protect(host: GitHost, owners: CodeOwners, branch?: string
     }
     throw error;
   }
-  await host.setBranchProtection(target, FLEET_PROTECTION);
-  return { branch: target, rule: FLEET_PROTECTION };
+  // Proposal branches first: a requester's commit there must come from the bot alone before reviews can mean anything.
+  await host.restrictBranchesToBot(PROPOSAL_BRANCH_PREFIX, bot);
+  await host.setBranchProtection(target, rule);
+  return { branch: target, rule, botBranches: `${PROPOSAL_BRANCH_PREFIX}**` };
 }

@@ -38,7 +38,7 @@ import { bootstrapAdmin } from './bootstrap.js';
 function proposalOptions(config: ApiConfig, credentials: CredentialsStore): ProposalOptions {
   const git = config.git!;
   const target = { url: git.url, owner: git.owner, repo: git.repo, token: git.token };
-  const host = git.host === 'gitea' ? GiteaHost.create(target) : GitHubHost.create(target);
+  const host = git.host === 'gitea' ? GiteaHost.create(target) : GitHubHost.create({ ...target, bot: git.bot });
   return { host, credentials, env: git.env, bot: git.bot, authorDomain: git.authorDomain };
 }
 

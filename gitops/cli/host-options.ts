@@ -24,6 +24,6 @@ export function hostFrom(values: { host?: string | undefined; url?: string | und
     if (!url) throw new InputError('--url: the Gitea URL is required (or POSBON_GIT_URL)');
     return GiteaHost.create({ url, owner, repo: name, token });
   }
-  if (kind === 'github') return GitHubHost.create({ url: url ?? 'https://api.github.com', owner, repo: name, token });
+  if (kind === 'github') return GitHubHost.create({ url: url ?? 'https://api.github.com', owner, repo: name, token, ...(env.POSBON_GIT_BOT ? { bot: env.POSBON_GIT_BOT } : {}) });
   throw new InputError(`--host: ${kind} is not one of gitea, github`);
 }

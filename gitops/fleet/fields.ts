@@ -22,3 +22,8 @@ export const mediaNodeRefOf = (school: FleetResource): string | null => refName(
 export const isDraining = (node: FleetResource): boolean => spec(node).cordoned === true;
 
 export const publicHostOf = (nvr: FleetResource): string | null => (typeof spec(nvr).publicHost === 'string' ? (spec(nvr).publicHost as string) : null);
+
+/** The Secret an Nvr's credentials live in (`spec.credentialsSecretRef.name`). */
+export const credentialsSecretOf = (nvr: FleetResource): string | null => refName(spec(nvr).credentialsSecretRef);
+
+export const serialNumberOf = (device: FleetResource): string | null => (typeof spec(device).serialNumber === 'string' ? (spec(device).serialNumber as string) : null);

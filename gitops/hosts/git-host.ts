@@ -44,6 +44,16 @@ export interface Commit {
   author: Person;
   /** The host account the author's e-mail belongs to, when there is one. */
   authorLogin: string | null;
+  committer: Person;
+  /** The host account the committer's e-mail belongs to, when there is one. */
+  committerLogin: string | null;
+  message: string;
+}
+
+/** The account that opens proposals; on GitHub an App, whose id pins checks and branch rules to it. */
+export interface BotIdentity {
+  login: string;
+  appId?: number;
 }
 
 export interface ProtectionRule {
@@ -52,6 +62,12 @@ export interface ProtectionRule {
   blockOnRejectedReviews: boolean;
   requireCodeOwnerReviews: boolean;
   requiredStatusChecks: string[];
+  /** Only these accounts' approvals count, where the host can say so (Gitea's approvals allowlist). */
+  approvers: string[];
+  /** Whose statuses satisfy the required checks, where the host can say so (GitHub: the App). */
+  checksFrom: BotIdentity;
+  /** Glob patterns of files no pull request may change (workflows, CODEOWNERS), where the host can say so (Gitea). */
+  protectedFiles: string[];
 }
 
 export type CommitStatusState = 'pending' | 'success' | 'failure' | 'error';
@@ -87,6 +103,8 @@ export interface GitHost {
   /** Merges at `headSha`; throws MergeRefusedError when the host's rules refuse it. */
   merge(number: number, headSha: string): Promise<void>;
   setBranchProtection(branch: string, rule: ProtectionRule): Promise<void>;
+  /** Lets only the bot create, push to or delete branches under `prefix` (`posbon/`). */
+  restrictBranchesToBot(prefix: string, bot: BotIdentity): Promise<void>;
   /** Writes the CODEOWNERS file where the host reads it, on `branch`. */
   setFileCodeowners(branch: string, content: string): Promise<void>;
   createStatus(sha: string, status: { context: string; state: CommitStatusState; description: string; targetUrl?: string }): Promise<void>;

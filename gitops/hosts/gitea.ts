@@ -2,6 +2,7 @@
 import {
   MergeRefusedError,
   HostError,
+  type BotIdentity,
   type Commit,
   type CommitStatusState,
   type FileChange,
@@ -122,7 +123,8 @@ export class GiteaHost implements GitHost {
       if (existing) operations.push({ operation: 'delete', path: file.path, sha: existing.sha });
     }
     const body: Record<string, unknown> = { branch: input.branch, message: input.message, files: operations };
-    if (input.author) body.author = input.author;
+    // Gitea makes the author the committer too unless told otherwise; verify needs the committer to be who pushed.
+    if (input.author) Object.assign(body, { author: input.author, committer: await this.self() });
     const result = await this.api.request<{ commit: { sha: string } }>('POST', `${this.repoPath}/contents`, body);
     return result.commit.sha;
   }
@@ -149,9 +151,21 @@ export class GiteaHost implements GitHost {
   }
 
   async listPullRequestCommits(number: number): Promise<Commit[]> {
-    type GiteaCommit = { sha: string; commit: { author: Person }; author: { login: string } | null };
+    type GiteaCommit = {
+      sha: string;
+      commit: { author: Person; committer: Person; message: string };
+      author: { login: string } | null;
+      committer: { login: string } | null;
+    };
     const commits = await this.api.all<GiteaCommit>(`${this.repoPath}/pulls/${number}/commits?stat=false&verification=false&files=false`, PAGE, 'limit');
-    return commits.map((c) => ({ sha: c.sha, author: { name: c.commit.author.name, email: c.commit.author.email }, authorLogin: c.author?.login ?? null }));
+    return commits.map((c) => ({
+      sha: c.sha,
+      author: { name: c.commit.author.name, email: c.commit.author.email },
+      authorLogin: c.author?.login ?? null,
+      committer: { name: c.commit.committer.name, email: c.commit.committer.email },
+      committerLogin: c.committer?.login ?? null,
+      message: c.commit.message,
+    }));
   }
 
   async listReviews(number: number): Promise<Review[]> {
@@ -187,7 +201,7 @@ export class GiteaHost implements GitHost {
   }
 
   async setBranchProtection(branch: string, rule: ProtectionRule): Promise<void> {
-    const body = {
+    await this.putRule(branch, {
       required_approvals: rule.requiredApprovals,
       dismiss_stale_approvals: rule.dismissStaleApprovals,
       block_on_rejected_reviews: rule.blockOnRejectedReviews,
@@ -195,10 +209,30 @@ export class GiteaHost implements GitHost {
       enable_status_check: rule.requiredStatusChecks.length > 0,
       status_check_contexts: rule.requiredStatusChecks,
       enable_push: false,
-    };
-    const path = `${this.repoPath}/branch_protections/${encodeURIComponent(branch)}`;
-    if (await this.api.find(path)) await this.api.request('PATCH', path, body);
-    else await this.api.request('POST', `${this.repoPath}/branch_protections`, { rule_name: branch, ...body });
+      // A repository admin could otherwise merge without the approvals and checks.
+      block_admin_merge_override: true,
+      enable_approvals_whitelist: rule.approvers.length > 0,
+      approvals_whitelist_username: rule.approvers,
+      // A pull request touching these cannot merge: the rules that judge a change are not changed by one.
+      protected_file_patterns: rule.protectedFiles.join(';'),
+    });
+  }
+
+  async restrictBranchesToBot(prefix: string, bot: BotIdentity): Promise<void> {
+    await this.putRule(`${prefix}**`, {
+      enable_push: true,
+      enable_push_whitelist: true,
+      push_whitelist_usernames: [bot.login],
+      push_whitelist_deploy_keys: false,
+      enable_force_push: false,
+    });
+  }
+
+  /** Creates or updates the rule named `name` (a branch or a glob). */
+  private async putRule(name: string, body: Record<string, unknown>): Promise<void> {
+    const rules = await this.api.request<{ rule_name: string }[]>('GET', `${this.repoPath}/branch_protections`);
+    if (rules.some((r) => r.rule_name === name)) await this.api.request('PATCH', `${this.repoPath}/branch_protections/${encodeURIComponent(name)}`, body);
+    else await this.api.request('POST', `${this.repoPath}/branch_protections`, { rule_name: name, ...body });
   }
 
   async setFileCodeowners(branch: string, content: string): Promise<void> {
@@ -213,6 +247,12 @@ export class GiteaHost implements GitHost {
       description: status.description.slice(0, 140),
       target_url: status.targetUrl ?? '',
     });
+  }
+
+  /** The token's own account as a commit identity. */
+  private async self(): Promise<Person> {
+    const user = await this.api.request<{ login: string; email: string }>('GET', '/user');
+    return { name: user.login, email: user.email };
   }
 
   private async fileEntry(branch: string, path: string): Promise<{ content: string; sha: string } | null> {

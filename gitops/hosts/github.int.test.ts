@@ -8,18 +8,24 @@ import { describeHostContract, seedRepository, type ContractRole, type HostUnder
 
 const LOGINS: Record<ContractRole, string> = { admin: 'root-admin', bot: 'posbon-bot', reviewerA: 'alice', reviewerB: 'bob', outsider: 'carol' };
 const ROLES = Object.keys(LOGINS) as ContractRole[];
+/** The bot is a GitHub App: its installation token acts as the App. */
+const BOT_APP_ID = 314159;
 
 async function startFake(): Promise<{ fake: FakeGitHub; underTest: HostUnderTest }> {
   const users: Record<ContractRole, FakeGitHubUser> = Object.fromEntries(
-    ROLES.map((role) => [role, { login: LOGINS[role], email: `${LOGINS[role]}@posbon.test`, token: `ghp_${randomBytes(12).toString('hex')}` }]),
+    ROLES.map((role) => [
+      role,
+      { login: LOGINS[role], email: `${LOGINS[role]}@posbon.test`, token: `ghp_${randomBytes(12).toString('hex')}`, ...(role === 'bot' ? { appId: BOT_APP_ID } : {}) },
+    ]),
   ) as Record<ContractRole, FakeGitHubUser>;
   const fake = new FakeGitHub(ROLES.map((r) => users[r]));
   await fake.start();
-  const host = (role: ContractRole) => GitHubHost.create({ url: fake.url, owner: fake.owner, repo: fake.repo, token: users[role].token });
+  const host = (role: ContractRole) => GitHubHost.create({ url: fake.url, owner: fake.owner, repo: fake.repo, token: users[role].token, ...(role === 'bot' ? { bot: users.bot.login } : {}) });
   const underTest: HostUnderTest = {
     host,
     login: (role) => users[role].login,
     email: (role) => users[role].email,
+    bot: { login: users.bot.login, appId: BOT_APP_ID },
     async review(role, pr, sha, verdict) {
       const response = await fetch(`${fake.url}/repos/${fake.owner}/${fake.repo}/pulls/${pr}/reviews`, {
         method: 'POST',
@@ -45,12 +51,12 @@ describeHostContract('GitHub', async () => {
 });
 
 describe('GitHubHost protect', () => {
-  it('stores two approvals, stale dismissal, last-push approval, code owners and posbon/verify, for admins too', async () => {
+  it('stores two approvals, stale dismissal, last-push approval, code owners and posbon/verify from the App, for admins too', async () => {
     const { fake, underTest } = await startFake();
     fakes.push(fake);
-    await protect(underTest.host('admin'), { fleet: ['alice', 'bob'], mediaNodes: ['carol'] });
+    await protect(underTest.host('admin'), { fleet: ['alice', 'bob'], mediaNodes: ['carol'] }, underTest.bot);
     expect(fake.protection('main')).toEqual({
-      required_status_checks: { strict: true, contexts: [VERIFY_CONTEXT] },
+      required_status_checks: { strict: true, contexts: [VERIFY_CONTEXT], checks: [{ context: VERIFY_CONTEXT, app_id: BOT_APP_ID }] },
       enforce_admins: true,
       required_pull_request_reviews: {
         required_approving_review_count: FLEET_PROTECTION.requiredApprovals,
@@ -64,6 +70,58 @@ describe('GitHubHost protect', () => {
     );
   });
 });
+
+describe('GitHubHost protect pins the checks and the proposal branches to the App', () => {
+  let fake: FakeGitHub;
+  let underTest: HostUnderTest;
+  beforeAll(async () => {
+    ({ fake, underTest } = await startFake());
+    fakes.push(fake);
+    await seedRepository(underTest);
+  });
+
+  it('writes one ruleset for posbon/ branches that only the App bypasses, and keeps it one when run again', async () => {
+    await protect(underTest.host('admin'), { fleet: ['alice', 'bob', 'carol'] }, underTest.bot);
+    const response = await fetch(`${fake.url}/repos/${fake.owner}/${fake.repo}/rulesets`, { headers: { Authorization: `Bearer ${fake.users[0]!.token}` } });
+    expect(await response.json()).toEqual([
+      {
+        id: 1,
+        name: 'posbon proposal branches (posbon/**)',
+        target: 'branch',
+        enforcement: 'active',
+        bypass_actors: [{ actor_id: BOT_APP_ID, actor_type: 'Integration', bypass_mode: 'always' }],
+        conditions: { ref_name: { include: ['refs/heads/posbon/**'], exclude: [] } },
+        rules: [{ type: 'creation' }, { type: 'update' }, { type: 'deletion' }, { type: 'non_fast_forward' }],
+      },
+    ]);
+  });
+
+  it('merges only on the App\'s own posbon/verify status, not on one any writer posts', async () => {
+    const { pullRequest } = await proposeFleetChange(underTest.host('bot'), {
+      env: 'dev',
+      put: [{ ...gate, metadata: { name: 'school-17-lane' }, spec: { ...gate.spec, publicHost: 'lane.schools.example.org', credentialsSecretRef: { name: 'nvr-school-17-lane-00000000' } } }],
+    });
+    const { number, head } = pullRequest;
+    for (const role of ['reviewerA', 'reviewerB'] as const) expect(await underTest.review(role, number, head.sha, 'approve')).toBe(200);
+    // A writer's own success status, under the same context, is not the App's.
+    await underTest.host('reviewerA').createStatus(head.sha, { context: VERIFY_CONTEXT, state: 'success', description: 'trust me' });
+    expect(await underTest.host('reviewerB').merge(number, head.sha).then(() => 'merged', (e: Error) => e.message)).toMatch(/: 405 Required status check "posbon\/verify" is expected\.$/);
+    await underTest.host('bot').createStatus(head.sha, { context: VERIFY_CONTEXT, state: 'success', description: 'policies and two-person rule pass' });
+    await underTest.host('reviewerB').merge(number, head.sha);
+    expect((await underTest.host('admin').getPullRequest(number)).state).toBe('merged');
+  });
+
+  it('refuses protect without the App id: nothing else can pin the check', async () => {
+    await expect(protect(underTest.host('admin'), { fleet: ['alice', 'bob', 'carol'] }, { login: 'posbon-bot' })).rejects.toThrow('bot: on GitHub the bot is an App, whose id pins posbon/verify and the proposal branches to it (--bot-app-id)');
+  });
+});
+
+const gate = {
+  apiVersion: 'posbon.io/v1alpha1',
+  kind: 'Nvr',
+  metadata: { name: 'school-17-gate' },
+  spec: { schoolRef: 'school-17', vendor: 'hikvision', publicHost: 'gate.schools.example.org', credentialsSecretRef: { name: 'nvr-school-17-gate-00000000' } },
+};
 
 describe('proposeFleetChange refuses, before opening anything', () => {
   let underTest: HostUnderTest;

@@ -2,6 +2,7 @@
 import {
   HostError,
   MergeRefusedError,
+  type BotIdentity,
   type Commit,
   type CommitStatusState,
   type FileChange,
@@ -22,6 +23,8 @@ export interface GitHubHostOptions {
   owner: string;
   repo: string;
   token: string;
+  /** The bot's login (an App's `slug[bot]`): an App's installation token cannot read its own account at /user. */
+  bot?: string;
 }
 
 interface GitHubPull {
@@ -48,6 +51,7 @@ export class GitHubHost implements GitHost {
     private readonly api: RestClient,
     private readonly owner: string,
     private readonly repoPath: string,
+    private readonly bot: string | undefined,
   ) {}
 
   static create(options: GitHubHostOptions): GitHubHost {
@@ -55,7 +59,7 @@ export class GitHubHost implements GitHost {
       baseUrl: options.url,
       headers: { Authorization: `Bearer ${options.token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' },
     });
-    return new GitHubHost(api, options.owner, `/repos/${encodeURIComponent(options.owner)}/${encodeURIComponent(options.repo)}`);
+    return new GitHubHost(api, options.owner, `/repos/${encodeURIComponent(options.owner)}/${encodeURIComponent(options.repo)}`, options.bot);
   }
 
   async defaultBranch(): Promise<string> {
@@ -106,7 +110,8 @@ export class GitHubHost implements GitHost {
     }
     const tree = await this.api.request<{ sha: string }>('POST', `${this.repoPath}/git/trees`, { base_tree: parentCommit.tree.sha, tree: entries });
     const body: Record<string, unknown> = { message: input.message, tree: tree.sha, parents: [parent] };
-    if (input.author) body.author = input.author;
+    // GitHub makes the author the committer too unless told otherwise; verify needs the committer to be the bot.
+    if (input.author) Object.assign(body, { author: input.author, committer: await this.self() });
     const commit = await this.api.request<{ sha: string }>('POST', `${this.repoPath}/git/commits`, body);
     // Not forced: a concurrent push makes this fail rather than be overwritten.
     await this.api.request('PATCH', `${this.repoPath}/git/refs/heads/${encodeRef(input.branch)}`, { sha: commit.sha, force: false });
@@ -134,9 +139,21 @@ export class GitHubHost implements GitHost {
   }
 
   async listPullRequestCommits(number: number): Promise<Commit[]> {
-    type GitHubCommit = { sha: string; commit: { author: Person }; author: { login: string } | null };
+    type GitHubCommit = {
+      sha: string;
+      commit: { author: Person; committer: Person; message: string };
+      author: { login: string } | null;
+      committer: { login: string } | null;
+    };
     const commits = await this.api.all<GitHubCommit>(`${this.repoPath}/pulls/${number}/commits`, PAGE, 'per_page');
-    return commits.map((c) => ({ sha: c.sha, author: { name: c.commit.author.name, email: c.commit.author.email }, authorLogin: c.author?.login ?? null }));
+    return commits.map((c) => ({
+      sha: c.sha,
+      author: { name: c.commit.author.name, email: c.commit.author.email },
+      authorLogin: c.author?.login ?? null,
+      committer: { name: c.commit.committer.name, email: c.commit.committer.email },
+      committerLogin: c.committer?.login ?? null,
+      message: c.commit.message,
+    }));
   }
 
   async listReviews(number: number): Promise<Review[]> {
@@ -171,8 +188,13 @@ export class GitHubHost implements GitHost {
   }
 
   async setBranchProtection(branch: string, rule: ProtectionRule): Promise<void> {
+    const appId = rule.checksFrom.appId;
+    if (appId === undefined) throw new HostError('GitHub pins the required checks to an App: the bot needs its app id', 422);
     await this.api.request('PUT', `${this.repoPath}/branches/${encodeRef(branch)}/protection`, {
-      required_status_checks: rule.requiredStatusChecks.length > 0 ? { strict: true, contexts: rule.requiredStatusChecks } : null,
+      required_status_checks:
+        rule.requiredStatusChecks.length > 0
+          ? { strict: true, contexts: [], checks: rule.requiredStatusChecks.map((context) => ({ context, app_id: appId })) }
+          : null,
       enforce_admins: true,
       required_pull_request_reviews: {
         required_approving_review_count: rule.requiredApprovals,
@@ -182,6 +204,28 @@ export class GitHubHost implements GitHost {
       },
       restrictions: null,
     });
+  }
+
+  async restrictBranchesToBot(prefix: string, bot: BotIdentity): Promise<void> {
+    if (bot.appId === undefined) throw new HostError('GitHub lets only an App bypass a ruleset: the bot needs its app id', 422);
+    const name = `posbon proposal branches (${prefix}**)`;
+    const body = {
+      name,
+      target: 'branch',
+      enforcement: 'active',
+      bypass_actors: [{ actor_id: bot.appId, actor_type: 'Integration', bypass_mode: 'always' }],
+      conditions: { ref_name: { include: [`refs/heads/${prefix}**`], exclude: [] } },
+      rules: [{ type: 'creation' }, { type: 'update' }, { type: 'deletion' }, { type: 'non_fast_forward' }],
+    };
+    const existing = (await this.api.request<{ id: number; name: string }[]>('GET', `${this.repoPath}/rulesets`)).find((r) => r.name === name);
+    if (existing) await this.api.request('PUT', `${this.repoPath}/rulesets/${existing.id}`, body);
+    else await this.api.request('POST', `${this.repoPath}/rulesets`, body);
+  }
+
+  /** The token's own account as a commit identity, by the no-reply address GitHub maps back to it. */
+  private async self(): Promise<Person> {
+    const user = await this.api.request<{ login: string; id: number }>('GET', this.bot ? `/users/${encodeURIComponent(this.bot)}` : '/user');
+    return { name: user.login, email: `${user.id}+${user.login}@users.noreply.github.com` };
   }
 
   async setFileCodeowners(branch: string, content: string): Promise<void> {

@@ -6,7 +6,7 @@ import { diffInBody, isFleetFile } from '../propose.js';
 import { protect, VERIFY_CONTEXT } from '../protect.js';
 import { verify } from '../verify/verify.js';
 import { eventually } from '../../test/harness/process.js';
-import { MergeRefusedError, type GitHost } from './git-host.js';
+import { HostError, MergeRefusedError, type BotIdentity, type GitHost } from './git-host.js';
 
 export type ContractRole = 'admin' | 'bot' | 'reviewerA' | 'reviewerB' | 'outsider';
 
@@ -14,6 +14,8 @@ export interface HostUnderTest {
   host(role: ContractRole): GitHost;
   login(role: ContractRole): string;
   email(role: ContractRole): string;
+  /** The bot as `protect` names it (on GitHub with its App id). */
+  bot: BotIdentity;
   /** Submits a review through the host's own API; returns the HTTP status. */
   review(role: ContractRole, pr: number, sha: string, verdict: 'approve' | 'request-changes'): Promise<number>;
 }
@@ -24,7 +26,7 @@ const EXAMPLE = 'gitops/example';
 export async function seedRepository(h: HostUnderTest): Promise<void> {
   const example = await readFleetTree(EXAMPLE);
   await h.host('admin').commitFiles({ branch: 'main', message: 'Example fleet', files: [...example.files].map(([path, content]) => ({ path, content })) });
-  await protect(h.host('admin'), { fleet: [h.login('reviewerA'), h.login('reviewerB'), h.login('outsider')] });
+  await protect(h.host('admin'), { fleet: [h.login('reviewerA'), h.login('reviewerB'), h.login('outsider')] }, h.bot);
 }
 
 const gateNvr = (n: number, channels = 1) => ({
@@ -38,6 +40,13 @@ const gateNvr = (n: number, channels = 1) => ({
     credentialsSecretRef: { name: `nvr-school-17-gate-${n}-0a1b2c3d` },
     cameras: Array.from({ length: channels }, (_, i) => ({ id: `cam-${i + 1}`, name: `Gate camera ${i + 1}`, channel: i + 1 })),
   },
+});
+
+const faceIdDevice = (school: string, name: string, serialNumber: string) => ({
+  apiVersion: 'posbon.io/v1alpha1',
+  kind: 'FaceIdDevice',
+  metadata: { name: `${school}-${name}` },
+  spec: { schoolRef: school, vendor: 'hikvision', direction: 'in', serialNumber, lan: { localIp: '192.168.42.40' } },
 });
 
 export function describeHostContract(name: string, setup: () => Promise<HostUnderTest>): void {
@@ -138,6 +147,79 @@ export function describeHostContract(name: string, setup: () => Promise<HostUnde
       expect(await h.review('outsider', pullRequest.number, sha, 'request-changes')).toBe(200);
       await refused(pullRequest.number, sha);
       expect((await twoPersonRule(pullRequest.number)).violations.map((v) => v.reason)).toContain(`${h.login('outsider')} requested changes`);
+    });
+
+    it.each([
+      [
+        "an NVR using another school's credentials",
+        [{ ...gateNvr(7), spec: { ...gateNvr(7).spec, credentialsSecretRef: { name: 'nvr-school-42-yard-0c4d7e99' } } }],
+        /^InputError: files: nvr-credentials-of-own-school: .* spec\.credentialsSecretRef nvr-school-42-yard-0c4d7e99 is not a credentials Secret of school-17-gate-7 in school school-17/,
+      ],
+      ['a FaceID terminal with the serial number of another', [faceIdDevice('school-42', 'door', 'ds-k1t341am-20240117')], /^InputError: files: unique-faceid-serials: .* is already the serial of FaceIdDevice\/school-17-main-door/],
+      [
+        "a school taking the names of a school whose id it prefixes",
+        [
+          { apiVersion: 'posbon.io/v1alpha1', kind: 'School', metadata: { name: 'school-17-annex' }, spec: { displayName: 'School 17 annex', region: 'eu-central', timezone: 'Asia/Tashkent' } },
+          { ...gateNvr(8), metadata: { name: 'school-17-annex-gate' }, spec: { ...gateNvr(8).spec, credentialsSecretRef: { name: 'nvr-school-17-annex-gate-0a1b2c3d' } } },
+        ],
+        /^InputError: files: names-within-own-school: .* school-17-annex-gate reads as a name of school school-17-annex; school school-17 cannot use names under school-17-annex-$/,
+      ],
+    ])('refuses to propose %s, before opening anything', async (_name, put, expected) => {
+      const before = (await h.host('admin').listPullRequests('all')).length;
+      expect(await proposeFleetChange(h.host('bot'), { env: 'dev', put }).then(() => 'proposed', (e: Error) => `${e.name}: ${e.message}`)).toMatch(expected);
+      expect(await h.host('admin').listPullRequests('all')).toHaveLength(before);
+    });
+
+    const outcome = (work: Promise<unknown>) => work.then(() => 'done', (e: unknown) => (e instanceof HostError ? 'refused by the host' : String(e)));
+
+    it('lets only the bot create or push proposal branches', async () => {
+      const requester = { name: h.login('outsider'), email: h.email('outsider') };
+      const { pullRequest, branch } = await proposeFleetChange(h.host('bot'), { env: 'dev', put: [gateNvr(4)], requestedBy: requester });
+      const sneaked = { path: 'clusters/dev/schools/school-17/nvrs/gate-4.yaml', content: JSON.stringify(gateNvr(4, 3)) };
+      // A reviewer writing under the requester's name would otherwise not count as an author.
+      expect(await outcome(h.host('reviewerA').commitFiles({ branch, message: 'One more camera', files: [sneaked], author: requester }))).toBe('refused by the host');
+      expect(await outcome(h.host('reviewerA').createBranch('posbon/school-17/nvr-0123456789ab', 'main'))).toBe('refused by the host');
+      expect(await h.host('admin').branchHead(branch)).toBe(pullRequest.head.sha);
+      expect(await h.host('admin').branchHead('posbon/school-17/nvr-0123456789ab')).toBeNull();
+      expect(await outcome(h.host('bot').commitFiles({ branch, message: 'One more camera', files: [sneaked], author: requester }))).toBe('done');
+    });
+
+    it('fails verify when the requester maps to no account, and never counts the requester the bot names', async () => {
+      const requester = { name: h.login('outsider'), email: `${h.login('outsider')}@elsewhere.test` };
+      const { pullRequest } = await proposeFleetChange(h.host('bot'), { env: 'dev', put: [gateNvr(5)], requestedBy: requester });
+      const { number, head } = pullRequest;
+      for (const role of ['reviewerA', 'outsider'] as const) expect(await h.review(role, number, head.sha, 'approve')).toBe(200);
+      expect(await twoPersonRule(number)).toEqual({
+        ok: false,
+        violations: [
+          { policy: 'two-person-rule', reason: `commit ${head.sha.slice(0, 7)} is authored by ${requester.email}, which maps to no account, so its author cannot be kept from approving` },
+          {
+            policy: 'two-person-rule',
+            reason: `2 approvals of head ${head.sha.slice(0, 7)} from people other than the authors (${h.login('outsider')}) and the bot are required; found 1 (${h.login('reviewerA')}); not counted: ${h.login('outsider')} (an author of the change)`,
+          },
+        ],
+        pullRequest: { number, headSha: head.sha, approvers: [h.login('reviewerA')], discounted: [{ reviewer: h.login('outsider'), why: 'an author of the change' }] },
+      });
+      // Two other approvals satisfy the count, but an unmappable author still fails closed.
+      expect(await h.review('reviewerB', number, head.sha, 'approve')).toBe(200);
+      expect((await twoPersonRule(number)).violations.map((v) => v.reason)).toEqual([
+        `commit ${head.sha.slice(0, 7)} is authored by ${requester.email}, which maps to no account, so its author cannot be kept from approving`,
+      ]);
+    });
+
+    it('fails verify when a bot pull request holds a commit someone else made under the requester\'s name', async () => {
+      const requester = { name: h.login('outsider'), email: h.email('outsider') };
+      const branch = 'feature/school-17-gate-6';
+      await h.host('bot').createBranch(branch, 'main');
+      const sha = await h.host('reviewerA').commitFiles({ branch, message: 'Add gate 6', files: [{ path: 'clusters/dev/schools/school-17/nvrs/gate-6.yaml', content: JSON.stringify(gateNvr(6)) }], author: requester });
+      const { pullRequest } = await h.host('bot').openPullRequest({ head: branch, base: 'main', title: 'Add gate 6', body: `Requested by ${requester.name} <${requester.email}>.`, labels: [] });
+      for (const role of ['reviewerA', 'reviewerB'] as const) expect(await h.review(role, pullRequest.number, sha, 'approve')).toBe(200);
+      const report = await twoPersonRule(pullRequest.number);
+      expect(report.violations.map((v) => v.reason)).toEqual([
+        `the bot opened it from ${branch}, outside the posbon/ branches only the bot may write`,
+        `commit ${sha.slice(0, 7)} was committed by ${h.login('reviewerA')}, not the bot: only the bot writes proposal branches`,
+        `2 approvals of head ${sha.slice(0, 7)} from people other than the authors (${h.login('outsider')}, ${h.login('reviewerA')}) and the bot are required; found 1 (${h.login('reviewerB')}); not counted: ${h.login('reviewerA')} (an author of the change)`,
+      ]);
     });
   });
 }

@@ -62,6 +62,9 @@ const NVR = 'clusters/dev/schools/school-17/nvrs/entrance.yaml';
 const SCHOOL = 'clusters/dev/schools/school-17/school.yaml';
 const NODE_A = 'clusters/dev/media-nodes/fsn1-a.yaml';
 const NODE_B = 'clusters/dev/media-nodes/fsn1-b.yaml';
+const FACEID = 'clusters/dev/schools/school-17/faceid/main-door.yaml';
+/** A school whose id has school-17's as a prefix. */
+const annex: Change = (files) => files.set('clusters/dev/schools/school-17-annex/school.yaml', files.get(SCHOOL)!.replace('name: school-17', 'name: school-17-annex'));
 
 function verifyChange(change: Change, baseChange?: Change): Violation[] {
   const base = exampleFiles();
@@ -109,6 +112,13 @@ describe('fleet policies', () => {
     ['two cameras on one MediaMTX path', add('clusters/dev/schools/school-17/nvrs/entrance-copy.yaml', readFileSync(join(EXAMPLE, NVR), 'utf8')), 'unique-mediamtx-paths', /MediaMTX path school-17\/school-17-entrance\/gate is already published by clusters\/dev\/schools\/school-17\/nvrs\/entrance-copy\.yaml/],
     ['a node given more cameras than its maxCameras', both(edit(NODE_A, (o) => (o.spec.maxCameras = 1)), edit(SCHOOL, (o) => (o.spec.mediaNodeRef = 'fsn1-a'))), 'shards-within-size', /^2 cameras would be assigned, over spec\.maxCameras 1$/],
     ['a shard too large for a ConfigMap', bigSchool(16, 256), 'shards-within-size', /^the sealed config of 4099 cameras would be about \d{7} bytes, over the 1000000-byte limit of a ConfigMap/],
+    ["an Nvr using another school's credentials", edit(NVR, (o) => (o.spec.credentialsSecretRef.name = 'nvr-school-42-yard-0c4d7e99')), 'nvr-credentials-of-own-school', /^spec\.credentialsSecretRef nvr-school-42-yard-0c4d7e99 is not a credentials Secret of school-17-entrance in school school-17: its name must be nvr-school-17-entrance-<hash>$/],
+    ["an Nvr using another NVR's Secret under its own name", edit(NVR, (o) => (o.spec.credentialsSecretRef.name = 'nvr-school-17-entrance-hall-5f2c9a1b')), 'nvr-credentials-of-own-school', /nvr-school-17-entrance-hall-5f2c9a1b is not a credentials Secret of school-17-entrance/],
+    ['an Nvr using a Secret named outside the convention', edit(NVR, (o) => (o.spec.credentialsSecretRef.name = 'gate-credentials')), 'nvr-credentials-of-own-school', /gate-credentials is not a credentials Secret/],
+    ['two FaceID terminals with one serial number', add('clusters/dev/schools/school-42/faceid/door.yaml', readFileSync(join(EXAMPLE, FACEID), 'utf8').replaceAll('school-17', 'school-42').replace('DS-K1T341AM-20240117', 'ds-k1t341am-20240117')), 'unique-faceid-serials', /^spec\.serialNumber ds-k1t341am-20240117 is already the serial of FaceIdDevice\/school-17-main-door in clusters\/dev\/schools\/school-17\/faceid\/main-door\.yaml$/],
+    ["an Nvr named as another school's", edit(NVR, (o) => (o.metadata.name = 'school-42-entrance')), 'names-within-own-school', /^school-42-entrance reads as a name of school school-42; school school-17 cannot use names under school-42-$/],
+    ["a school taking the names of a school whose id it prefixes", both(annex, add('clusters/dev/schools/school-17/nvrs/annex-yard.yaml', readFileSync(join(EXAMPLE, NVR), 'utf8').replaceAll('school-17-entrance', 'school-17-annex-yard'))), 'names-within-own-school', /^school-17-annex-yard reads as a name of school school-17-annex; school school-17 cannot use names under school-17-annex-$/],
+    ["a new school whose id makes an existing name another school's", add('clusters/dev/schools/school-17-annex/school.yaml', readFileSync(join(EXAMPLE, SCHOOL), 'utf8').replace('name: school-17', 'name: school-17-annex')), 'names-within-own-school', /^school-17-annex-yard reads as a name of school school-17-annex/, add('clusters/dev/schools/school-17/nvrs/annex-yard.yaml', readFileSync(join(EXAMPLE, NVR), 'utf8').replaceAll('school-17-entrance', 'school-17-annex-yard'))],
     ['every node cordoned', both(edit(NODE_A, (o) => (o.spec.cordoned = true)), edit(NODE_B, (o) => (o.spec.cordoned = true))), 'shards-within-size', /^no media node can serve school school-17/],
   ];
 
@@ -116,6 +126,11 @@ describe('fleet policies', () => {
   it.each(bad.map(([n, c, p, r, b]) => [n, c, p, r, b ?? null] as const))('fail on %s', (_name, change, policy, reason, baseChange) => {
     const violations = verifyChange(change, baseChange ?? undefined);
     expect(violations.filter((v) => v.policy === policy).map((v) => v.reason)).toContainEqual(expect.stringMatching(reason));
+  });
+
+  it("passes a school whose id prefixes another's when each keeps to its own names", () => {
+    const annexNvr = add('clusters/dev/schools/school-17-annex/nvrs/yard.yaml', readFileSync(join(EXAMPLE, NVR), 'utf8').replaceAll('school-17-entrance', 'school-17-annex-yard').replace('schoolRef: school-17', 'schoolRef: school-17-annex'));
+    expect(verifyChange(both(annex, annexNvr))).toEqual([]);
   });
 
   it('passes a large shard that still fits a ConfigMap', () => {

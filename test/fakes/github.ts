@@ -1,5 +1,6 @@
 // A fake GitHub REST API (v2022-11-28 shapes) for GitHubHost's tests: only the endpoints it calls, one repository in memory,
-// with the branch protection rules that refuse a merge (405) as github.com does. GitHub itself cannot run here.
+// with the branch protection rules that refuse a merge (405) as github.com does, required checks pinned to an App, and
+// repository rulesets that refuse ref writes to everyone but their bypass actors. GitHub itself cannot run here.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,14 @@ export interface FakeGitHubUser {
   login: string;
   email: string;
   token: string;
+  /** Set when the token is a GitHub App's installation token: what it does is done by that App. */
+  appId?: number;
+}
+
+interface Person {
+  name: string;
+  email: string;
+  date: string;
 }
 
 interface GitCommit {
@@ -15,7 +24,8 @@ interface GitCommit {
   tree: string;
   parents: string[];
   message: string;
-  author: { name: string; email: string; date: string };
+  author: Person;
+  committer: Person;
 }
 
 interface Pull {
@@ -38,8 +48,14 @@ interface Review {
   body: string;
 }
 
+interface RequiredCheck {
+  context: string;
+  /** The App whose statuses alone satisfy it; null (or -1 when set) lets any writer's status do. */
+  app_id: number | null;
+}
+
 interface Protection {
-  required_status_checks: { strict: boolean; contexts: string[] } | null;
+  required_status_checks: { strict: boolean; contexts: string[]; checks: RequiredCheck[] } | null;
   enforce_admins: boolean;
   required_pull_request_reviews: {
     required_approving_review_count: number;
@@ -47,6 +63,25 @@ interface Protection {
     require_code_owner_reviews: boolean;
     require_last_push_approval: boolean;
   } | null;
+}
+
+interface Ruleset {
+  id: number;
+  name: string;
+  target: 'branch';
+  enforcement: 'active' | 'disabled' | 'evaluate';
+  bypass_actors: { actor_id: number | null; actor_type: string; bypass_mode: string }[];
+  conditions: { ref_name: { include: string[]; exclude: string[] } };
+  rules: { type: string; parameters?: Record<string, unknown> }[];
+}
+
+interface Status {
+  context: string;
+  state: string;
+  description: string;
+  creator: { login: string };
+  /** The App that posted it, when an App did. */
+  app_id: number | null;
 }
 
 /** A request's JSON as GitHub's docs describe it; each handler reads the fields it needs. */
@@ -79,7 +114,8 @@ export class FakeGitHub {
   private readonly pushers = new Map<string, string>();
   private readonly pulls: Pull[] = [];
   private readonly reviews = new Map<number, Review[]>();
-  private readonly statuses = new Map<string, { context: string; state: string; description: string }[]>();
+  private readonly statuses = new Map<string, Status[]>();
+  private readonly rulesets: Ruleset[] = [];
   private readonly protections = new Map<string, Protection>();
   private readonly labels = new Set<string>();
   private nextReview = 1;
@@ -87,7 +123,8 @@ export class FakeGitHub {
   constructor(readonly users: FakeGitHubUser[]) {
     this.owner = users[0]!.login;
     const tree = this.putTree(new Map());
-    const root: GitCommit = { sha: '', tree, parents: [], message: 'Initial commit', author: { name: this.owner, email: users[0]!.email, date: now() } };
+    const first = { name: this.owner, email: users[0]!.email, date: now() };
+    const root: GitCommit = { sha: '', tree, parents: [], message: 'Initial commit', author: first, committer: first };
     root.sha = sha1(JSON.stringify(root));
     this.commits.set(root.sha, root);
     this.refs.set('main', root.sha);
@@ -108,6 +145,17 @@ export class FakeGitHub {
     return this.protections.get(branch);
   }
 
+  /** The numeric id GitHub gives each account. */
+  private idOf(user: FakeGitHubUser): number {
+    return 1000 + this.users.indexOf(user);
+  }
+
+  /** The account an e-mail belongs to: its own address or its no-reply one (`<id>+<login>@users.noreply.github.com`). */
+  private loginOf(email: string): string | null {
+    const user = this.users.find((u) => u.email.toLowerCase() === email.toLowerCase() || `${this.idOf(u)}+${u.login}@users.noreply.github.com` === email.toLowerCase());
+    return user?.login ?? null;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -122,6 +170,17 @@ export class FakeGitHub {
       const url = new URL(req.url ?? '/', 'http://fake');
       const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Body) : {};
       const prefix = `/repos/${this.owner}/${this.repo}`;
+      // An App's installation token has no user of its own to read (403), as on github.com.
+      if (req.method === 'GET' && url.pathname === '/user') {
+        if (user.appId !== undefined) throw new HttpError(403, 'Resource not accessible by integration');
+        return send(200, { login: user.login, id: this.idOf(user), type: 'User' });
+      }
+      const named = /^\/users\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && named) {
+        const found = this.users.find((u) => u.login === decodeURIComponent(named[1]!));
+        if (!found) throw new HttpError(404, 'Not Found');
+        return send(200, { login: found.login, id: this.idOf(found), type: found.appId !== undefined ? 'Bot' : 'User' });
+      }
       if (!url.pathname.startsWith(prefix)) throw new HttpError(404, 'Not Found');
       const [status, result] = this.route(req.method ?? 'GET', decodeURIComponent(url.pathname.slice(prefix.length)), url.searchParams, body, user);
       send(status, result);
@@ -154,8 +213,12 @@ export class FakeGitHub {
     if ((m = route('PUT', /^\/pulls\/(\d+)\/merge$/))) return [200, this.merge(this.pull(Number(m[1])), body, user)];
     if ((m = route('POST', /^\/issues\/(\d+)\/labels$/))) return [200, this.addLabels(this.pull(Number(m[1])), body)];
     if ((m = route('PUT', /^\/branches\/(.+)\/protection$/))) return [200, this.protect(m[1]!, body)];
-    if ((m = route('POST', /^\/statuses\/([0-9a-f]{40})$/))) return [201, this.createStatus(m[1]!, body)];
-    if ((m = route('GET', /^\/commits\/([0-9a-f]{40})\/statuses$/))) return [200, this.statuses.get(m[1]!) ?? []];
+    if ((m = route('POST', /^\/statuses\/([0-9a-f]{40})$/))) return [201, this.createStatus(m[1]!, body, user)];
+    if (route('GET', /^\/rulesets$/)) return [200, this.rulesets];
+    if (route('POST', /^\/rulesets$/)) return [201, this.putRuleset(null, body)];
+    if ((m = route('GET', /^\/rulesets\/(\d+)$/))) return [200, this.ruleset(Number(m[1]))];
+    if ((m = route('PUT', /^\/rulesets\/(\d+)$/))) return [200, this.putRuleset(this.ruleset(Number(m[1])), body)];
+    if ((m = route('GET', /^\/commits\/([0-9a-f]{40})\/statuses$/))) return [200, (this.statuses.get(m[1]!) ?? []).map(({ app_id: _app, ...shown }) => shown)];
     throw new HttpError(404, 'Not Found');
   }
 
@@ -187,6 +250,7 @@ export class FakeGitHub {
     const branch = String(body.ref).replace(/^refs\/heads\//, '');
     if (this.refs.has(branch)) throw new HttpError(422, 'Reference already exists');
     this.commit(body.sha);
+    this.checkRules(branch, 'creation', user);
     this.refs.set(branch, body.sha);
     this.pushers.set(branch, user.login);
     return this.refBody(branch);
@@ -196,7 +260,9 @@ export class FakeGitHub {
     const current = this.refs.get(branch);
     if (!current) throw new HttpError(422, 'Reference does not exist');
     if (this.protections.has(branch)) throw new HttpError(422, 'Protected branch update failed');
-    if (!body.force && !this.ancestors(body.sha).has(current)) throw new HttpError(422, 'Update is not a fast forward');
+    const fastForward = this.ancestors(body.sha).has(current);
+    if (!body.force && !fastForward) throw new HttpError(422, 'Update is not a fast forward');
+    this.checkRules(branch, fastForward ? 'update' : 'non_fast_forward', user);
     this.refs.set(branch, body.sha);
     this.pushers.set(branch, user.login);
     this.onPush(branch);
@@ -266,14 +332,16 @@ export class FakeGitHub {
     if (!this.trees.has(body.tree)) throw new HttpError(422, 'Tree SHA does not exist');
     for (const parent of body.parents ?? []) this.commit(parent);
     const author = body.author ? { name: body.author.name, email: body.author.email, date: now() } : { name: user.login, email: user.email, date: now() };
-    const commit: GitCommit = { sha: '', tree: body.tree, parents: body.parents ?? [], message: body.message, author };
+    // As documented: the committer defaults to the author.
+    const committer = body.committer ? { name: body.committer.name, email: body.committer.email, date: now() } : author;
+    const commit: GitCommit = { sha: '', tree: body.tree, parents: body.parents ?? [], message: body.message, author, committer };
     commit.sha = sha1(JSON.stringify({ ...commit, n: this.commits.size }));
     this.commits.set(commit.sha, commit);
     return this.commitBody(commit);
   }
 
   private commitBody(c: GitCommit) {
-    return { sha: c.sha, tree: { sha: c.tree }, parents: c.parents.map((sha) => ({ sha })), message: c.message, author: c.author, committer: c.author };
+    return { sha: c.sha, tree: { sha: c.tree }, parents: c.parents.map((sha) => ({ sha })), message: c.message, author: c.author, committer: c.committer };
   }
 
   private contentsBody(path: string, ref: string) {
@@ -332,8 +400,13 @@ export class FakeGitHub {
     const onBase = this.ancestors(this.refs.get(p.base)!);
     const own = [...this.ancestors(this.refs.get(p.head)!)].filter((sha) => !onBase.has(sha)).map((sha) => this.commit(sha));
     return own.reverse().map((c) => {
-      const login = this.users.find((u) => u.email === c.author.email)?.login;
-      return { sha: c.sha, commit: { author: c.author, message: c.message }, author: login ? { login } : null };
+      const [author, committer] = [this.loginOf(c.author.email), this.loginOf(c.committer.email)];
+      return {
+        sha: c.sha,
+        commit: { author: c.author, committer: c.committer, message: c.message },
+        author: author ? { login: author } : null,
+        committer: committer ? { login: committer } : null,
+      };
     });
   }
 
@@ -369,9 +442,10 @@ export class FakeGitHub {
         return `At least ${reviews.required_approving_review_count} approving reviews are required by reviewers with write access.`;
       }
     }
-    for (const context of rule.required_status_checks?.contexts ?? []) {
-      const latest = (this.statuses.get(head) ?? []).find((s) => s.context === context);
-      if (latest?.state !== 'success') return `Required status check "${context}" is ${latest ? 'failing' : 'expected'}.`;
+    for (const check of rule.required_status_checks?.checks ?? []) {
+      const fromApp = (s: Status) => check.app_id === null || check.app_id === -1 || s.app_id === check.app_id;
+      const latest = (this.statuses.get(head) ?? []).find((s) => s.context === check.context && fromApp(s));
+      if (latest?.state !== 'success') return `Required status check "${check.context}" is ${latest ? 'failing' : 'expected'}.`;
     }
     return null;
   }
@@ -420,20 +494,71 @@ export class FakeGitHub {
     for (const key of ['required_status_checks', 'enforce_admins', 'required_pull_request_reviews', 'restrictions']) {
       if (!(key in body)) throw new HttpError(422, `Invalid request.\n\n"${key}" wasn't supplied.`);
     }
+    const checks = body.required_status_checks;
+    if (checks !== null && (typeof checks?.strict !== 'boolean' || !Array.isArray(checks?.contexts))) {
+      throw new HttpError(422, 'Invalid request.\n\n"strict", "contexts" are required in required_status_checks.');
+    }
+    // `checks` supersedes the deprecated `contexts`; a context alone may come from any App or user.
+    const required: RequiredCheck[] | null =
+      checks === null ? null : Array.isArray(checks.checks) ? checks.checks.map((c: Body) => ({ context: String(c.context), app_id: typeof c.app_id === 'number' ? c.app_id : null })) : checks.contexts.map((c: string) => ({ context: c, app_id: null }));
     this.protections.set(branch, {
-      required_status_checks: body.required_status_checks,
+      required_status_checks: required === null ? null : { strict: checks.strict, contexts: required.map((c) => c.context), checks: required },
       enforce_admins: body.enforce_admins === true,
       required_pull_request_reviews: body.required_pull_request_reviews,
     });
     return this.protections.get(branch);
   }
 
-  private createStatus(sha: string, body: Body) {
+  private createStatus(sha: string, body: Body, user: FakeGitHubUser) {
     this.commit(sha);
     if (!['pending', 'success', 'failure', 'error'].includes(body.state)) throw new HttpError(422, 'Validation Failed');
-    const status = { context: body.context ?? 'default', state: body.state, description: body.description ?? '' };
+    const status: Status = { context: body.context ?? 'default', state: body.state, description: body.description ?? '', creator: { login: user.login }, app_id: user.appId ?? null };
     // The newest status of a context comes first.
     this.statuses.set(sha, [status, ...(this.statuses.get(sha) ?? [])]);
     return status;
   }
+
+  private ruleset(id: number): Ruleset {
+    const found = this.rulesets.find((r) => r.id === id);
+    if (!found) throw new HttpError(404, 'Not Found');
+    return found;
+  }
+
+  private putRuleset(existing: Ruleset | null, body: Body): Ruleset {
+    const include = body.conditions?.ref_name?.include;
+    if (typeof body.name !== 'string' || !Array.isArray(include) || !Array.isArray(body.rules)) throw new HttpError(422, 'Validation Failed');
+    if (!['active', 'disabled', 'evaluate'].includes(body.enforcement)) throw new HttpError(422, 'Invalid property /enforcement');
+    const ruleset: Ruleset = {
+      id: existing?.id ?? this.rulesets.length + 1,
+      name: body.name,
+      target: 'branch',
+      enforcement: body.enforcement,
+      bypass_actors: (body.bypass_actors ?? []).map((a: Body) => ({ actor_id: a.actor_id ?? null, actor_type: String(a.actor_type), bypass_mode: a.bypass_mode ?? 'always' })),
+      conditions: { ref_name: { include, exclude: body.conditions.ref_name.exclude ?? [] } },
+      rules: body.rules.map((r: Body) => ({ type: String(r.type), ...(r.parameters ? { parameters: r.parameters } : {}) })),
+    };
+    if (existing) this.rulesets.splice(this.rulesets.indexOf(existing), 1, ruleset);
+    else this.rulesets.push(ruleset);
+    return ruleset;
+  }
+
+  /** Refuses a ref write an active ruleset forbids, unless the writer is one of its bypass actors. */
+  private checkRules(branch: string, type: 'creation' | 'update' | 'non_fast_forward', user: FakeGitHubUser) {
+    const ref = `refs/heads/${branch}`;
+    for (const r of this.rulesets.filter((r) => r.enforcement === 'active')) {
+      const { include, exclude } = r.conditions.ref_name;
+      if (!include.some((p) => refMatches(p, ref)) || exclude.some((p) => refMatches(p, ref))) continue;
+      if (!r.rules.some((rule) => rule.type === type || (type === 'non_fast_forward' && rule.type === 'update'))) continue;
+      const bypass = r.bypass_actors.some((a) => a.actor_type === 'Integration' && user.appId !== undefined && a.actor_id === user.appId);
+      if (!bypass) throw new HttpError(422, `Repository rule violations found\n\n${type === 'creation' ? 'Cannot create ref due to creations being restricted' : 'Cannot update this protected ref'}.`);
+    }
+  }
+}
+
+/** fnmatch as rulesets use it: `**` crosses `/`, `*` does not; `~DEFAULT_BRANCH` and `~ALL` are GitHub's own names. */
+function refMatches(pattern: string, ref: string): boolean {
+  if (pattern === '~ALL') return true;
+  if (pattern === '~DEFAULT_BRANCH') return ref === 'refs/heads/main';
+  const source = pattern.split(/(\*\*|\*)/).map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${source}$`).test(ref);
 }

@@ -4,11 +4,14 @@
 import type { Policy } from '../policy.js';
 import { fleetLayout } from './layout.js';
 import { mediaNodeRemovedOnlyWhenDrained } from './media-node-drained.js';
+import { namesWithinOwnSchool } from './names-within-own-school.js';
 import { noCredentialInGit } from './no-credential.js';
+import { nvrCredentialsOfOwnSchool } from './nvr-credentials-of-own-school.js';
 import { publicHostIsPublic } from './public-host.js';
 import { referencesResolve } from './references.js';
 import { schemaValid } from './schema.js';
 import { shardsWithinSize } from './shards.js';
+import { uniqueFaceIdSerials } from './unique-faceid-serials.js';
 import { uniqueNames } from './unique-names.js';
 import { uniquePaths } from './unique-paths.js';
 import { yamlParses } from './yaml-parses.js';
@@ -20,6 +23,9 @@ export const FLEET_POLICIES: readonly Policy[] = [
   uniqueNames,
   fleetLayout,
   referencesResolve,
+  namesWithinOwnSchool,
+  nvrCredentialsOfOwnSchool,
+  uniqueFaceIdSerials,
   publicHostIsPublic,
   uniquePaths,
   shardsWithinSize,
