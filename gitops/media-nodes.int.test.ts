@@ -31,7 +31,7 @@ beforeAll(async () => {
     message: 'Example fleet',
     files: [...example.files].map(([path, content]) => ({ path, content })),
   });
-  await protect(host('admin'), { fleet: ['alice', 'bob', 'carol'] });
+  await protect(host('admin'), { fleet: ['alice', 'bob', 'carol'] }, { login: 'posbon-bot' });
 }, 300_000);
 
 afterAll(async () => {
