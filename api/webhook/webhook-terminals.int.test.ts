@@ -18,7 +18,7 @@ import { startTestIngress, type TestIngress } from '../../test/webhook/ingress.j
 let ingress: TestIngress;
 
 beforeAll(async () => {
-  ingress = await startTestIngress(await testDatabase('webhook-terminals'));
+  ingress = await startTestIngress(await testDatabase('webhook_terminals'));
 });
 afterAll(async () => ingress?.close());
 
@@ -101,7 +101,7 @@ describe('Hikvision firmwares', () => {
 
 describe('Dahua controllers', () => {
   it('takes raw deflate without Content-Encoding whose first byte reads as text', async () => {
-    const body = rawDeflateStartingLikeText(dahuaText([dahuaData({ recNo: 201, userId: 'raw1' })]));
+    const body = rawDeflateStartingLikeText(JSON.stringify({ Code: 'AccessControl', Action: 'Pulse', Index: 0, Data: dahuaData({ recNo: 201, userId: 'raw1' }) }));
     expect(/^[\s{Cc-]/.test(String.fromCharCode(body[0]!))).toBe(true);
     expect(json(await send(`/dahua/school-a/${ingress.tokens.dahua}`, body))).toEqual([200, one]);
     expect((await stored('raw1')).map((r) => [r.person_id, r.source, r.auth])).toEqual([['raw1', 'dahua', 'path-token+source-address']]);

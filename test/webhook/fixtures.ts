@@ -1,6 +1,6 @@
 // Device pushes built from the vendors' published formats (FACTS.md), including the odd cases firmwares produce.
 import { randomBytes } from 'node:crypto';
-import { deflateRawSync, deflateSync } from 'node:zlib';
+import { constants, deflateRawSync, deflateSync } from 'node:zlib';
 
 export interface HikvisionEventInit {
   serialNo?: number;
@@ -170,11 +170,14 @@ export const dahuaHeartbeat = (): string => 'Code=HeartBeat;action=Pulse;index=0
 export const deflated = (text: string, raw = false): Buffer =>
   raw ? deflateRawSync(Buffer.from(text)) : deflateSync(Buffer.from(text));
 
-/** Raw deflate whose first byte reads as text (`C`, `c`, `{`, `-` or white space), as some Dahua bodies begin. */
+/**
+ * Raw deflate whose first byte reads as text (`C`, `c`, `{`, `-` or white space), as some Dahua bodies begin: a
+ * firmware that writes a byte-order mark and fixed Huffman codes starts its stream with `{`.
+ */
 export function rawDeflateStartingLikeText(text: string): Buffer {
-  for (let pad = 0; pad < 4096; pad++) {
-    for (const level of [1, 6, 9]) {
-      const body = deflateRawSync(Buffer.from(text + ' '.repeat(pad)), { level });
+  for (const prefix of ['', '\ufeff']) {
+    for (const strategy of [constants.Z_DEFAULT_STRATEGY, constants.Z_FIXED, constants.Z_RLE]) {
+      const body = deflateRawSync(Buffer.from(prefix + text), { strategy });
       if (/^[\s{Cc-]/.test(String.fromCharCode(body[0]!))) return body;
     }
   }

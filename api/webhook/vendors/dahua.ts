@@ -121,7 +121,8 @@ function isZlib(body: Uint8Array): boolean {
   return cmf === 0x78 && flg !== undefined && ((cmf << 8) | flg) % 31 === 0;
 }
 
-const looksLikeMessage = (text: Buffer): boolean => /^\s*(\{|Code=|--)/i.test(text.subarray(0, 64).toString('latin1'));
+/** Whether bytes begin like a Dahua message (after a UTF-8 byte-order mark and white space). */
+const looksLikeMessage = (text: Buffer): boolean => /^(\xef\xbb\xbf)?\s*(\{|Code=|--)/i.test(text.subarray(0, 64).toString('latin1'));
 
 /**
  * Dahua may deflate the body without saying so, and a raw deflate stream can begin with any byte, text included:
