@@ -22,7 +22,7 @@ import { call, createAccount, login, node, nvr, school, startTestApi, type TestA
 const PROBE_TOKEN = randomBytes(24).toString('hex');
 const TICKET_KEY = randomBytes(32);
 const WRONG_PASSWORD = 'not-the-Password-4471';
-const RECORDER_PORT = 7000;
+const RECORDER_PORT = 8081;
 const BURST = 20;
 
 let host: TestHost;
@@ -78,7 +78,7 @@ beforeAll(async () => {
     nvrs: [
       gateA,
       nvr('wrongpw-a', 'school-a', host.ip, ['entrance']),
-      nvr('closed-a', 'school-a', host.ip, ['entrance'], 9),
+      nvr('closed-a', 'school-a', host.ip, ['entrance'], 443),
       nvr('gate-b', 'school-b', host.ip, ['entrance']),
       nvr('gate-c', 'school-c', host.ip, ['entrance']),
     ],
@@ -166,7 +166,7 @@ describe('POST /nvrs/:id/test-connection: a merged NVR probed from its own node'
   it('answers Refused for a closed port', async () => {
     const res = await test('/nvrs/closed-a/test-connection', tokens.root, { kind: 'tcp' });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ kind: 'tcp', ...base, nvr: 'posbon-fleet/closed-a', reason: 'Refused', message: 'connection refused', address: host.ip, port: 9 });
+    expect(res.body).toEqual({ kind: 'tcp', ...base, nvr: 'posbon-fleet/closed-a', reason: 'Refused', message: 'connection refused', address: host.ip, port: 443 });
   });
 
   it('answers 400 naming the field for a bad body', async () => {
