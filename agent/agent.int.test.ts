@@ -173,9 +173,9 @@ describe('the LAN agent', () => {
   });
 
   it('stops at a mapping the media node cannot reach, naming the reason (exit 3)', async () => {
-    const { code, err } = await agent(['submit', ...submitArgs({ name: 'closed', 'public-rtsp-port': '9' })]);
+    const { code, err } = await agent(['submit', ...submitArgs({ name: 'closed', 'public-rtsp-port': '443' })]);
     expect(code).toBe(3);
-    expect(err).toMatch(/^posbon-agent: media node node-a cannot play rtsp:\/\/[\d.]+:9\/Streaming\/Channels\/101: Refused/);
+    expect(err).toMatch(/^posbon-agent: media node node-a cannot play rtsp:\/\/[\d.]+:443\/Streaming\/Channels\/101: Refused/);
     expect(err.split('\n')).toHaveLength(1);
   });
 

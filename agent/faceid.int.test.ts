@@ -8,7 +8,7 @@ import { testDatabase } from '../test/harness/index.js';
 import { startIsapiSimulator, type IsapiSimulator } from '../test/sim/isapi.js';
 import { hikvisionEventJson } from '../test/webhook/fixtures.js';
 import { startTestIngress, type TestIngress } from '../test/webhook/ingress.js';
-import { call, createAccount, login, startTestApi, type TestApi } from '../test/api/fixture.js';
+import { call, createAccount, faceIdDevice, login, startTestApi, twoSchoolFleet, type TestApi } from '../test/api/fixture.js';
 
 const run = promisify(execFile);
 const keys = { tokenHashKey: randomBytes(32), sealingKey: randomBytes(32) };
@@ -21,7 +21,8 @@ let agentToken: string;
 beforeAll(async () => {
   const databaseUrl = await testDatabase('provision');
   ingress = await startTestIngress(databaseUrl, { keys });
-  api = await startTestApi({ databaseUrl, webhook: { publicUrl: ingress.base, keys } });
+  const fleet = { ...twoSchoolFleet(), faceIdDevices: [faceIdDevice('gw-1', 'school-a', 'hikvision', 'GW-0001')] };
+  api = await startTestApi({ databaseUrl, webhook: { publicUrl: ingress.base, keys }, fleet });
   const head = (await login(api, await createAccount(api, 'head-a', 'SCHOOL_ADMIN', ['school-a']))).accessToken;
   agentToken = (await call(api, 'POST', '/schools/school-a/agent-tokens', { token: head, body: { label: 'door PC' } })).body.token;
   terminal = await startIsapiSimulator(TERMINAL);

@@ -32,7 +32,12 @@ export async function provisionHikvision(client: PosbonClient, request: Provisio
   };
   const info = await isapi.deviceInfo().catch(problem);
   const credential = await client.webhookCredential(request.schoolId, request.device);
-  const target = new URL(request.direction === 'in' ? credential.urls.hikvisionIn : credential.urls.hikvisionOut);
+  const url = credential.vendor === 'hikvision' ? credential.push.urls[request.direction] : undefined;
+  if (!url) {
+    const what = credential.vendor === 'hikvision' ? `records only ${Object.keys(credential.push.urls).join(' and ')}` : `is a ${credential.vendor} terminal`;
+    throw new DeviceProblem(`FaceIdDevice ${request.device} ${what}: it has no Hikvision '${request.direction}' push URL`);
+  }
+  const target = new URL(url);
   const https = target.protocol === 'https:';
   await isapi
     .setHttpHost({
@@ -47,7 +52,7 @@ export async function provisionHikvision(client: PosbonClient, request: Provisio
     device: request.device,
     ...(info.model ? { model: info.model } : {}),
     ...(info.serialNumber ? { serialNumber: info.serialNumber } : {}),
-    pushesTo: `${target.origin}${target.pathname.replace(credential.token, '<token>')}`,
+    pushesTo: `${target.origin}${target.pathname.replace(credential.token ?? '', '<token>')}`,
     rotated: credential.rotated,
   };
 }

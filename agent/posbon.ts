@@ -83,7 +83,10 @@ export class PosbonClient {
 }
 
 export interface WebhookCredential {
-  token: string;
-  urls: { hikvisionIn: string; hikvisionOut: string; dahua: string };
+  vendor: 'hikvision' | 'zkteco' | 'dahua';
+  /** Null for ZKTeco, whose push carries no secret. */
+  token: string | null;
+  /** Hikvision: a URL per direction the device records (`in`, `out`); Dahua: `upload`; ZKTeco: `server`. */
+  push: { protocol: 'http' | 'https'; host: string; port: number; urls: Record<string, string> };
   rotated: boolean;
 }

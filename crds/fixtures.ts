@@ -49,6 +49,8 @@ export const INVALID: InvalidRow[] = [
   row('empty display name', 'School', 'spec.displayName', (o) => void (spec(o).displayName = '')),
   row('pin to a name that is no DNS label', 'School', 'spec.mediaNodeRef', (o) => void (spec(o).mediaNodeRef = 'Node_A')),
   row('no region', 'School', 'spec.region', (o) => void delete spec(o).region),
+  row('FaceID source address that is a name', 'School', 'spec.faceIdSourceAddresses[0]', (o) => void (spec(o).faceIdSourceAddresses = ['router.school.example'])),
+  row('FaceID source CIDR with a prefix too long', 'School', 'spec.faceIdSourceAddresses[0]', (o) => void (spec(o).faceIdSourceAddresses = ['203.0.113.0/33'])),
   row('name that is no DNS label', 'School', 'metadata.name', (o) => void (o.metadata.name = 'school.one')),
   row('host in 10.0.0.0/8', 'Nvr', 'spec.publicHost', host('10.1.2.3')),
   row('host in 172.16.0.0/12', 'Nvr', 'spec.publicHost', host('172.16.5.4')),

@@ -103,6 +103,8 @@ export async function main(): Promise<void> {
       namespace: mediaNamespace,
       mediamtxImage: env('POSBON_MEDIAMTX_IMAGE', DEFAULT_WORKLOAD_OPTIONS.mediamtxImage),
       ...(process.env.POSBON_PROBE_IMAGE ? { probeImage: process.env.POSBON_PROBE_IMAGE } : {}),
+      // The sidecars never probe the cluster's own ranges (pod and service CIDRs, comma-separated).
+      ...(process.env.POSBON_PROBE_CLUSTER_CIDRS ? { probeClusterCidrs: process.env.POSBON_PROBE_CLUSTER_CIDRS.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
     },
     ...(process.env.POSBON_PROBE_IMAGE ? { probe: { intervalMs: Number(env('POSBON_PROBE_INTERVAL_SECONDS', '600')) * 1000 } } : {}),
     render: {

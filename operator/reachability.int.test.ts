@@ -119,7 +119,7 @@ beforeAll(async () => {
     });
   await nvr('gate', { vendor: 'onvif', onvifSync: true, publicRtspPort: 554, publicOnvifPort: 80, credentialsSecretRef: { name: 'good' } });
   await nvr('wrongpw', { vendor: 'hikvision', publicRtspPort: 554, credentialsSecretRef: { name: 'bad' }, cameras: [{ id: 'c1', name: 'C1', channel: 1 }] });
-  await nvr('closed', { vendor: 'hikvision', publicRtspPort: 9, credentialsSecretRef: { name: 'good' }, cameras: [{ id: 'c1', name: 'C1', channel: 1 }] });
+  await nvr('closed', { vendor: 'hikvision', publicRtspPort: 443, credentialsSecretRef: { name: 'good' }, cameras: [{ id: 'c1', name: 'C1', channel: 1 }] });
 });
 
 afterAll(async () => {

@@ -9,6 +9,8 @@ export interface WorkloadOptions {
   mediamtxImage: string;
   /** Image of the probe sidecar; left out when unset. */
   probeImage?: string;
+  /** The cluster's pod and service CIDRs, which the probe sidecar never reaches (POSBON_PROBE_CLUSTER_CIDRS). */
+  probeClusterCidrs?: string[];
 }
 
 export const DEFAULT_WORKLOAD_OPTIONS: WorkloadOptions = {
@@ -70,7 +72,7 @@ export function renderWorkload(node: MediaNode, options: WorkloadOptions = DEFAU
   });
   // A folder mount, never subPath: a subPath mount is not updated when the ConfigMap changes.
   container.mount('/config', kplus.Volume.fromConfigMap(chart, 'config-volume', config, { name: 'config' }), { readOnly: true });
-  if (options.probeImage) addProbeSidecar(chart, deployment, node.metadata.name, options.probeImage);
+  if (options.probeImage) addProbeSidecar(chart, deployment, node.metadata.name, options.probeImage, options.probeClusterCidrs ?? []);
   new kplus.Service(chart, 'service', {
     metadata: { name },
     selector: deployment,
@@ -89,7 +91,7 @@ export const PROBE_PORT = 9440;
  * The probe sidecar: same pod, same host network, so its probes leave from the node's egress IP. It listens on the
  * node's own address, never on every interface, and reads its allowlist, token and credentials from mounts.
  */
-function addProbeSidecar(chart: Chart, deployment: kplus.Deployment, node: string, image: string): void {
+function addProbeSidecar(chart: Chart, deployment: kplus.Deployment, node: string, image: string, clusterCidrs: string[]): void {
   const probe = deployment.addContainer({
     name: 'probe',
     image,
@@ -106,6 +108,7 @@ function addProbeSidecar(chart: Chart, deployment: kplus.Deployment, node: strin
       // The key `ticket-key` of the same Secret signs tickets for proposed NVRs; absent, tickets are refused.
       POSBON_PROBE_TICKET_KEY_FILE: kplus.EnvValue.fromValue('/probe-token/ticket-key'),
       POSBON_PROBE_CREDENTIALS_DIR: kplus.EnvValue.fromValue('/probe-credentials'),
+      ...(clusterCidrs.length > 0 ? { POSBON_PROBE_CLUSTER_CIDRS: kplus.EnvValue.fromValue(clusterCidrs.join(',')) } : {}),
     },
     readiness: kplus.Probe.fromHttpGet('/healthz', { port: PROBE_PORT }),
     resources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(256) } },

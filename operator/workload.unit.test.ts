@@ -5,6 +5,7 @@ const [deployment, service] = renderWorkload(mediaNode('fsn1-a'), {
   namespace: 'posbon-media',
   mediamtxImage: 'mediamtx:test',
   probeImage: 'posbon:test',
+  probeClusterCidrs: ['10.244.0.0/16', '10.96.0.0/12'],
 }) as any[];
 
 describe('renderWorkload', () => {
@@ -46,6 +47,7 @@ describe('renderWorkload', () => {
       POSBON_PROBE_TOKEN_FILE: '/probe-token/token',
       POSBON_PROBE_TICKET_KEY_FILE: '/probe-token/ticket-key',
       POSBON_PROBE_CREDENTIALS_DIR: '/probe-credentials',
+      POSBON_PROBE_CLUSTER_CIDRS: '10.244.0.0/16,10.96.0.0/12',
     });
     expect(probe.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/probe', '/probe-credentials', '/probe-token']);
     expect(service.spec.ports.map((p: any) => p.port)).toEqual([8888, 8889, 9440]);

@@ -446,7 +446,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
       body: s.webhookCredentialRequest,
       response: s.webhookCredential,
       status: 201,
-      errors: [409, 503],
+      errors: [404, 409, 503],
       handler: async ({ params, body, principal, requestId }) => {
         const issued = await webhookCredentials.issue(params.schoolId, params.name, body.overlapHours);
         await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'faceid.webhook-credential', params: { device: params.name, rotated: issued.rotated, overlapHours: body.overlapHours }, result: 'ok' });

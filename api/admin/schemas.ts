@@ -277,8 +277,18 @@ export const webhookCredential = z
   .object({
     schoolId: z.string(),
     deviceId: z.string(),
-    token: z.string().describe('Shown once; the webhook keeps only a keyed hash.'),
-    urls: z.object({ hikvisionIn: z.string(), hikvisionOut: z.string(), dahua: z.string() }),
+    vendor: z.enum(['hikvision', 'zkteco', 'dahua']),
+    token: z.string().nullable().describe('Shown once; the webhook keeps only a keyed hash. Null for ZKTeco, whose ADMS protocol has no place for a secret.'),
+    push: z
+      .object({
+        protocol: z.enum(['http', 'https']),
+        host: z.string(),
+        port: z.number().int(),
+        urls: z.record(z.string(), z.string()).describe('Hikvision: in/out (the directions the device records); Dahua: upload; ZKTeco: server (ADMS appends iclock/...).'),
+        serialNumber: z.string().optional().describe('ZKTeco: the serial number the device reports.'),
+        sourceAddresses: z.array(z.string()).optional().describe("ZKTeco: the school's faceIdSourceAddresses; pushes from elsewhere, or with none declared, are refused."),
+      })
+      .describe("The vendor's own push settings."),
     rotated: z.boolean(),
     previousValidUntil: z.string().nullable(),
   })

@@ -77,7 +77,12 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
     now,
   });
   const agentTokens = AgentTokens.create({ dataSource: options.dataSource, now });
-  const webhookCredentials = WebhookCredentials.create({ dataSource: options.dataSource, ...(options.webhook ? { config: options.webhook } : {}), now });
+  const webhookCredentials = WebhookCredentials.create({
+    dataSource: options.dataSource,
+    devices: (schoolId, deviceId) => fleet.faceIdDevice(schoolId, deviceId),
+    ...(options.webhook ? { config: options.webhook } : {}),
+    now,
+  });
   const audit = AuditLog.create({ dataSource: options.dataSource, logger: options.logger, now });
   const accounts = Accounts.create({
     dataSource: options.dataSource,

@@ -13,6 +13,7 @@ import { AccountsAudit1763900000000 } from './migrations/1763900000000-accounts-
 import { PupilWindowIndex1764000000000 } from './migrations/1764000000000-pupil-window-index.js';
 import { AgentTokens1764100000000 } from './migrations/1764100000000-agent-tokens.js';
 import { AccountLifecycle1764200000000 } from './migrations/1764200000000-account-lifecycle.js';
+import { EventAuth1764300000000 } from './migrations/1764300000000-event-auth.js';
 
 export const entities = [
   AttendanceEventRow,
@@ -26,7 +27,14 @@ export const entities = [
 ];
 
 /** In order; a new migration is appended here. */
-export const migrations = [Attendance1763800000000, AccountsAudit1763900000000, PupilWindowIndex1764000000000, AgentTokens1764100000000, AccountLifecycle1764200000000];
+export const migrations = [
+  Attendance1763800000000,
+  AccountsAudit1763900000000,
+  PupilWindowIndex1764000000000,
+  AgentTokens1764100000000,
+  AccountLifecycle1764200000000,
+  EventAuth1764300000000,
+];
 
 export interface DatabaseOptions {
   url: string;

@@ -67,6 +67,9 @@ function merge(pushes: ParsedPush[]): ParsedPush {
   return all;
 }
 
+/** The address the request came from, as the socket (or a trusted proxy) reports it. */
+const sourceOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? '';
+
 const bodyOf = (req: Request): Buffer => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
 
 export function createWebhookApp(deps: WebhookAppDeps): express.Express {
@@ -93,7 +96,7 @@ export function createWebhookApp(deps: WebhookAppDeps): express.Express {
     const params = parse(hikvisionParams, req.params);
     const token = params.deviceToken ?? (typeof req.query.secret === 'string' ? req.query.secret : undefined);
     if (!token) throw new InputError('deviceToken', 'missing: put the device token in the URL path');
-    const device = await ingress.deviceByToken(params.schoolId, token, 'hikvision');
+    const { device, auth } = await ingress.deviceByToken(params.schoolId, token, 'hikvision', sourceOf(req));
     if (device.direction !== 'both' && device.direction !== params.direction) {
       throw new InputError('direction', `this device records only '${device.direction}'`);
     }
@@ -113,37 +116,37 @@ export function createWebhookApp(deps: WebhookAppDeps): express.Express {
       texts = [utf8(bodyOf(req), 'body')];
     }
     res.json(
-      await ingress.accept('hikvision', merge(texts.map((text) => parseHikvisionEvent(text, device, direction)))),
+      await ingress.accept('hikvision', merge(texts.map((text) => parseHikvisionEvent(text, device, direction))), auth),
     );
   };
   app.post('/webhook/:schoolId/:direction/:deviceToken', hikvision);
   app.post('/webhook/:schoolId/:direction', hikvision);
 
-  // ZKTeco ADMS: the serial number is all a device can show; it must belong to a registered FaceIdDevice.
+  // ZKTeco ADMS: a registered serial number, counted only from an address the device's school declares.
   app.get('/iclock/cdata', (req, res) => {
     const query = parse(iclockQuery, req.query);
     const serial = zktecoSerial(query.SN);
-    ingress.deviceBySerial(serial);
+    ingress.deviceBySerial(serial, sourceOf(req));
     res.type('text/plain').send(zktecoOptions(serial));
   });
   app.post('/iclock/cdata', raw(limits.zktecoBytes), async (req, res) => {
     const query = parse(iclockQuery, req.query);
     const serial = zktecoSerial(query.SN);
-    const device = ingress.deviceBySerial(serial);
+    const { device, auth } = ingress.deviceBySerial(serial, sourceOf(req));
     const text = utf8(bodyOf(req), 'body');
     if (query.table !== 'ATTLOG') {
       // Operation logs, user lists and photos are acknowledged but not kept.
       const lines = text.split('\n').filter((line) => line.trim() !== '').length;
-      await ingress.accept('zkteco', { events: [], heartbeats: 0, ignored: lines });
+      await ingress.accept('zkteco', { events: [], heartbeats: 0, ignored: lines }, auth);
       res.type('text/plain').send(`OK: ${lines}`);
       return;
     }
     const push = parseZktecoAttlog(text, device, serial);
-    await ingress.accept('zkteco', push);
+    await ingress.accept('zkteco', push, auth);
     res.type('text/plain').send(`OK: ${push.events.length}`);
   });
   const zktecoPoll = (req: Request, res: Response) => {
-    ingress.deviceBySerial(zktecoSerial(parse(iclockQuery, req.query).SN));
+    ingress.deviceBySerial(zktecoSerial(parse(iclockQuery, req.query).SN), sourceOf(req));
     res.type('text/plain').send('OK');
   };
   app.get('/iclock/getrequest', zktecoPoll);
@@ -152,12 +155,12 @@ export function createWebhookApp(deps: WebhookAppDeps): express.Express {
   // Dahua EventHttpUpload, with the token in the upload path; the body may be deflated with or without a header.
   app.post('/dahua/:schoolId/:deviceToken', async (req, res) => {
     const params = parse(dahuaParams, req.params);
-    const device = await ingress.deviceByToken(params.schoolId, params.deviceToken, 'dahua');
+    const { device, auth } = await ingress.deviceByToken(params.schoolId, params.deviceToken, 'dahua', sourceOf(req));
     await new Promise<void>((resolve, reject) =>
       raw(limits.dahuaBytes)(req, res, (error?: unknown) => (error ? reject(error) : resolve())),
     );
     const text = utf8(inflateDahuaBody(bodyOf(req), limits.dahuaBytes), 'body');
-    res.json(await ingress.accept('dahua', parseDahuaUpload(text, device)));
+    res.json(await ingress.accept('dahua', parseDahuaUpload(text, device), auth));
   });
 
   // Standard Webhooks: signed by a sender that can sign; the id is remembered in the same transaction as the events.
@@ -171,7 +174,7 @@ export function createWebhookApp(deps: WebhookAppDeps): express.Express {
       body,
     });
     const text = utf8(body, 'body');
-    res.json(await ingress.accept('standard-webhooks', parseSignedAttendance(text, device), receipt));
+    res.json(await ingress.accept('standard-webhooks', parseSignedAttendance(text, device), 'signature', receipt));
   });
 
   app.use((req, _res, next) => next(new InputError('path', `no webhook route ${req.method} ${req.path}`, 404)));

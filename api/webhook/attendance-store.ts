@@ -4,7 +4,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { ConflictError, InputError, UnavailableError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { OutageLog } from '../platform/outage-log.js';
-import { timeFlags, type AttendanceEvent, type TimePolicy } from './attendance.js';
+import { timeFlags, type AuthenticatedEvent, type TimePolicy } from './attendance.js';
 
 export interface WebhookReceipt {
   schoolId: string;
@@ -15,8 +15,10 @@ export interface WebhookReceipt {
 export interface StoreResult {
   /** New events counted as attendance. */
   stored: number;
-  /** Already stored (a re-sent event) or within the per-pupil rate limit (kept, flagged duplicate). */
+  /** Already stored: a re-sent event, acknowledged again and not kept twice. */
   duplicates: number;
+  /** New, but within the per-pupil rate limit of a counted pass: kept, flagged, not counted as attendance. */
+  rateLimited: number;
 }
 
 export interface AttendanceStoreDeps {
@@ -36,14 +38,14 @@ export interface AttendanceStoreDeps {
 }
 
 interface Submission {
-  events: AttendanceEvent[];
+  events: AuthenticatedEvent[];
   receivedAt: Date;
   webhook: WebhookReceipt | undefined;
   resolve(result: StoreResult): void;
   reject(error: unknown): void;
 }
 
-interface Row extends AttendanceEvent {
+interface Row extends AuthenticatedEvent {
   receivedAt: Date;
   late: boolean;
   futureSkew: boolean;
@@ -53,10 +55,10 @@ interface Row extends AttendanceEvent {
 const INSERT_EVENTS = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
-                         $8::bool[], $9::bool[], $10::bool[], $11::text[], $12::text[])
-      AS t(idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, batch_duplicate, source, raw_event_type)
+                         $8::bool[], $9::bool[], $10::bool[], $11::text[], $12::text[], $14::text[])
+      AS t(idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, batch_duplicate, source, raw_event_type, auth)
   )
-  INSERT INTO attendance_event (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, duplicate, source, raw_event_type)
+  INSERT INTO attendance_event (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, duplicate, source, raw_event_type, auth)
   SELECT i.idempotency_key, i.school_id, i.device_id, i.person_id, i.direction, i.occurred_at, i.received_at, i.late, i.future_skew,
          i.batch_duplicate OR EXISTS (
            -- The pupil key as the index attendance_event_pupil_window has it: no other index can serve this lookup,
@@ -66,7 +68,7 @@ const INSERT_EVENTS = `
               AND NOT a.duplicate
               AND a.occurred_at > i.occurred_at - $13 * interval '1 millisecond'
               AND a.occurred_at < i.occurred_at + $13 * interval '1 millisecond'),
-         i.source, i.raw_event_type
+         i.source, i.raw_event_type, i.auth
     FROM input i
   ON CONFLICT (idempotency_key) DO NOTHING
   RETURNING idempotency_key, duplicate`;
@@ -128,8 +130,8 @@ export class AttendanceStore {
   }
 
   /** Resolves once the events are committed (or known to be stored already); rejects with 503 when they are not. */
-  record(events: readonly AttendanceEvent[], webhook?: WebhookReceipt): Promise<StoreResult> {
-    if (events.length === 0 && !webhook) return Promise.resolve({ stored: 0, duplicates: 0 });
+  record(events: readonly AuthenticatedEvent[], webhook?: WebhookReceipt): Promise<StoreResult> {
+    if (events.length === 0 && !webhook) return Promise.resolve({ stored: 0, duplicates: 0, rateLimited: 0 });
     if (this.queuedEvents + events.length > this.maxQueuedEvents) {
       return Promise.reject(new UnavailableError('too many events waiting to be stored; retry later'));
     }
@@ -269,19 +271,23 @@ export class AttendanceStore {
         rows.map((r) => r.source),
         rows.map((r) => r.rawEventType),
         this.rateLimitMs,
+        rows.map((r) => r.auth),
       ])) as { idempotency_key: string; duplicate: boolean }[];
       for (const r of returned) storedKeys.set(r.idempotency_key, r.duplicate);
     }
     return batch.map((submission, index) => {
       if (replayed.has(index)) return new ConflictError('webhook-id: this message was already received');
       let stored = 0;
+      let rateLimited = 0;
       for (const event of submission.events) {
-        if (storedKeys.get(event.idempotencyKey) === false) {
-          stored += 1;
-          storedKeys.delete(event.idempotencyKey);
-        }
+        const flagged = storedKeys.get(event.idempotencyKey);
+        if (flagged === undefined) continue;
+        if (flagged) rateLimited += 1;
+        else stored += 1;
+        // A key repeated within one request is new once; its repeats are duplicates.
+        storedKeys.delete(event.idempotencyKey);
       }
-      return { stored, duplicates: submission.events.length - stored };
+      return { stored, rateLimited, duplicates: submission.events.length - stored - rateLimited };
     });
   }
 

@@ -16,6 +16,15 @@ export interface DeviceContext {
   timezone: string;
 }
 
+/** An event as stored: with how its sender was authenticated. */
+export type AuthenticatedEvent = AttendanceEvent & { auth: EventAuth };
+
+/**
+ * How a push's sender proved who it is: a path token, a path token from a declared source address, a ZKTeco
+ * serial number from a declared source address, or a Standard Webhooks signature.
+ */
+export type EventAuth = 'path-token' | 'path-token+source-address' | 'serial+source-address' | 'signature';
+
 export interface AttendanceEvent {
   idempotencyKey: string;
   schoolId: string;

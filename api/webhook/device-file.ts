@@ -12,6 +12,7 @@ const record = z.object({
   vendor: z.enum(['hikvision', 'zkteco', 'dahua']),
   direction: z.enum(['in', 'out', 'both']),
   serialNumber: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  sourceAddresses: z.array(z.string().max(49)).max(64).optional(),
   timezone: z.string().refine((zone) => {
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: zone });

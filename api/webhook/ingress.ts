@@ -1,6 +1,7 @@
 // The ingress service: which device a push is from, and storing what it carried.
-import { ForbiddenError, NotFoundError } from '../platform/errors.js';
-import type { DeviceContext, DeviceVendor, EventSource, ParsedPush } from './attendance.js';
+import { ProbeRateLimiter, type RateLimit } from '../../operator/probe/rate.js';
+import { ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.js';
+import type { DeviceContext, DeviceVendor, EventAuth, EventSource, ParsedPush } from './attendance.js';
 import type { AttendanceStore, StoreResult, WebhookReceipt } from './attendance-store.js';
 import type { DeviceDirectory } from './devices.js';
 import type { DeviceSecrets } from './secrets.js';
@@ -10,45 +11,71 @@ export interface WebhookIngressDeps {
   directory: DeviceDirectory;
   secrets: DeviceSecrets;
   store: AttendanceStore;
+  /** Refused ZKTeco requests allowed per source address before it is answered 429 (default 10 a minute, burst 20). */
+  serialFailures?: RateLimit;
   now?: () => Date;
 }
+
+/** A device and how its request proved it. */
+export interface AuthenticatedDevice {
+  device: DeviceContext;
+  auth: EventAuth;
+}
+
+/** One answer for an unknown serial, a serial of another vendor and a known serial from an undeclared address. */
+const SERIAL_REFUSED = 'SN: not accepted from this address';
 
 export interface PushResult extends StoreResult {
   heartbeats: number;
   ignored: number;
 }
 
-type Counter = 'requests' | 'stored' | 'duplicates' | 'heartbeats' | 'ignored';
+type Counter = 'requests' | 'stored' | 'duplicates' | 'rate_limited' | 'heartbeats' | 'ignored';
 
 export class WebhookIngress {
   readonly counters = new Map<string, number>();
+  private readonly serialFailures: ProbeRateLimiter;
 
   private constructor(
     private readonly directory: DeviceDirectory,
     private readonly secrets: DeviceSecrets,
     private readonly store: AttendanceStore,
     private readonly now: () => Date,
-  ) {}
-
-  static create(deps: WebhookIngressDeps): WebhookIngress {
-    return new WebhookIngress(deps.directory, deps.secrets, deps.store, deps.now ?? (() => new Date()));
+    serialFailures: RateLimit,
+  ) {
+    this.serialFailures = new ProbeRateLimiter(serialFailures, () => this.now().getTime());
   }
 
-  /** A device authenticated by the token in its URL, which must belong to `schoolId` and be of `vendor`. */
-  async deviceByToken(schoolId: string, token: string, vendor: DeviceVendor): Promise<DeviceContext> {
+  static create(deps: WebhookIngressDeps): WebhookIngress {
+    return new WebhookIngress(deps.directory, deps.secrets, deps.store, deps.now ?? (() => new Date()), deps.serialFailures ?? { perMinute: 10, burst: 20 });
+  }
+
+  /**
+   * A device authenticated by the token in its URL, which must belong to `schoolId` and be of `vendor`; when the
+   * school declares source addresses, the request must also come from one of them.
+   */
+  async deviceByToken(schoolId: string, token: string, vendor: DeviceVendor, from: string): Promise<AuthenticatedDevice> {
     const ref = await this.secrets.verifyToken(schoolId, token);
     const device = this.directory.byId(ref.schoolId, ref.deviceId);
     if (!device) throw new ForbiddenError('deviceToken: the device is no longer registered');
     if (device.vendor !== vendor)
       throw new ForbiddenError(`deviceToken: the device is a ${device.vendor} terminal, not ${vendor}`);
-    return device;
+    const sources = this.directory.sourcesOf(device.schoolId);
+    if (!sources) return { device, auth: 'path-token' };
+    if (!sources.allows(from)) throw new ForbiddenError(`source: ${schoolId} does not declare the address this push came from`);
+    return { device, auth: 'path-token+source-address' };
   }
 
-  deviceBySerial(serialNumber: string): DeviceContext {
+  /**
+   * A ZKTeco device: ADMS carries nothing secret, so its serial number counts only from an address its school
+   * declares. Every refusal reads the same, and refusals are throttled per source address.
+   */
+  deviceBySerial(serialNumber: string, from: string): AuthenticatedDevice {
     const device = this.directory.bySerialNumber(serialNumber);
-    if (!device || device.vendor !== 'zkteco')
-      throw new ForbiddenError('SN: no ZKTeco FaceIdDevice has this serial number');
-    return device;
+    const accepted = device?.vendor === 'zkteco' && this.directory.sourcesOf(device.schoolId)?.allows(from) === true;
+    if (accepted) return { device, auth: 'serial+source-address' };
+    if (!this.serialFailures.take(from)) throw new TooManyRequestsError('SN: too many refused requests from this address; retry later');
+    throw new UnauthorizedError(SERIAL_REFUSED);
   }
 
   /** A signed request's device, after checking the signature with its current signing keys. */
@@ -65,11 +92,12 @@ export class WebhookIngress {
     return { device, receipt: { schoolId, deviceId, webhookId } };
   }
 
-  async accept(source: EventSource, push: ParsedPush, receipt?: WebhookReceipt): Promise<PushResult> {
-    const result = await this.store.record(push.events, receipt);
+  async accept(source: EventSource, push: ParsedPush, auth: EventAuth, receipt?: WebhookReceipt): Promise<PushResult> {
+    const result = await this.store.record(push.events.map((event) => ({ ...event, auth })), receipt);
     this.count(source, 'requests', 1);
     this.count(source, 'stored', result.stored);
     this.count(source, 'duplicates', result.duplicates);
+    this.count(source, 'rate_limited', result.rateLimited);
     this.count(source, 'heartbeats', push.heartbeats);
     this.count(source, 'ignored', push.ignored);
     return { ...result, heartbeats: push.heartbeats, ignored: push.ignored };

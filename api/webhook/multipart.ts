@@ -1,4 +1,5 @@
 // Streams a Hikvision multipart push: keeps the event JSON parts, discards pictures chunk by chunk as they arrive.
+import { Transform, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { InputError } from '../platform/errors.js';
@@ -22,6 +23,36 @@ function headerBoundary(contentType: string): string {
   return boundary;
 }
 
+/** Whether the body's first boundary line ends with a bare LF, as some Hikvision firmwares write every line. */
+export function usesBareLf(head: Uint8Array): boolean {
+  const text = Buffer.from(head.subarray(0, 512)).toString('latin1');
+  const newline = text.indexOf('\n', Math.max(text.indexOf('--'), 0));
+  return newline > 0 && text[newline - 1] !== '\r';
+}
+
+/** Rewrites bare LF as CRLF across chunk edges; busboy follows RFC 7578 and knows only CRLF. */
+export class CrlfLines extends Transform {
+  private lastWasCr = false;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    let from = 0;
+    const parts: Buffer[] = [];
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
+      const previousCr = i === 0 ? this.lastWasCr : chunk[i - 1] === 0x0d;
+      if (byte === 0x0a && !previousCr) {
+        parts.push(chunk.subarray(from, i), CRLF);
+        from = i + 1;
+      }
+    }
+    parts.push(chunk.subarray(from));
+    if (chunk.length > 0) this.lastWasCr = chunk[chunk.length - 1] === 0x0d;
+    done(null, Buffer.concat(parts));
+  }
+}
+
+const CRLF = Buffer.from('\r\n');
+
 /** The text of every event part, in order. Rejects with a 4xx for a malformed, truncated or oversized body. */
 export function readEventParts(req: Request, limits: MultipartLimits): Promise<string[]> {
   const announced = headerBoundary(req.get('content-type') ?? '');
@@ -35,13 +66,14 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
     let received = 0;
     let settled = false;
     let parser: busboy.Busboy | undefined;
+    let sink: NodeJS.WritableStream | undefined;
 
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
       req.off('data', count);
+      if (sink) req.unpipe(sink);
       if (parser) {
-        req.unpipe(parser);
         parser.removeAllListeners();
         parser.on('error', () => undefined);
         parser.destroy();
@@ -72,7 +104,7 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
       parser.on('field', (name: string | undefined, value, info) => {
         try {
           if (info.valueTruncated) throw tooLarge(`part ${name}`, limits.eventPartBytes);
-          if (isHikvisionEventPart(name ?? '', info.mimeType) || value.trimStart().startsWith('{'))
+          if (isHikvisionEventPart(name ?? '', info.mimeType) || value.trimStart().startsWith('{') || value.includes('<EventNotificationAlert'))
             addText(name ?? 'event', value);
         } catch (error) {
           fail(error);
@@ -115,10 +147,14 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
           resolve(texts);
         });
       });
-      if (ended) parser.end(first);
+      // Pictures pass through the rewrite too; they are discarded, so changing their bytes costs nothing.
+      const lines = usesBareLf(first) ? new CrlfLines() : undefined;
+      lines?.pipe(parser);
+      sink = lines ?? parser;
+      if (ended) sink.end(first);
       else {
-        parser.write(first);
-        if (!settled) req.pipe(parser);
+        sink.write(first);
+        if (!settled) req.pipe(sink);
       }
     };
 

@@ -95,8 +95,8 @@ describe('Hikvision pushes', () => {
       await postMultipart(hikPath(), { json: hikvisionHeartbeat() }),
     ];
     expect(replies.map((r) => [r.status, JSON.parse(r.text)])).toEqual([
-      ...[1, 2, 3, 4, 5, 6].map(() => [200, { stored: 1, duplicates: 0, heartbeats: 0, ignored: 0 }]),
-      [200, { stored: 0, duplicates: 0, heartbeats: 1, ignored: 0 }],
+      ...[1, 2, 3, 4, 5, 6].map(() => [200, { stored: 1, duplicates: 0, rateLimited: 0, heartbeats: 0, ignored: 0 }]),
+      [200, { stored: 0, duplicates: 0, rateLimited: 0, heartbeats: 1, ignored: 0 }],
     ]);
     const hik = (await rows()).filter((r) => r.source === 'hikvision');
     expect(hik).toEqual(
@@ -128,7 +128,7 @@ describe('Hikvision pushes', () => {
       json: hikvisionEventJson({ serialNo: 1, employeeNoString: 'h1' }),
       picture: jpeg(30_000, PICTURE_MARKER),
     });
-    expect(JSON.parse(reply.text)).toEqual({ stored: 0, duplicates: 1, heartbeats: 0, ignored: 0 });
+    expect(JSON.parse(reply.text)).toEqual({ stored: 0, duplicates: 1, rateLimited: 0, heartbeats: 0, ignored: 0 });
     expect(await countRows()).toBe(before);
   });
 });
@@ -227,7 +227,7 @@ describe('signed JSON (Standard Webhooks)', () => {
     const first = await post('/signed/school-a/gw-1', body, headers);
     expect([first.status, JSON.parse(first.text)]).toEqual([
       200,
-      { stored: 1, duplicates: 0, heartbeats: 0, ignored: 0 },
+      { stored: 1, duplicates: 0, rateLimited: 0, heartbeats: 0, ignored: 0 },
     ]);
     const again = await post('/signed/school-a/gw-1', body, headers);
     expect(again.status).toBe(409);
@@ -236,7 +236,7 @@ describe('signed JSON (Standard Webhooks)', () => {
     expect(stored.map((r) => [r.person_id, r.late, r.future_skew])).toEqual([['s1', false, false]]);
   });
 
-  it('flags an event from the future beyond the skew, and keeps a second pass within 60 s as a duplicate', async () => {
+  it('flags an event from the future beyond the skew, and keeps a second pass within 60 s as rate-limited', async () => {
     const future = new Date(Date.now() + 3600_000).toISOString();
     const now = Date.now();
     const body = signedBody([
@@ -245,13 +245,13 @@ describe('signed JSON (Standard Webhooks)', () => {
       { eventId: 'r-2', personId: 'r1', direction: 'out', occurredAt: new Date(now - 5_000).toISOString() },
     ]);
     const reply = await post('/signed/school-a/gw-1', body, ingress.sign(body, 'msg_0002'));
-    expect(JSON.parse(reply.text)).toEqual({ stored: 2, duplicates: 1, heartbeats: 0, ignored: 0 });
+    expect(JSON.parse(reply.text)).toEqual({ stored: 2, duplicates: 0, rateLimited: 1, heartbeats: 0, ignored: 0 });
     const later = signedBody([
       { eventId: 'r-3', personId: 'r1', direction: 'out', occurredAt: new Date(now).toISOString() },
     ]);
     expect(
       JSON.parse((await post('/signed/school-a/gw-1', later, ingress.sign(later, 'msg_0003'))).text),
-    ).toMatchObject({ stored: 0, duplicates: 1 });
+    ).toMatchObject({ stored: 0, duplicates: 0, rateLimited: 1 });
     const flagged = (await rows())
       .filter((r) => ['f1', 'r1'].includes(r.person_id as string))
       .map((r) => [r.person_id, r.future_skew, r.duplicate]);
@@ -303,8 +303,8 @@ describe('bad requests get a 4xx naming what is wrong', () => {
     [
       'unknown serial',
       () => post('/iclock/cdata?SN=NOPE&table=ATTLOG', zktecoAttlog([{ pin: '1', time: '2026-11-20 07:00:00' }])),
-      403,
-      'SN: no ZKTeco FaceIdDevice',
+      401,
+      'SN: not accepted from this address',
     ],
     [
       'unknown serial on handshake',
@@ -312,8 +312,8 @@ describe('bad requests get a 4xx naming what is wrong', () => {
         const r = await fetch(`${ingress.base}/iclock/cdata?SN=NOPE&options=all`);
         return { status: r.status, text: await r.text() };
       },
-      403,
-      'SN: ',
+      401,
+      'SN: not accepted from this address',
     ],
     [
       'a malformed ATTLOG line',

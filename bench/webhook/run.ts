@@ -21,6 +21,9 @@ const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 10);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const INGRESS_NODE_OPTIONS = (process.env.BENCH_INGRESS_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 
+/** The load generator runs on loopback: the bench school declares it, so ZKTeco pushes are accepted. */
+const BENCH_SOURCES = ['127.0.0.0/8', '::1/128'];
+
 const DEVICES: FaceIdDeviceRecord[] = [
   {
     schoolId: 'bench',
@@ -29,6 +32,7 @@ const DEVICES: FaceIdDeviceRecord[] = [
     direction: 'both',
     serialNumber: 'BENCHHIK',
     timezone: 'Asia/Tashkent',
+    sourceAddresses: BENCH_SOURCES,
   },
   {
     schoolId: 'bench',
@@ -37,6 +41,7 @@ const DEVICES: FaceIdDeviceRecord[] = [
     direction: 'both',
     serialNumber: 'BENCHZK',
     timezone: 'Asia/Tashkent',
+    sourceAddresses: BENCH_SOURCES,
   },
   {
     schoolId: 'bench',
@@ -45,6 +50,7 @@ const DEVICES: FaceIdDeviceRecord[] = [
     direction: 'both',
     serialNumber: 'BENCHGW',
     timezone: 'Asia/Tashkent',
+    sourceAddresses: BENCH_SOURCES,
   },
 ];
 

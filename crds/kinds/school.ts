@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { conditions, dnsLabel, observedGeneration, timezone } from '../schema/fields.js';
+import { conditions, dnsLabel, ipOrCidr, observedGeneration, timezone } from '../schema/fields.js';
 
 export const schoolSpec = z
   .object({
@@ -11,6 +11,11 @@ export const schoolSpec = z
       .enum(['public', 'tunnel'])
       .default('public')
       .describe('public: the router forwards RTSP/ONVIF to the media node\'s egress IPs; tunnel: reserved for CGNAT sites.'),
+    faceIdSourceAddresses: z
+      .array(ipOrCidr('An address or CIDR the school\'s FaceID terminals push from (its router\'s public address).'))
+      .max(32)
+      .optional()
+      .describe('Where the school\'s terminals push from: the only factor besides the serial number for ZKTeco devices, a second factor for the others. Without it ZKTeco pushes are refused.'),
   })
   .strict()
   .describe('A school whose NVRs and terminals Posbon serves.');

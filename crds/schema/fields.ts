@@ -71,6 +71,18 @@ export const publicIpv4 = (description: string) =>
     },
   ]);
 
+const isIpOrCidr = (value: string): boolean => {
+  const [address = '', bits, extra] = value.split('/');
+  if (extra !== undefined || !isStrictIp(address)) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128);
+};
+
+export const ipOrCidr = (description: string) =>
+  withRules(z.string().min(2).max(49).describe(description), [
+    { cel: 'isIP(self) || isCIDR(self)', message: 'must be an IP address or a CIDR', check: isIpOrCidr },
+  ]);
+
 export const port = (description: string) => z.number().int().min(1).max(65535).describe(description);
 
 export const httpsUrl = (description: string) =>

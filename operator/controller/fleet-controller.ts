@@ -549,6 +549,7 @@ export class FleetController {
         ...(nvr.spec.publicHttpPort !== undefined ? { publicHttpPort: nvr.spec.publicHttpPort } : {}),
         credentialsSecret: nvr.spec.credentialsSecretRef.name,
       })),
+      this.nodes.list().flatMap((n) => n.spec.egressIPs),
     );
     const credentials: Record<string, string> = {};
     for (const { nvr } of shard.members) {

@@ -36,6 +36,7 @@ const REASON_MESSAGES: Record<string, string> = {
   DnsFailed: 'the public host does not resolve',
   ProtocolError: 'the NVR answered something that is not RTSP or ONVIF',
   Unreachable: 'the public host cannot be reached from the media node',
+  TooLarge: 'the NVR sent more than the probe reads from one connection',
 };
 
 export class ReachabilityReconciler {

@@ -1,10 +1,12 @@
 // The fleet as the pure core sees it, and the cameras each NVR publishes.
-import type { Camera, MediaNode, Nvr, School } from '../../crds/index.js';
+import type { Camera, FaceIdDevice, MediaNode, Nvr, School } from '../../crds/index.js';
 
 export interface Fleet {
   nodes: MediaNode[];
   schools: School[];
   nvrs: Nvr[];
+  /** FaceID terminals; the media plan ignores them, the API issues their push credentials. */
+  faceIdDevices?: FaceIdDevice[];
 }
 
 export interface PublishedCamera {

@@ -30,6 +30,8 @@ export const allowlistSchema = z
   .object({
     node: z.string().min(1),
     targets: z.array(allowlistTargetSchema),
+    /** Egress addresses of every media node of the fleet: never probed, so no node can probe another. */
+    fleetAddresses: z.array(z.string().max(45)).optional(),
   })
   .strict();
 

@@ -1,7 +1,17 @@
 // The sidecar's settings, from its environment; a bad value stops it with one line naming the variable.
 import { z } from 'zod';
+import { blockListOf, DEFAULT_PROBE_PORTS } from './bounds.js';
 
 const positive = z.coerce.number().int().positive();
+const listOf = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+const validList = (name: string) => (value: string) => {
+  try {
+    blockListOf(listOf(value), name);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export const probeConfigSchema = z
   .object({
@@ -24,6 +34,18 @@ export const probeConfigSchema = z
     POSBON_PROBE_RATE_PER_MINUTE: positive.default(6),
     POSBON_PROBE_BURST: positive.default(3),
     POSBON_PROBE_DNS_SERVERS: z.string().optional(),
+    /** Ports a probe may reach, comma-separated; the default is DEFAULT_PROBE_PORTS. */
+    POSBON_PROBE_PORTS: z
+      .string()
+      .regex(/^\d{1,5}(\s*,\s*\d{1,5})*$/, 'must be comma-separated port numbers')
+      .refine((v) => v.split(',').every((p) => Number(p) >= 1 && Number(p) <= 65535), 'ports must be 1-65535')
+      .optional(),
+    /** The cluster's pod and service CIDRs (and any other internal range), comma-separated; never probed. */
+    POSBON_PROBE_CLUSTER_CIDRS: z.string().default('').refine(validList('POSBON_PROBE_CLUSTER_CIDRS'), 'must be comma-separated addresses or CIDRs'),
+    /** The node's own addresses that its interfaces do not show (a NAT'd egress IP), comma-separated; never probed. */
+    POSBON_PROBE_NODE_ADDRESSES: z.string().default('').refine(validList('POSBON_PROBE_NODE_ADDRESSES'), 'must be comma-separated addresses or CIDRs'),
+    /** Bytes one connection may receive before the probe stops reading it. */
+    POSBON_PROBE_MAX_RESPONSE_BYTES: positive.max(64 * 1024 * 1024).default(2 * 1024 * 1024),
     POSBON_PROBE_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   })
   .refine((c) => (c.POSBON_PROBE_TOKEN_FILE === undefined) !== (c.POSBON_PROBE_TOKEN === undefined), {
@@ -42,6 +64,10 @@ export interface ProbeConfig {
   rate: { perMinute: number; burst: number };
   dnsServers?: string[];
   logLevel: string;
+  ports: number[];
+  clusterCidrs: string[];
+  nodeAddresses: string[];
+  maxResponseBytes: number;
 }
 
 export function probeConfigFrom(env: NodeJS.ProcessEnv): ProbeConfig {
@@ -63,5 +89,9 @@ export function probeConfigFrom(env: NodeJS.ProcessEnv): ProbeConfig {
     rate: { perMinute: c.POSBON_PROBE_RATE_PER_MINUTE, burst: c.POSBON_PROBE_BURST },
     ...(c.POSBON_PROBE_DNS_SERVERS ? { dnsServers: c.POSBON_PROBE_DNS_SERVERS.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     logLevel: c.POSBON_PROBE_LOG_LEVEL,
+    ports: c.POSBON_PROBE_PORTS ? listOf(c.POSBON_PROBE_PORTS).map(Number) : [...DEFAULT_PROBE_PORTS],
+    clusterCidrs: listOf(c.POSBON_PROBE_CLUSTER_CIDRS),
+    nodeAddresses: listOf(c.POSBON_PROBE_NODE_ADDRESSES),
+    maxResponseBytes: c.POSBON_PROBE_MAX_RESPONSE_BYTES,
   };
 }

@@ -12,8 +12,11 @@ export interface ProbedNvr {
   credentialsSecret?: string;
 }
 
-/** The allowlist file for one media node: its NVRs' public host and ports, sorted, so the render is deterministic. */
-export function renderProbeAllowlist(node: string, nvrs: ProbedNvr[]): string {
+/**
+ * The allowlist file for one media node: its NVRs' public host and ports, and the egress addresses of every media
+ * node (which no probe may reach), sorted, so the render is deterministic.
+ */
+export function renderProbeAllowlist(node: string, nvrs: ProbedNvr[], fleetAddresses: readonly string[] = []): string {
   const targets = nvrs
     .map((n) => ({
       nvr: `${n.namespace}/${n.name}`,
@@ -24,7 +27,8 @@ export function renderProbeAllowlist(node: string, nvrs: ProbedNvr[]): string {
       ...(n.credentialsSecret ? { credentialsSecret: n.credentialsSecret } : {}),
     }))
     .sort((a, b) => (a.nvr < b.nvr ? -1 : a.nvr > b.nvr ? 1 : 0));
-  const allowlist: Allowlist = { node, targets };
+  const fleet = [...new Set(fleetAddresses)].sort();
+  const allowlist: Allowlist = { node, targets, ...(fleet.length > 0 ? { fleetAddresses: fleet } : {}) };
   return `${JSON.stringify(allowlist, null, 2)}\n`;
 }
 

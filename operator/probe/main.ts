@@ -1,8 +1,9 @@
 // Entry point of the probe sidecar: `tsx operator/probe/main.ts`, configured only by its environment.
 import { AllowlistSource } from './allowlist-source.js';
+import { fleetBounds, interfaceAddresses } from './bounds.js';
 import { probeConfigFrom } from './config.js';
 import { createProbeLogger } from './log.js';
-import { dialTcp, systemResolver } from './net.js';
+import { cappedDial, dialTcp, systemResolver } from './net.js';
 import { ProbeRateLimiter } from './rate.js';
 import { readCredentials, ticketKeySource, tokenSource } from './secrets.js';
 import { createProbeServer } from './server.js';
@@ -23,7 +24,13 @@ async function main(): Promise<void> {
     allowlist: () => allowlist.current(),
     credentials: (namespace, secret) => readCredentials(config.credentialsDir, namespace, secret),
     resolve: systemResolver(config.dnsServers),
-    dial: dialTcp,
+    dial: cappedDial(dialTcp, config.maxResponseBytes),
+    ports: new Set(config.ports),
+    bounds: fleetBounds({
+      ownAddresses: [...interfaceAddresses(), ...config.nodeAddresses],
+      clusterCidrs: config.clusterCidrs,
+      fleetAddresses: () => allowlist.current()?.fleetAddresses ?? [],
+    }),
     timeoutMs: config.timeoutMs,
     limiter: new ProbeRateLimiter(config.rate),
     logger,

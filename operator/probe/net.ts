@@ -12,6 +12,24 @@ export type Dial = (address: string, port: number) => Socket;
 
 export const dialTcp: Dial = (address, port) => connect({ host: address, port });
 
+/**
+ * Sockets that are destroyed with a `TooLarge` failure once they have received more than `maxBytes`: whatever a
+ * protocol library buffers, no device's answer can grow the sidecar past this per connection.
+ */
+export function cappedDial(dial: Dial, maxBytes: number): Dial {
+  return (address, port) => {
+    const socket = dial(address, port);
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes && !socket.destroyed) {
+        socket.destroy(new ProbeFailure('TooLarge', `the device sent more than ${maxBytes} bytes on one connection; the probe stopped reading`));
+      }
+    });
+    return socket;
+  };
+}
+
 /** The system resolver, or the given DNS servers (`ip` or `ip:port`) when set. */
 export function systemResolver(servers?: string[]): Resolve {
   if (servers && servers.length > 0) {
@@ -29,9 +47,10 @@ const stripBrackets = (host: string): string => (host.startsWith('[') && host.en
 
 /**
  * The address to connect to for `host`: a literal is taken as is, a name is resolved once, and every
- * address it resolves to must pass the guard — one private answer refuses the whole name.
+ * address it resolves to must pass the guard and `refused` (which says what the address is) — one refused
+ * answer refuses the whole name.
  */
-export async function checkedAddress(host: string, resolve: Resolve): Promise<string> {
+export async function checkedAddress(host: string, resolve: Resolve, refused: (address: string) => string | undefined = () => undefined): Promise<string> {
   const bare = stripBrackets(host);
   let addresses: string[];
   if (isIP(bare)) {
@@ -45,10 +64,11 @@ export async function checkedAddress(host: string, resolve: Resolve): Promise<st
     if (addresses.length === 0) throw new ProbeFailure('DnsFailed', `${bare} has no A or AAAA record`);
   }
   for (const address of addresses) {
-    const refusal = refusalOf(address);
+    const guarded = refusalOf(address);
+    const refusal = guarded ? `a ${guarded} address` : refused(address);
     if (!refusal) continue;
     const subject = address === bare ? bare : `${bare} resolves to ${address}, which`;
-    throw new ProbeFailure('NotAllowlisted', `${subject} is a ${refusal} address`);
+    throw new ProbeFailure('NotAllowlisted', `${subject} is ${refusal}`);
   }
   return addresses[0]!;
 }

@@ -125,7 +125,19 @@ function failureOf(error: unknown, step: string, lastStatus: number | undefined,
 
 /** Asks the device at a checked address for its information, profiles and stream URIs. */
 export async function queryOnvif(query: OnvifQuery): Promise<OnvifAnswer> {
-  const agent = new PinnedAgent(query.address, query.port, query.dial);
+  // A socket the capped dial stops reports here: the library may lose the error once a response has begun.
+  let overflowed: (failure: ProbeFailure) => void = () => undefined;
+  const overflow = new Promise<never>((_, reject) => {
+    overflowed = reject;
+  });
+  const dial: Dial = (address, port) => {
+    const socket = query.dial(address, port);
+    socket.on('error', (error) => {
+      if (error instanceof ProbeFailure && error.reason === 'TooLarge') overflowed(error);
+    });
+    return socket;
+  };
+  const agent = new PinnedAgent(query.address, query.port, dial);
   const cam = new Cam({
     hostname: query.address,
     port: query.port,
@@ -171,12 +183,13 @@ export async function queryOnvif(query: OnvifQuery): Promise<OnvifAnswer> {
     return { device: deviceOf(info), cameras: camerasOf(profiles, uris) };
   })();
   try {
-    return await Promise.race([work, deadline]);
+    return await Promise.race([work, deadline, overflow]);
   } catch (error) {
     throw failureOf(error, step, lastStatus, lastBody);
   } finally {
     clearTimeout(timer);
     work.catch(() => undefined);
+    overflow.catch(() => undefined);
     agent.destroy();
   }
 }

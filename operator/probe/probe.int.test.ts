@@ -1,6 +1,6 @@
 // The probe sidecar as a real process, against fake NVRs on their own network namespaces (test hosts).
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -77,6 +77,19 @@ async function credentialsDir(secrets: Record<string, { username: string; passwo
 
 const resultBase = { node: 'media-1', at: expect.any(String) };
 
+/** Peak resident memory (VmHWM) of a process and its descendants, in MiB: tsx runs the sidecar in a child. */
+async function peakRssMiB(pid: number): Promise<number> {
+  const read = (path: string) => readFile(path, 'utf8').catch(() => '');
+  let kib = 0;
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    kib += Number(/VmHWM:\s+(\d+)/.exec(await read(`/proc/${p}/status`))?.[1] ?? 0);
+    queue.push(...(await read(`/proc/${p}/task/${p}/children`)).split(/\s+/).filter(Boolean).map(Number));
+  }
+  return Math.round(kib / 1024);
+}
+
 describe('probe sidecar against fake NVRs on test hosts', () => {
   let nvrHost: TestHost;
   let silentHost: TestHost;
@@ -84,6 +97,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
   let subCamera: RtspCamera;
   let onvif: Service;
   let brokenOnvif: Service;
+  let flood: Service;
   let dns: UdpSocket;
   let allowlistDir: ConfigMapDir;
   let sidecar: Sidecar;
@@ -121,12 +135,16 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
       sources: [],
       broken: { GetProfiles: 'garbage' },
     });
+    flood = await nvrHost.spawn('flood', tsx, [join(process.cwd(), 'test/sim/flood-cli.ts')], {
+      env: { ...process.env, POSBON_FLOOD: JSON.stringify({ host: NVR_IP, port: 8899 }) },
+    });
+    await waitForPort(8899, flood, 30_000, NVR_IP);
     const dnsPort = await freePort();
     dns = await startDnsStub({ 'nvr.school-a.example': [NVR_IP] }, '127.0.0.1', dnsPort);
     const nvr = (name: string, host: string, extra: Partial<Allowlist['targets'][number]> = {}) => ({
       nvr: `school-a/${name}`,
       host,
-      ports: [554, 10554, 80, 9],
+      ports: [554, 10554, 80, 443],
       rtspPort: 554,
       onvifPort: 80,
       ...extra,
@@ -139,6 +157,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
         nvr('nvr-wrong-password', NVR_IP, { credentialsSecret: 'nvr-wrong' }),
         nvr('nvr-silent', SILENT_IP),
         nvr('nvr-broken-firmware', NVR_IP, { ports: [8080], rtspPort: 8080, onvifPort: 8080, credentialsSecret: 'nvr-main' }),
+        nvr('nvr-flood', NVR_IP, { ports: [8899], rtspPort: 8899, onvifPort: 8899, credentialsSecret: 'nvr-main' }),
       ],
     };
     allowlistDir = await ConfigMapDir.create({ 'allowlist.json': JSON.stringify(allowlist) });
@@ -164,6 +183,7 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
     dns?.close();
     await onvif?.stop();
     await brokenOnvif?.stop();
+    await flood?.stop();
     await Promise.all([mainCamera?.stop(), subCamera?.stop()]);
     await nvrHost?.destroy();
     await silentHost?.destroy();
@@ -250,8 +270,26 @@ describe('probe sidecar against fake NVRs on test hosts', () => {
     expect(sidecar.service.exited()).toBe(false);
   });
 
+  test('ONVIF: a device whose answer never ends is cut off at the byte cap with TooLarge, and the sidecar lives on', async () => {
+    const result = await sidecar.client.onvif('school-a/nvr-flood');
+    expect(result).toEqual({
+      kind: 'onvif',
+      ...resultBase,
+      nvr: 'school-a/nvr-flood',
+      port: 8899,
+      reason: 'TooLarge',
+      message: 'the device sent more than 2097152 bytes on one connection; the probe stopped reading',
+      address: NVR_IP,
+    });
+    await eventually(async () => expect(await flood.logs()).toContain('FLOOD connection closed'));
+    // A figure for the report, not an assertion: the sidecar's peak resident memory across its processes.
+    console.log(`probe sidecar peak RSS after the flood: ${await peakRssMiB(sidecar.service.pid)} MiB; ${(await flood.logs()).trim().split('\n').at(-1)}`);
+    expect(await sidecar.client.tcp('school-a/nvr-main', 554)).toMatchObject({ reason: 'Ok' });
+    expect(sidecar.service.exited()).toBe(false);
+  });
+
   test('closed port: Refused', async () => {
-    expect(await sidecar.client.tcp('school-a/nvr-main', 9)).toMatchObject({ reason: 'Refused', message: 'connection refused', address: NVR_IP });
+    expect(await sidecar.client.tcp('school-a/nvr-main', 443)).toMatchObject({ reason: 'Refused', message: 'connection refused', address: NVR_IP });
   });
 
   test('silent host: Timeout for TCP, RTSP and ONVIF', async () => {

@@ -1,7 +1,7 @@
 // What a probe answers: one shape shared by the sidecar, its client, the operator and the API.
 import { z } from 'zod';
 
-export const probeReasons = ['Ok', 'Refused', 'Timeout', 'AuthFailed', 'NotAllowlisted', 'DnsFailed', 'ProtocolError', 'Unreachable'] as const;
+export const probeReasons = ['Ok', 'Refused', 'Timeout', 'AuthFailed', 'NotAllowlisted', 'DnsFailed', 'ProtocolError', 'Unreachable', 'TooLarge'] as const;
 export const probeReasonSchema = z.enum(probeReasons);
 export type ProbeReason = z.infer<typeof probeReasonSchema>;
 

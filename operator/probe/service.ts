@@ -1,6 +1,7 @@
 // The probes themselves: admission by the allowlist, the rate limit, the guarded connection, one audit line each.
 import { performance } from 'node:perf_hooks';
 import { admit, findTarget, type Admission, type Allowlist, type AllowlistTarget } from './allowlist.js';
+import type { FleetBounds } from './bounds.js';
 import type { Logger } from './log.js';
 import { checkedAddress, connectWithin, type Dial, type Resolve } from './net.js';
 import { queryOnvif } from './onvif.js';
@@ -26,10 +27,16 @@ export interface ProbeServiceDeps {
   allowlist: () => Allowlist | undefined;
   credentials: (namespace: string, secret: string) => Promise<Credentials | undefined>;
   resolve: Resolve;
+  /** Opens sockets; main passes one capped in bytes received (cappedDial). */
   dial: Dial;
+  /** Ports a probe may reach at all, whatever an allowlist entry or a ticket declares. */
+  ports: ReadonlySet<number>;
+  /** The node's own, the fleet's and the cluster's addresses: never reached, even when public. */
+  bounds: FleetBounds;
   timeoutMs: number;
-  limiter: ProbeRateLimiter;
   logger: Logger;
+  /** Per resolved address, so that many names (or NVRs) for one target share one bucket. */
+  limiter: ProbeRateLimiter;
   /** Keys that sign probe tickets for proposed NVRs; none means tickets are refused. */
   ticketKeys?: () => Promise<Buffer[]>;
   now?: () => number;
@@ -178,15 +185,17 @@ export class ProbeService {
     let extra: Record<string, unknown> = {};
     if (!admission.admitted) {
       fields = { reason: 'NotAllowlisted', message: admission.message };
+    } else if (!this.deps.ports.has(port)) {
+      fields = { reason: 'NotAllowlisted', message: `port ${port} is not a camera port this probe may reach (${[...this.deps.ports].sort((a, b) => a - b).join(', ')})` };
     } else {
-      if (!this.deps.limiter.take(nvr)) {
-        this.deps.logger.warn('probe rate-limited', { event: 'probe', kind, nvr, port, caller, reason: 'RateLimited' });
-        throw new RateLimitedError(`${nvr} was probed too often; try again later`);
-      }
       let address: string | undefined;
       const t0 = performance.now();
       try {
-        address = await checkedAddress(admission.target.host, this.deps.resolve);
+        address = await checkedAddress(admission.target.host, this.deps.resolve, (a) => this.deps.bounds.refusalOf(a));
+        if (!this.deps.limiter.take(address)) {
+          this.deps.logger.warn('probe rate-limited', { event: 'probe', kind, nvr, port, caller, address, reason: 'RateLimited' });
+          throw new RateLimitedError(`${nvr} (${address}) was probed too often; try again later`);
+        }
         extra = await work(admission.target, address, admission.credentials);
         fields = { reason: 'Ok', message: 'reachable', address, latencyMs: Math.round(performance.now() - t0) };
       } catch (error) {

@@ -1,7 +1,7 @@
 // An admin API on loopback over a real PostgreSQL, a two-school fleet in memory, a movable clock and a captured log.
 import { PassThrough } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import type { MediaNode, Nvr, School } from '../../crds/index.js';
+import type { FaceIdDevice, MediaNode, Nvr, School } from '../../crds/index.js';
 import { openDatabase } from '../../api/db/data-source.js';
 import { createLogger, type Logger } from '../../api/platform/logger.js';
 import type { ApiHttpConfig } from '../../api/admin/app.js';
@@ -43,6 +43,13 @@ export const nvr = (name: string, schoolRef: string, publicHost: string, cameras
     onvifSync: false,
     cameras: cameras.map((id, i) => ({ id, name: `Camera ${id}`, enabled: true, stream: 'main', channel: i + 1 })),
   },
+});
+
+export const faceIdDevice = (name: string, schoolRef: string, vendor: FaceIdDevice['spec']['vendor'], serialNumber: string, direction: FaceIdDevice['spec']['direction'] = 'both'): FaceIdDevice => ({
+  apiVersion: API_VERSION,
+  kind: 'FaceIdDevice',
+  metadata: { name, namespace: 'posbon-fleet' },
+  spec: { schoolRef, vendor, direction, serialNumber, lan: { localIp: '192.168.1.70' } },
 });
 
 /** School A on node a, school B on node b: the two sides of every cross-school check. */

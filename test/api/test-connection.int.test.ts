@@ -2,6 +2,7 @@
 // signed ticket, against a fake NVR (MediaMTX camera + ONVIF simulator) on a test host at a documentation address.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
+import { DEFAULT_PROBE_PORTS } from '../../operator/probe/bounds.js';
 import { ProbeClient } from '../../operator/probe/client.js';
 import { renderProbeAllowlist } from '../../operator/probe/fleet.js';
 import { signProbeTicket } from '../../operator/probe/ticket.js';
@@ -22,7 +23,7 @@ import { call, createAccount, login, node, nvr, school, startTestApi, type TestA
 const PROBE_TOKEN = randomBytes(24).toString('hex');
 const TICKET_KEY = randomBytes(32);
 const WRONG_PASSWORD = 'not-the-Password-4471';
-const RECORDER_PORT = 7000;
+const RECORDER_PORT = 8081;
 const BURST = 20;
 
 let host: TestHost;
@@ -78,7 +79,7 @@ beforeAll(async () => {
     nvrs: [
       gateA,
       nvr('wrongpw-a', 'school-a', host.ip, ['entrance']),
-      nvr('closed-a', 'school-a', host.ip, ['entrance'], 9),
+      nvr('closed-a', 'school-a', host.ip, ['entrance'], 443),
       nvr('gate-b', 'school-b', host.ip, ['entrance']),
       nvr('gate-c', 'school-c', host.ip, ['entrance']),
     ],
@@ -96,6 +97,7 @@ beforeAll(async () => {
       ...(n.spec.publicHttpPort !== undefined ? { publicHttpPort: n.spec.publicHttpPort } : {}),
       credentialsSecret: n.spec.credentialsSecretRef.name,
     })),
+    fleet.nodes.flatMap((n) => n.spec.egressIPs),
   );
   const credentials: Record<string, string> = {};
   for (const n of fleet.nvrs) {
@@ -103,7 +105,17 @@ beforeAll(async () => {
     credentials[`posbon-fleet.${n.metadata.name}-credentials.password`] = n.metadata.name === 'wrongpw-a' ? WRONG_PASSWORD : camera.password;
   }
   // MediaMTX pauses about 2 s before answering a wrong password, hence the 4 s timeout.
-  const probe = await startProbeSidecar({ node: 'node-a', allowlist, credentials, token: PROBE_TOKEN, ticketKey: TICKET_KEY, timeoutMs: 4000, burst: 100 });
+  // The loopback listener's port is added to the camera ports, so what refuses the loopback probes is the address.
+  const probe = await startProbeSidecar({
+    node: 'node-a',
+    allowlist,
+    credentials,
+    token: PROBE_TOKEN,
+    ticketKey: TICKET_KEY,
+    timeoutMs: 4000,
+    burst: 100,
+    ports: [...DEFAULT_PROBE_PORTS, loopbackPort],
+  });
   sidecar = probe.service;
   sidecarUrl = probe.url;
 
@@ -166,7 +178,7 @@ describe('POST /nvrs/:id/test-connection: a merged NVR probed from its own node'
   it('answers Refused for a closed port', async () => {
     const res = await test('/nvrs/closed-a/test-connection', tokens.root, { kind: 'tcp' });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ kind: 'tcp', ...base, nvr: 'posbon-fleet/closed-a', reason: 'Refused', message: 'connection refused', address: host.ip, port: 9 });
+    expect(res.body).toEqual({ kind: 'tcp', ...base, nvr: 'posbon-fleet/closed-a', reason: 'Refused', message: 'connection refused', address: host.ip, port: 443 });
   });
 
   it('answers 400 naming the field for a bad body', async () => {
@@ -205,6 +217,18 @@ describe('POST /schools/:id/test-connection: a proposed NVR under a ticket', () 
     const res = await test('/schools/school-a/test-connection', tokens.headA, proposal({ host: '10.1.2.3' }));
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('host: 10.1.2.3 is a private address; only a public address can be probed');
+  });
+
+  it("refuses a media node's own egress address with a 400 naming the host, before any ticket", async () => {
+    const res = await test('/schools/school-a/test-connection', tokens.headA, proposal({ host: '198.51.100.1', credentials: { username: 'admin', password: 'guess-1234' } }));
+    expect([res.status, res.body.error]).toEqual([400, 'host: 198.51.100.1 is the egress address of media node node-a; media nodes are never probed']);
+  });
+
+  it('a port no camera uses (the kubelet\'s) is refused by the node without connecting', async () => {
+    const res = await test('/schools/school-a/test-connection', tokens.headA, { kind: 'tcp', host: host.ip, rtspPort: 10250 });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ kind: 'tcp', reason: 'NotAllowlisted', port: 10250, message: expect.stringMatching(/^port 10250 is not a camera port this probe may reach/) });
+    expect(res.body.address).toBeUndefined();
   });
 
   it('a name resolving to loopback is refused by the node after resolution, and nothing was connected', async () => {
@@ -271,7 +295,7 @@ describe('limits, audit and secrecy', () => {
       expect.arrayContaining(['gate-a rtsp Ok', 'gate-a onvif Ok', 'wrongpw-a rtsp AuthFailed', 'closed-a tcp Refused']),
     );
     const proposed = await call(api, 'GET', '/audit?action=nvr.test-proposed', { token: tokens.headA });
-    expect(proposed.body.items.map((e: { result: string }) => e.result).sort()).toEqual(['AuthFailed', 'NotAllowlisted', 'Ok', 'Ok']);
+    expect(proposed.body.items.map((e: { result: string }) => e.result).sort()).toEqual(['AuthFailed', 'NotAllowlisted', 'NotAllowlisted', 'Ok', 'Ok']);
     expect(proposed.body.items.find((e: { result: string; params: { kind: string } }) => e.result === 'Ok' && e.params.kind === 'rtsp')).toMatchObject({
       actorType: 'user',
       schoolId: 'school-a',

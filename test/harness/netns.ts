@@ -33,6 +33,11 @@ export interface TestHostOptions {
   silent?: boolean;
   /** More addresses on the host's loopback (reachable only from inside the namespace), e.g. `10.1.2.3`, `fd00::1`. */
   loopbackAddresses?: string[];
+  /**
+   * Join this host to another test host instead of the root namespace: the other host reaches this one's address
+   * and IPv4 loopback addresses, which are then not the other host's own.
+   */
+  via?: TestHost;
 }
 
 const ip = (...args: string[]) => run('ip', args);
@@ -51,7 +56,9 @@ export async function createTestHost(name: string, address: string, options: Tes
   try {
     await ip('link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', hostEnd);
     await ip('link', 'set', hostEnd, 'netns', netns);
-    await ip('link', 'set', rootEnd, 'up');
+    const peer = (...args: string[]) => (options.via ? ip('netns', 'exec', options.via.netns, 'ip', ...args) : ip(...args));
+    if (options.via) await ip('link', 'set', rootEnd, 'netns', options.via.netns);
+    await peer('link', 'set', rootEnd, 'up');
     await inside('link', 'set', 'lo', 'up');
     await inside('addr', 'add', `${address}/32`, 'dev', hostEnd);
     await inside('link', 'set', hostEnd, 'up');
@@ -59,7 +66,10 @@ export async function createTestHost(name: string, address: string, options: Tes
     for (const extra of options.loopbackAddresses ?? []) {
       await inside('addr', 'add', `${extra}/${extra.includes(':') ? 128 : 32}`, 'dev', 'lo');
     }
-    await ip('route', 'add', `${address}/32`, 'dev', rootEnd);
+    await peer('route', 'add', `${address}/32`, 'dev', rootEnd);
+    if (options.via) {
+      for (const extra of (options.loopbackAddresses ?? []).filter((a) => !a.includes(':'))) await peer('route', 'add', `${extra}/32`, 'dev', rootEnd);
+    }
   } catch (error) {
     await ip('netns', 'del', netns).catch(() => undefined);
     await ip('link', 'del', rootEnd).catch(() => undefined);

@@ -1,6 +1,6 @@
 // Device pushes built from the vendors' published formats (FACTS.md), including the odd cases firmwares produce.
 import { randomBytes } from 'node:crypto';
-import { deflateRawSync, deflateSync } from 'node:zlib';
+import { constants, deflateRawSync, deflateSync } from 'node:zlib';
 
 export interface HikvisionEventInit {
   serialNo?: number;
@@ -56,6 +56,20 @@ export const hikvisionHeartbeat = (): Record<string, unknown> => ({
   eventDescription: 'heartBeat',
 });
 
+const xmlOf = (value: unknown, name: string): string => {
+  if (value !== null && typeof value === 'object') {
+    const inner = Object.entries(value as Record<string, unknown>).map(([k, v]) => xmlOf(v, k)).join('');
+    return `<${name}>${inner}</${name}>`;
+  }
+  return `<${name}>${String(value)}</${name}>`;
+};
+
+/** The XML `EventNotificationAlert` some firmwares post instead of JSON, with the same fields. */
+export function hikvisionEventXml(event: Record<string, unknown>): string {
+  const inner = Object.entries(event).map(([k, v]) => xmlOf(v, k)).join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<EventNotificationAlert version="2.0" xmlns="http://www.isapi.org/ver20/XMLSchema">\n${inner}\n</EventNotificationAlert>\n`;
+}
+
 /** A JPEG-looking picture: SOI, JFIF header, noise, EOI — `marker` lets a test find it in logs or rows. */
 export function jpeg(size: number, marker = 'POSBON-JPEG-MARKER'): Buffer {
   const head = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]);
@@ -74,36 +88,39 @@ export interface MultipartInit {
   /** Put the JSON in a part with a filename, as some firmwares do. */
   jsonAsFile?: boolean;
   pictureFirst?: boolean;
+  /** Line ending of the multipart framing; some firmwares write a bare LF. */
+  newline?: '\r\n' | '\n';
 }
 
 export function hikvisionMultipart(init: MultipartInit): { body: Buffer; contentType: string } {
   const headerBoundary = init.headerBoundary ?? 'MIME_boundary';
   const boundary = init.bodyBoundary ?? headerBoundary;
   const name = init.partName ?? 'event_log';
+  const nl = init.newline ?? '\r\n';
   const text = typeof init.json === 'string' ? init.json : JSON.stringify(init.json);
   const jsonPart = Buffer.concat([
-    Buffer.from(`--${boundary}\r\n`),
+    Buffer.from(`--${boundary}${nl}`),
     Buffer.from(
       init.jsonAsFile
-        ? `Content-Disposition: form-data; name="${name}"; filename="${name}.json"\r\nContent-Type: application/json\r\n`
-        : `Content-Disposition: form-data; name="${name}"\r\nContent-Type: application/json\r\n`,
+        ? `Content-Disposition: form-data; name="${name}"; filename="${name}.json"${nl}Content-Type: application/json${nl}`
+        : `Content-Disposition: form-data; name="${name}"${nl}Content-Type: application/json${nl}`,
     ),
-    Buffer.from(`Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}\r\n`),
+    Buffer.from(`Content-Length: ${Buffer.byteLength(text)}${nl}${nl}${text}${nl}`),
   ]);
   const parts = [jsonPart];
   if (init.picture) {
     const picturePart = Buffer.concat([
       Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="Picture"; filename="Picture.jpg"\r\nContent-Type: image/jpeg\r\n`,
+        `--${boundary}${nl}Content-Disposition: form-data; name="Picture"; filename="Picture.jpg"${nl}Content-Type: image/jpeg${nl}`,
       ),
-      Buffer.from(`Content-Length: ${init.picture.length}\r\n\r\n`),
+      Buffer.from(`Content-Length: ${init.picture.length}${nl}${nl}`),
       init.picture,
-      Buffer.from('\r\n'),
+      Buffer.from(nl),
     ]);
     if (init.pictureFirst) parts.unshift(picturePart);
     else parts.push(picturePart);
   }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  parts.push(Buffer.from(`--${boundary}--${nl}`));
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${headerBoundary}` };
 }
 
@@ -152,6 +169,20 @@ export const dahuaHeartbeat = (): string => 'Code=HeartBeat;action=Pulse;index=0
 
 export const deflated = (text: string, raw = false): Buffer =>
   raw ? deflateRawSync(Buffer.from(text)) : deflateSync(Buffer.from(text));
+
+/**
+ * Raw deflate whose first byte reads as text (`C`, `c`, `{`, `-` or white space), as some Dahua bodies begin: a
+ * firmware that writes a byte-order mark and fixed Huffman codes starts its stream with `{`.
+ */
+export function rawDeflateStartingLikeText(text: string): Buffer {
+  for (const prefix of ['', '\ufeff']) {
+    for (const strategy of [constants.Z_DEFAULT_STRATEGY, constants.Z_FIXED, constants.Z_RLE]) {
+      const body = deflateRawSync(Buffer.from(prefix + text), { strategy });
+      if (/^[\s{Cc-]/.test(String.fromCharCode(body[0]!))) return body;
+    }
+  }
+  throw new Error('no raw deflate stream of this text starts with a text byte');
+}
 
 export interface SignedEventInit {
   eventId?: string;

@@ -6,7 +6,10 @@ import { startWebhookServer, type WebhookServer, type WebhookServerOptions } fro
 import { createLogger } from '../../api/platform/logger.js';
 import { signStandardWebhook, whsecKey } from '../../api/webhook/vendors/standard-webhooks.js';
 
-export const DEVICES: FaceIdDeviceRecord[] = [
+/** School a's terminals push from loopback's first address; school b declares no addresses. */
+const SCHOOL_A_SOURCES = ['127.0.0.1/32'];
+
+export const DEVICES: FaceIdDeviceRecord[] = ([
   {
     schoolId: 'school-a',
     deviceId: 'gate-1',
@@ -33,6 +36,14 @@ export const DEVICES: FaceIdDeviceRecord[] = [
   },
   {
     schoolId: 'school-a',
+    deviceId: 'dh-2',
+    vendor: 'dahua',
+    direction: 'in',
+    serialNumber: 'DH-0002',
+    timezone: 'Asia/Tashkent',
+  },
+  {
+    schoolId: 'school-a',
     deviceId: 'gw-1',
     vendor: 'hikvision',
     direction: 'both',
@@ -47,13 +58,21 @@ export const DEVICES: FaceIdDeviceRecord[] = [
     serialNumber: 'DS-K1T671-0009',
     timezone: 'Europe/Berlin',
   },
-];
+  {
+    schoolId: 'school-b',
+    deviceId: 'zk-9',
+    vendor: 'zkteco',
+    direction: 'both',
+    serialNumber: 'CKJ0009',
+    timezone: 'Europe/Berlin',
+  },
+] satisfies FaceIdDeviceRecord[]).map((device) => (device.schoolId === 'school-a' ? { ...device, sourceAddresses: SCHOOL_A_SOURCES } : device));
 
 export interface TestIngress extends WebhookServer {
   base: string;
   /** Every log line written, parsed. */
   logs: string[];
-  tokens: { hikvision: string; dahua: string; otherSchool: string };
+  tokens: { hikvision: string; dahua: string; dahuaIn: string; otherSchool: string };
   signingSecret: string;
   sign(body: string | Buffer, id: string, at?: Date): Record<string, string>;
 }
@@ -92,6 +111,7 @@ export async function startTestIngress(
   const tokens = {
     hikvision: await server.secrets.issue({ schoolId: 'school-a', deviceId: 'gate-1' }, 'path-token'),
     dahua: await server.secrets.issue({ schoolId: 'school-a', deviceId: 'dh-1' }, 'path-token'),
+    dahuaIn: await server.secrets.issue({ schoolId: 'school-a', deviceId: 'dh-2' }, 'path-token'),
     otherSchool: await server.secrets.issue({ schoolId: 'school-b', deviceId: 'gate-9' }, 'path-token'),
   };
   const signingSecret = await server.secrets.issue({ schoolId: 'school-a', deviceId: 'gw-1' }, 'signing-secret');

@@ -1,9 +1,11 @@
-// A FaceID terminal's webhook credential, issued through the admin API: the path token the terminal puts in its
-// push URL (Hikvision, Dahua), stored by the webhook only as a keyed hash and shown here once. Issuing again
-// rotates: the previous token keeps working for an overlap, so the terminal can be reconfigured meanwhile.
+// A FaceID terminal's push settings, issued through the admin API for a device of the fleet, in its vendor's terms:
+// Hikvision and Dahua carry a path token (stored by the webhook only as a keyed hash, shown here once; issuing again
+// rotates, the previous token working for an overlap); ZKTeco's ADMS carries no secret, so it gets the server settings
+// and the school's declared source addresses, which are what the webhook checks.
 import type { DataSource } from 'typeorm';
-import { UnavailableError } from '../../platform/errors.js';
+import { NotFoundError, UnavailableError } from '../../platform/errors.js';
 import { DeviceSecrets, type SecretKeys } from '../../webhook/secrets.js';
+import type { FaceIdDeviceEntry } from '../fleet/fleet-view.js';
 
 export interface WebhookCredentialsConfig {
   /** Where terminals reach the webhook ingress, e.g. https://attendance.posbon.example.org. */
@@ -12,51 +14,79 @@ export interface WebhookCredentialsConfig {
   keys: SecretKeys;
 }
 
+/** What a terminal's push configuration screen asks for. */
+export interface PushSettings {
+  protocol: 'http' | 'https';
+  host: string;
+  port: number;
+  /** Full URLs: Hikvision per direction it records (`in`, `out`), Dahua `upload`, ZKTeco `server` (ADMS appends iclock/…). */
+  urls: Record<string, string>;
+  /** ZKTeco: the serial the device reports, and the addresses its pushes must come from (none: every push is refused). */
+  serialNumber?: string;
+  sourceAddresses?: string[];
+}
+
 export interface IssuedWebhookCredential {
   schoolId: string;
   deviceId: string;
-  token: string;
-  /** The push URLs that carry it: Hikvision (per direction) and Dahua. */
-  urls: { hikvisionIn: string; hikvisionOut: string; dahua: string };
+  vendor: FaceIdDeviceEntry['vendor'];
+  /** The path token, shown once; null for ZKTeco, whose protocol has no place for one. */
+  token: string | null;
+  push: PushSettings;
   rotated: boolean;
   /** Until when the previous token still works (rotation only). */
   previousValidUntil: string | null;
 }
 
+export type FaceIdDeviceLookup = (schoolId: string, deviceId: string) => FaceIdDeviceEntry | undefined;
+
 export class WebhookCredentials {
   private constructor(
     private readonly secrets: DeviceSecrets | undefined,
     private readonly publicUrl: string,
+    private readonly devices: FaceIdDeviceLookup,
     private readonly now: () => Date,
   ) {}
 
-  static create(deps: { dataSource: DataSource; config?: WebhookCredentialsConfig; now?: () => Date }): WebhookCredentials {
+  static create(deps: { dataSource: DataSource; devices: FaceIdDeviceLookup; config?: WebhookCredentialsConfig; now?: () => Date }): WebhookCredentials {
     const now = deps.now ?? (() => new Date());
     const secrets = deps.config ? DeviceSecrets.create({ dataSource: deps.dataSource, keys: deps.config.keys, now, cacheTtlMs: 0 }) : undefined;
-    return new WebhookCredentials(secrets, (deps.config?.publicUrl ?? '').replace(/\/+$/, ''), now);
+    return new WebhookCredentials(secrets, (deps.config?.publicUrl ?? '').replace(/\/+$/, ''), deps.devices, now);
   }
 
   async issue(schoolId: string, deviceId: string, overlapHours: number): Promise<IssuedWebhookCredential> {
     if (!this.secrets) {
       throw new UnavailableError('webhook credentials are not configured: set POSBON_WEBHOOK_PUBLIC_URL, POSBON_TOKEN_HASH_KEY and POSBON_SECRET_SEALING_KEY');
     }
-    const device = { schoolId, deviceId };
-    const overlapMs = overlapHours * 3600_000;
-    let token: string;
-    let rotated = false;
-    if (await this.secrets.hasActive(device, 'path-token')) {
-      token = await this.secrets.rotate(device, 'path-token', overlapMs);
-      rotated = true;
-    } else {
-      token = await this.secrets.issue(device, 'path-token');
-    }
+    const device = this.devices(schoolId, deviceId);
+    if (!device) throw new NotFoundError(`name: school ${schoolId} has no FaceIdDevice ${deviceId} in the fleet`);
+    const url = new URL(this.publicUrl);
+    const base = {
+      protocol: url.protocol === 'http:' ? ('http' as const) : ('https' as const),
+      host: url.hostname,
+      port: url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443,
+    };
     const at = (path: string) => `${this.publicUrl}${path}`;
     const school = encodeURIComponent(schoolId);
+    if (device.vendor === 'zkteco') {
+      const push = { ...base, urls: { server: at('/') }, serialNumber: device.serialNumber, sourceAddresses: device.schoolSourceAddresses };
+      return { schoolId, deviceId, vendor: 'zkteco', token: null, push, rotated: false, previousValidUntil: null };
+    }
+    const ref = { schoolId, deviceId };
+    const overlapMs = overlapHours * 3600_000;
+    const rotated = await this.secrets.hasActive(ref, 'path-token');
+    const token = rotated ? await this.secrets.rotate(ref, 'path-token', overlapMs) : await this.secrets.issue(ref, 'path-token');
+    const directions = device.direction === 'both' ? (['in', 'out'] as const) : [device.direction];
+    const urls: Record<string, string> =
+      device.vendor === 'hikvision'
+        ? Object.fromEntries(directions.map((d) => [d, at(`/webhook/${school}/${d}/${token}`)]))
+        : { upload: at(`/dahua/${school}/${token}`) };
     return {
       schoolId,
       deviceId,
+      vendor: device.vendor,
       token,
-      urls: { hikvisionIn: at(`/webhook/${school}/in/${token}`), hikvisionOut: at(`/webhook/${school}/out/${token}`), dahua: at(`/dahua/${school}/${token}`) },
+      push: { ...base, urls },
       rotated,
       previousValidUntil: rotated ? new Date(this.now().getTime() + overlapMs).toISOString() : null,
     };

@@ -1,17 +1,18 @@
 // The fleet as the cluster holds it, kept in memory by informers: requests never LIST.
 import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import { GROUP, KINDS, VERSION, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
+import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
 import { ResourceInformer } from '../../../operator/controller/informers.js';
 import type { Logger } from '../../../operator/log.js';
 import type { Fleet } from '../../../operator/core/fleet.js';
 import type { FleetSource } from './source.js';
 
-type Kind = 'School' | 'Nvr' | 'MediaNode';
+type Kind = 'School' | 'Nvr' | 'MediaNode' | 'FaceIdDevice';
 
 export class ClusterFleetSource implements FleetSource {
   private readonly schools: ResourceInformer<School & KubernetesObject>;
   private readonly nvrs: ResourceInformer<Nvr & KubernetesObject>;
   private readonly nodes: ResourceInformer<MediaNode & KubernetesObject>;
+  private readonly faceIdDevices: ResourceInformer<FaceIdDevice & KubernetesObject>;
   private listeners: Array<() => void> = [];
   private cached: Fleet | undefined;
 
@@ -37,6 +38,7 @@ export class ClusterFleetSource implements FleetSource {
     this.schools = new ResourceInformer(kc, path('School'), list<School>('School'), changed, log);
     this.nvrs = new ResourceInformer(kc, path('Nvr'), list<Nvr>('Nvr'), changed, log);
     this.nodes = new ResourceInformer(kc, path('MediaNode'), list<MediaNode>('MediaNode'), changed, log);
+    this.faceIdDevices = new ResourceInformer(kc, path('FaceIdDevice'), list<FaceIdDevice>('FaceIdDevice'), changed, log);
   }
 
   static create(deps: { kc: KubeConfig; namespace: string; log: Logger }): ClusterFleetSource {
@@ -44,21 +46,21 @@ export class ClusterFleetSource implements FleetSource {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.schools.start(), this.nvrs.start(), this.nodes.start()]);
+    await Promise.all([this.schools.start(), this.nvrs.start(), this.nodes.start(), this.faceIdDevices.start()]);
     this.cached = undefined;
     for (const listener of this.listeners) listener();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.schools.stop(), this.nvrs.stop(), this.nodes.stop()]);
+    await Promise.all([this.schools.stop(), this.nvrs.stop(), this.nodes.stop(), this.faceIdDevices.stop()]);
   }
 
   isSynced(): boolean {
-    return this.schools.isSynced() && this.nvrs.isSynced() && this.nodes.isSynced();
+    return this.schools.isSynced() && this.nvrs.isSynced() && this.nodes.isSynced() && this.faceIdDevices.isSynced();
   }
 
   fleet(): Fleet {
-    this.cached ??= { schools: [...this.schools.list()], nvrs: [...this.nvrs.list()], nodes: [...this.nodes.list()] };
+    this.cached ??= { schools: [...this.schools.list()], nvrs: [...this.nvrs.list()], nodes: [...this.nodes.list()], faceIdDevices: [...this.faceIdDevices.list()] };
     return this.cached;
   }
 

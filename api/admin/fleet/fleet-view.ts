@@ -13,6 +13,16 @@ export interface CameraEntry {
   webrtcPath: string;
 }
 
+/** A FaceID terminal as its push credentials need it: its vendor and serial, and where its school pushes from. */
+export interface FaceIdDeviceEntry {
+  schoolId: string;
+  deviceId: string;
+  vendor: 'hikvision' | 'zkteco' | 'dahua';
+  direction: 'in' | 'out' | 'both';
+  serialNumber: string;
+  schoolSourceAddresses: string[];
+}
+
 /** How the probe sidecar names an NVR (`<namespace>/<name>`) and the ports it declares. */
 export interface NvrProbeTarget {
   key: string;
@@ -32,6 +42,7 @@ interface Snapshot {
   nodeList: MediaNodeView[];
   probeTargets: Map<string, NvrProbeTarget>;
   schoolNamespaces: Map<string, string>;
+  faceIdDevices: Map<string, FaceIdDeviceEntry>;
 }
 
 const conditionsOf = (status: { conditions?: Condition[] | undefined } | undefined) =>
@@ -100,6 +111,11 @@ export class FleetView {
     return this.snapshot.probeTargets.get(nvrId);
   }
   /** The namespace a school's resources live in. */
+  /** A FaceIdDevice of a school, by its name. */
+  faceIdDevice(schoolId: string, deviceId: string): FaceIdDeviceEntry | undefined {
+    return this.snapshot.faceIdDevices.get(`${schoolId}/${deviceId}`);
+  }
+
   namespaceOf(schoolId: string): string | undefined {
     return this.snapshot.schoolNamespaces.get(schoolId);
   }
@@ -112,6 +128,24 @@ export class FleetView {
     if (this.timer) return;
     this.timer = setTimeout(() => this.rebuild(), this.debounceMs);
     this.timer.unref();
+  }
+
+  /** Devices keyed `<school>/<name>`; a device naming a school that does not exist, or in another namespace, is left out. */
+  private static faceIdDevicesOf(fleet: ReturnType<FleetSource['fleet']>, schools: Map<string, School>): Map<string, FaceIdDeviceEntry> {
+    const devices = new Map<string, FaceIdDeviceEntry>();
+    for (const d of fleet.faceIdDevices ?? []) {
+      const school = schools.get(d.spec.schoolRef);
+      if (!school || (school.metadata.namespace ?? '') !== (d.metadata.namespace ?? school.metadata.namespace ?? '')) continue;
+      devices.set(`${d.spec.schoolRef}/${d.metadata.name}`, {
+        schoolId: d.spec.schoolRef,
+        deviceId: d.metadata.name,
+        vendor: d.spec.vendor,
+        direction: d.spec.direction,
+        serialNumber: d.spec.serialNumber,
+        schoolSourceAddresses: [...(school.spec.faceIdSourceAddresses ?? [])],
+      });
+    }
+    return devices;
   }
 
   private static build(fleet: ReturnType<FleetSource['fleet']>): Snapshot {
@@ -214,6 +248,7 @@ export class FleetView {
       nodeList: [...nodes.values()],
       probeTargets,
       schoolNamespaces,
+      faceIdDevices: FleetView.faceIdDevicesOf(fleet, schoolObjects),
     };
   }
 }

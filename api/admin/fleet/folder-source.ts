@@ -1,5 +1,5 @@
 // The embedded default's fleet: a folder laid out like the fleet repository, validated with the resource model.
-import { validate, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
+import { validate, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
 import { readFleetTree } from '../../../gitops/fleet/tree.js';
 import type { Fleet } from '../../../operator/core/fleet.js';
 import type { FleetSource } from './source.js';
@@ -34,11 +34,11 @@ export class FolderFleetSource implements FleetSource {
   /** Reads the folder again and tells listeners. */
   async reload(): Promise<void> {
     const tree = await readFleetTree(this.dir);
-    const fleet: Fleet = { nodes: [], schools: [], nvrs: [] };
+    const fleet: Fleet = { nodes: [], schools: [], nvrs: [], faceIdDevices: [] };
     const problems: FolderProblem[] = tree.parseErrors.map((e) => ({ path: e.path, message: e.message }));
     for (const resource of tree.resources) {
       const kind = resource.kind;
-      if (kind !== 'School' && kind !== 'Nvr' && kind !== 'MediaNode') continue;
+      if (kind !== 'School' && kind !== 'Nvr' && kind !== 'MediaNode' && kind !== 'FaceIdDevice') continue;
       const result = validate(kind, resource.object);
       if (!result.ok) {
         problems.push(...result.errors.map((e) => ({ path: resource.path, message: `${e.field}: ${e.message}` })));
@@ -48,6 +48,7 @@ export class FolderFleetSource implements FleetSource {
       if (kind !== 'MediaNode') value.metadata.namespace ??= this.namespace;
       if (kind === 'School') fleet.schools.push(value as School);
       else if (kind === 'Nvr') fleet.nvrs.push(value as Nvr);
+      else if (kind === 'FaceIdDevice') fleet.faceIdDevices!.push(value as FaceIdDevice);
       else fleet.nodes.push(value as MediaNode);
     }
     this.current = fleet;

@@ -89,6 +89,9 @@ export class ConnectionTests {
     const bare = request.host.replace(/^\[|\]$/g, '');
     const refusal = isIP(bare) ? refusalOf(bare) : undefined;
     if (refusal) throw new InputError('host', `${request.host} is a ${refusal} address; only a public address can be probed`);
+    // A media node's egress IP is public but is the fleet itself; its sidecar refuses it too, and names after resolving.
+    const fleetNode = isIP(bare) ? this.fleet.nodes().find((n) => n.egressIPs.includes(bare)) : undefined;
+    if (fleetNode) throw new InputError('host', `${request.host} is the egress address of media node ${fleetNode.id}; media nodes are never probed`);
     const ports = [...new Set([request.rtspPort, ...(request.onvifPort !== undefined ? [request.onvifPort] : [])])].sort((a, b) => a - b);
     const port = request.kind === 'tcp' ? (request.port ?? request.rtspPort) : request.kind === 'rtsp' ? (request.port ?? request.rtspPort) : request.onvifPort;
     if (request.kind === 'onvif' && port === undefined) throw new InputError('onvifPort', 'required for an ONVIF test');

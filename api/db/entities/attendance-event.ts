@@ -43,4 +43,8 @@ export class AttendanceEventRow {
 
   @Column({ type: 'text', name: 'raw_event_type' })
   rawEventType!: string;
+
+  /** How the sender was authenticated (see EventAuth); NULL for events stored before it was recorded. */
+  @Column({ type: 'text', nullable: true })
+  auth!: string | null;
 }

@@ -94,8 +94,9 @@ export function parseDahuaUpload(text: string, device: DeviceContext): ParsedPus
     }
     const occurredAt = new Date(utc * 1000);
     const pupil = personId(data.UserID, `${field}.UserID`);
+    // The controller names the reader that saw the pass (Entry/Exit); that beats the device's configured direction.
     const reported = typeof data.Type === 'string' ? TYPE_DIRECTION[data.Type.toLowerCase()] : undefined;
-    const direction = resolveDirection(device, reported, `${field}.Type`);
+    const direction = reported ?? resolveDirection(device, undefined, `${field}.Type`);
     const recNo = data.RecNo;
     const identity =
       typeof recNo === 'number' && Number.isSafeInteger(recNo)
@@ -120,7 +121,14 @@ function isZlib(body: Uint8Array): boolean {
   return cmf === 0x78 && flg !== undefined && ((cmf << 8) | flg) % 31 === 0;
 }
 
-/** Dahua may deflate the body without saying so; inflate it when it looks compressed, within `maxBytes`. */
+/** Whether bytes begin like a Dahua message (after a UTF-8 byte-order mark and white space). */
+const looksLikeMessage = (text: Buffer): boolean => /^(\xef\xbb\xbf)?\s*(\{|Code=|--)/i.test(text.subarray(0, 64).toString('latin1'));
+
+/**
+ * Dahua may deflate the body without saying so, and a raw deflate stream can begin with any byte, text included:
+ * whether it is compressed is decided by inflating it, and the plain reading is kept only when inflating fails or
+ * does not yield a message.
+ */
 export function inflateDahuaBody(body: Buffer, maxBytes: number): Buffer {
   const tooLarge = (error: unknown) => (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
   if (isZlib(body)) {
@@ -131,12 +139,13 @@ export function inflateDahuaBody(body: Buffer, maxBytes: number): Buffer {
       throw new InputError('body', 'not a valid deflate stream');
     }
   }
-  if (/^[\s{Cc-]/.test(String.fromCharCode(body[0] ?? 0x20))) return body;
   try {
-    return inflateRawSync(body, { maxOutputLength: maxBytes });
+    const inflated = inflateRawSync(body, { maxOutputLength: maxBytes });
+    if (looksLikeMessage(inflated) || !looksLikeMessage(body)) return inflated;
+    return body;
   } catch (error) {
-    if (tooLarge(error)) throw new InputError('body', `inflated body is larger than ${maxBytes} bytes`, 413);
-    // Not raw deflate either: parse it as text and let the parser name what is wrong.
+    if (tooLarge(error) && !looksLikeMessage(body)) throw new InputError('body', `inflated body is larger than ${maxBytes} bytes`, 413);
+    // Not raw deflate: parse it as text and let the parser name what is wrong.
     return body;
   }
 }

@@ -57,6 +57,14 @@ describe('parseDahuaUpload', () => {
     expect(parseDahuaUpload(many, device)).toMatchObject({ heartbeats: 1, ignored: 0, events: [{ personId: '2001' }] });
   });
 
+  it("stores the reader's own Type over the device's configured direction, and the configured one without a Type", () => {
+    const entryOnly: DeviceContext = { ...device, direction: 'in' };
+    const untyped = { ...dahuaData({ recNo: 2 }) };
+    delete untyped.Type;
+    const events = parseDahuaUpload(dahuaText([dahuaData({ recNo: 1, type: 'Exit' }), untyped]), entryOnly).events;
+    expect(events.map((e) => e.direction)).toEqual(['out', 'in']);
+  });
+
   it('reads pretty-printed data spanning lines', () => {
     const text = `Code=AccessControl;action=Pulse;index=0;data=${JSON.stringify(dahuaData({ recNo: 5 }), null, 2)}\r\n`;
     expect(parseDahuaUpload(text, device).events).toHaveLength(1);

@@ -1,4 +1,5 @@
-// Hikvision ISAPI event pushes: the JSON of one event (from a multipart part or a bare body) to attendance events.
+// Hikvision ISAPI event pushes: one event, as JSON or as the XML some firmwares send, to attendance events.
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { InputError } from '../../platform/errors.js';
 import {
   deviceTimeToInstant,
@@ -19,10 +20,27 @@ export const HIKVISION_EVENT_PART_NAMES: ReadonlySet<string> = new Set([
   'eventnotificationalert',
 ]);
 
-/** Whether a multipart part carries the event JSON (by its name or type) rather than a picture. */
+/** Whether a multipart part carries the event (JSON or XML, by its name or type) rather than a picture. */
 export function isHikvisionEventPart(name: string, mimeType: string): boolean {
   if (HIKVISION_EVENT_PART_NAMES.has(name.toLowerCase())) return true;
-  return /^(application|text)\/json\b/i.test(mimeType);
+  return /^(application|text)\/(json|xml)\b/i.test(mimeType);
+}
+
+/** Whether a body or part is the XML form of an event rather than JSON. */
+export const isXmlEvent = (text: string): boolean => text.trimStart().startsWith('<');
+
+// Values stay strings (an employeeNoString of "007" must not become 7); entities are not expanded, so a DOCTYPE
+// cannot make a small body large.
+const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, removeNSPrefix: true, processEntities: false, ignoreDeclaration: true });
+
+/** The XML `EventNotificationAlert` as the object its JSON form is; numbers stay strings, as JSON firmwares also vary. */
+function parseEventXml(text: string): Json {
+  if (XMLValidator.validate(text) !== true) throw new InputError('event', 'not well-formed XML');
+  const parsed = xmlParser.parse(text) as unknown;
+  if (!isObject(parsed) || !isObject(parsed.EventNotificationAlert)) {
+    throw new InputError('event', 'expected an EventNotificationAlert XML document');
+  }
+  return parsed.EventNotificationAlert;
 }
 
 const ACCESS_CONTROL = 5;
@@ -49,7 +67,7 @@ function unwrap(json: Json): Json {
  * `attendanceStatus` is the person's choice on the screen and does not decide the door.
  */
 export function parseHikvisionEvent(text: string, device: DeviceContext, direction: Direction): ParsedPush {
-  const parsed = parseJson(text, 'event');
+  const parsed = isXmlEvent(text) ? parseEventXml(text) : parseJson(text, 'event');
   if (!isObject(parsed)) throw new InputError('event', 'expected a JSON object');
   const json = unwrap(parsed);
   const push = emptyPush();
@@ -71,7 +89,8 @@ export function parseHikvisionEvent(text: string, device: DeviceContext, directi
   }
   const occurredAt = deviceTimeToInstant(json.dateTime, device.timezone, 'event.dateTime');
   const pupil = personId(person, 'event.AccessControllerEvent.employeeNoString');
-  const serialNo = access.serialNo;
+  // JSON carries the serial as a number, XML as its digits: both name the same event.
+  const serialNo = typeof access.serialNo === 'string' && /^\d{1,15}$/.test(access.serialNo) ? Number(access.serialNo) : access.serialNo;
   const identity =
     typeof serialNo === 'number' && Number.isSafeInteger(serialNo) && serialNo >= 0
       ? ['serialNo', serialNo]
@@ -97,7 +116,8 @@ export function actualBoundary(headerBoundary: string, head: Uint8Array): string
   const text = Buffer.from(head.subarray(0, 512)).toString('latin1');
   const start = text.indexOf('--');
   if (start < 0) return headerBoundary;
-  const lineEnd = text.indexOf('\r\n', start);
+  // Some firmwares end lines with a bare LF.
+  const lineEnd = text.indexOf('\n', start);
   const candidate = text.slice(start + 2, lineEnd < 0 ? undefined : lineEnd).trimEnd();
   return candidate.toLowerCase() === headerBoundary.toLowerCase() ? candidate : headerBoundary;
 }
