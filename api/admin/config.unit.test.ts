@@ -27,13 +27,58 @@ describe('the Git host from the environment', () => {
     expect(() => apiConfig({ ...git, POSBON_GIT_HOST: 'gitlab' })).toThrow('POSBON_GIT_HOST: POSBON_GIT_HOST must be gitea or github');
   });
 
-  it('takes the webhook terminal credentials only whole', () => {
+  it('takes the webhook terminal credentials only whole, without the ingress\'s sealing key', () => {
     expect(() => apiConfig({ POSBON_WEBHOOK_PUBLIC_URL: 'https://attendance.example.org' })).toThrow(
-      'terminal credentials need POSBON_WEBHOOK_PUBLIC_URL, POSBON_TOKEN_HASH_KEY and POSBON_SECRET_SEALING_KEY, the same keys as the webhook ingress',
+      'terminal credentials need POSBON_WEBHOOK_PUBLIC_URL and POSBON_TOKEN_HASH_KEY, the same token hash key as the webhook ingress',
     );
     const key = Buffer.alloc(32, 7).toString('base64');
-    const config = apiConfig({ POSBON_WEBHOOK_PUBLIC_URL: 'https://attendance.example.org', POSBON_TOKEN_HASH_KEY: key, POSBON_SECRET_SEALING_KEY: key });
+    const config = apiConfig({ POSBON_WEBHOOK_PUBLIC_URL: 'https://attendance.example.org', POSBON_TOKEN_HASH_KEY: key });
     expect(config.webhook).toEqual({ publicUrl: 'https://attendance.example.org', tokenHashKey: Buffer.alloc(32, 7) });
     expect(() => apiConfig({ POSBON_TOKEN_HASH_KEY: Buffer.alloc(16).toString('base64') })).toThrow('POSBON_TOKEN_HASH_KEY must decode to at least 32 bytes (base64)');
+  });
+});
+
+const key = (fill: number) => Buffer.alloc(32, fill).toString('base64');
+const production = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://posbon@db/posbon',
+  POSBON_ACCESS_TOKEN_SECRET: key(1),
+  POSBON_TOTP_SEALING_KEY: key(2),
+  POSBON_CREDENTIAL_NAMING_KEY: key(3),
+  POSBON_VIEWER_SIGNING_KEYS: '[{"kid":"k1"}]',
+};
+
+describe('one key per purpose', () => {
+  it('gives TOTP seeds and credential Secret names keys of their own', () => {
+    const config = apiConfig(production);
+    expect([config.totpSealingKey, config.credentialNamingKey, config.warnings]).toEqual([Buffer.alloc(32, 2), Buffer.alloc(32, 3), []]);
+  });
+
+  it('refuses production without either key, naming it', () => {
+    const { POSBON_CREDENTIAL_NAMING_KEY: _naming, ...noNaming } = production;
+    expect(() => apiConfig(noNaming)).toThrow('production needs POSBON_CREDENTIAL_NAMING_KEY: there are no default secrets (see .env.example)');
+    const { POSBON_TOTP_SEALING_KEY: _totp, ...noTotp } = production;
+    expect(() => apiConfig(noTotp)).toThrow('production needs POSBON_TOTP_SEALING_KEY: there are no default secrets (see .env.example)');
+    expect(() => apiConfig({ ...production, POSBON_TOTP_SEALING_KEY: key(2).slice(0, 20) })).toThrow('POSBON_TOTP_SEALING_KEY: POSBON_TOTP_SEALING_KEY must decode to at least 32 bytes (base64)');
+  });
+
+  it('refuses one key given for two purposes', () => {
+    expect(() => apiConfig({ ...production, POSBON_CREDENTIAL_NAMING_KEY: key(2) })).toThrow(
+      'POSBON_TOTP_SEALING_KEY and POSBON_CREDENTIAL_NAMING_KEY must be different keys: each key has one purpose',
+    );
+    expect(() => apiConfig({ ...production, POSBON_WEBHOOK_PUBLIC_URL: 'https://a.example.org', POSBON_TOKEN_HASH_KEY: key(1) })).toThrow(
+      'POSBON_ACCESS_TOKEN_SECRET and POSBON_TOKEN_HASH_KEY must be different keys: each key has one purpose',
+    );
+  });
+
+  it('reads the retired shared key as the TOTP key only, with a warning', () => {
+    const { POSBON_TOTP_SEALING_KEY: _totp, ...old } = production;
+    const config = apiConfig({ ...old, POSBON_SECRET_SEALING_KEY: key(9) });
+    expect([config.totpSealingKey, config.credentialNamingKey, config.warnings]).toEqual([
+      Buffer.alloc(32, 9),
+      Buffer.alloc(32, 3),
+      ['POSBON_SECRET_SEALING_KEY is retired and read only as POSBON_TOTP_SEALING_KEY: rename it, and never give it to the webhook ingress'],
+    ]);
+    expect(() => apiConfig({ ...production, POSBON_SECRET_SEALING_KEY: key(9) })).toThrow('POSBON_SECRET_SEALING_KEY is retired: remove it (POSBON_TOTP_SEALING_KEY is set)');
   });
 });

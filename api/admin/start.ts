@@ -47,18 +47,18 @@ async function main(): Promise<void> {
   const embedded = config.databaseUrl ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
   const { dataSource, applied } = await openDatabase({ url: config.databaseUrl ?? embedded!.url });
   if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+  for (const warning of config.warnings) logger.warn(warning);
 
-  // One key for the process: it seals TOTP secrets and names NVR credential Secrets, so both must see the same one.
-  const sealingKey = config.sealingKey ?? randomBytes(32);
+  const nameKey = credentialsNameKey(config.credentialNamingKey ?? randomBytes(32));
   let source: FleetSource;
   let credentials: CredentialsStore;
   if (config.kubeconfig) {
     const kc = new KubeConfig();
     kc.loadFromDefault();
     source = ClusterFleetSource.create({ kc, namespace: config.fleetNamespace, log: logger });
-    credentials = KubernetesCredentialsStore.create({ kc, namespace: config.fleetNamespace, nameKey: credentialsNameKey(sealingKey) });
+    credentials = KubernetesCredentialsStore.create({ kc, namespace: config.fleetNamespace, nameKey });
   } else {
-    credentials = MemoryCredentialsStore.create({ nameKey: credentialsNameKey(sealingKey) });
+    credentials = MemoryCredentialsStore.create({ nameKey });
     const folder = FolderFleetSource.create({ dir: resolve(config.fleetDir), namespace: config.fleetNamespace });
     source = folder;
     await folder.start();
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     source,
     logger,
     ...(config.accessTokenSecret ? { accessTokenSecret: config.accessTokenSecret } : {}),
-    sealingKey,
+    ...(config.totpSealingKey ? { totpSealingKey: config.totpSealingKey } : {}),
     ...(config.viewerSigningKeys ? { viewerSigningKeys: config.viewerSigningKeys } : {}),
     accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds,
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     ...(probe ? { probe } : {}),
     connectionTestRate: { perMinute: config.probe.perMinute, burst: config.probe.burst },
     ...(config.git ? { proposals: proposalOptions(config, credentials) } : {}),
-    ...(config.webhook ? { webhook: { publicUrl: config.webhook.publicUrl, keys: { tokenHashKey: config.webhook.tokenHashKey, sealingKey } } } : {}),
+    ...(config.webhook ? { webhook: { publicUrl: config.webhook.publicUrl, keys: { tokenHashKey: config.webhook.tokenHashKey } } } : {}),
   });
   await source.start();
   services.fleet.rebuild();
