@@ -1,4 +1,5 @@
 // The admin API's settings from the environment. Production refuses to start without a database and its keys.
+import { isIP, isIPv4 } from 'node:net';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { MAX_ACCESS_TTL_SECONDS } from './identity/access-tokens.js';
@@ -26,7 +27,7 @@ export interface ApiConfig {
   lockoutMaxFailures: number;
   lockoutMinutes: number;
   auditRetentionDays: number;
-  trustProxy: string | number | boolean;
+  trustProxy: string | number | false;
   kubeconfig?: string;
   fleetNamespace: string;
   fleetDir: string;
@@ -106,7 +107,14 @@ const environment = z.object({
   POSBON_LOCKOUT_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   POSBON_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
   POSBON_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
-  POSBON_TRUST_PROXY: z.string().default('loopback'),
+  POSBON_TRUST_PROXY: z.string().default('false').transform((value, ctx) => {
+    const setting = trustProxySetting(value);
+    if (typeof setting === 'object') {
+      ctx.addIssue({ code: 'custom', message: setting.problem });
+      return z.NEVER;
+    }
+    return setting;
+  }),
   KUBECONFIG: optional(z.string()),
   POSBON_FLEET_NAMESPACE: z.string().default('posbon-fleet'),
   POSBON_FLEET_DIR: z.string().default('gitops/example/clusters/dev'),
@@ -133,6 +141,34 @@ const environment = z.object({
   POSBON_TOKEN_HASH_KEY: optional(exactKey('POSBON_TOKEN_HASH_KEY')),
   POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
 });
+
+const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function addressOrSubnet(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (/^\d{1,3}$/.test(prefix)) return Number(prefix) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIPv4(prefix);
+}
+
+/**
+ * Express's `trust proxy` from POSBON_TRUST_PROXY: `false` (no proxy), a hop count, or a list of loopback,
+ * linklocal, uniquelocal, addresses and CIDR subnets. `true` is refused: it lets any client choose its own address.
+ */
+export function trustProxySetting(value: string): number | false | string | { problem: string } {
+  const text = value.trim();
+  if (text === 'false') return false;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  if (text === 'true') return { problem: 'true trusts every hop, so any client picks its own address: give the hop count or the proxies\' addresses' };
+  const entries = text.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !TRUST_NAMES.has(entry) && !addressOrSubnet(entry));
+  if (bad !== undefined) {
+    return { problem: `'${bad}' is not false, a hop count, loopback, linklocal, uniquelocal, an IP address or a CIDR subnet` };
+  }
+  return entries.join(',');
+}
 
 /** Parses the environment; throws one line naming every missing or bad variable. */
 export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
@@ -170,7 +206,6 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     const same = keys.slice(i + 1).find(([, other]) => other.equals(key));
     if (same) throw new Error(`${name} and ${same[0]} must be different keys: each key has one purpose`);
   }
-  const trust = e.POSBON_TRUST_PROXY;
   const config: ApiConfig = {
     warnings,
     production,
@@ -185,7 +220,7 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     lockoutMaxFailures: e.POSBON_LOCKOUT_MAX_FAILURES,
     lockoutMinutes: e.POSBON_LOCKOUT_MINUTES,
     auditRetentionDays: e.POSBON_AUDIT_RETENTION_DAYS,
-    trustProxy: /^\d+$/.test(trust) ? Number(trust) : trust === 'true' ? true : trust === 'false' ? false : trust,
+    trustProxy: e.POSBON_TRUST_PROXY,
     fleetNamespace: e.POSBON_FLEET_NAMESPACE,
     fleetDir: e.POSBON_FLEET_DIR,
     dataDir: e.POSBON_DATA_DIR,

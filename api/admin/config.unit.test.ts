@@ -82,3 +82,31 @@ describe('one key per purpose', () => {
     expect(() => apiConfig({ ...production, POSBON_SECRET_SEALING_KEY: key(9) })).toThrow('POSBON_SECRET_SEALING_KEY is retired: remove it (POSBON_TOTP_SEALING_KEY is set)');
   });
 });
+
+describe('POSBON_TRUST_PROXY', () => {
+  it('trusts no proxy unless told', () => {
+    expect(apiConfig({}).trustProxy).toBe(false);
+  });
+
+  it('takes the forms Express takes: a hop count, names, addresses and subnets', () => {
+    const of = (value: string) => apiConfig({ POSBON_TRUST_PROXY: value }).trustProxy;
+    expect([of('1'), of('false'), of('loopback'), of('10.244.0.0/16, 192.0.2.7'), of('fd00::/8,uniquelocal'), of('10.0.0.0/255.0.0.0')]).toEqual([
+      1,
+      false,
+      'loopback',
+      '10.244.0.0/16,192.0.2.7',
+      'fd00::/8,uniquelocal',
+      '10.0.0.0/255.0.0.0',
+    ]);
+  });
+
+  it('refuses garbage and `true` in one line naming the variable', () => {
+    expect(() => apiConfig({ POSBON_TRUST_PROXY: 'ingress' })).toThrow(
+      "POSBON_TRUST_PROXY: 'ingress' is not false, a hop count, loopback, linklocal, uniquelocal, an IP address or a CIDR subnet",
+    );
+    expect(() => apiConfig({ POSBON_TRUST_PROXY: '10.0.0.0/33' })).toThrow("POSBON_TRUST_PROXY: '10.0.0.0/33' is not false");
+    expect(() => apiConfig({ POSBON_TRUST_PROXY: 'true' })).toThrow(
+      "POSBON_TRUST_PROXY: true trusts every hop, so any client picks its own address: give the hop count or the proxies' addresses",
+    );
+  });
+});

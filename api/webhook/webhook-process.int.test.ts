@@ -34,7 +34,7 @@ async function exitOf(service: Service): Promise<void> {
 describe('the ingress process holds only its own keys', () => {
   let databaseUrl: string;
   beforeAll(async () => {
-    databaseUrl = await testDatabase('webhook-keys');
+    databaseUrl = await testDatabase('webhook_keys');
   });
 
   it('refuses to start when given the admin API\'s sealing key, in one line naming it', async () => {
@@ -71,7 +71,7 @@ describe('a database failure behind an unauthenticated push', () => {
   let ingress: TestIngress;
   let databaseUrl: string;
   beforeAll(async () => {
-    databaseUrl = await testDatabase('webhook-leak');
+    databaseUrl = await testDatabase('webhook_leak');
     ingress = await startTestIngress(databaseUrl);
   });
   afterAll(async () => {

@@ -114,7 +114,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     logger,
     host: '127.0.0.1',
     port: 0,
-    http: { production: false, corsOrigins: [], loginPerMinute: 10_000, tokensPerMinute: 10_000, trustProxy: 'loopback', ...options.http },
+    http: { production: false, corsOrigins: [], loginPerMinute: 10_000, tokensPerMinute: 10_000, trustProxy: false, ...options.http },
   });
   return {
     url: server.url,
