@@ -2,11 +2,12 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { MediaNode } from '../crds/index.js';
+import { MEDIAMTX_API_DIR } from './core/mediamtx.js';
 
 export interface WorkloadOptions {
   namespace: string;
   mediamtxImage: string;
-  /** Image of the probe sidecar; left out when unset. */
+  /** The Posbon image: it runs the probe sidecar and the session expiry; both are left out when unset. */
   probeImage?: string;
 }
 
@@ -67,7 +68,13 @@ export function renderWorkload(node: MediaNode, options: WorkloadOptions = DEFAU
   });
   // A folder mount, never subPath: a subPath mount is not updated when the ConfigMap changes.
   container.mount('/config', kplus.Volume.fromConfigMap(chart, 'config-volume', config, { name: 'config' }), { readOnly: true });
-  if (options.probeImage) addProbeSidecar(chart, deployment, node.metadata.name, options.probeImage);
+  // The control API's socket: only the containers that mount this volume can reach it (the pod is on the host network).
+  const apiSocket = kplus.Volume.fromEmptyDir(chart, 'mediamtx-api', 'mediamtx-api', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+  container.mount(MEDIAMTX_API_DIR, apiSocket);
+  if (options.probeImage) {
+    addProbeSidecar(chart, deployment, node.metadata.name, options.probeImage);
+    addSessionExpiry(deployment, options.probeImage, apiSocket);
+  }
   new kplus.Service(chart, 'service', {
     metadata: { name },
     selector: deployment,
@@ -81,6 +88,24 @@ export function renderWorkload(node: MediaNode, options: WorkloadOptions = DEFAU
 }
 
 export const PROBE_PORT = 9440;
+
+/** Ends viewer sessions whose token has expired, through MediaMTX's control API socket (ADR 0004). */
+function addSessionExpiry(deployment: kplus.Deployment, image: string, apiSocket: kplus.Volume): void {
+  const expiry = deployment.addContainer({
+    name: 'session-expiry',
+    image,
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    command: ['node', '--import', 'tsx', 'operator/sessions/main.ts'],
+    workingDir: '/app',
+    envVariables: {
+      POSBON_MEDIAMTX_API: kplus.EnvValue.fromValue(`unix://${MEDIAMTX_API_DIR}/api.sock`),
+      POSBON_SESSION_SWEEP_SECONDS: kplus.EnvValue.fromValue('5'),
+    },
+    resources: { cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(200) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) } },
+    securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, user: 65532, group: 65532 },
+  });
+  expiry.mount(MEDIAMTX_API_DIR, apiSocket);
+}
 
 /**
  * The probe sidecar: same pod, same host network, so its probes leave from the node's egress IP. It listens on the

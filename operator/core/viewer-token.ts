@@ -1,5 +1,8 @@
 // What a viewer token claims, shared by the API that signs it and the MediaMTX config that checks it.
 
+/** The longest a viewer token lives. */
+export const MAX_VIEWER_TOKEN_SECONDS = 300;
+
 /** `iss` of every viewer token; MediaMTX's authJWTIssuer. */
 export const VIEWER_TOKEN_ISSUER = 'posbon-api';
 

@@ -3,11 +3,11 @@
 // published (staged) before it signs.
 import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { VIEWER_TOKEN_ISSUER, viewerTokenAudience, viewerTokenSubject } from '../../../operator/core/viewer-token.js';
+import { MAX_VIEWER_TOKEN_SECONDS, VIEWER_TOKEN_ISSUER, viewerTokenAudience, viewerTokenSubject } from '../../../operator/core/viewer-token.js';
 
 const ALG = 'ES256';
-/** The issue caps viewer tokens at five minutes. */
-export const MAX_VIEWER_TTL_SECONDS = 300;
+/** Viewer tokens live at most five minutes; the media nodes' session expiry relies on the same bound. */
+export const MAX_VIEWER_TTL_SECONDS = MAX_VIEWER_TOKEN_SECONDS;
 
 interface SigningKey {
   kid: string;
