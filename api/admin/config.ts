@@ -46,6 +46,8 @@ export interface ApiConfig {
   git?: GitConfig;
   /** The webhook ingress terminals push to, and its token hash key; without them terminal credentials answer 503. */
   webhook?: { publicUrl: string; tokenHashKey: Buffer };
+  /** The TLS listener that serves the viewer JWKS to MediaMTX, which pins its certificate (ADR 0004). */
+  jwksTls?: { certFile: string; keyFile: string; port: number };
   /** Settings that work but should change, for the log at start. */
   warnings: string[];
 }
@@ -139,6 +141,9 @@ const environment = z.object({
   POSBON_GIT_AUTHOR_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+$/, 'POSBON_GIT_AUTHOR_DOMAIN must be a domain').default('users.posbon.invalid'),
   POSBON_WEBHOOK_PUBLIC_URL: optional(z.string().url('POSBON_WEBHOOK_PUBLIC_URL must be a URL')),
   POSBON_TOKEN_HASH_KEY: optional(exactKey('POSBON_TOKEN_HASH_KEY')),
+  POSBON_JWKS_TLS_CERT_FILE: optional(z.string()),
+  POSBON_JWKS_TLS_KEY_FILE: optional(z.string()),
+  POSBON_JWKS_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
   POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
 });
 
@@ -244,6 +249,14 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   if (e.POSBON_CREDENTIAL_NAMING_KEY) config.credentialNamingKey = e.POSBON_CREDENTIAL_NAMING_KEY;
   if (e.POSBON_VIEWER_SIGNING_KEYS) config.viewerSigningKeys = e.POSBON_VIEWER_SIGNING_KEYS as JWK[];
   if (e.KUBECONFIG) config.kubeconfig = e.KUBECONFIG;
+  if ((e.POSBON_JWKS_TLS_CERT_FILE === undefined) !== (e.POSBON_JWKS_TLS_KEY_FILE === undefined)) {
+    throw new Error('the JWKS over TLS needs both POSBON_JWKS_TLS_CERT_FILE and POSBON_JWKS_TLS_KEY_FILE');
+  }
+  if (e.POSBON_JWKS_TLS_CERT_FILE && e.POSBON_JWKS_TLS_KEY_FILE) {
+    config.jwksTls = { certFile: e.POSBON_JWKS_TLS_CERT_FILE, keyFile: e.POSBON_JWKS_TLS_KEY_FILE, port: e.POSBON_JWKS_TLS_PORT };
+  } else if (production) {
+    warnings.push('POSBON_JWKS_TLS_CERT_FILE is unset: media nodes cannot fetch the viewer keys over TLS, and the operator refuses a plain-HTTP JWKS');
+  }
   const git = gitConfig(e);
   if (git) config.git = git;
   if (e.POSBON_WEBHOOK_PUBLIC_URL || e.POSBON_TOKEN_HASH_KEY) {

@@ -46,6 +46,8 @@ const production = {
   POSBON_TOTP_SEALING_KEY: key(2),
   POSBON_CREDENTIAL_NAMING_KEY: key(3),
   POSBON_VIEWER_SIGNING_KEYS: '[{"kid":"k1"}]',
+  POSBON_JWKS_TLS_CERT_FILE: '/tls/tls.crt',
+  POSBON_JWKS_TLS_KEY_FILE: '/tls/tls.key',
 };
 
 describe('one key per purpose', () => {
@@ -108,5 +110,19 @@ describe('POSBON_TRUST_PROXY', () => {
     expect(() => apiConfig({ POSBON_TRUST_PROXY: 'true' })).toThrow(
       "POSBON_TRUST_PROXY: true trusts every hop, so any client picks its own address: give the hop count or the proxies' addresses",
     );
+  });
+});
+
+describe('the JWKS over TLS', () => {
+  it('takes certificate and key together, on port 8443 unless told', () => {
+    expect(apiConfig(production).jwksTls).toEqual({ certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', port: 8443 });
+    expect(() => apiConfig({ POSBON_JWKS_TLS_CERT_FILE: '/tls/tls.crt' })).toThrow('the JWKS over TLS needs both POSBON_JWKS_TLS_CERT_FILE and POSBON_JWKS_TLS_KEY_FILE');
+  });
+
+  it('is missed out loud in production', () => {
+    const { POSBON_JWKS_TLS_CERT_FILE: _cert, POSBON_JWKS_TLS_KEY_FILE: _key, ...plain } = production;
+    expect(apiConfig(plain).warnings).toEqual([
+      'POSBON_JWKS_TLS_CERT_FILE is unset: media nodes cannot fetch the viewer keys over TLS, and the operator refuses a plain-HTTP JWKS',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 // `npm start`: Posbon on one machine. Without DATABASE_URL it runs an embedded PostgreSQL under .posbon/; without
 // KUBECONFIG it reads the example fleet folder through the operator's pure core. With both set it uses those.
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { openDatabase } from '../db/data-source.js';
@@ -33,6 +33,7 @@ import { createApiServices, listenApi, type ProposalOptions } from './server.js'
 import { GiteaHost } from '../../gitops/hosts/gitea.js';
 import { GitHubHost } from '../../gitops/hosts/github.js';
 import { startLocalPostgres } from './local-postgres.js';
+import { listenJwks } from './streams/jwks-server.js';
 
 function proposalOptions(config: ApiConfig, credentials: CredentialsStore): ProposalOptions {
   const git = config.git!;
@@ -101,12 +102,23 @@ async function main(): Promise<void> {
     },
   });
 
+  const jwks = config.jwksTls
+    ? await listenJwks({
+        viewerKeys: services.viewerKeys,
+        cert: await readFile(config.jwksTls.certFile),
+        key: await readFile(config.jwksTls.keyFile),
+        host: config.host,
+        port: config.jwksTls.port,
+      })
+    : undefined;
+
   const lines = [
     '',
     `Posbon admin API   ${api.url}`,
     `  health           ${api.url}/healthz`,
     `  OpenAPI          ${api.url}/openapi.json`,
     `  viewer JWKS      ${api.url}/.well-known/jwks.json`,
+    ...(jwks ? [`  JWKS over TLS    ${jwks.url} (certificate SHA-256 ${jwks.fingerprint}: the operator's POSBON_JWKS_FINGERPRINT)`] : []),
     `  database         ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : 'DATABASE_URL'}`,
     `  proposals        ${config.git ? `${config.git.host} ${config.git.url} ${config.git.owner}/${config.git.repo}, clusters/${config.git.env}` : 'off (no POSBON_GIT_REPO): write endpoints answer 503'}`,
     `  fleet            ${config.kubeconfig ? `cluster informers, namespace ${config.fleetNamespace}` : resolve(config.fleetDir)}`,
@@ -147,6 +159,7 @@ async function main(): Promise<void> {
   const shutdown = async () => {
     services.fleet.stop();
     await api.close();
+    await jwks?.close();
     // After the last request: every stream token's queued audit entry is written before the database closes.
     await services.audit.close();
     await source.stop();
