@@ -21,7 +21,7 @@ let agentToken: string;
 beforeAll(async () => {
   const databaseUrl = await testDatabase('provision');
   ingress = await startTestIngress(databaseUrl, { keys });
-  api = await startTestApi({ databaseUrl, webhook: { publicUrl: ingress.base, keys } });
+  api = await startTestApi({ databaseUrl, webhook: { publicUrl: ingress.base, keys: { tokenHashKey: keys.tokenHashKey } } });
   const head = (await login(api, await createAccount(api, 'head-a', 'SCHOOL_ADMIN', ['school-a']))).accessToken;
   agentToken = (await call(api, 'POST', '/schools/school-a/agent-tokens', { token: head, body: { label: 'door PC' } })).body.token;
   terminal = await startIsapiSimulator(TERMINAL);
