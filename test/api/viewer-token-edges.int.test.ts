@@ -173,8 +173,26 @@ describe('viewer tokens against the pinned JWKS', () => {
   });
 });
 
-describe('a WebRTC session whose token expires', () => {
-  it('is ended by the node\'s session expiry, which MediaMTX alone never does', async () => {
+/** An HLS viewer: the multivariant playlist with the token, then the media playlist by the session it opened. */
+async function openHls(node: Node, token: string): Promise<() => Promise<number>> {
+  const base = `http://127.0.0.1:${node.ports.hls}/${PATH}`;
+  const variant = await eventually(async () => {
+    const index = await fetch(`${base}/index.m3u8`, { headers: { authorization: `Bearer ${token}` } });
+    if (index.status !== 200) throw new Error(`HLS index: ${index.status}`);
+    const line = (await index.text()).split('\n').find((l) => /\.m3u8\?.*session=/.test(l));
+    if (!line) throw new Error('no media playlist with a session yet');
+    return line;
+  }, 30_000, 300);
+  // Without the token: from here on the session alone lets the viewer in.
+  return async () => {
+    const res = await fetch(`${base}/${variant}`);
+    await res.arrayBuffer();
+    return res.status;
+  };
+}
+
+describe('sessions whose token expires', () => {
+  it('are ended by the node\'s session expiry, WebRTC and HLS, which MediaMTX alone never does', async () => {
     const nodeA = await startNodeA({ jwksUrl: jwks.url, jwksFingerprint: jwks.fingerprint });
     const { token, expiresAt } = await tokenFor('node-a', 25);
     // A WHEP viewer: another MediaMTX that reads the camera from node A over WebRTC with the token.
@@ -193,25 +211,38 @@ describe('a WebRTC session whose token expires', () => {
     );
     started.push(reader);
     await eventually(async () => expect((await pathState(readerPorts.api, 'watch'))?.ready).toBe(true), 30_000, 300);
+    const hlsPlaylist = await openHls(nodeA, token);
+    expect(await hlsPlaylist()).toBe(200);
     const sessions = async () => {
-      const { body } = await callMediaMtxApi(nodeA.apiAddress, 'GET', '/v3/webrtcsessions/list');
-      return (body as { items: { id: string; user: string; path: string; peerConnectionEstablished: boolean }[] }).items;
+      const lists = await Promise.all(['webrtcsessions', 'hlssessions'].map((kind) => callMediaMtxApi(nodeA.apiAddress, 'GET', `/v3/${kind}/list`)));
+      return lists.flatMap(({ body }) => (body as { items: { id: string; user: string; path: string }[] }).items.map((i) => ({ id: i.id, user: i.user, path: i.path })));
     };
-    const [session] = await sessions();
-    expect(session).toMatchObject({ user: `account-1@${expiresAt.getTime() / 1000}`, path: PATH, peerConnectionEstablished: true });
+    const before = await sessions();
+    const user = `account-1@${expiresAt.getTime() / 1000}`;
+    expect(before.map((s) => [s.user, s.path])).toEqual([
+      [user, PATH],
+      [user, PATH],
+    ]);
 
     const expiry = SessionExpiry.create({ apiAddress: nodeA.apiAddress, log: createLogger('session-expiry', 'error') });
     expect(await expiry.sweep()).toEqual([]);
 
-    // Past the token's expiry, MediaMTX keeps the session and the viewer keeps watching.
+    // Past the token's expiry, MediaMTX keeps both sessions and both viewers keep watching (HLS needs a request
+    // within 30 s to stay open, so it asks once on the way).
+    await sleep(Math.max(0, (expiresAt.getTime() - Date.now()) / 2));
+    expect(await hlsPlaylist()).toBe(200);
     await sleep(Math.max(0, expiresAt.getTime() - Date.now()) + 2000);
-    expect((await sessions()).map((s) => s.id)).toEqual([session!.id]);
-    expect((await pathState(readerPorts.api, 'watch'))?.ready).toBe(true);
+    expect(await sessions()).toEqual(before);
+    expect([(await pathState(readerPorts.api, 'watch'))?.ready, await hlsPlaylist()]).toEqual([true, 200]);
 
-    // One sweep ends it; the viewer's retries with the expired token are refused, so it stays ended.
+    // One sweep ends both; the WHEP viewer's retries with the expired token are refused, so it stays ended.
     const ended: MediaSession[] = await expiry.sweep();
-    expect(ended.map((s) => [s.kind, s.id, s.path])).toEqual([['webrtc', session!.id, PATH]]);
+    expect(ended.map((s) => [s.kind, s.id, s.path])).toEqual([
+      ['webrtc', before[0]!.id, PATH],
+      ['hls', before[1]!.id, PATH],
+    ]);
+    expect(await hlsPlaylist()).toBe(401);
     await eventually(async () => expect((await pathState(readerPorts.api, 'watch'))?.ready).toBe(false), 30_000, 300);
-    expect((await sessions()).filter((s) => s.peerConnectionEstablished)).toEqual([]);
+    expect((await sessions()).filter((s) => s.user === user)).toEqual([]);
   });
 });
