@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { stringify } from 'yaml';
 import { listenJwks, certificateFingerprint, type JwksServer } from '../../api/admin/streams/jwks-server.js';
+import { generateViewerKeyJwk } from '../../api/admin/streams/viewer-keys.js';
 import { DEFAULT_RENDER_OPTIONS, renderMediaMtxConfig, type RenderOptions } from '../../operator/core/mediamtx.js';
 import type { Fleet } from '../../operator/core/fleet.js';
 import { planFleet } from '../../operator/core/plan.js';
@@ -51,6 +52,8 @@ let jwks: JwksServer;
 let host: TestHost;
 let camera: RtspCamera;
 let fleet: Fleet;
+/** A key the API publishes (staged, as before a rotation), whose private half the test holds to sign odd claims. */
+let published: JWK;
 const started: MediaMtx[] = [];
 
 /** A self-signed certificate for 127.0.0.1, as a cluster's issuer would give the API's JWKS listener. */
@@ -133,6 +136,8 @@ beforeAll(async () => {
   const region = `r${randomBytes(2).toString('hex')}`;
   fleet = { nodes: [node('node-a', region, '198.51.100.1')], schools: [school('school-a', region)], nvrs: [nvr('gate-a', 'school-a', host.ip, ['entrance'])] };
   api = await startTestApi({ fleet });
+  published = await generateViewerKeyJwk();
+  await api.services.viewerKeys.stage(published);
   jwks = await listenJwks({ viewerKeys: api.services.viewerKeys, ...(await certificate('posbon-api')), host: '127.0.0.1', port: 0 });
 });
 
@@ -152,6 +157,20 @@ describe('viewer tokens against the pinned JWKS', () => {
 
   it('play on the node they name, with keys fetched over the API\'s TLS listener', async () => {
     expect(await play(nodeA, (await tokenFor('node-a')).token)).toBe(200);
+  });
+
+  it('are refused without the API as their issuer, even signed by a published key', async () => {
+    const signed = async (issuer: string) =>
+      new SignJWT({ mediamtx_permissions: [{ action: 'read', path: PATH }] })
+        .setProtectedHeader({ alg: 'ES256', kid: published.kid! })
+        .setIssuer(issuer)
+        .setAudience(viewerTokenAudience('node-a'))
+        .setSubject('account-1')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(await importJWK(published, 'ES256'));
+    expect(await play(nodeA, await signed(VIEWER_TOKEN_ISSUER))).toBe(200);
+    expect(await play(nodeA, await signed('someone-else'))).toBe(401);
   });
 
   it('are refused on a node they do not name', async () => {
