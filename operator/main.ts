@@ -6,6 +6,7 @@ import { FleetController, defaultControllerConfig, type ControllerConfig } from 
 import { LeaderElector } from './controller/leader.js';
 import { createOperatorMetrics } from './controller/metrics.js';
 import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
+import { jwksSettings } from './jwks-settings.js';
 import { createLogger, type Logger } from './log.js';
 import { DEFAULT_WORKLOAD_OPTIONS } from './workload.js';
 
@@ -109,7 +110,7 @@ export async function main(): Promise<void> {
     ...(process.env.POSBON_PROBE_IMAGE ? { probe: { intervalMs: Number(env('POSBON_PROBE_INTERVAL_SECONDS', '600')) * 1000 } } : {}),
     render: {
       ...DEFAULT_RENDER_OPTIONS,
-      jwksUrl: env('POSBON_JWKS_URL', DEFAULT_RENDER_OPTIONS.jwksUrl),
+      ...jwksSettings(process.env),
       allowOrigins: env('POSBON_ALLOW_ORIGINS', '*').split(','),
     },
   });

@@ -56,7 +56,7 @@ beforeAll(async () => {
   host = await createTestHost('nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
   camera = await startRtspCamera({ on: host, port: 554, path: 'Streaming/Channels/101' });
 
-  jwks = await startJwks();
+  jwks = await startJwks(nodeName);
   sign = jwks.sign;
 
   ports = await allocateMediaMtxPorts();

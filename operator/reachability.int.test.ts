@@ -96,7 +96,7 @@ beforeAll(async () => {
   });
   await waitForPort(probePort, sidecar);
 
-  jwks = await startJwks();
+  jwks = await startJwks(nodeName);
   ports = await allocateMediaMtxPorts();
   controller = await startController(cluster, {
     applyWorkloads: false,

@@ -3,11 +3,12 @@ import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { MediaNode } from '../crds/index.js';
 import { MEDIA_NODE_LABEL, MEDIAMTX_PORTS, mediaNodeTaint } from './core/media-host.js';
+import { MEDIAMTX_API_DIR } from './core/mediamtx.js';
 
 export interface WorkloadOptions {
   namespace: string;
   mediamtxImage: string;
-  /** Image of the probe sidecar; left out when unset. */
+  /** The Posbon image: it runs the probe sidecar and the session expiry; both are left out when unset. */
   probeImage?: string;
   /** The cluster's pod and service CIDRs, which the probe sidecar never reaches (POSBON_PROBE_CLUSTER_CIDRS). */
   probeClusterCidrs?: string[];
@@ -18,7 +19,10 @@ export const DEFAULT_WORKLOAD_OPTIONS: WorkloadOptions = {
   mediamtxImage: 'docker.io/bluenviron/mediamtx:1.20.1',
 };
 
-export const MANAGED_LABELS = { 'app.kubernetes.io/managed-by': 'posbon-operator', 'app.kubernetes.io/part-of': 'posbon' } as const;
+export const MANAGED_LABELS = {
+  'app.kubernetes.io/managed-by': 'posbon-operator',
+  'app.kubernetes.io/part-of': 'posbon',
+} as const;
 export const NODE_LABEL = MEDIA_NODE_LABEL;
 
 export const configMapName = (node: string) => `mediamtx-${node}`;
@@ -29,7 +33,10 @@ export const PROBE_TOKEN_SECRET = 'posbon-probe-token';
 export const CONFIG_FILE = 'mediamtx.yml';
 
 /** Deployment and Service of a node's MediaMTX, as plain manifests ready for server-side apply. */
-export function renderWorkload(node: MediaNode, options: WorkloadOptions = DEFAULT_WORKLOAD_OPTIONS): Array<Record<string, unknown>> {
+export function renderWorkload(
+  node: MediaNode,
+  options: WorkloadOptions = DEFAULT_WORKLOAD_OPTIONS,
+): Array<Record<string, unknown>> {
   const name = configMapName(node.metadata.name);
   const labels = { ...MANAGED_LABELS, [NODE_LABEL]: node.metadata.name, 'app.kubernetes.io/name': 'mediamtx' };
   const app = new App();
@@ -47,10 +54,14 @@ export function renderWorkload(node: MediaNode, options: WorkloadOptions = DEFAU
     select: false,
     podMetadata: { labels },
   });
-  deployment.select(kplus.LabelSelector.of({ labels: { [NODE_LABEL]: node.metadata.name, 'app.kubernetes.io/name': 'mediamtx' } }));
+  deployment.select(
+    kplus.LabelSelector.of({ labels: { [NODE_LABEL]: node.metadata.name, 'app.kubernetes.io/name': 'mediamtx' } }),
+  );
   deployment.scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is(NODE_LABEL, node.metadata.name)));
   const taint = mediaNodeTaint(node.metadata.name);
-  deployment.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.is(taint.key, taint.value, { effect: kplus.TaintEffect.NO_SCHEDULE })));
+  deployment.scheduling.tolerate(
+    kplus.Node.tainted(kplus.NodeTaintQuery.is(taint.key, taint.value, { effect: kplus.TaintEffect.NO_SCHEDULE })),
+  );
   const container = deployment.addContainer({
     name: 'mediamtx',
     image: options.mediamtxImage,
@@ -63,16 +74,37 @@ export function renderWorkload(node: MediaNode, options: WorkloadOptions = DEFAU
     ],
     envVariables: { MTX_CONFKEY: kplus.EnvValue.fromSecretValue({ secret: confKey, key: 'key' }) },
     readiness: kplus.Probe.fromTcpSocket({ port: MEDIAMTX_PORTS.hls, periodSeconds: Duration.seconds(5) }),
-    liveness: kplus.Probe.fromTcpSocket({ port: MEDIAMTX_PORTS.hls, periodSeconds: Duration.seconds(10), failureThreshold: 6 }),
+    liveness: kplus.Probe.fromTcpSocket({
+      port: MEDIAMTX_PORTS.hls,
+      periodSeconds: Duration.seconds(10),
+      failureThreshold: 6,
+    }),
     resources: {
       cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(4) },
       memory: { request: Size.mebibytes(512), limit: Size.gibibytes(4) },
     },
-    securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, user: 65532, group: 65532 },
+    securityContext: {
+      ensureNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      user: 65532,
+      group: 65532,
+    },
   });
   // A folder mount, never subPath: a subPath mount is not updated when the ConfigMap changes.
-  container.mount('/config', kplus.Volume.fromConfigMap(chart, 'config-volume', config, { name: 'config' }), { readOnly: true });
-  if (options.probeImage) addProbeSidecar(chart, deployment, node.metadata.name, options.probeImage, options.probeClusterCidrs ?? []);
+  container.mount('/config', kplus.Volume.fromConfigMap(chart, 'config-volume', config, { name: 'config' }), {
+    readOnly: true,
+  });
+  // The control API's socket: only the containers that mount this volume can reach it (the pod is on the host network).
+  const apiSocket = kplus.Volume.fromEmptyDir(chart, 'mediamtx-api', 'mediamtx-api', {
+    medium: kplus.EmptyDirMedium.MEMORY,
+    sizeLimit: Size.mebibytes(1),
+  });
+  container.mount(MEDIAMTX_API_DIR, apiSocket);
+  if (options.probeImage) {
+    addProbeSidecar(chart, deployment, node.metadata.name, options.probeImage, options.probeClusterCidrs ?? []);
+    addSessionExpiry(deployment, options.probeImage, apiSocket);
+  }
   new kplus.Service(chart, 'service', {
     metadata: { name },
     selector: deployment,
@@ -87,11 +119,44 @@ export function renderWorkload(node: MediaNode, options: WorkloadOptions = DEFAU
 
 export const PROBE_PORT = 9440;
 
+/** Ends viewer sessions whose token has expired, through MediaMTX's control API socket (ADR 0004). */
+function addSessionExpiry(deployment: kplus.Deployment, image: string, apiSocket: kplus.Volume): void {
+  const expiry = deployment.addContainer({
+    name: 'session-expiry',
+    image,
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    command: ['node', '--import', 'tsx', 'operator/sessions/main.ts'],
+    workingDir: '/app',
+    envVariables: {
+      POSBON_MEDIAMTX_API: kplus.EnvValue.fromValue(`unix://${MEDIAMTX_API_DIR}/api.sock`),
+      POSBON_SESSION_SWEEP_SECONDS: kplus.EnvValue.fromValue('5'),
+    },
+    resources: {
+      cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(200) },
+      memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+    },
+    securityContext: {
+      ensureNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      user: 65532,
+      group: 65532,
+    },
+  });
+  expiry.mount(MEDIAMTX_API_DIR, apiSocket);
+}
+
 /**
  * The probe sidecar: same pod, same host network, so its probes leave from the node's egress IP. It listens on the
  * node's own address, never on every interface, and reads its allowlist, token and credentials from mounts.
  */
-function addProbeSidecar(chart: Chart, deployment: kplus.Deployment, node: string, image: string, clusterCidrs: string[]): void {
+function addProbeSidecar(
+  chart: Chart,
+  deployment: kplus.Deployment,
+  node: string,
+  image: string,
+  clusterCidrs: string[],
+): void {
   const probe = deployment.addContainer({
     name: 'probe',
     image,
@@ -108,16 +173,35 @@ function addProbeSidecar(chart: Chart, deployment: kplus.Deployment, node: strin
       // The key `ticket-key` of the same Secret signs tickets for proposed NVRs; absent, tickets are refused.
       POSBON_PROBE_TICKET_KEY_FILE: kplus.EnvValue.fromValue('/probe-token/ticket-key'),
       POSBON_PROBE_CREDENTIALS_DIR: kplus.EnvValue.fromValue('/probe-credentials'),
-      ...(clusterCidrs.length > 0 ? { POSBON_PROBE_CLUSTER_CIDRS: kplus.EnvValue.fromValue(clusterCidrs.join(',')) } : {}),
+      ...(clusterCidrs.length > 0
+        ? { POSBON_PROBE_CLUSTER_CIDRS: kplus.EnvValue.fromValue(clusterCidrs.join(',')) }
+        : {}),
     },
     readiness: kplus.Probe.fromHttpGet('/healthz', { port: PROBE_PORT }),
-    resources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(256) } },
-    securityContext: { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, user: 65532, group: 65532 },
+    resources: {
+      cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+      memory: { request: Size.mebibytes(96), limit: Size.mebibytes(256) },
+    },
+    securityContext: {
+      ensureNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      user: 65532,
+      group: 65532,
+    },
   });
   const configMap = kplus.ConfigMap.fromConfigMapName(chart, 'probe-cm', probeConfigMapName(node));
   const token = kplus.Secret.fromSecretName(chart, 'probe-token-secret', PROBE_TOKEN_SECRET);
   const credentials = kplus.Secret.fromSecretName(chart, 'probe-credentials-secret', probeCredentialsSecretName(node));
-  probe.mount('/probe', kplus.Volume.fromConfigMap(chart, 'probe-allowlist', configMap, { name: 'probe-allowlist' }), { readOnly: true });
-  probe.mount('/probe-token', kplus.Volume.fromSecret(chart, 'probe-token', token, { name: 'probe-token' }), { readOnly: true });
-  probe.mount('/probe-credentials', kplus.Volume.fromSecret(chart, 'probe-credentials', credentials, { name: 'probe-credentials' }), { readOnly: true });
+  probe.mount('/probe', kplus.Volume.fromConfigMap(chart, 'probe-allowlist', configMap, { name: 'probe-allowlist' }), {
+    readOnly: true,
+  });
+  probe.mount('/probe-token', kplus.Volume.fromSecret(chart, 'probe-token', token, { name: 'probe-token' }), {
+    readOnly: true,
+  });
+  probe.mount(
+    '/probe-credentials',
+    kplus.Volume.fromSecret(chart, 'probe-credentials', credentials, { name: 'probe-credentials' }),
+    { readOnly: true },
+  );
 }

@@ -28,7 +28,10 @@ describe('renderWorkload', () => {
   it('mounts the config as a folder, never with subPath, and takes the key from a Secret', () => {
     const mediamtx = deployment.spec.template.spec.containers.find((c: any) => c.name === 'mediamtx');
     expect(mediamtx.args).toEqual(['/config/mediamtx.yml']);
-    expect(mediamtx.volumeMounts).toEqual([{ mountPath: '/config', name: 'config', readOnly: true }]);
+    expect(mediamtx.volumeMounts).toEqual([
+      { mountPath: '/config', name: 'config', readOnly: true },
+      { mountPath: '/var/run/posbon-mediamtx', name: 'mediamtx-api' },
+    ]);
     expect(mediamtx.env).toEqual([{ name: 'MTX_CONFKEY', valueFrom: { secretKeyRef: { key: 'key', name: 'mediamtx-fsn1-a-confkey' } } }]);
     expect(deployment.spec.template.spec.volumes).toEqual(expect.arrayContaining([{ name: 'config', configMap: { name: 'mediamtx-fsn1-a' } }]));
     expect(JSON.stringify(deployment)).not.toContain('subPath');
@@ -51,5 +54,21 @@ describe('renderWorkload', () => {
     });
     expect(probe.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/probe', '/probe-credentials', '/probe-token']);
     expect(service.spec.ports.map((p: any) => p.port)).toEqual([8888, 8889, 9440]);
+  });
+
+  it('runs the session expiry beside MediaMTX, the only other container that mounts its control API socket', () => {
+    const containers = deployment.spec.template.spec.containers;
+    const mounting = containers.filter((c: any) => c.volumeMounts?.some((m: any) => m.name === 'mediamtx-api')).map((c: any) => c.name);
+    expect(mounting).toEqual(['mediamtx', 'session-expiry']);
+    const expiry = containers.find((c: any) => c.name === 'session-expiry');
+    expect([expiry.image, expiry.command, expiry.env]).toEqual([
+      'posbon:test',
+      ['node', '--import', 'tsx', 'operator/sessions/main.ts'],
+      [
+        { name: 'POSBON_MEDIAMTX_API', value: 'unix:///var/run/posbon-mediamtx/api.sock' },
+        { name: 'POSBON_SESSION_SWEEP_SECONDS', value: '5' },
+      ],
+    ]);
+    expect(deployment.spec.template.spec.volumes).toEqual(expect.arrayContaining([{ name: 'mediamtx-api', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }]));
   });
 });

@@ -9,6 +9,7 @@ import { errorMiddleware } from '../platform/error-middleware.js';
 import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { requestContext } from '../platform/request-id.js';
+import { requestForgeryGuard } from './http/request-forgery.js';
 import { actorOf, authorize, reaches, schoolFilter, SCOPED_ROLES, type Principal } from './access.js';
 import { isAgentToken } from './identity/agent-tokens.js';
 import { LoginRefused, LoginThrottled } from './identity/accounts.js';
@@ -27,7 +28,7 @@ export interface ApiHttpConfig {
   /** Refresh and stream-token requests per minute and client address. */
   tokensPerMinute: number;
   /** Express `trust proxy`: how many hops (or which) to trust for the client address. */
-  trustProxy: string | number | boolean;
+  trustProxy: string | number | false;
 }
 
 /** The services `createApiServices` builds, and what only the HTTP layer needs. */
@@ -58,6 +59,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   app.use(requestContext(logger));
   app.use(helmet());
   app.use(cors({ origin: config.corsOrigins, credentials: true }));
+  app.use(requestForgeryGuard({ allowedOrigins: config.corsOrigins }));
   app.use(express.json({ limit: '64kb' }));
 
   const limiter = (perMinute: number, what: string) =>

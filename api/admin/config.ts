@@ -1,5 +1,6 @@
 // The admin API's settings from the environment. Production refuses to start without a database and its keys.
 import { join } from 'node:path';
+import { isIP, isIPv4 } from 'node:net';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { MAX_ACCESS_TTL_SECONDS } from './identity/access-tokens.js';
@@ -14,7 +15,10 @@ export interface ApiConfig {
   port: number;
   /** Absent only outside production: generated per run. */
   accessTokenSecret?: Buffer;
-  sealingKey?: Buffer;
+  /** Seals TOTP seeds in the database. */
+  totpSealingKey?: Buffer;
+  /** Keys the hash in the names of NVR credential Secrets (ADR 0002). */
+  credentialNamingKey?: Buffer;
   viewerSigningKeys?: JWK[];
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
@@ -24,7 +28,7 @@ export interface ApiConfig {
   tokensPerMinute: number;
   loginThrottle: LoginThrottlePolicy;
   auditRetentionDays: number;
-  trustProxy: string | number | boolean;
+  trustProxy: string | number | false;
   kubeconfig?: string;
   fleetNamespace: string;
   fleetDir: string;
@@ -45,6 +49,10 @@ export interface ApiConfig {
   git?: GitConfig;
   /** The webhook ingress terminals push to, and its token hash key; without them terminal credentials answer 503. */
   webhook?: { publicUrl: string; tokenHashKey: Buffer };
+  /** The TLS listener that serves the viewer JWKS to MediaMTX, which pins its certificate (ADR 0004). */
+  jwksTls?: { certFile: string; keyFile: string; port: number };
+  /** Settings that work but should change, for the log at start. */
+  warnings: string[];
 }
 
 export interface GitConfig {
@@ -68,6 +76,8 @@ const base64Key = (name: string, min: number) =>
     .transform((v) => Buffer.from(v, 'base64'))
     .refine((b) => b.length >= min, `${name} must decode to at least ${min} bytes (base64)`);
 
+const exactKey = (name: string) => base64Key(name, 32).refine((b) => b.length === 32, `${name} must decode to 32 bytes`);
+
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 const environment = z.object({
@@ -76,9 +86,10 @@ const environment = z.object({
   POSBON_API_HOST: optional(z.string()),
   POSBON_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   POSBON_ACCESS_TOKEN_SECRET: optional(base64Key('POSBON_ACCESS_TOKEN_SECRET', 32)),
-  POSBON_SECRET_SEALING_KEY: optional(
-    base64Key('POSBON_SECRET_SEALING_KEY', 32).refine((b) => b.length === 32, 'POSBON_SECRET_SEALING_KEY must decode to 32 bytes'),
-  ),
+  POSBON_TOTP_SEALING_KEY: optional(exactKey('POSBON_TOTP_SEALING_KEY')),
+  POSBON_CREDENTIAL_NAMING_KEY: optional(base64Key('POSBON_CREDENTIAL_NAMING_KEY', 32)),
+  /** Retired: one key for TOTP seeds, Secret names and the webhook. Read only as the TOTP key, with a warning. */
+  POSBON_SECRET_SEALING_KEY: optional(exactKey('POSBON_SECRET_SEALING_KEY')),
   POSBON_VIEWER_SIGNING_KEYS: optional(
     z
       .string()
@@ -103,7 +114,14 @@ const environment = z.object({
   POSBON_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(DEFAULT_LOGIN_THROTTLE.maxDelayMs / 60_000),
   POSBON_BOOTSTRAP_CREDENTIAL_FILE: optional(z.string()),
   POSBON_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
-  POSBON_TRUST_PROXY: z.string().default('loopback'),
+  POSBON_TRUST_PROXY: z.string().default('false').transform((value, ctx) => {
+    const setting = trustProxySetting(value);
+    if (typeof setting === 'object') {
+      ctx.addIssue({ code: 'custom', message: setting.problem });
+      return z.NEVER;
+    }
+    return setting;
+  }),
   KUBECONFIG: optional(z.string()),
   POSBON_FLEET_NAMESPACE: z.string().default('posbon-fleet'),
   POSBON_FLEET_DIR: z.string().default('gitops/example/clusters/dev'),
@@ -127,11 +145,40 @@ const environment = z.object({
   POSBON_GIT_ENV: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'POSBON_GIT_ENV must be a folder name under clusters/').default('dev'),
   POSBON_GIT_AUTHOR_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+$/, 'POSBON_GIT_AUTHOR_DOMAIN must be a domain').default('users.posbon.invalid'),
   POSBON_WEBHOOK_PUBLIC_URL: optional(z.string().url('POSBON_WEBHOOK_PUBLIC_URL must be a URL')),
-  POSBON_TOKEN_HASH_KEY: optional(
-    base64Key('POSBON_TOKEN_HASH_KEY', 32).refine((b) => b.length === 32, 'POSBON_TOKEN_HASH_KEY must decode to 32 bytes'),
-  ),
+  POSBON_TOKEN_HASH_KEY: optional(exactKey('POSBON_TOKEN_HASH_KEY')),
+  POSBON_JWKS_TLS_CERT_FILE: optional(z.string()),
+  POSBON_JWKS_TLS_KEY_FILE: optional(z.string()),
+  POSBON_JWKS_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
   POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
 });
+
+const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function addressOrSubnet(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (/^\d{1,3}$/.test(prefix)) return Number(prefix) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIPv4(prefix);
+}
+
+/**
+ * Express's `trust proxy` from POSBON_TRUST_PROXY: `false` (no proxy), a hop count, or a list of loopback,
+ * linklocal, uniquelocal, addresses and CIDR subnets. `true` is refused: it lets any client choose its own address.
+ */
+export function trustProxySetting(value: string): number | false | string | { problem: string } {
+  const text = value.trim();
+  if (text === 'false') return false;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  if (text === 'true') return { problem: 'true trusts every hop, so any client picks its own address: give the hop count or the proxies\' addresses' };
+  const entries = text.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !TRUST_NAMES.has(entry) && !addressOrSubnet(entry));
+  if (bad !== undefined) {
+    return { problem: `'${bad}' is not false, a hop count, loopback, linklocal, uniquelocal, an IP address or a CIDR subnet` };
+  }
+  return entries.join(',');
+}
 
 /** Parses the environment; throws one line naming every missing or bad variable. */
 export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
@@ -139,19 +186,38 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   if (!result.success) throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const e = result.data;
   const production = e.NODE_ENV === 'production';
+  const warnings: string[] = [];
+  let totpSealingKey = e.POSBON_TOTP_SEALING_KEY;
+  if (e.POSBON_SECRET_SEALING_KEY) {
+    if (totpSealingKey) throw new Error('POSBON_SECRET_SEALING_KEY is retired: remove it (POSBON_TOTP_SEALING_KEY is set)');
+    // The TOTP seeds already in the database are sealed with it; the other purposes get keys of their own.
+    totpSealingKey = e.POSBON_SECRET_SEALING_KEY;
+    warnings.push('POSBON_SECRET_SEALING_KEY is retired and read only as POSBON_TOTP_SEALING_KEY: rename it, and never give it to the webhook ingress');
+  }
   if (production) {
     const missing = [
       ['DATABASE_URL', e.DATABASE_URL],
       ['POSBON_ACCESS_TOKEN_SECRET', e.POSBON_ACCESS_TOKEN_SECRET],
-      ['POSBON_SECRET_SEALING_KEY', e.POSBON_SECRET_SEALING_KEY],
+      ['POSBON_TOTP_SEALING_KEY', totpSealingKey],
+      ['POSBON_CREDENTIAL_NAMING_KEY', e.POSBON_CREDENTIAL_NAMING_KEY],
       ['POSBON_VIEWER_SIGNING_KEYS', e.POSBON_VIEWER_SIGNING_KEYS],
     ]
       .filter(([, v]) => v === undefined)
       .map(([name]) => name);
     if (missing.length > 0) throw new Error(`production needs ${missing.join(', ')}: there are no default secrets (see .env.example)`);
   }
-  const trust = e.POSBON_TRUST_PROXY;
+  const keys = ([
+    ['POSBON_ACCESS_TOKEN_SECRET', e.POSBON_ACCESS_TOKEN_SECRET],
+    [e.POSBON_SECRET_SEALING_KEY ? 'POSBON_SECRET_SEALING_KEY' : 'POSBON_TOTP_SEALING_KEY', totpSealingKey],
+    ['POSBON_CREDENTIAL_NAMING_KEY', e.POSBON_CREDENTIAL_NAMING_KEY],
+    ['POSBON_TOKEN_HASH_KEY', e.POSBON_TOKEN_HASH_KEY],
+  ] as [string, Buffer | undefined][]).filter((entry): entry is [string, Buffer] => entry[1] !== undefined);
+  for (const [i, [name, key]] of keys.entries()) {
+    const same = keys.slice(i + 1).find(([, other]) => other.equals(key));
+    if (same) throw new Error(`${name} and ${same[0]} must be different keys: each key has one purpose`);
+  }
   const config: ApiConfig = {
+    warnings,
     production,
     host: e.POSBON_API_HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: e.POSBON_API_PORT,
@@ -169,7 +235,7 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     },
     bootstrapCredentialFile: e.POSBON_BOOTSTRAP_CREDENTIAL_FILE ?? join(e.POSBON_DATA_DIR, 'bootstrap-admin.txt'),
     auditRetentionDays: e.POSBON_AUDIT_RETENTION_DAYS,
-    trustProxy: /^\d+$/.test(trust) ? Number(trust) : trust === 'true' ? true : trust === 'false' ? false : trust,
+    trustProxy: e.POSBON_TRUST_PROXY,
     fleetNamespace: e.POSBON_FLEET_NAMESPACE,
     fleetDir: e.POSBON_FLEET_DIR,
     dataDir: e.POSBON_DATA_DIR,
@@ -189,14 +255,23 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   };
   if (e.DATABASE_URL) config.databaseUrl = e.DATABASE_URL;
   if (e.POSBON_ACCESS_TOKEN_SECRET) config.accessTokenSecret = e.POSBON_ACCESS_TOKEN_SECRET;
-  if (e.POSBON_SECRET_SEALING_KEY) config.sealingKey = e.POSBON_SECRET_SEALING_KEY;
+  if (totpSealingKey) config.totpSealingKey = totpSealingKey;
+  if (e.POSBON_CREDENTIAL_NAMING_KEY) config.credentialNamingKey = e.POSBON_CREDENTIAL_NAMING_KEY;
   if (e.POSBON_VIEWER_SIGNING_KEYS) config.viewerSigningKeys = e.POSBON_VIEWER_SIGNING_KEYS as JWK[];
   if (e.KUBECONFIG) config.kubeconfig = e.KUBECONFIG;
+  if ((e.POSBON_JWKS_TLS_CERT_FILE === undefined) !== (e.POSBON_JWKS_TLS_KEY_FILE === undefined)) {
+    throw new Error('the JWKS over TLS needs both POSBON_JWKS_TLS_CERT_FILE and POSBON_JWKS_TLS_KEY_FILE');
+  }
+  if (e.POSBON_JWKS_TLS_CERT_FILE && e.POSBON_JWKS_TLS_KEY_FILE) {
+    config.jwksTls = { certFile: e.POSBON_JWKS_TLS_CERT_FILE, keyFile: e.POSBON_JWKS_TLS_KEY_FILE, port: e.POSBON_JWKS_TLS_PORT };
+  } else if (production) {
+    warnings.push('POSBON_JWKS_TLS_CERT_FILE is unset: media nodes cannot fetch the viewer keys over TLS, and the operator refuses a plain-HTTP JWKS');
+  }
   const git = gitConfig(e);
   if (git) config.git = git;
   if (e.POSBON_WEBHOOK_PUBLIC_URL || e.POSBON_TOKEN_HASH_KEY) {
-    if (!e.POSBON_WEBHOOK_PUBLIC_URL || !e.POSBON_TOKEN_HASH_KEY || !e.POSBON_SECRET_SEALING_KEY) {
-      throw new Error('terminal credentials need POSBON_WEBHOOK_PUBLIC_URL, POSBON_TOKEN_HASH_KEY and POSBON_SECRET_SEALING_KEY, the same keys as the webhook ingress');
+    if (!e.POSBON_WEBHOOK_PUBLIC_URL || !e.POSBON_TOKEN_HASH_KEY) {
+      throw new Error('terminal credentials need POSBON_WEBHOOK_PUBLIC_URL and POSBON_TOKEN_HASH_KEY, the same token hash key as the webhook ingress');
     }
     config.webhook = { publicUrl: e.POSBON_WEBHOOK_PUBLIC_URL, tokenHashKey: e.POSBON_TOKEN_HASH_KEY };
   }

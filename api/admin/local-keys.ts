@@ -4,13 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-/** The sealing key stored at `<dataDir>/sealing-key`, created on first use. */
-export async function localSealingKey(dataDir: string): Promise<Buffer> {
-  const path = join(resolve(dataDir), 'sealing-key');
+/** The key stored at `<dataDir>/<name>`, created on first use. */
+export async function localKey(dataDir: string, name: string): Promise<Buffer> {
+  const path = join(resolve(dataDir), name);
   const existing = await readFile(path, 'utf8').catch(() => undefined);
   if (existing !== undefined) {
     const key = Buffer.from(existing.trim(), 'base64');
-    if (key.length !== 32) throw new Error(`${path}: not a base64 32-byte key; remove it to start over (sealed TOTP secrets are then lost)`);
+    if (key.length !== 32)
+      throw new Error(`${path}: not a base64 32-byte key; remove it to start over (sealed TOTP secrets are then lost)`);
     return key;
   }
   await mkdir(resolve(dataDir), { recursive: true, mode: 0o700 });
@@ -20,7 +21,7 @@ export async function localSealingKey(dataDir: string): Promise<Buffer> {
     return key;
   } catch (error) {
     // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return localSealingKey(dataDir);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return localKey(dataDir, name);
     throw error;
   }
 }

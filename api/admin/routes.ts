@@ -102,6 +102,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'The caller\'s role or school scope does not allow this.',
   404: 'Not found.',
   409: 'Conflict.',
+  415: 'A request that changes something was not sent as application/json.',
   429: 'Too many requests.',
   503: 'A dependency (the Git host, a probe sidecar, the database) is not configured or cannot be reached.',
 };
@@ -121,7 +122,9 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
         parameters.push({ name, in: where, required: where === 'path' || !field.safeParse(undefined).success, schema: jsonSchema(field, 'input', components) });
       }
     }
-    const errors = [...new Set([400, ...(r.auth === 'public' ? [] : [401, 403]), ...(r.errors ?? [])])].sort();
+    // Writes are JSON only, and cookie-authenticated ones same-origin only (http/request-forgery.ts).
+    const forgery = r.method === 'get' ? [] : [403, 415];
+    const errors = [...new Set([400, ...(r.auth === 'public' ? [] : [401, 403]), ...forgery, ...(r.errors ?? [])])].sort();
     const operation: Record<string, unknown> = {
       summary: r.summary,
       tags: [r.tag],

@@ -50,7 +50,8 @@ export interface ApiServicesOptions {
   source: FleetSource;
   logger: Logger;
   accessTokenSecret?: Buffer;
-  sealingKey?: Buffer;
+  /** Seals TOTP seeds; a key of its own (POSBON_TOTP_SEALING_KEY). */
+  totpSealingKey?: Buffer;
   viewerSigningKeys?: JWK[];
   accessTtlSeconds?: number;
   refreshTtlSeconds?: number;
@@ -86,7 +87,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
   const audit = AuditLog.create({ dataSource: options.dataSource, logger: options.logger, now });
   const accounts = Accounts.create({
     dataSource: options.dataSource,
-    sealingKey: options.sealingKey ?? randomBytes(32),
+    sealingKey: options.totpSealingKey ?? randomBytes(32),
     ...(options.loginThrottle ? { throttle: options.loginThrottle } : {}),
     now,
   });

@@ -1,6 +1,6 @@
 // `npm start`: Posbon on one machine. Without DATABASE_URL it runs an embedded PostgreSQL under .posbon/; without
 // KUBECONFIG it reads the example fleet folder through the operator's pure core. With both set it uses those.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { openDatabase } from '../db/data-source.js';
@@ -32,8 +32,9 @@ import { createApiServices, listenApi, type ProposalOptions } from './server.js'
 import { GiteaHost } from '../../gitops/hosts/gitea.js';
 import { GitHubHost } from '../../gitops/hosts/github.js';
 import { startLocalPostgres } from './local-postgres.js';
-import { localSealingKey } from './local-keys.js';
+import { localKey } from './local-keys.js';
 import { bootstrapAdmin } from './bootstrap.js';
+import { listenJwks } from './streams/jwks-server.js';
 
 function proposalOptions(config: ApiConfig, credentials: CredentialsStore): ProposalOptions {
   const git = config.git!;
@@ -48,23 +49,28 @@ async function main(): Promise<void> {
   const embedded = config.databaseUrl ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
   const { dataSource, applied } = await openDatabase({ url: config.databaseUrl ?? embedded!.url });
   if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+  for (const warning of config.warnings) logger.warn(warning);
 
-  // One key for the process: it seals TOTP secrets and names NVR credential Secrets, so both must see the same one.
-  // The embedded default keeps it under the data folder, so that a restart can still unseal the admin's TOTP secret.
-  const sealingKey = config.sealingKey ?? (await localSealingKey(config.dataDir));
+  // The embedded default keeps its keys under the data folder, so that a restart can still unseal the admin's TOTP
+  // secret and find the credential Secrets it named.
+  const totpSealingKey = config.totpSealingKey ?? (await localKey(config.dataDir, 'totp-sealing-key'));
+  const nameKey = credentialsNameKey(
+    config.credentialNamingKey ?? (await localKey(config.dataDir, 'credential-naming-key')),
+  );
   let source: FleetSource;
   let credentials: CredentialsStore;
   if (config.kubeconfig) {
     const kc = new KubeConfig();
     kc.loadFromDefault();
     source = ClusterFleetSource.create({ kc, namespace: config.fleetNamespace, log: logger });
-    credentials = KubernetesCredentialsStore.create({ kc, namespace: config.fleetNamespace, nameKey: credentialsNameKey(sealingKey) });
+    credentials = KubernetesCredentialsStore.create({ kc, namespace: config.fleetNamespace, nameKey });
   } else {
-    credentials = MemoryCredentialsStore.create({ nameKey: credentialsNameKey(sealingKey) });
+    credentials = MemoryCredentialsStore.create({ nameKey });
     const folder = FolderFleetSource.create({ dir: resolve(config.fleetDir), namespace: config.fleetNamespace });
     source = folder;
     await folder.start();
-    for (const problem of folder.problems) logger.warn('fleet resource left out', { path: problem.path, problem: problem.message });
+    for (const problem of folder.problems)
+      logger.warn('fleet resource left out', { path: problem.path, problem: problem.message });
   }
 
   const probe = await probeAccess(config);
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
     source,
     logger,
     ...(config.accessTokenSecret ? { accessTokenSecret: config.accessTokenSecret } : {}),
-    sealingKey,
+    totpSealingKey,
     ...(config.viewerSigningKeys ? { viewerSigningKeys: config.viewerSigningKeys } : {}),
     accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds,
@@ -82,7 +88,9 @@ async function main(): Promise<void> {
     ...(probe ? { probe } : {}),
     connectionTestRate: { perMinute: config.probe.perMinute, burst: config.probe.burst },
     ...(config.git ? { proposals: proposalOptions(config, credentials) } : {}),
-    ...(config.webhook ? { webhook: { publicUrl: config.webhook.publicUrl, keys: { tokenHashKey: config.webhook.tokenHashKey, sealingKey } } } : {}),
+    ...(config.webhook
+      ? { webhook: { publicUrl: config.webhook.publicUrl, keys: { tokenHashKey: config.webhook.tokenHashKey } } }
+      : {}),
   });
   await source.start();
   services.fleet.rebuild();
@@ -103,12 +111,27 @@ async function main(): Promise<void> {
     },
   });
 
+  const jwks = config.jwksTls
+    ? await listenJwks({
+        viewerKeys: services.viewerKeys,
+        cert: await readFile(config.jwksTls.certFile),
+        key: await readFile(config.jwksTls.keyFile),
+        host: config.host,
+        port: config.jwksTls.port,
+      })
+    : undefined;
+
   const lines = [
     '',
     `Posbon admin API   ${api.url}`,
     `  health           ${api.url}/healthz`,
     `  OpenAPI          ${api.url}/openapi.json`,
     `  viewer JWKS      ${api.url}/.well-known/jwks.json`,
+    ...(jwks
+      ? [
+          `  JWKS over TLS    ${jwks.url} (certificate SHA-256 ${jwks.fingerprint}: the operator's POSBON_JWKS_FINGERPRINT)`,
+        ]
+      : []),
     `  database         ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : 'DATABASE_URL'}`,
     `  proposals        ${config.git ? `${config.git.host} ${config.git.url} ${config.git.owner}/${config.git.repo}, clusters/${config.git.env}` : 'off (no POSBON_GIT_REPO): write endpoints answer 503'}`,
     `  fleet            ${config.kubeconfig ? `cluster informers, namespace ${config.fleetNamespace}` : resolve(config.fleetDir)}`,
@@ -120,7 +143,9 @@ async function main(): Promise<void> {
     await mkdir(renderDir, { recursive: true });
     lines.push('', 'Schools (operator plan):');
     for (const school of services.fleet.schools()) {
-      lines.push(`  ${school.id.padEnd(20)} ${school.displayName.padEnd(24)} node ${school.mediaNode ?? '-'}  cameras ${school.cameraCount}  allow ${school.allowlistIPs.join(',') || '-'}`);
+      lines.push(
+        `  ${school.id.padEnd(20)} ${school.displayName.padEnd(24)} node ${school.mediaNode ?? '-'}  cameras ${school.cameraCount}  allow ${school.allowlistIPs.join(',') || '-'}`,
+      );
     }
     for (const [name, shard] of plan.shards) {
       const rendered = renderMediaMtxConfig(shard.node, shard.members, () => REDACTED, {
@@ -132,7 +157,12 @@ async function main(): Promise<void> {
     lines.push(`  MediaMTX configs rendered to ${renderDir}`);
   }
   lines.push(
-    ...(await bootstrapAdmin({ accounts: services.accounts, production: config.production, credentialFile: config.bootstrapCredentialFile, apiUrl: api.url })),
+    ...(await bootstrapAdmin({
+      accounts: services.accounts,
+      production: config.production,
+      credentialFile: config.bootstrapCredentialFile,
+      apiUrl: api.url,
+    })),
   );
   // The banner goes to stdout, not the JSON log; it holds the one-time credential only outside production.
   process.stdout.write(`${lines.join('\n')}\n\n`);
@@ -140,6 +170,7 @@ async function main(): Promise<void> {
   const shutdown = async () => {
     services.fleet.stop();
     await api.close();
+    await jwks?.close();
     // After the last request: every stream token's queued audit entry is written before the database closes.
     await services.audit.close();
     await source.stop();

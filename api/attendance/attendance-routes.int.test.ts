@@ -119,3 +119,15 @@ it('refuses another school, a bad day, a bad pupil id, a reversed range and an u
     [404, 'schoolId: no school school-z'],
   ]);
 });
+
+it('answers a school outside the scope the same whether it exists or not', async () => {
+  const replies = await Promise.all([
+    get('/schools/school-b/days/2026-11-20'),
+    get('/schools/school-z/days/2026-11-20'),
+    get('/schools/school-b/pupils/p1?from=2026-11-19T00:00:00Z&to=2026-11-21T00:00:00Z'),
+    get('/schools/school-z/pupils/p1?from=2026-11-19T00:00:00Z&to=2026-11-21T00:00:00Z'),
+  ]);
+  expect(replies.map((r) => [r.status, (r.body as { error: string }).error.replace(/school-[bz]/, 'school-?')])).toEqual(
+    Array(4).fill([403, 'schoolId: not allowed to read attendance of school-?']),
+  );
+});

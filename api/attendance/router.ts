@@ -1,7 +1,7 @@
 // Read routes over AttendanceReader; the admin API mounts this behind its authentication and passes the caller's scope.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { InputError } from '../platform/errors.js';
+import { ForbiddenError, InputError } from '../platform/errors.js';
 import type { AttendanceReader, SchoolScope } from './reader.js';
 import { attendanceList, type AttendanceList } from './schemas.js';
 
@@ -31,9 +31,12 @@ export function attendanceRouter(deps: AttendanceRouterDeps): Router {
   const router = Router();
   router.get('/schools/:schoolId/days/:day', async (req, res) => {
     const { schoolId, day } = parse(dayParams, req.params);
+    const scope = deps.scopeOf(req);
+    // Scope before existence: a school outside the caller's scope answers the same whether it exists or not.
+    if (!scope(schoolId)) throw new ForbiddenError(`schoolId: not allowed to read attendance of ${schoolId}`);
     const timezone = deps.timezoneOf(schoolId);
     if (!timezone) throw new InputError('schoolId', `no school ${schoolId}`, 404);
-    const body: AttendanceList = { events: await deps.reader.schoolDay(deps.scopeOf(req), schoolId, day, timezone) };
+    const body: AttendanceList = { events: await deps.reader.schoolDay(scope, schoolId, day, timezone) };
     res.json(attendanceList.parse(body));
   });
   router.get('/schools/:schoolId/pupils/:personId', async (req, res) => {

@@ -1,4 +1,4 @@
-// The ingress's settings from the environment: database, listen port, and the two 32-byte keys for device secrets.
+// The ingress's settings from the environment: database, listen port, and its own two 32-byte keys for device secrets.
 import { z } from 'zod';
 import type { SecretKeys } from './secrets.js';
 
@@ -12,7 +12,7 @@ const environment = z.object({
   POSBON_DATABASE_URL: z.string({ message: 'POSBON_DATABASE_URL is required' }).url(),
   POSBON_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   POSBON_TOKEN_HASH_KEY: key('POSBON_TOKEN_HASH_KEY'),
-  POSBON_SECRET_SEALING_KEY: key('POSBON_SECRET_SEALING_KEY'),
+  POSBON_WEBHOOK_SEALING_KEY: key('POSBON_WEBHOOK_SEALING_KEY'),
   POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
   POSBON_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
 });
@@ -25,14 +25,30 @@ export interface WebhookConfig {
   poolSize: number;
 }
 
+/**
+ * Keys of the admin API that an internet-facing process must never hold: a leak of the ingress would otherwise
+ * expose TOTP seeds, credential names or the tokens of people (ADR 0007).
+ */
+export const ADMIN_ONLY_KEYS = [
+  'POSBON_SECRET_SEALING_KEY',
+  'POSBON_TOTP_SEALING_KEY',
+  'POSBON_CREDENTIAL_NAMING_KEY',
+  'POSBON_ACCESS_TOKEN_SECRET',
+  'POSBON_VIEWER_SIGNING_KEYS',
+] as const;
+
 export function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
+  const foreign = ADMIN_ONLY_KEYS.filter((name) => env[name] !== undefined && env[name] !== '');
+  if (foreign.length > 0) {
+    throw new Error(`${foreign.join(', ')} must not be given to the webhook ingress: it holds only POSBON_TOKEN_HASH_KEY and POSBON_WEBHOOK_SEALING_KEY`);
+  }
   const result = environment.safeParse(env);
   if (!result.success) throw new Error(result.error.issues.map((issue) => issue.message).join('; '));
   const e = result.data;
   return {
     databaseUrl: e.POSBON_DATABASE_URL,
     port: e.POSBON_WEBHOOK_PORT,
-    keys: { tokenHashKey: e.POSBON_TOKEN_HASH_KEY, sealingKey: e.POSBON_SECRET_SEALING_KEY },
+    keys: { tokenHashKey: e.POSBON_TOKEN_HASH_KEY, sealingKey: e.POSBON_WEBHOOK_SEALING_KEY },
     logLevel: e.POSBON_LOG_LEVEL,
     poolSize: e.POSBON_DB_POOL_SIZE,
   };

@@ -20,8 +20,8 @@ export interface DeviceRef {
 export interface SecretKeys {
   /** Keys the HMAC that path tokens are stored as (32 bytes). */
   tokenHashKey: Buffer;
-  /** Seals signing secrets, which must be readable to verify signatures (32 bytes). */
-  sealingKey: Buffer;
+  /** Seals signing secrets, which must be readable to verify signatures (32 bytes); only the ingress holds it. */
+  sealingKey?: Buffer;
 }
 
 export interface DeviceSecretsDeps {
@@ -58,7 +58,7 @@ export class DeviceSecrets {
 
   static create(deps: DeviceSecretsDeps): DeviceSecrets {
     for (const [name, key] of Object.entries(deps.keys)) {
-      if (key.length !== 32) throw new Error(`${name} must be 32 bytes`);
+      if (key !== undefined && key.length !== 32) throw new Error(`${name} must be 32 bytes`);
     }
     return new DeviceSecrets(
       deps.dataSource,
@@ -132,7 +132,10 @@ export class DeviceSecrets {
     return keys;
   }
 
-  /** A read on the request path: a database failure is a 503 the device retries, and counts toward the outage. */
+  /**
+   * A read on the request path: a database failure is a 503 the device retries, and counts toward the outage.
+   * Callers are unauthenticated, so the answer is generic; the detail goes to the outage log only.
+   */
   private async lookup<T>(read: () => Promise<T>): Promise<T> {
     try {
       const result = await read();
@@ -140,7 +143,7 @@ export class DeviceSecrets {
       return result;
     } catch (error) {
       this.outage?.failed(error);
-      throw new UnavailableError(`database unavailable: ${(error as Error).message}`);
+      throw new UnavailableError('device credentials cannot be checked now; retry later');
     }
   }
 
@@ -185,17 +188,22 @@ export class DeviceSecrets {
   /** iv ‖ tag ‖ ciphertext, bound to the device so a sealed secret cannot be moved to another. */
   private seal(plaintext: string, device: string): Buffer {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.sealingKey, iv).setAAD(Buffer.from(device));
+    const cipher = createCipheriv('aes-256-gcm', this.sealingKey(), iv).setAAD(Buffer.from(device));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
   }
 
   private unseal(sealed: Buffer, device: string): string {
-    const decipher = createDecipheriv('aes-256-gcm', this.keys.sealingKey, sealed.subarray(0, 12)).setAAD(
+    const decipher = createDecipheriv('aes-256-gcm', this.sealingKey(), sealed.subarray(0, 12)).setAAD(
       Buffer.from(device),
     );
     decipher.setAuthTag(sealed.subarray(12, 28));
     return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
+  }
+
+  private sealingKey(): Buffer {
+    if (!this.keys.sealingKey) throw new Error('signing secrets need the ingress\'s sealing key, which this process does not hold');
+    return this.keys.sealingKey;
   }
 
   private fromCache<T>(cache: Map<string, Cached<T>>, key: string, now: number): T | undefined {

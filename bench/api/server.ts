@@ -36,7 +36,7 @@ const api = await listenApi({
   logger,
   host: '127.0.0.1',
   port: 0,
-  http: { production: false, corsOrigins: [], loginPerMinute: 100, tokensPerMinute: 1_000_000, trustProxy: 'loopback' },
+  http: { production: false, corsOrigins: [], loginPerMinute: 100, tokensPerMinute: 1_000_000, trustProxy: false },
 });
 const account = await services.accounts.create({ username: 'bench', role: 'VIEWER', schools: Array.from({ length: 100 }, (_, i) => `school-${i * 97}`), mustChangePassword: false });
 const { accessToken } = await services.sessions.start(account.account, 'bench');

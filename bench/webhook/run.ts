@@ -88,7 +88,7 @@ try {
       POSBON_DATABASE_URL: url,
       POSBON_WEBHOOK_PORT: String(port),
       POSBON_TOKEN_HASH_KEY: keys.tokenHashKey.toString('base64'),
-      POSBON_SECRET_SEALING_KEY: keys.sealingKey.toString('base64'),
+      POSBON_WEBHOOK_SEALING_KEY: keys.sealingKey.toString('base64'),
       POSBON_LOG_LEVEL: 'warn',
       POSBON_DB_POOL_SIZE: '8',
       POSBON_WEBHOOK_DEVICES: devicesPath,

@@ -62,7 +62,7 @@ describe('render', () => {
       [
         '--- a/mediamtx-fsn1-a.yml',
         '+++ b/mediamtx-fsn1-a.yml',
-        '@@ -42,3 +42,6 @@',
+        '@@ -46,3 +46,6 @@',
         '   school-17/school-17-entrance/hall:',
         '     source: rtsp://REDACTED:REDACTED@nvr17.schools.example.org:554/Streaming/Channels/201',
         '     sourceOnDemand: true',

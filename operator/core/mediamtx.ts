@@ -5,10 +5,18 @@ import { stringify } from 'yaml';
 import type { MediaNode, Nvr } from '../../crds/index.js';
 import type { PublishedCamera } from './fleet.js';
 import { MEDIAMTX_PORTS } from './media-host.js';
+import { VIEWER_TOKEN_ISSUER, viewerTokenAudience } from './viewer-token.js';
 
 export interface RenderOptions {
-  /** Where MediaMTX fetches the API's viewer-token signing keys. */
+  /** Where MediaMTX fetches the API's viewer-token signing keys: https, so no one on the path can add a key. */
   jwksUrl: string;
+  /** SHA-256 (hex) of the certificate the API serves the JWKS with; MediaMTX then trusts that certificate alone. */
+  jwksFingerprint?: string;
+  /**
+   * MediaMTX's control API, on a Unix socket in a volume only the node's session expiry mounts: it needs no token
+   * there, so it must never be a TCP address (the pod uses the host's network).
+   */
+  apiAddress: string;
   /** Browser origins allowed to play HLS and WHEP. */
   allowOrigins: string[];
   /** Prometheus endpoint of MediaMTX; loopback unless a scrape network is configured. */
@@ -18,8 +26,12 @@ export interface RenderOptions {
   webrtcLocalUDPAddress: string;
 }
 
+/** The folder of MediaMTX's control API socket, shared with the session expiry container. */
+export const MEDIAMTX_API_DIR = '/var/run/posbon-mediamtx';
+
 export const DEFAULT_RENDER_OPTIONS: RenderOptions = {
-  jwksUrl: 'http://posbon-api.posbon-system.svc:8080/.well-known/jwks.json',
+  jwksUrl: 'https://posbon-api.posbon-system.svc:8443/.well-known/jwks.json',
+  apiAddress: `unix://${MEDIAMTX_API_DIR}/api.sock`,
   allowOrigins: ['*'],
   metricsAddress: '127.0.0.1:9998',
   hlsAddress: `:${MEDIAMTX_PORTS.hls}`,
@@ -57,10 +69,15 @@ function globalSection(node: MediaNode, options: RenderOptions): Record<string, 
     writeTimeout: '10s',
     authMethod: 'jwt',
     authJWTJWKS: options.jwksUrl,
+    ...(options.jwksFingerprint ? { authJWTJWKSFingerprint: options.jwksFingerprint.toLowerCase() } : {}),
     authJWTClaimKey: 'mediamtx_permissions',
-    // Prometheus scrapes without a viewer token; the address is not reachable from outside.
-    authJWTExclude: [{ action: 'metrics' }],
-    api: false,
+    authJWTIssuer: VIEWER_TOKEN_ISSUER,
+    authJWTAudience: viewerTokenAudience(node.metadata.name),
+    // Prometheus scrapes without a viewer token (the address is not reachable from outside); the control API is a
+    // socket only the session expiry mounts.
+    authJWTExclude: [{ action: 'metrics' }, { action: 'api' }],
+    api: true,
+    apiAddress: options.apiAddress,
     metrics: true,
     metricsAddress: options.metricsAddress,
     pprof: false,
@@ -185,6 +202,10 @@ const DURATION_KEYS = /(Timeout|CloseAfter|Duration)$/;
 export function validateMediaMtxConfig(config: MediaMtxConfig): string[] {
   const errors: string[] = [];
   for (const key of Object.keys(config)) if (!GLOBAL_KEYS.has(key)) errors.push(`unknown global key ${key}`);
+  if (config.api === true && !String(config.apiAddress).startsWith('unix://')) errors.push('apiAddress: the control API must be a unix:// socket');
+  if (config.authJWTJWKSFingerprint !== undefined && !/^[0-9a-f]{64}$/.test(String(config.authJWTJWKSFingerprint))) {
+    errors.push('authJWTJWKSFingerprint: expected the 64 hex digits of a SHA-256');
+  }
   const checkDurations = (where: string, section: Record<string, unknown>) => {
     for (const [key, value] of Object.entries(section)) {
       if (DURATION_KEYS.test(key) && (typeof value !== 'string' || !DURATION.test(value))) errors.push(`${where}${key}: invalid duration ${String(value)}`);

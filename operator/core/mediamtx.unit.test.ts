@@ -65,10 +65,13 @@ describe('renderMediaMtxConfig', () => {
       readTimeout: '10s',
       writeTimeout: '10s',
       authMethod: 'jwt',
-      authJWTJWKS: DEFAULT_RENDER_OPTIONS.jwksUrl,
+      authJWTJWKS: 'https://posbon-api.posbon-system.svc:8443/.well-known/jwks.json',
       authJWTClaimKey: 'mediamtx_permissions',
-      authJWTExclude: [{ action: 'metrics' }],
-      api: false,
+      authJWTIssuer: 'posbon-api',
+      authJWTAudience: 'posbon-media-node:fsn1-a',
+      authJWTExclude: [{ action: 'metrics' }, { action: 'api' }],
+      api: true,
+      apiAddress: 'unix:///var/run/posbon-mediamtx/api.sock',
       metrics: true,
       metricsAddress: '127.0.0.1:9998',
       pprof: false,
@@ -96,6 +99,17 @@ describe('renderMediaMtxConfig', () => {
       },
     });
     expect(validateMediaMtxConfig(result.config)).toEqual([]);
+  });
+
+  it('pins the JWKS certificate when its fingerprint is given, and refuses a control API on TCP', () => {
+    const fingerprint = 'AB'.repeat(32);
+    const { config } = renderMediaMtxConfig(node, members, () => creds, { ...DEFAULT_RENDER_OPTIONS, jwksFingerprint: fingerprint });
+    expect(config.authJWTJWKSFingerprint).toBe('ab'.repeat(32));
+    expect(validateMediaMtxConfig(config)).toEqual([]);
+    expect(validateMediaMtxConfig({ ...config, apiAddress: '127.0.0.1:9997', authJWTJWKSFingerprint: 'sha256:ab' })).toEqual([
+      'apiAddress: the control API must be a unix:// socket',
+      'authJWTJWKSFingerprint: expected the 64 hex digits of a SHA-256',
+    ]);
   });
 
   it('is deterministic whatever the order of its members', () => {

@@ -17,6 +17,7 @@ import {
   createTestHost,
   eventually,
   freePort,
+  mediaMtxApiSocket,
   readHlsSegment,
   startMediaMtx,
   startRtspCamera,
@@ -97,6 +98,7 @@ beforeAll(async () => {
       render: {
         ...DEFAULT_RENDER_OPTIONS,
         jwksUrl: `${api.url}/.well-known/jwks.json`,
+        apiAddress: await mediaMtxApiSocket(),
         hlsAddress: `127.0.0.1:${ports.hls}`,
         webrtcAddress: `127.0.0.1:${ports.webrtc}`,
         webrtcLocalUDPAddress: `127.0.0.1:${await freePort()}`,

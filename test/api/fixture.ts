@@ -116,7 +116,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     ...(options.connectionTestRate ? { connectionTestRate: options.connectionTestRate } : {}),
     ...(options.proposals ? { proposals: options.proposals } : {}),
     ...(options.webhook ? { webhook: options.webhook } : {}),
-    ...(options.sealingKey ? { sealingKey: options.sealingKey } : {}),
+    ...(options.sealingKey ? { totpSealingKey: options.sealingKey } : {}),
   });
   services.fleet.rebuild();
   const server = await listenApi({
@@ -125,7 +125,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     logger,
     host: '127.0.0.1',
     port: 0,
-    http: { production: false, corsOrigins: [], loginPerMinute: 10_000, tokensPerMinute: 10_000, trustProxy: 'loopback', ...options.http },
+    http: { production: false, corsOrigins: [], loginPerMinute: 10_000, tokensPerMinute: 10_000, trustProxy: false, ...options.http },
   });
   return {
     url: server.url,

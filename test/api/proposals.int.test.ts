@@ -448,16 +448,16 @@ describe('without a Git host', () => {
           .map(([method, op]) => `${method.toUpperCase()} ${path} ${op['x-posbon-action']} ${Object.keys(op.responses).join(',')}`),
       );
       expect(writes.sort()).toEqual([
-        'DELETE /media-nodes/{name} media-node:write 202,400,401,403,404,409,503',
-        'DELETE /schools/{schoolId}/faceid-devices/{name} faceid:write 202,400,401,403,404,409,503',
-        'DELETE /schools/{schoolId}/nvrs/{name} nvr:write 202,400,401,403,404,409,503',
-        'PATCH /schools/{schoolId} school:write 202,400,401,403,404,409,503',
-        'POST /media-nodes media-node:write 202,400,401,403,404,409,503',
-        'POST /schools/{schoolId}/faceid-devices faceid:write 202,400,401,403,404,409,503',
-        'POST /schools/{schoolId}/nvrs nvr:write 202,400,401,403,404,409,503',
-        'PUT /media-nodes/{name} media-node:write 202,400,401,403,404,409,503',
-        'PUT /schools/{schoolId}/faceid-devices/{name} faceid:write 202,400,401,403,404,409,503',
-        'PUT /schools/{schoolId}/nvrs/{name} nvr:write 202,400,401,403,404,409,503',
+        'DELETE /media-nodes/{name} media-node:write 202,400,401,403,404,409,415,503',
+        'DELETE /schools/{schoolId}/faceid-devices/{name} faceid:write 202,400,401,403,404,409,415,503',
+        'DELETE /schools/{schoolId}/nvrs/{name} nvr:write 202,400,401,403,404,409,415,503',
+        'PATCH /schools/{schoolId} school:write 202,400,401,403,404,409,415,503',
+        'POST /media-nodes media-node:write 202,400,401,403,404,409,415,503',
+        'POST /schools/{schoolId}/faceid-devices faceid:write 202,400,401,403,404,409,415,503',
+        'POST /schools/{schoolId}/nvrs nvr:write 202,400,401,403,404,409,415,503',
+        'PUT /media-nodes/{name} media-node:write 202,400,401,403,404,409,415,503',
+        'PUT /schools/{schoolId}/faceid-devices/{name} faceid:write 202,400,401,403,404,409,415,503',
+        'PUT /schools/{schoolId}/nvrs/{name} nvr:write 202,400,401,403,404,409,415,503',
       ]);
       expect(paths['/proposals']?.get?.['x-posbon-action']).toBe('proposal:read');
     } finally {

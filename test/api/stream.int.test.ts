@@ -11,6 +11,7 @@ import {
   createTestHost,
   eventually,
   freePort,
+  mediaMtxApiSocket,
   startMediaMtx,
   startRtspCamera,
   type MediaMtx,
@@ -59,6 +60,7 @@ beforeAll(async () => {
   const rendered = renderMediaMtxConfig(shard.node, shard.members, () => ({ username: camera.username, password: camera.password }), {
     ...DEFAULT_RENDER_OPTIONS,
     jwksUrl: `${api.url}/.well-known/jwks.json`,
+        apiAddress: await mediaMtxApiSocket(),
     hlsAddress: `127.0.0.1:${ports.hls}`,
     webrtcAddress: `127.0.0.1:${ports.webrtc}`,
     webrtcLocalUDPAddress: `127.0.0.1:${await freePort()}`,
@@ -106,7 +108,7 @@ describe('a viewer token from the API in real MediaMTX', () => {
   it('refuses a token once it has expired', async () => {
     // Issued six minutes in the past, so it expired a minute ago (viewer tokens live five).
     api.clock.offsetMs = -6 * 60_000;
-    const old = await api.services.viewerKeys.sign('test', ['school-a/gate-a/entrance']);
+    const old = await api.services.viewerKeys.sign('test', ['school-a/gate-a/entrance'], 'node-a');
     api.clock.offsetMs = 0;
     expect(await hlsStatus(`http://127.0.0.1:${ports.hls}/school-a/gate-a/entrance/index.m3u8`, old.token)).toBe(401);
   });

@@ -1,5 +1,6 @@
 // Real MediaMTX processes: a media node reading a ConfigMap-style folder, and a fake NVR camera fed by ffmpeg.
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -73,6 +74,27 @@ export function loopbackGlobals(ports: MediaMtxPorts): Record<string, unknown> {
     apiAddress: `127.0.0.1:${ports.api}`,
     metricsAddress: `127.0.0.1:${ports.metrics}`,
   };
+}
+
+/** A `unix://` address for a rendered node's control API, in a folder of its own (never the watched config folder). */
+export async function mediaMtxApiSocket(): Promise<string> {
+  return `unix://${join(await harnessDir('mediamtx-api'), 'api.sock')}`;
+}
+
+/** Calls a MediaMTX control API that listens on a `unix://` socket; the parsed JSON answer, if any. */
+export function callMediaMtxApi(address: string, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: address.replace(/^unix:\/\//, ''), method, path }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : undefined });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export interface MediaMtx {

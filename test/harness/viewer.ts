@@ -1,6 +1,7 @@
 // A viewer of MediaMTX: a JWKS that MediaMTX trusts, tokens for paths, and an HLS reader.
 import { createServer } from 'node:http';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { VIEWER_TOKEN_ISSUER, viewerTokenAudience } from '../../operator/core/viewer-token.js';
 import { freePort } from './process.js';
 
 export interface Jwks {
@@ -10,7 +11,8 @@ export interface Jwks {
   stop(): Promise<void>;
 }
 
-export async function startJwks(): Promise<Jwks> {
+/** A JWKS and the tokens the API would sign for media node `node` (its issuer and that node as audience). */
+export async function startJwks(node: string): Promise<Jwks> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   const server = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
@@ -21,6 +23,8 @@ export async function startJwks(): Promise<Jwks> {
     sign: (path, expiresIn = '5m') =>
       new SignJWT({ mediamtx_permissions: [{ action: 'read', path }] })
         .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer(VIEWER_TOKEN_ISSUER)
+        .setAudience(viewerTokenAudience(node))
         .setIssuedAt()
         .setExpirationTime(expiresIn)
         .sign(privateKey),

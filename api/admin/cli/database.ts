@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../db/data-source.js';
 import { apiConfig } from '../config.js';
 import { Accounts } from '../identity/accounts.js';
-import { localSealingKey } from '../local-keys.js';
+import { localKey } from '../local-keys.js';
 import { runningLocalPostgresUrl, startLocalPostgres } from '../local-postgres.js';
 
 export interface AdminDatabase {
@@ -16,10 +16,11 @@ export interface AdminDatabase {
 export async function openAdminDatabase(env: NodeJS.ProcessEnv): Promise<AdminDatabase> {
   const config = apiConfig(env);
   const running = config.databaseUrl ? undefined : await runningLocalPostgresUrl(config.dataDir, config.embeddedPgPort);
-  const embedded = config.databaseUrl || running ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
+  const embedded =
+    config.databaseUrl || running ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
   try {
     const { dataSource } = await openDatabase({ url: config.databaseUrl ?? running ?? embedded!.url, poolSize: 2 });
-    const sealingKey = config.sealingKey ?? (await localSealingKey(config.dataDir));
+    const sealingKey = config.totpSealingKey ?? (await localKey(config.dataDir, 'totp-sealing-key'));
     return {
       accounts: Accounts.create({ dataSource, sealingKey, throttle: config.loginThrottle }),
       dataSource,

@@ -10,8 +10,8 @@ import type { FaceIdDeviceEntry } from '../fleet/fleet-view.js';
 export interface WebhookCredentialsConfig {
   /** Where terminals reach the webhook ingress, e.g. https://attendance.posbon.example.org. */
   publicUrl: string;
-  /** The webhook ingress's own keys (POSBON_TOKEN_HASH_KEY, POSBON_SECRET_SEALING_KEY): both processes must agree. */
-  keys: SecretKeys;
+  /** The ingress's token hash key (POSBON_TOKEN_HASH_KEY), which both processes must share; never its sealing key. */
+  keys: Pick<SecretKeys, 'tokenHashKey'>;
 }
 
 /** What a terminal's push configuration screen asks for. */
@@ -56,7 +56,7 @@ export class WebhookCredentials {
 
   async issue(schoolId: string, deviceId: string, overlapHours: number): Promise<IssuedWebhookCredential> {
     if (!this.secrets) {
-      throw new UnavailableError('webhook credentials are not configured: set POSBON_WEBHOOK_PUBLIC_URL, POSBON_TOKEN_HASH_KEY and POSBON_SECRET_SEALING_KEY');
+      throw new UnavailableError('webhook credentials are not configured: set POSBON_WEBHOOK_PUBLIC_URL and POSBON_TOKEN_HASH_KEY');
     }
     const device = this.devices(schoolId, deviceId);
     if (!device) throw new NotFoundError(`name: school ${schoolId} has no FaceIdDevice ${deviceId} in the fleet`);

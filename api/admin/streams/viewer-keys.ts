@@ -3,10 +3,11 @@
 // published (staged) before it signs.
 import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { MAX_VIEWER_TOKEN_SECONDS, VIEWER_TOKEN_ISSUER, viewerTokenAudience, viewerTokenSubject } from '../../../operator/core/viewer-token.js';
 
 const ALG = 'ES256';
-/** The issue caps viewer tokens at five minutes. */
-export const MAX_VIEWER_TTL_SECONDS = 300;
+/** Viewer tokens live at most five minutes; the media nodes' session expiry relies on the same bound. */
+export const MAX_VIEWER_TTL_SECONDS = MAX_VIEWER_TOKEN_SECONDS;
 
 interface SigningKey {
   kid: string;
@@ -90,12 +91,20 @@ export class ViewerKeys {
     return this.keys[0]!.kid;
   }
 
-  /** A token granting `read` on exactly these MediaMTX paths. */
-  async sign(subject: string, paths: string[]): Promise<ViewerGrant> {
+  /** A token granting `read` on exactly these MediaMTX paths of one media node. */
+  async sign(accountId: string, paths: string[], node: string): Promise<ViewerGrant> {
     const key = this.keys[0]!;
     const issuedAt = Math.floor(this.now().getTime() / 1000);
-    const expiresAt = new Date((issuedAt + this.ttlSeconds) * 1000);
-    const claims = { mediamtx_permissions: paths.map((path) => ({ action: 'read', path })), sub: subject, iat: issuedAt, exp: issuedAt + this.ttlSeconds };
+    const exp = issuedAt + this.ttlSeconds;
+    const expiresAt = new Date(exp * 1000);
+    const claims = {
+      mediamtx_permissions: paths.map((path) => ({ action: 'read', path })),
+      iss: VIEWER_TOKEN_ISSUER,
+      aud: viewerTokenAudience(node),
+      sub: viewerTokenSubject(accountId, exp),
+      iat: issuedAt,
+      exp,
+    };
     const signingInput = `${key.header}.${base64url(claims)}`;
     // ES256 in JWS is the raw r||s pair (IEEE P1363), not DER.
     const signature = sign('sha256', Buffer.from(signingInput), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
