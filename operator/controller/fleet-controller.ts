@@ -540,7 +540,8 @@ export class FleetController {
     const ns = this.config.fleetNamespace;
     const allowlist = renderProbeAllowlist(
       node,
-      shard.members.map(({ nvr }) => ({
+      // A tunnel NVR has no public host; the probe reaches only public ones.
+      shard.members.flatMap(({ nvr }) => (nvr.spec.publicHost === undefined ? [] : [{
         namespace: ns,
         name: nvr.metadata.name,
         publicHost: nvr.spec.publicHost,
@@ -548,7 +549,7 @@ export class FleetController {
         ...(nvr.spec.publicOnvifPort !== undefined ? { publicOnvifPort: nvr.spec.publicOnvifPort } : {}),
         ...(nvr.spec.publicHttpPort !== undefined ? { publicHttpPort: nvr.spec.publicHttpPort } : {}),
         credentialsSecret: nvr.spec.credentialsSecretRef.name,
-      })),
+      }])),
     );
     const credentials: Record<string, string> = {};
     for (const { nvr } of shard.members) {

@@ -12,6 +12,8 @@ import { shardsWithinSize } from './shards.js';
 import { uniqueNames } from './unique-names.js';
 import { uniquePaths } from './unique-paths.js';
 import { yamlParses } from './yaml-parses.js';
+import { tunnelNvrExposed } from './tunnel-nvr-exposed.js';
+import { gatewayKeyUnique } from './gateway-key-unique.js';
 
 export const FLEET_POLICIES: readonly Policy[] = [
   yamlParses,
@@ -24,4 +26,6 @@ export const FLEET_POLICIES: readonly Policy[] = [
   uniquePaths,
   shardsWithinSize,
   mediaNodeRemovedOnlyWhenDrained,
+  tunnelNvrExposed,
+  gatewayKeyUnique,
 ];
