@@ -1,32 +1,13 @@
 // `tunnel`: the school's WireGuard gateway. The key pair is made here and only its public half leaves the school;
 // the gateway config exposes exactly the declared NVR addresses and ports to the media node, nothing else on the LAN.
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ProbeResult } from '../operator/probe/result.js';
+import { generateKeyPair, publicKeyOf } from '../operator/tunnel/keys.js';
 import type { PosbonClient } from './posbon.js';
 
-export interface KeyPair {
-  privateKey: string;
-  publicKey: string;
-}
-
-const b64 = (base64url: string) => Buffer.from(base64url, 'base64url').toString('base64');
-
-/** A Curve25519 key pair in WireGuard's base64 form, made with Node's own crypto (no `wg` needed on the PC). */
-export function generateKeyPair(): KeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  return { privateKey: b64(privateKey.export({ format: 'jwk' }).d!), publicKey: b64(publicKey.export({ format: 'jwk' }).x!) };
-}
-
-/** The public key of a WireGuard private key, as `wg pubkey` prints it. */
-export function publicKeyOf(privateKey: string): string {
-  const d = Buffer.from(privateKey.trim(), 'base64');
-  if (d.length !== 32) throw new Error('a WireGuard private key is 32 bytes of base64');
-  const key = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: '' }, format: 'jwk' });
-  return b64(createPublicKey(key).export({ format: 'jwk' }).x!);
-}
+export { generateKeyPair, publicKeyOf, type KeyPair } from '../operator/tunnel/keys.js';
 
 export interface ExposedNvr {
   host: string;
