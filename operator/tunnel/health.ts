@@ -12,11 +12,12 @@ export function tunnelCondition(latestHandshake: Date | undefined, now: Date, st
   if (!latestHandshake) {
     return { type: 'TunnelConnected', status: 'False', reason: 'NoHandshake', message: "the school's gateway has not completed a handshake with its media node: check it runs the config the agent wrote and can reach the node's endpoint over UDP" };
   }
-  const age = Math.max(0, Math.round((now.getTime() - latestHandshake.getTime()) / 1000));
+  // The messages name the handshake's time, not its age, so an unchanged state never rewrites the status.
+  const age = (now.getTime() - latestHandshake.getTime()) / 1000;
   if (age > staleAfterSeconds) {
-    return { type: 'TunnelConnected', status: 'False', reason: 'HandshakeStale', message: `the last handshake was ${age} s ago (stale after ${staleAfterSeconds} s): the gateway is down or lost its way to the node` };
+    return { type: 'TunnelConnected', status: 'False', reason: 'HandshakeStale', message: `no handshake since ${latestHandshake.toISOString()} (stale after ${staleAfterSeconds} s): the gateway is down or lost its way to the node` };
   }
-  return { type: 'TunnelConnected', status: 'True', reason: 'HandshakeFresh', message: `the last handshake was ${age} s ago` };
+  return { type: 'TunnelConnected', status: 'True', reason: 'HandshakeFresh', message: `the gateway's handshakes are fresh (stale after ${staleAfterSeconds} s without one)` };
 }
 
 /** `# School <name>` comments before each `[Peer]` in the rendered peers: which key belongs to which school. */

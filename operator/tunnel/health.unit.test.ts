@@ -6,8 +6,8 @@ const KEY_B = 'mN2dYh4dGn0P4iNgDq2jWd5k5e9C0Ls8yQv7bJ3aZ1E=';
 
 describe('tunnelCondition', () => {
   it.each([
-    ['fresh', new Date('2026-11-29T05:59:00Z'), { status: 'True', reason: 'HandshakeFresh', message: 'the last handshake was 60 s ago' }],
-    ['stale', new Date('2026-11-29T05:56:00Z'), { status: 'False', reason: 'HandshakeStale', message: 'the last handshake was 240 s ago (stale after 180 s): the gateway is down or lost its way to the node' }],
+    ['fresh', new Date('2026-11-29T05:59:00Z'), { status: 'True', reason: 'HandshakeFresh', message: "the gateway's handshakes are fresh (stale after 180 s without one)" }],
+    ['stale', new Date('2026-11-29T05:56:00Z'), { status: 'False', reason: 'HandshakeStale', message: 'no handshake since 2026-11-29T05:56:00.000Z (stale after 180 s): the gateway is down or lost its way to the node' }],
     ['never', undefined, { status: 'False', reason: 'NoHandshake' }],
   ])('is %s', (_, at, expected) => {
     expect(tunnelCondition(at, now)).toMatchObject({ type: 'TunnelConnected', ...expected });
