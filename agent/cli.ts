@@ -7,8 +7,9 @@
 //                                                     point a Hikvision terminal at the webhook (ISAPI)
 //   tunnel    --school S --nvr IP:PORT[,PORT]... [--gateway linux|windows|mikrotik] [--dir D] [--iface posbon]
 //             [--lan-interface eth1] [--address A --node-address A --node-public-key K --endpoint H:P
-//             --keepalive 25] [--check]                 gateway key pair (kept in D), the School fields to propose,
-//                                                     the gateway config once the node's side is known, a check
+//             --keepalive 25] [--check NVR]...          gateway key pair (kept in D), the School fields to propose,
+//                                                     the gateway config once the node's side is known, and a
+//                                                     play of each named NVR from the media node through the tunnel
 // Environment: POSBON_API_URL, POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE, and the device password in
 // POSBON_NVR_PASSWORD or the file named by --password-file.
 // Exit codes: 0 done, 1 anything unforeseen, 2 bad usage, 3 a device or mapping problem to fix at the school,
@@ -90,7 +91,7 @@ async function run(argv: string[]): Promise<unknown> {
       'node-public-key': { type: 'string' },
       endpoint: { type: 'string' },
       keepalive: { type: 'string' },
-      check: { type: 'boolean' },
+      check: { type: 'string', multiple: true },
     },
   });
   const password = () => secret('POSBON_NVR_PASSWORD', values['password-file'], 'device password');
@@ -182,7 +183,8 @@ async function tunnel(values: Record<string, string | boolean | string[] | undef
     ...(address ? { node: { address, nodeAddress, nodePublicKey, endpoint, persistentKeepalive: keepalive } } : {}),
   });
   if (gateway === 'windows' && address) process.stderr.write(`posbon-agent: ${WINDOWS_CAVEAT}\n`);
-  const checks = values.check ? await checkTunnel(await client(), schoolId, exposed) : undefined;
+  const nvrIds = values.check as string[] | undefined;
+  const checks = nvrIds?.length ? await checkTunnel(await client(), nvrIds) : undefined;
   return { ...outcome, ...(checks ? { checks } : {}) };
 }
 

@@ -194,12 +194,9 @@ export async function writeTunnel(request: TunnelRequest): Promise<TunnelOutcome
   return { publicKey, files, proposal };
 }
 
-/** Checks each exposed NVR's RTSP port from the media node through the tunnel, with the existing test-from-node flow. */
-export async function checkTunnel(client: PosbonClient, schoolId: string, exposed: ExposedNvr[]): Promise<Array<{ host: string; port: number; result: ProbeResult }>> {
+/** Plays each declared tunnel NVR from its media node through the tunnel, with the existing test-from-node flow. */
+export async function checkTunnel(client: PosbonClient, nvrIds: readonly string[]): Promise<Array<{ nvr: string; result: ProbeResult }>> {
   const out = [];
-  for (const n of exposed) {
-    const port = n.ports[0]!;
-    out.push({ host: n.host, port, result: await client.testFromNode(schoolId, { kind: 'tcp', host: n.host, rtspPort: port }) });
-  }
+  for (const nvr of nvrIds) out.push({ nvr, result: await client.testNvr(nvr, { kind: 'rtsp' }) });
   return out;
 }

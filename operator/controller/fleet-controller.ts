@@ -47,6 +47,7 @@ import { ReachabilityReconciler } from './reachability.js';
 import { renderProbeAllowlist } from '../probe/fleet.js';
 import type { OperatorMetrics } from './metrics.js';
 import { TunnelShell } from './tunnel.js';
+import { nvrEndpoint } from '../core/endpoint.js';
 import { tunnelCondition } from '../tunnel/health.js';
 
 export const FIELD_MANAGER = 'posbon-operator';
@@ -573,16 +574,20 @@ export class FleetController {
     const ns = this.config.fleetNamespace;
     const allowlist = renderProbeAllowlist(
       node,
-      // A tunnel NVR has no public host; the probe reaches only public ones.
-      shard.members.flatMap(({ nvr }) => (nvr.spec.publicHost === undefined ? [] : [{
-        namespace: ns,
-        name: nvr.metadata.name,
-        publicHost: nvr.spec.publicHost,
-        publicRtspPort: nvr.spec.publicRtspPort,
-        ...(nvr.spec.publicOnvifPort !== undefined ? { publicOnvifPort: nvr.spec.publicOnvifPort } : {}),
-        ...(nvr.spec.publicHttpPort !== undefined ? { publicHttpPort: nvr.spec.publicHttpPort } : {}),
-        credentialsSecret: nvr.spec.credentialsSecretRef.name,
-      }])),
+      // Members only: a tunnel NVR is here only when the tunnel plan routes its LAN address to its own school alone.
+      shard.members.map(({ nvr }) => {
+        const endpoint = nvrEndpoint(nvr);
+        return {
+          namespace: ns,
+          name: nvr.metadata.name,
+          publicHost: endpoint.host,
+          publicRtspPort: endpoint.rtspPort,
+          ...(endpoint.onvifPort !== undefined ? { publicOnvifPort: endpoint.onvifPort } : {}),
+          ...(endpoint.via === 'public' && nvr.spec.publicHttpPort !== undefined ? { publicHttpPort: nvr.spec.publicHttpPort } : {}),
+          ...(endpoint.via === 'tunnel' ? { tunnel: true } : {}),
+          credentialsSecret: nvr.spec.credentialsSecretRef.name,
+        };
+      }),
     );
     const credentials: Record<string, string> = {};
     for (const { nvr } of shard.members) {

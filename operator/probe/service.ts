@@ -186,7 +186,8 @@ export class ProbeService {
       let address: string | undefined;
       const t0 = performance.now();
       try {
-        address = await checkedAddress(admission.target.host, this.deps.resolve);
+        // A tunnel NVR's LAN address is routed only into its own school's tunnel; nothing is resolved for it.
+        address = admission.target.tunnel ? admission.target.host : await checkedAddress(admission.target.host, this.deps.resolve);
         extra = await work(admission.target, address, admission.credentials);
         fields = { reason: 'Ok', message: 'reachable', address, latencyMs: Math.round(performance.now() - t0) };
       } catch (error) {

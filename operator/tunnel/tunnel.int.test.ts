@@ -15,6 +15,7 @@ import {
   readHlsSegment,
   spawnService,
   startMediaMtx,
+  waitForPort,
   startRtspCamera,
   type MediaMtx,
   type RtspCamera,
@@ -25,6 +26,8 @@ import { renderMediaMtxConfig, sealMediaMtxConfig } from '../core/mediamtx.js';
 import { planFleet, schoolPlacement, type ShardPlan } from '../core/plan.js';
 import { renderWireGuardPeers } from '../core/tunnel.js';
 import { TunnelSync, execCommand, type Exec } from './sync.js';
+import { ProbeClient } from '../probe/client.js';
+import { renderProbeAllowlist } from '../probe/fleet.js';
 
 const USERSPACE = { ...process.env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1', WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go' };
 const CONF_KEY = randomBytes(24).toString('hex');
@@ -195,6 +198,34 @@ describe('a school behind CGNAT, through its WireGuard tunnel', () => {
     expect(await nodeConnects(net.addresses.cameraLan, camera.apiPort)).toBe(false);
     // Control: the declared port does open, so the refusals above are the tunnel's and not a broken path.
     expect(await nodeConnects(net.addresses.cameraLan, 554)).toBe(true);
+  });
+
+  it('tests the NVR from the node through the tunnel with the probe sidecar, which reaches nothing undeclared', async () => {
+    const allowlist = await ConfigMapDir.create({
+      'allowlist.json': renderProbeAllowlist('node-a', shard.members.map(({ nvr: n }) => ({ namespace: 'posbon-fleet', name: n.metadata.name, publicHost: n.spec.tunnel!.host, publicRtspPort: n.spec.tunnel!.rtspPort, tunnel: true, credentialsSecret: 'cam' }))),
+    });
+    const credentials = await ConfigMapDir.create({ 'posbon-fleet.cam.username': camera.username, 'posbon-fleet.cam.password': camera.password });
+    const token = randomBytes(16).toString('hex');
+    const probe = await net.node.spawn('probe', process.execPath, ['--import', 'tsx', join(process.cwd(), 'operator/probe/main.ts')], {
+      env: {
+        ...process.env,
+        POSBON_PROBE_NODE: 'node-a',
+        POSBON_PROBE_ALLOWLIST: allowlist.path('allowlist.json'),
+        POSBON_PROBE_TOKEN: token,
+        POSBON_PROBE_CREDENTIALS_DIR: credentials.dir,
+        POSBON_PROBE_LISTEN: `${net.addresses.node}:9440`,
+        POSBON_PROBE_BURST: '20',
+      },
+    });
+    try {
+      await waitForPort(9440, probe, 30_000, net.addresses.node);
+      const client = ProbeClient.create({ baseUrl: `http://${net.addresses.node}:9440`, token });
+      expect(await client.rtsp('posbon-fleet/main', { path: CAMERA_PATH })).toMatchObject({ reason: 'Ok', address: net.addresses.cameraLan });
+      expect(await client.tcp('posbon-fleet/main', 80)).toMatchObject({ reason: 'NotAllowlisted' });
+      expect(await client.tcp('posbon-fleet/other', 554)).toMatchObject({ reason: 'NotAllowlisted' });
+    } finally {
+      await probe.stop();
+    }
   });
 
   it('keeps the LAN closed even to a node that widens its own peer: the gateway filters too', async () => {
