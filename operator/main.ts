@@ -103,8 +103,10 @@ export async function main(): Promise<void> {
       namespace: mediaNamespace,
       mediamtxImage: env('POSBON_MEDIAMTX_IMAGE', DEFAULT_WORKLOAD_OPTIONS.mediamtxImage),
       ...(process.env.POSBON_PROBE_IMAGE ? { probeImage: process.env.POSBON_PROBE_IMAGE } : {}),
+      ...(process.env.POSBON_TUNNEL_IMAGE ? { tunnelImage: process.env.POSBON_TUNNEL_IMAGE } : {}),
     },
     ...(process.env.POSBON_PROBE_IMAGE ? { probe: { intervalMs: Number(env('POSBON_PROBE_INTERVAL_SECONDS', '600')) * 1000 } } : {}),
+    ...(process.env.POSBON_TUNNEL_IMAGE ? { tunnelPoll: { intervalMs: Number(env('POSBON_TUNNEL_POLL_SECONDS', '30')) * 1000 } } : {}),
     render: {
       ...DEFAULT_RENDER_OPTIONS,
       jwksUrl: env('POSBON_JWKS_URL', DEFAULT_RENDER_OPTIONS.jwksUrl),

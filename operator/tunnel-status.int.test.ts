@@ -8,7 +8,7 @@ import { fleetCluster, startController } from '../test/fixtures/operator.js';
 import { eventually, freePort } from '../test/harness/index.js';
 import type { FleetController } from './controller/fleet-controller.js';
 import { generateKeyPair, publicKeyOf } from './tunnel/keys.js';
-import { tunnelConfigMapName, tunnelKeySecretName } from './workload.js';
+import { DEFAULT_WORKLOAD_OPTIONS, tunnelConfigMapName, tunnelKeySecretName } from './workload.js';
 
 let core: CoreV1Api;
 let objects: CustomObjectsApi;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   const port = await freePort();
   sidecar = createServer((req, res) => res.writeHead(req.url === '/handshakes' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(reported)));
   await new Promise<void>((resolve) => sidecar.listen(port, '127.0.0.1', resolve));
-  controller = await startController(cluster, { applyWorkloads: false, tunnelPoll: { intervalMs: 300, urlFor: () => `http://127.0.0.1:${port}` } });
+  controller = await startController(cluster, { applyWorkloads: false, workload: { ...DEFAULT_WORKLOAD_OPTIONS, tunnelImage: 'posbon:test' }, tunnelPoll: { intervalMs: 300, urlFor: () => `http://127.0.0.1:${port}` } });
   await create('medianodes', {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: 'MediaNode',
@@ -50,7 +50,7 @@ beforeAll(async () => {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: 'School',
     metadata: { name: 'cgnat' },
-    spec: { displayName: 'CGNAT school', region, timezone: 'Asia/Tashkent', networkMode: 'tunnel', tunnel: { publicKey: gateway.publicKey, expose: ['192.168.10.0/28'] } },
+    spec: { displayName: 'CGNAT school', region, timezone: 'Asia/Tashkent', mediaNodeRef: node, networkMode: 'tunnel', tunnel: { publicKey: gateway.publicKey, expose: ['192.168.10.0/28'] } },
   });
   await create('nvrs', {
     apiVersion: `${GROUP}/${VERSION}`,
@@ -73,7 +73,11 @@ afterAll(async () => {
 
 describe('the operator with a tunnel school', () => {
   it('keeps the node key in a Secret, and renders peers without it', async () => {
-    const peers = await eventually(async () => (await core.readNamespacedConfigMap({ name: tunnelConfigMapName(node), namespace: mediaNs })).data!, 30_000, 200);
+    const peers = await eventually(async () => {
+      const data = (await core.readNamespacedConfigMap({ name: tunnelConfigMapName(node), namespace: mediaNs })).data!;
+      expect(data['peers.conf']).toContain('# School cgnat');
+      return data;
+    }, 30_000, 200);
     const secret = await core.readNamespacedSecret({ name: tunnelKeySecretName(node), namespace: mediaNs });
     const privateKey = Buffer.from(secret.data!['private-key']!, 'base64').toString('utf8');
     const address = (await eventually(async () => {
@@ -117,6 +121,18 @@ describe('the operator with a tunnel school', () => {
       const s = await statusOf('schools', 'cgnat');
       expect(condition(s, 'TunnelConnected')).toMatchObject({ status: 'False', reason: 'HandshakeStale' });
     }, 30_000, 200);
+  });
+
+  it('gives a node with no tunnel school an empty peer list, so its first one is a peer change and not a restart', async () => {
+    const idle = `${region}-idle`;
+    await create('medianodes', {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'MediaNode',
+      metadata: { name: idle },
+      spec: { region, egressIPs: ['198.51.100.71'], webrtcBaseUrl: `https://${idle}.media.example`, hlsBaseUrl: `https://${idle}.media.example/hls`, cordoned: true },
+    });
+    const data = await eventually(async () => (await core.readNamespacedConfigMap({ name: tunnelConfigMapName(idle), namespace: mediaNs })).data!, 30_000, 200);
+    expect(data).toEqual({ 'peers.conf': '[Interface]\nListenPort = 51820\n', routes: '', address: '10.255.0.1/20\n' });
   });
 
   it('leaves out an NVR outside the school\'s exposure, saying why', async () => {

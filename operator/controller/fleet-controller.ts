@@ -48,6 +48,7 @@ import { renderProbeAllowlist } from '../probe/fleet.js';
 import type { OperatorMetrics } from './metrics.js';
 import { TunnelShell } from './tunnel.js';
 import { nvrEndpoint } from '../core/endpoint.js';
+import { idleNodeTunnel } from '../core/tunnel.js';
 import { tunnelCondition } from '../tunnel/health.js';
 
 export const FIELD_MANAGER = 'posbon-operator';
@@ -510,7 +511,9 @@ export class FleetController {
       throw new TerminalError('InvalidConfig', problems.join('; '));
     }
     // Peers and routes first: a new tunnel path must find its route when MediaMTX loads it.
-    if (shard.tunnel) this.tunnelKeys.set(name, await this.tunnel.applyNode(name, shard.tunnel));
+    // A node with the sidecar always has its (possibly empty) peers, so the sidecar can start before any tunnel school.
+    const tunnel = shard.tunnel ?? (this.config.workload.tunnelImage ? idleNodeTunnel(node) : undefined);
+    if (tunnel) this.tunnelKeys.set(name, await this.tunnel.applyNode(name, tunnel));
     const key32 = await this.confKey(name);
     const sealed = sealMediaMtxConfig(result.yaml, key32);
     if (sealed.length > this.config.maxConfigBytes) {

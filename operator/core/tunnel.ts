@@ -193,6 +193,17 @@ export function planNodeTunnel(
 }
 
 /**
+ * The tunnel of a node that serves no tunnel school yet: its address and port, no peer. Rendered for every node that
+ * runs the WireGuard sidecar, so its first tunnel school is a peer change, never a pod restart.
+ */
+export function idleNodeTunnel(node: MediaNode): NodeTunnel {
+  const settings = tunnelSettings(node);
+  const range = rangeOf(settings.addressRange);
+  const egress = [...node.spec.egressIPs].sort()[0]!;
+  return { address: `${intToIpv4(range.network + 1)}/${range.bits}`, listenPort: settings.listenPort, endpoint: `${egress}:${settings.listenPort}`, peers: [], routes: [], problems: [] };
+}
+
+/**
  * The peers part of the node's WireGuard config, in `wg syncconf` format. It holds no private key: the node's
  * sidecar prepends `PrivateKey` from its Secret in memory, so this text may live in a ConfigMap and in Git review.
  */

@@ -3,7 +3,7 @@ import { mediaNode, nvr, school } from '../../test/fixtures/fleet.js';
 import { hash53 } from './assign.js';
 import { renderMediaMtxConfig } from './mediamtx.js';
 import { planFleet, schoolPlacement } from './plan.js';
-import { allocateTunnelAddresses, renderTunnelRoutes, renderWireGuardPeers, type PreviousAddress } from './tunnel.js';
+import { allocateTunnelAddresses, idleNodeTunnel, renderTunnelRoutes, renderWireGuardPeers, type PreviousAddress } from './tunnel.js';
 
 const KEY_A = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 const KEY_B = 'mN2dYh4dGn0P4iNgDq2jWd5k5e9C0Ls8yQv7bJ3aZ1E=';
@@ -172,5 +172,13 @@ describe('allocateTunnelAddresses', () => {
     const first = allocateTunnelAddresses(small, some, new Map()).addresses;
     const recorded = new Map([...first].map(([s, address]) => [s, { mediaNode: 'node-a', address }]));
     expect(allocateTunnelAddresses(small, some, recorded).addresses).toEqual(first);
+  });
+});
+
+describe('idleNodeTunnel', () => {
+  it('gives a node without tunnel schools its address and port, and no peer', () => {
+    const tunnel = idleNodeTunnel(node);
+    expect(tunnel).toEqual({ address: '10.255.0.1/24', listenPort: 51820, endpoint: '198.51.100.7:51820', peers: [], routes: [], problems: [] });
+    expect(renderWireGuardPeers(tunnel)).toBe('[Interface]\nListenPort = 51820\n');
   });
 });
