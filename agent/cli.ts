@@ -5,6 +5,11 @@
 //             [--public-onvif-port P] [--vendor V] --username U                   test from the node, then propose
 //   provision-faceid --school S --device NAME --lan-host IP [--lan-port 80] [--direction in|out] --username U
 //                                                     point a Hikvision terminal at the webhook (ISAPI)
+//   tunnel    --school S --nvr IP:PORT[,PORT]... [--gateway linux|windows|mikrotik] [--dir D] [--iface posbon]
+//             [--lan-interface eth1] [--address A --node-address A --node-public-key K --endpoint H:P
+//             --keepalive 25] [--check NVR]...          gateway key pair (kept in D), the School fields to propose,
+//                                                     the gateway config once the node's side is known, and a
+//                                                     play of each named NVR from the media node through the tunnel
 // Environment: POSBON_API_URL, POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE, and the device password in
 // POSBON_NVR_PASSWORD or the file named by --password-file.
 // Exit codes: 0 done, 1 anything unforeseen, 2 bad usage, 3 a device or mapping problem to fix at the school,
@@ -16,11 +21,12 @@ import { inventory } from './inventory.js';
 import { ApiRefused, PosbonClient } from './posbon.js';
 import { DeviceProblem, submitNvr } from './submit.js';
 import { provisionHikvision } from './faceid.js';
+import { checkTunnel, WINDOWS_CAVEAT, writeTunnel, type ExposedNvr, type GatewayKind } from './tunnel.js';
 
 class UsageError extends Error {}
 
 const VENDORS = ['hikvision', 'dahua', 'uniview', 'onvif'] as const;
-const COMMANDS = 'discover, submit or provision-faceid';
+const COMMANDS = 'discover, submit, provision-faceid or tunnel';
 
 const portOf = (value: string | undefined, flag: string, fallback?: number): number | undefined => {
   if (value === undefined) return fallback;
@@ -75,6 +81,17 @@ async function run(argv: string[]): Promise<unknown> {
       device: { type: 'string' },
       'lan-port': { type: 'string' },
       direction: { type: 'string' },
+      nvr: { type: 'string', multiple: true },
+      gateway: { type: 'string' },
+      dir: { type: 'string' },
+      iface: { type: 'string' },
+      'lan-interface': { type: 'string' },
+      address: { type: 'string' },
+      'node-address': { type: 'string' },
+      'node-public-key': { type: 'string' },
+      endpoint: { type: 'string' },
+      keepalive: { type: 'string' },
+      check: { type: 'string', multiple: true },
     },
   });
   const password = () => secret('POSBON_NVR_PASSWORD', values['password-file'], 'device password');
@@ -130,7 +147,45 @@ async function run(argv: string[]): Promise<unknown> {
       credentials: { username, password: pw },
     });
   }
+  if (command === 'tunnel') return tunnel(values);
   throw new UsageError(command ? `unknown command ${command}: ${COMMANDS}` : `a command is required: ${COMMANDS}`);
+}
+
+const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+
+function exposedOf(specs: string[] | undefined): ExposedNvr[] {
+  if (!specs?.length) throw new UsageError('--nvr IP:PORT[,PORT] is required, once per NVR the gateway exposes');
+  return specs.map((s) => {
+    const [host, ports] = s.split(':');
+    if (!host || !IPV4.test(host) || !ports) throw new UsageError(`--nvr: IP:PORT[,PORT], got ${JSON.stringify(s)}`);
+    return { host, ports: ports.split(',').map((p) => portOf(p, 'nvr')!) };
+  });
+}
+
+async function tunnel(values: Record<string, string | boolean | string[] | undefined>): Promise<unknown> {
+  const str = (k: string) => values[k] as string | undefined;
+  const gateway = str('gateway') ?? 'linux';
+  if (!['linux', 'windows', 'mikrotik'].includes(gateway)) throw new UsageError('--gateway: linux, windows or mikrotik');
+  const schoolId = required(str('school'), 'school');
+  const exposed = exposedOf(values.nvr as string[] | undefined);
+  const nodeFlags = ['address', 'node-address', 'node-public-key', 'endpoint'].map(str);
+  if (nodeFlags.some(Boolean) && !nodeFlags.every(Boolean)) throw new UsageError('--address, --node-address, --node-public-key and --endpoint go together (from the School\'s status)');
+  const keepalive = Number(str('keepalive') ?? 25);
+  if (!Number.isInteger(keepalive) || keepalive < 10 || keepalive > 120) throw new UsageError('--keepalive: 10 to 120 seconds');
+  const [address, nodeAddress, nodePublicKey, endpoint] = nodeFlags as [string, string, string, string];
+  const outcome = await writeTunnel({
+    schoolId,
+    gateway: gateway as GatewayKind,
+    dir: str('dir') ?? 'posbon-tunnel',
+    exposed,
+    iface: str('iface') ?? 'posbon',
+    lanInterface: str('lan-interface') ?? 'eth1',
+    ...(address ? { node: { address, nodeAddress, nodePublicKey, endpoint, persistentKeepalive: keepalive } } : {}),
+  });
+  if (gateway === 'windows' && address) process.stderr.write(`posbon-agent: ${WINDOWS_CAVEAT}\n`);
+  const nvrIds = values.check as string[] | undefined;
+  const checks = nvrIds?.length ? await checkTunnel(await client(), nvrIds) : undefined;
+  return { ...outcome, ...(checks ? { checks } : {}) };
 }
 
 function exitCodeOf(error: unknown): number {

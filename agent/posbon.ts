@@ -72,6 +72,11 @@ export class PosbonClient {
     return this.request('POST', `/schools/${encodeURIComponent(schoolId)}/test-connection`, test);
   }
 
+  /** Probes a declared NVR from its media node, with the credentials of its Secret (for a tunnel NVR, through the tunnel). */
+  testNvr(nvrId: string, test: { kind: 'tcp' | 'rtsp' | 'onvif'; port?: number }): Promise<ProbeResult> {
+    return this.request('POST', `/nvrs/${encodeURIComponent(nvrId)}/test-connection`, test);
+  }
+
   proposeNvr(schoolId: string, nvr: ProposedNvr): Promise<ProposalAnswer> {
     return this.request('POST', `/schools/${encodeURIComponent(schoolId)}/nvrs`, nvr);
   }

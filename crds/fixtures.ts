@@ -33,6 +33,10 @@ const row = (name: string, kind: KindName, field: string, mutate: (o: Obj) => vo
 const spec = (o: Obj) => o.spec as Record<string, unknown> & { cameras: Array<Record<string, unknown>> };
 const host = (value: string) => (o: Obj) => void (spec(o).publicHost = value);
 
+const KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+const tunnelSchool = (tunnel: Record<string, unknown>) => (o: Obj) =>
+  void Object.assign(spec(o), { networkMode: 'tunnel', tunnel: { publicKey: KEY, expose: ['192.168.1.0/24'], ...tunnel } });
+
 export const INVALID: InvalidRow[] = [
   row('egress IP in a private range', 'MediaNode', 'spec.egressIPs[0]', (o) => void (spec(o).egressIPs = ['10.0.0.5'])),
   row('egress IP on loopback', 'MediaNode', 'spec.egressIPs[0]', (o) => void (spec(o).egressIPs = ['127.0.0.1'])),
@@ -76,6 +80,21 @@ export const INVALID: InvalidRow[] = [
   row('inline password', 'Nvr', 'spec.password', (o) => void (spec(o).password = 'hunter2')),
   row('unknown NVR vendor', 'Nvr', 'spec.vendor', (o) => void (spec(o).vendor = 'acme')),
   row('upper-case MAC', 'Nvr', 'spec.lan.mac', (o) => void ((spec(o).lan as Record<string, unknown>).mac = '44:19:B6:00:00:01')),
+  row('tunnel NVR with a public host', 'Nvr', 'spec.publicHost', (o) => void Object.assign(spec(o), { connectivity: 'tunnel', tunnel: { host: '192.168.1.64' } })),
+  row('tunnel NVR without its LAN address', 'Nvr', 'spec.tunnel', (o) => void (Object.assign(spec(o), { connectivity: 'tunnel' }), delete spec(o).publicHost)),
+  row('public NVR with a tunnel section', 'Nvr', 'spec.tunnel', (o) => void (spec(o).tunnel = { host: '192.168.1.64' })),
+  row('public NVR without a public host', 'Nvr', 'spec.publicHost', (o) => void delete spec(o).publicHost),
+  row('tunnel host on a public address', 'Nvr', 'spec.tunnel.host', (o) => void (Object.assign(spec(o), { connectivity: 'tunnel', tunnel: { host: '203.0.113.5' } }), delete spec(o).publicHost)),
+  row('tunnel host on the metadata address', 'Nvr', 'spec.tunnel.host', (o) => void (Object.assign(spec(o), { connectivity: 'tunnel', tunnel: { host: '169.254.169.254' } }), delete spec(o).publicHost)),
+  row('tunnel school without its tunnel section', 'School', 'spec.tunnel', (o) => void (spec(o).networkMode = 'tunnel')),
+  row('public school with a tunnel section', 'School', 'spec.tunnel', (o) => void (spec(o).tunnel = { publicKey: KEY, expose: ['192.168.1.0/24'] })),
+  row('gateway key that is no WireGuard key', 'School', 'spec.tunnel.publicKey', tunnelSchool({ publicKey: 'not-a-key' })),
+  row('gateway key of 33 bytes', 'School', 'spec.tunnel.publicKey', tunnelSchool({ publicKey: 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dh=' })),
+  row('exposure of a public range', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['203.0.113.0/24'] })),
+  row('exposure wider than /16', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['10.0.0.0/8'] })),
+  row('exposure of loopback', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['127.0.0.1'] })),
+  row('empty exposure', 'School', 'spec.tunnel.expose', tunnelSchool({ expose: [] })),
+  row('tunnel range wider than /16', 'MediaNode', 'spec.tunnel.addressRange', (o) => void (spec(o).tunnel = { addressRange: '10.0.0.0/8' })),
   row('unknown terminal vendor', 'FaceIdDevice', 'spec.vendor', (o) => void (spec(o).vendor = 'suprema')),
   row('unknown direction', 'FaceIdDevice', 'spec.direction', (o) => void (spec(o).direction = 'sideways')),
   row('serial number with spaces', 'FaceIdDevice', 'spec.serialNumber', (o) => void (spec(o).serialNumber = 'ABC 123')),

@@ -34,7 +34,8 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   const metrics = createOperatorMetrics();
   const controller = FleetController.create({ kc: options.kc, config: options.controller, log: options.log, metrics });
   const server = createServer((req, res) => {
-    const send = (status: number, body: string, type = 'text/plain') => res.writeHead(status, { 'content-type': type }).end(body);
+    const send = (status: number, body: string, type = 'text/plain') =>
+      res.writeHead(status, { 'content-type': type }).end(body);
     if (req.url === '/healthz') return send(200, 'ok');
     if (req.url === '/readyz') return controller.isSynced() ? send(200, 'ok') : send(503, 'informers not synced');
     if (req.url === '/metrics') {
@@ -105,9 +106,21 @@ export async function main(): Promise<void> {
       mediamtxImage: env('POSBON_MEDIAMTX_IMAGE', DEFAULT_WORKLOAD_OPTIONS.mediamtxImage),
       ...(process.env.POSBON_PROBE_IMAGE ? { probeImage: process.env.POSBON_PROBE_IMAGE } : {}),
       // The sidecars never probe the cluster's own ranges (pod and service CIDRs, comma-separated).
-      ...(process.env.POSBON_PROBE_CLUSTER_CIDRS ? { probeClusterCidrs: process.env.POSBON_PROBE_CLUSTER_CIDRS.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+      ...(process.env.POSBON_PROBE_CLUSTER_CIDRS
+        ? {
+            probeClusterCidrs: process.env.POSBON_PROBE_CLUSTER_CIDRS.split(',')
+              .map((c) => c.trim())
+              .filter(Boolean),
+          }
+        : {}),
+      ...(process.env.POSBON_TUNNEL_IMAGE ? { tunnelImage: process.env.POSBON_TUNNEL_IMAGE } : {}),
     },
-    ...(process.env.POSBON_PROBE_IMAGE ? { probe: { intervalMs: Number(env('POSBON_PROBE_INTERVAL_SECONDS', '600')) * 1000 } } : {}),
+    ...(process.env.POSBON_PROBE_IMAGE
+      ? { probe: { intervalMs: Number(env('POSBON_PROBE_INTERVAL_SECONDS', '600')) * 1000 } }
+      : {}),
+    ...(process.env.POSBON_TUNNEL_IMAGE
+      ? { tunnelPoll: { intervalMs: Number(env('POSBON_TUNNEL_POLL_SECONDS', '30')) * 1000 } }
+      : {}),
     render: {
       ...DEFAULT_RENDER_OPTIONS,
       ...jwksSettings(process.env),

@@ -12,6 +12,8 @@ export interface WorkloadOptions {
   probeImage?: string;
   /** The cluster's pod and service CIDRs, which the probe sidecar never reaches (POSBON_PROBE_CLUSTER_CIDRS). */
   probeClusterCidrs?: string[];
+  /** Image of the WireGuard sidecar, added for nodes that serve tunnel schools; left out when unset. */
+  tunnelImage?: string;
 }
 
 export const DEFAULT_WORKLOAD_OPTIONS: WorkloadOptions = {
@@ -30,6 +32,9 @@ export const confKeySecretName = (node: string) => `mediamtx-${node}-confkey`;
 export const probeConfigMapName = (node: string) => `mediamtx-${node}-probe`;
 export const probeCredentialsSecretName = (node: string) => `mediamtx-${node}-probe-credentials`;
 export const PROBE_TOKEN_SECRET = 'posbon-probe-token';
+export const tunnelConfigMapName = (node: string) => `mediamtx-${node}-tunnel`;
+export const tunnelKeySecretName = (node: string) => `mediamtx-${node}-wireguard`;
+export const TUNNEL_PORT = 9442;
 export const CONFIG_FILE = 'mediamtx.yml';
 
 /** Deployment and Service of a node's MediaMTX, as plain manifests ready for server-side apply. */
@@ -105,6 +110,7 @@ export function renderWorkload(
     addProbeSidecar(chart, deployment, node.metadata.name, options.probeImage, options.probeClusterCidrs ?? []);
     addSessionExpiry(deployment, options.probeImage, apiSocket);
   }
+  if (options.tunnelImage) addTunnelSidecar(chart, deployment, node.metadata.name, options.tunnelImage);
   new kplus.Service(chart, 'service', {
     metadata: { name },
     selector: deployment,
@@ -114,7 +120,26 @@ export function renderWorkload(
       ...(options.probeImage ? [{ name: 'probe', port: PROBE_PORT, targetPort: PROBE_PORT }] : []),
     ],
   });
-  return chart.toJson() as Array<Record<string, unknown>>;
+  const manifests = chart.toJson() as Array<Record<string, unknown>>;
+  if (options.tunnelImage) withTunnelCapabilities(manifests);
+  return manifests;
+}
+
+/** cdk8s-plus names capabilities with a CAP_ prefix and has no ALL; Kubernetes' own names are written here. */
+function withTunnelCapabilities(manifests: Array<Record<string, unknown>>): void {
+  for (const m of manifests) {
+    const containers =
+      (
+        m as {
+          spec?: {
+            template?: { spec?: { containers?: Array<{ name: string; securityContext?: Record<string, unknown> }> } };
+          };
+        }
+      ).spec?.template?.spec?.containers ?? [];
+    for (const c of containers)
+      if (c.name === 'wireguard')
+        c.securityContext = { ...c.securityContext, capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] } };
+  }
 }
 
 export const PROBE_PORT = 9440;
@@ -202,6 +227,52 @@ function addProbeSidecar(
   probe.mount(
     '/probe-credentials',
     kplus.Volume.fromSecret(chart, 'probe-credentials', credentials, { name: 'probe-credentials' }),
+    { readOnly: true },
+  );
+}
+
+/**
+ * The WireGuard sidecar: on the host network beside MediaMTX, so MediaMTX's pulls to a tunnel NVR take the interface
+ * it keeps. It holds NET_ADMIN and nothing else; the private key comes from the Secret mount, the peers from the
+ * ConfigMap, and only handshake times leave it, on the node's own address.
+ */
+function addTunnelSidecar(chart: Chart, deployment: kplus.Deployment, node: string, image: string): void {
+  const tunnel = deployment.addContainer({
+    name: 'wireguard',
+    image,
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    command: ['node', '--import', 'tsx', 'operator/tunnel/main.ts'],
+    workingDir: '/app',
+    ports: [{ name: 'tunnel-status', number: TUNNEL_PORT }],
+    envVariables: {
+      HOST_IP: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_IP),
+      POSBON_TUNNEL_NODE: kplus.EnvValue.fromValue(node),
+      POSBON_TUNNEL_CONFIG_DIR: kplus.EnvValue.fromValue('/tunnel'),
+      POSBON_TUNNEL_KEY_FILE: kplus.EnvValue.fromValue('/wireguard/private-key'),
+      POSBON_TUNNEL_LISTEN: kplus.EnvValue.fromValue(`$(HOST_IP):${TUNNEL_PORT}`),
+    },
+    readiness: kplus.Probe.fromTcpSocket({ port: TUNNEL_PORT }),
+    resources: {
+      cpu: { request: kplus.Cpu.millis(20), limit: kplus.Cpu.millis(200) },
+      memory: { request: Size.mebibytes(64), limit: Size.mebibytes(192) },
+    },
+    // Creating the interface and its routes needs root's NET_ADMIN; every other capability is dropped.
+    securityContext: {
+      ensureNonRoot: false,
+      user: 0,
+      group: 0,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    },
+  });
+  const configMap = kplus.ConfigMap.fromConfigMapName(chart, 'tunnel-cm', tunnelConfigMapName(node));
+  const key = kplus.Secret.fromSecretName(chart, 'tunnel-key-secret', tunnelKeySecretName(node));
+  tunnel.mount('/tunnel', kplus.Volume.fromConfigMap(chart, 'tunnel-peers', configMap, { name: 'tunnel-peers' }), {
+    readOnly: true,
+  });
+  tunnel.mount(
+    '/wireguard',
+    kplus.Volume.fromSecret(chart, 'tunnel-key', key, { name: 'tunnel-key', defaultMode: 0o400 }),
     { readOnly: true },
   );
 }

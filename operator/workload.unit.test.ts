@@ -72,3 +72,32 @@ describe('renderWorkload', () => {
     expect(deployment.spec.template.spec.volumes).toEqual(expect.arrayContaining([{ name: 'mediamtx-api', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }]));
   });
 });
+
+describe('renderWorkload with the WireGuard sidecar', () => {
+  const [tunnelDeployment] = renderWorkload(mediaNode('fsn1-a'), { namespace: 'posbon-media', mediamtxImage: 'mediamtx:test', tunnelImage: 'posbon:test' }) as any[];
+  const pod = tunnelDeployment.spec.template.spec;
+  const wireguard = pod.containers.find((c: any) => c.name === 'wireguard');
+
+  it('runs beside MediaMTX with NET_ADMIN only, the key from its Secret and the peers from a ConfigMap folder', () => {
+    expect(wireguard.securityContext).toEqual({
+      runAsNonRoot: false,
+      runAsUser: 0,
+      runAsGroup: 0,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] },
+    });
+    expect(wireguard.volumeMounts).toEqual([
+      { mountPath: '/tunnel', name: 'tunnel-peers', readOnly: true },
+      { mountPath: '/wireguard', name: 'tunnel-key', readOnly: true },
+    ]);
+    expect(pod.volumes).toEqual(
+      expect.arrayContaining([
+        { name: 'tunnel-peers', configMap: { name: 'mediamtx-fsn1-a-tunnel' } },
+        { name: 'tunnel-key', secret: { secretName: 'mediamtx-fsn1-a-wireguard', defaultMode: 0o400 } },
+      ]),
+    );
+    expect(JSON.stringify(tunnelDeployment)).not.toContain('subPath');
+  });
+});

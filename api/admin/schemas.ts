@@ -48,7 +48,7 @@ export const nvr = z
     id: z.string(),
     schoolId: z.string(),
     vendor: z.string(),
-    publicHost: z.string(),
+    publicHost: z.string().nullable().describe('Null for an NVR reached through the school\'s tunnel.'),
     publicRtspPort: z.number().int(),
     mediaNode: z.string().nullable(),
     reachability: z

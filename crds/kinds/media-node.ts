@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { conditions, dnsLabel, httpsUrl, observedGeneration, publicIpv4 } from '../schema/fields.js';
+import { tunnelRange } from '../schema/tunnel.js';
+import { conditions, dnsLabel, httpsUrl, observedGeneration, port, publicIpv4 } from '../schema/fields.js';
 
 export const mediaNodeSpec = z
   .object({
@@ -15,6 +16,14 @@ export const mediaNodeSpec = z
     capacityWeight: z.number().int().min(1).max(1000).default(100).describe('Relative share of cameras this node takes in shard assignment.'),
     maxCameras: z.number().int().min(1).max(100000).default(5000).describe('Hard limit of cameras assigned to the node; more is reported, never truncated.'),
     cordoned: z.boolean().default(false).describe('A cordoned node keeps pinned schools but takes no new assignment.'),
+    tunnel: z
+      .object({
+        addressRange: tunnelRange('Range the node takes its own tunnel address (the first) and its schools\' gateway addresses from.').default('10.255.0.0/20'),
+        listenPort: port('UDP port of the node\'s WireGuard endpoint on its egress IPs.').default(51820),
+      })
+      .strict()
+      .optional()
+      .describe('WireGuard endpoint for tunnel-mode schools; the defaults apply when unset.'),
   })
   .strict()
   .describe('A MediaMTX server on a cloud machine with static egress IPs: one shard of the fleet.');
@@ -27,6 +36,17 @@ export const mediaNodeStatus = z
     cameraCount: z.number().int().min(0).optional().describe('Cameras published by the node.'),
     configHash: z.string().max(128).optional().describe('Content hash of the rendered MediaMTX config.'),
     configMapName: z.string().max(253).optional().describe('The ConfigMap holding the rendered MediaMTX config.'),
+    tunnel: z
+      .object({
+        publicKey: z.string().max(44).describe('The node\'s WireGuard public key; its private key stays in a Secret.'),
+        endpoint: z.string().max(64).describe('host:port gateways dial.'),
+        address: z.string().max(15).describe('The node\'s own tunnel address.'),
+        peers: z.number().int().min(0).describe('Tunnel schools the node serves.'),
+        stalePeers: z.number().int().min(0).optional().describe('Peers whose latest handshake is stale or missing.'),
+      })
+      .strict()
+      .optional()
+      .describe('The node\'s WireGuard endpoint, present once it serves a tunnel school.'),
   })
   .strict()
   .describe('Observed state of the media node.');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { conditions, dnsLabel, observedGeneration, port, publicHost, secretRef } from '../schema/fields.js';
 import { withRules } from '../schema/rules.js';
+import { lanAddress } from '../schema/tunnel.js';
 
 const rtspPath = withRules(z.string().min(1).max(512).describe('Path and query of the camera\'s RTSP stream on the NVR, without credentials (/Streaming/Channels/101).'), [
   {
@@ -22,15 +23,30 @@ export const camera = z
   .strict()
   .describe('A camera the NVR serves.');
 
+const TUNNEL = "(has(self.connectivity) && self.connectivity == 'tunnel')";
+
 export const nvrSpec = withRules(
   z
     .object({
       schoolRef: dnsLabel('Name of the School in the same namespace. Immutable.'),
       vendor: z.enum(['hikvision', 'dahua', 'uniview', 'onvif']).describe('NVR vendor, which decides default RTSP paths.'),
-      publicHost: publicHost('Public IP or DNS name of the school router that forwards to the NVR.'),
+      connectivity: z
+        .enum(['public', 'tunnel'])
+        .default('public')
+        .describe('public: the school router forwards the NVR\'s ports to the media node\'s egress IPs; tunnel: the media node reaches the NVR through the school\'s WireGuard tunnel.'),
+      publicHost: publicHost('Public IP or DNS name of the school router that forwards to the NVR (public mode only).').optional(),
       publicRtspPort: port('Public RTSP port on the router.').default(554),
       publicOnvifPort: port('Public ONVIF (HTTP) port on the router.').optional(),
       publicHttpPort: port('Public HTTP port of the NVR web interface.').optional(),
+      tunnel: z
+        .object({
+          host: lanAddress('Address of the NVR on the school LAN; it must sit inside the school\'s tunnel exposure.'),
+          rtspPort: port('RTSP port of the NVR on the LAN.').default(554),
+          onvifPort: port('ONVIF (HTTP) port of the NVR on the LAN.').optional(),
+        })
+        .strict()
+        .optional()
+        .describe('Where the media node reaches the NVR through the school\'s tunnel (tunnel mode only).'),
       credentialsSecretRef: secretRef('Secret with keys username and password; credentials never appear inline.'),
       onvifSync: z.boolean().default(false).describe('Discover cameras over ONVIF from the media node and publish them.'),
       cameras: z
@@ -61,6 +77,30 @@ export const nvrSpec = withRules(
     .strict()
     .describe('An NVR (or a single IP camera) behind a school router.'),
   [
+    {
+      cel: `${TUNNEL} || has(self.publicHost)`,
+      message: 'is required in public mode',
+      fieldPath: '.publicHost',
+      check: (s) => s.connectivity === 'tunnel' || s.publicHost !== undefined,
+    },
+    {
+      cel: `!${TUNNEL} || !has(self.publicHost)`,
+      message: 'must be unset in tunnel mode: the media node reaches the NVR through the school\'s tunnel',
+      fieldPath: '.publicHost',
+      check: (s) => s.connectivity !== 'tunnel' || s.publicHost === undefined,
+    },
+    {
+      cel: `!${TUNNEL} || has(self.tunnel)`,
+      message: 'is required in tunnel mode',
+      fieldPath: '.tunnel',
+      check: (s) => s.connectivity !== 'tunnel' || s.tunnel !== undefined,
+    },
+    {
+      cel: `${TUNNEL} || !has(self.tunnel)`,
+      message: 'must be unset in public mode',
+      fieldPath: '.tunnel',
+      check: (s) => s.connectivity === 'tunnel' || s.tunnel === undefined,
+    },
     {
       cel: "!has(self.publicOnvifPort) || self.publicOnvifPort != self.publicRtspPort",
       message: 'must differ from publicRtspPort',

@@ -46,6 +46,10 @@ import { TerminalError, WorkQueue } from './queue.js';
 import { ReachabilityReconciler } from './reachability.js';
 import { renderProbeAllowlist } from '../probe/fleet.js';
 import type { OperatorMetrics } from './metrics.js';
+import { TunnelShell } from './tunnel.js';
+import { nvrEndpoint } from '../core/endpoint.js';
+import { idleNodeTunnel } from '../core/tunnel.js';
+import { tunnelCondition } from '../tunnel/health.js';
 
 export const FIELD_MANAGER = 'posbon-operator';
 export const HASH_ANNOTATION = 'posbon.io/config-hash';
@@ -64,6 +68,8 @@ export interface ControllerConfig {
   applyWorkloads: boolean;
   /** How NVRs are probed from their node's sidecar; off when unset. */
   probe?: { intervalMs: number; urlFor?: (node: string) => string };
+  /** How often the WireGuard sidecars of tunnel nodes are asked for handshakes; off when unset. */
+  tunnelPoll?: { intervalMs: number; urlFor?: (node: string) => string };
 }
 
 export const defaultControllerConfig = (overrides: Partial<ControllerConfig> = {}): ControllerConfig => ({
@@ -146,6 +152,9 @@ export class FleetController {
   private leading = false;
   private readonly reachability: ReachabilityReconciler | undefined;
   private probeTokenValue: string | undefined;
+  private readonly tunnel: TunnelShell;
+  private readonly tunnelKeys = new Map<string, string>();
+  private tunnelTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     kc: KubeConfig,
@@ -206,6 +215,13 @@ export class FleetController {
       maxDelayMs: 60_000,
       onError: onError('status'),
     });
+    this.tunnel = TunnelShell.create({
+      core: this.core,
+      namespace: config.mediaNamespace,
+      apply: (m) => this.apply(m),
+      log,
+      ...(config.tunnelPoll?.urlFor ? { urlFor: config.tunnelPoll.urlFor } : {}),
+    });
     if (config.probe) {
       const urlFor = config.probe.urlFor ?? ((node: string) => `http://${configMapName(node)}.${config.mediaNamespace}.svc:${PROBE_PORT}`);
       this.reachability = ReachabilityReconciler.create({
@@ -236,6 +252,22 @@ export class FleetController {
     this.shardQueue.add(PLAN);
     this.scheduleResync();
     this.reachability?.lead();
+    this.scheduleTunnelPoll();
+  }
+
+  /** Handshakes reach School status by polling each tunnel node's sidecar; a changed one requeues its school. */
+  private scheduleTunnelPoll(): void {
+    const poll = this.config.tunnelPoll;
+    if (!poll || !this.leading) return;
+    this.tunnelTimer = setTimeout(() => {
+      const nodes = [...(this.plan?.shards.values() ?? [])].filter((s) => s.tunnel && s.tunnel.peers.length > 0).map((s) => s.node.metadata.name);
+      void this.tunnel
+        .poll(nodes)
+        // Every tunnel school, not only the changed ones: a handshake that stops changing turns stale with time.
+        .then(() => this.plan?.shards.forEach((s) => s.tunnel?.peers.forEach((p) => this.statusQueue.add(`School/${p.school}`))))
+        .finally(() => this.scheduleTunnelPoll());
+    }, poll.intervalMs);
+    this.tunnelTimer.unref?.();
   }
 
   isSynced(): boolean {
@@ -245,6 +277,7 @@ export class FleetController {
   async stop(): Promise<void> {
     this.leading = false;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    if (this.tunnelTimer) clearTimeout(this.tunnelTimer);
     this.shardQueue.stop();
     this.statusQueue.stop();
     this.reachability?.stop();
@@ -438,14 +471,14 @@ export class FleetController {
       const name = school.metadata.name;
       if (dirty && !dirty.schools.has(name)) continue;
       const a = plan.assignments.get(name);
-      this.queueStatus(`School/${name}`, `${school.metadata.generation}|${a?.node}|${a?.reason}|${plan.camerasBySchool.get(name)}|${this.stalled.get(`School/${name}`)?.reason}`);
+      this.queueStatus(`School/${name}`, `${school.metadata.generation}|${a?.node}|${a?.reason}|${plan.camerasBySchool.get(name)}|${this.stalled.get(`School/${name}`)?.reason}|${schoolPlacement(school, plan).tunnel?.address}`);
     }
     for (const nvr of this.nvrs.list()) {
       if (dirty && !dirty.nvrs.has(nvr.metadata.name) && !dirty.schools.has(nvr.spec.schoolRef)) continue;
       const key = nvrKey(nvr);
       const node = plan.assignments.get(nvr.spec.schoolRef)?.node;
       if (previous && previous.assignments.get(nvr.spec.schoolRef)?.node !== node) this.reachability?.reprobe([nvr.metadata.name]);
-      this.queueStatus(`Nvr/${nvr.metadata.name}`, `${nvr.metadata.generation}|${node}|${plan.camerasByNvr.get(key)}|${plan.orphanNvrs.has(key)}|${this.stalled.get(`Nvr/${nvr.metadata.name}`)?.reason}`);
+      this.queueStatus(`Nvr/${nvr.metadata.name}`, `${nvr.metadata.generation}|${node}|${plan.camerasByNvr.get(key)}|${plan.orphanNvrs.has(key)}|${this.stalled.get(`Nvr/${nvr.metadata.name}`)?.reason}|${node ? plan.shards.get(node)?.tunnel?.problems.find((p) => p.resource === `Nvr/${key}`)?.reason : ''}`);
     }
   }
 
@@ -477,6 +510,10 @@ export class FleetController {
       this.recordNodeOutcome(node, shard, { type: 'Ready', status: 'False', reason: 'InvalidConfig', message: problems.slice(0, 5).join('; ') }, undefined, 'Warning');
       throw new TerminalError('InvalidConfig', problems.join('; '));
     }
+    // Peers and routes first: a new tunnel path must find its route when MediaMTX loads it.
+    // A node with the sidecar always has its (possibly empty) peers, so the sidecar can start before any tunnel school.
+    const tunnel = shard.tunnel ?? (this.config.workload.tunnelImage ? idleNodeTunnel(node) : undefined);
+    if (tunnel) this.tunnelKeys.set(name, await this.tunnel.applyNode(name, tunnel));
     const key32 = await this.confKey(name);
     const sealed = sealMediaMtxConfig(result.yaml, key32);
     if (sealed.length > this.config.maxConfigBytes) {
@@ -540,15 +577,20 @@ export class FleetController {
     const ns = this.config.fleetNamespace;
     const allowlist = renderProbeAllowlist(
       node,
-      shard.members.map(({ nvr }) => ({
-        namespace: ns,
-        name: nvr.metadata.name,
-        publicHost: nvr.spec.publicHost,
-        publicRtspPort: nvr.spec.publicRtspPort,
-        ...(nvr.spec.publicOnvifPort !== undefined ? { publicOnvifPort: nvr.spec.publicOnvifPort } : {}),
-        ...(nvr.spec.publicHttpPort !== undefined ? { publicHttpPort: nvr.spec.publicHttpPort } : {}),
-        credentialsSecret: nvr.spec.credentialsSecretRef.name,
-      })),
+      // Members only: a tunnel NVR is here only when the tunnel plan routes its LAN address to its own school alone.
+      shard.members.map(({ nvr }) => {
+        const endpoint = nvrEndpoint(nvr);
+        return {
+          namespace: ns,
+          name: nvr.metadata.name,
+          publicHost: endpoint.host,
+          publicRtspPort: endpoint.rtspPort,
+          ...(endpoint.onvifPort !== undefined ? { publicOnvifPort: endpoint.onvifPort } : {}),
+          ...(endpoint.via === 'public' && nvr.spec.publicHttpPort !== undefined ? { publicHttpPort: nvr.spec.publicHttpPort } : {}),
+          ...(endpoint.via === 'tunnel' ? { tunnel: true } : {}),
+          credentialsSecret: nvr.spec.credentialsSecretRef.name,
+        };
+      }),
       this.nodes.list().flatMap((n) => n.spec.egressIPs),
     );
     const credentials: Record<string, string> = {};
@@ -653,6 +695,8 @@ export class FleetController {
     await this.core.deleteNamespacedSecret({ name: confKeySecretName(node), namespace: ns }).catch(ignoreMissing);
     await this.core.deleteNamespacedConfigMap({ name: probeConfigMapName(node), namespace: ns }).catch(ignoreMissing);
     await this.core.deleteNamespacedSecret({ name: probeCredentialsSecretName(node), namespace: ns }).catch(ignoreMissing);
+    await this.tunnel.deleteNode(node);
+    this.tunnelKeys.delete(node);
     this.probeHashes.delete(node);
     this.nodeOutcomes.delete(node);
     this.pendingEvents.delete(node);
@@ -687,6 +731,17 @@ export class FleetController {
       cameraCount: shard.cameraCount,
       configMapName: configMapName(name),
       ...(hash ? { configHash: hash } : {}),
+      ...(shard.tunnel && this.tunnelKeys.has(name)
+        ? {
+            tunnel: {
+              publicKey: this.tunnelKeys.get(name)!,
+              endpoint: shard.tunnel.endpoint,
+              address: shard.tunnel.address.split('/')[0]!,
+              peers: shard.tunnel.peers.length,
+              stalePeers: shard.tunnel.peers.filter((p) => tunnelCondition(this.tunnel.handshake(p.school)?.latestHandshake, new Date()).status !== 'True').length,
+            },
+          }
+        : {}),
       ...(ready.status === 'True' && current.metadata.generation !== undefined ? { observedGeneration: current.metadata.generation } : {}),
     };
     if (!sameStatus(status, current.status)) await this.patchStatus('MediaNode', name, status);
@@ -715,9 +770,12 @@ export class FleetController {
               message: `served by ${placement.mediaNode}; the router must allow ${placement.allowlistIPs.join(', ')}`,
             }
           : { type: 'Ready', status: 'False', reason: 'NoMediaNode', message: 'no active media node can serve the school' });
+      const tunnel = this.schoolTunnelStatus(name, placement.tunnel);
+      const withTunnel = tunnel ? setCondition(school.status?.conditions, tunnel.condition, now, school.metadata.generation) : school.status?.conditions?.filter((c) => c.type !== 'TunnelConnected');
       const status = {
         ...placement,
-        conditions: readiness(school.status?.conditions, ready, this.stalled.has(key), now, school.metadata.generation),
+        ...(tunnel ? { tunnel: tunnel.status } : {}),
+        conditions: readiness(withTunnel, ready, this.stalled.has(key), now, school.metadata.generation),
         ...(ready.status === 'True' ? { observedGeneration: school.metadata.generation } : { observedGeneration: school.status?.observedGeneration }),
       };
       if (sameStatus(status, school.status)) return;
@@ -729,10 +787,13 @@ export class FleetController {
     if (!nvr) return;
     const orphan = plan.orphanNvrs.has(nvrKey(nvr));
     const node = plan.assignments.get(nvr.spec.schoolRef)?.node;
+    const tunnelProblem = node ? plan.shards.get(node)?.tunnel?.problems.find((p) => p.resource === `Nvr/${nvrKey(nvr)}`) : undefined;
     const ready: ConditionInput = this.stalled.get(key) ??
       (orphan
         ? { type: 'Ready', status: 'False', reason: 'SchoolNotFound', message: `School ${nvr.spec.schoolRef} does not exist in ${this.config.fleetNamespace}` }
-        : node
+        : tunnelProblem
+          ? { type: 'Ready', status: 'False', reason: tunnelProblem.reason, message: `not published: ${tunnelProblem.message}` }
+          : node
           ? { type: 'Ready', status: 'True', reason: 'Published', message: `published by ${node}` }
           : { type: 'Ready', status: 'False', reason: 'NoMediaNode', message: 'the school has no media node' });
     const status = {
@@ -745,6 +806,18 @@ export class FleetController {
     if (sameStatus(status, nvr.status)) return;
     await this.patchStatus('Nvr', name, status, nvr.metadata.resourceVersion);
     await this.announce('Nvr', name, nvr.status?.conditions, ready, undefined);
+  }
+
+  /** A tunnel school's status: where its gateway connects, the node's key and the latest handshake the node saw. */
+  private schoolTunnelStatus(school: string, placed: { mediaNode: string; address: string; endpoint: string } | undefined) {
+    const nodeKey = placed ? this.tunnelKeys.get(placed.mediaNode) : undefined;
+    if (!placed || !nodeKey) return undefined;
+    const seen = this.tunnel.handshake(school);
+    const latest = seen?.node === placed.mediaNode ? seen.latestHandshake : undefined;
+    return {
+      status: { ...placed, nodePublicKey: nodeKey, ...(latest ? { lastHandshake: latest.toISOString() } : {}) },
+      condition: tunnelCondition(latest, new Date()),
+    };
   }
 
   /** An Event when readiness flips or a school moves to another node. */

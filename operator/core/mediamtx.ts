@@ -3,6 +3,7 @@ import { createHash, createHmac } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { stringify } from 'yaml';
 import type { MediaNode, Nvr } from '../../crds/index.js';
+import { nvrEndpoint } from './endpoint.js';
 import type { PublishedCamera } from './fleet.js';
 import { MEDIAMTX_PORTS } from './media-host.js';
 import { VIEWER_TOKEN_ISSUER, viewerTokenAudience } from './viewer-token.js';
@@ -55,9 +56,10 @@ export type MediaMtxConfig = Record<string, unknown> & { paths: Record<string, R
 export const REDACTED: NvrCredentials = { username: 'REDACTED', password: 'REDACTED' };
 
 function sourceUrl(nvr: Nvr, rtspPath: string, credentials: NvrCredentials): string {
-  const host = nvr.spec.publicHost.includes(':') ? `[${nvr.spec.publicHost}]` : nvr.spec.publicHost;
+  const endpoint = nvrEndpoint(nvr);
+  const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
   const user = `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@`;
-  return `rtsp://${user}${host}:${nvr.spec.publicRtspPort}${rtspPath}`;
+  return `rtsp://${user}${host}:${endpoint.rtspPort}${rtspPath}`;
 }
 
 /** The global section: the same for every render of a node, since changing it drops every session. */

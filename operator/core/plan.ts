@@ -3,12 +3,15 @@ import type { MediaNode, Nvr, School } from '../../crds/index.js';
 import { assignShards, DEFAULT_ASSIGN_OPTIONS, type AssignOptions, type Assignment } from './assign.js';
 import { publishedCameras, type Fleet } from './fleet.js';
 import type { ShardMember } from './mediamtx.js';
+import { planNodeTunnel, type NodeTunnel } from './tunnel.js';
 
 export interface ShardPlan {
   node: MediaNode;
   schools: string[];
   members: ShardMember[];
   cameraCount: number;
+  /** WireGuard peers and routes, when the node serves a tunnel-mode school or NVR. */
+  tunnel?: NodeTunnel;
 }
 
 export interface FleetPlan {
@@ -55,6 +58,15 @@ export function planFleet(fleet: Fleet, options: AssignOptions = DEFAULT_ASSIGN_
     shard.members.push(...members);
     shard.cameraCount += camerasBySchool.get(school) ?? 0;
   }
+  const schoolsByName = new Map(fleet.schools.map((s) => [s.metadata.name, s]));
+  for (const shard of shards.values()) {
+    // Tunnel NVRs that cannot be routed to their own school alone are left out of the MediaMTX config.
+    const { tunnel, members } = planNodeTunnel(shard.node, shard.schools.map((s) => schoolsByName.get(s)!), shard.members);
+    if (tunnel) {
+      shard.tunnel = tunnel;
+      shard.members = members;
+    }
+  }
   return { assignments, shards, orphanNvrs, camerasByNvr, camerasBySchool };
 }
 
@@ -64,6 +76,8 @@ export interface SchoolPlacement {
   webrtcBaseUrl?: string;
   hlsBaseUrl?: string;
   cameraCount: number;
+  /** Where a tunnel-mode school's gateway connects. */
+  tunnel?: { mediaNode: string; address: string; endpoint: string };
 }
 
 /** What a school's status says about where it is served and what its router must allow. */
@@ -78,5 +92,11 @@ export function schoolPlacement(school: School, plan: FleetPlan): SchoolPlacemen
     webrtcBaseUrl: shard.node.spec.webrtcBaseUrl,
     hlsBaseUrl: shard.node.spec.hlsBaseUrl,
     cameraCount,
+    ...tunnelPlacement(school, shard),
   };
+}
+
+function tunnelPlacement(school: School, shard: ShardPlan): Pick<SchoolPlacement, 'tunnel'> {
+  const peer = shard.tunnel?.peers.find((p) => p.school === school.metadata.name);
+  return peer && shard.tunnel ? { tunnel: { mediaNode: shard.node.metadata.name, address: peer.address, endpoint: shard.tunnel.endpoint } } : {};
 }

@@ -1,5 +1,6 @@
 // The node's allowlist: the NVRs assigned to this media node, rendered by the operator into the node's ConfigMap.
 import { z } from 'zod';
+import { isLanAddress } from '../../crds/schema/tunnel.js';
 
 const port = z.number().int().min(1).max(65535);
 const nvrKey = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, 'must be <namespace>/<name>');
@@ -16,6 +17,8 @@ export const allowlistTargetSchema = z
     ports: z.array(port).min(1),
     rtspPort: port.optional(),
     onvifPort: port.optional(),
+    /** Reached through the school's WireGuard tunnel: `host` is the NVR's LAN address, taken literally. */
+    tunnel: z.literal(true).optional(),
     /** Name of the Secret (in the NVR's namespace) holding `username` and `password`. */
     credentialsSecret: z
       .string()
@@ -23,6 +26,7 @@ export const allowlistTargetSchema = z
       .optional(),
   })
   .strict()
+  .refine((t) => t.tunnel === undefined || isLanAddress(t.host), { message: 'a tunnel target is an IPv4 address in 10/8, 172.16/12 or 192.168/16', path: ['host'] })
   .refine((t) => t.rtspPort === undefined || t.ports.includes(t.rtspPort), { message: 'rtspPort must be one of ports', path: ['rtspPort'] })
   .refine((t) => t.onvifPort === undefined || t.ports.includes(t.onvifPort), { message: 'onvifPort must be one of ports', path: ['onvifPort'] });
 

@@ -10,6 +10,8 @@ export interface ProbedNvr {
   publicOnvifPort?: number;
   publicHttpPort?: number;
   credentialsSecret?: string;
+  /** The NVR is reached through its school's tunnel at `publicHost`, its LAN address. */
+  tunnel?: boolean;
 }
 
 /**
@@ -24,6 +26,7 @@ export function renderProbeAllowlist(node: string, nvrs: ProbedNvr[], fleetAddre
       ports: [...new Set([n.publicRtspPort, n.publicOnvifPort, n.publicHttpPort].filter((p): p is number => p !== undefined))].sort((a, b) => a - b),
       rtspPort: n.publicRtspPort,
       ...(n.publicOnvifPort !== undefined ? { onvifPort: n.publicOnvifPort } : {}),
+      ...(n.tunnel ? { tunnel: true as const } : {}),
       ...(n.credentialsSecret ? { credentialsSecret: n.credentialsSecret } : {}),
     }))
     .sort((a, b) => (a.nvr < b.nvr ? -1 : a.nvr > b.nvr ? 1 : 0));

@@ -76,11 +76,17 @@ export class ProbeService {
   }
 
   async tcp(request: TcpRequest, caller = 'unknown'): Promise<TcpResult> {
-    const { outcome } = await this.run('tcp', request, () => request.port, caller, async (_target, address) => {
-      const socket = await connectWithin(this.deps.dial, address, request.port, this.deps.timeoutMs);
-      socket.destroy();
-      return {};
-    });
+    const { outcome } = await this.run(
+      'tcp',
+      request,
+      () => request.port,
+      caller,
+      async (_target, address) => {
+        const socket = await connectWithin(this.deps.dial, address, request.port, this.deps.timeoutMs);
+        socket.destroy();
+        return {};
+      },
+    );
     return { kind: 'tcp', ...this.base(request.nvr, outcome.started), ...outcome.fields, port: request.port };
   }
 
@@ -88,42 +94,65 @@ export class ProbeService {
     const path = (request.path ?? '').replace(/^\/+/, '');
     const seen: Partial<Pick<RtspResult, 'status' | 'server' | 'streams'>> = {};
     const portOf = (target?: AllowlistTarget) => request.port ?? target?.rtspPort ?? DEFAULT_RTSP_PORT;
-    const { outcome, port } = await this.run('rtsp', request, portOf, caller, async (target, address, credentialsOf) => {
-      const port = portOf(target);
-      const deadline = Date.now() + this.deps.timeoutMs;
-      const socket = await connectWithin(this.deps.dial, address, port, this.deps.timeoutMs);
-      const connection = new RtspConnection(socket);
-      const timer = setTimeout(() => socket.destroy(new ProbeFailure('Timeout', 'the device stopped answering')), Math.max(deadline - Date.now(), 1));
-      try {
-        const credentials = await credentialsOf();
-        const url = `rtsp://${urlHost(target.host)}:${port}/${path}`;
-        const options = await connection.requestWithAuth('OPTIONS', url, credentials);
-        const server = options.headers.get('server')?.[0];
-        if (server) seen.server = server.slice(0, 200);
-        const describe = await connection.requestWithAuth('DESCRIBE', url, credentials, { Accept: 'application/sdp' });
-        seen.status = describe.status;
-        if (describe.status !== 200) throw new ProbeFailure('ProtocolError', `DESCRIBE answered ${describe.status}`);
-        seen.streams = videoStreamsOf(describe.body);
-        return {};
-      } catch (error) {
-        if (error instanceof ProbeFailure && error.reason === 'AuthFailed') seen.status = 401;
-        throw socket.errored instanceof ProbeFailure ? socket.errored : error;
-      } finally {
-        clearTimeout(timer);
-        connection.close();
-      }
-    });
+    const { outcome, port } = await this.run(
+      'rtsp',
+      request,
+      portOf,
+      caller,
+      async (target, address, credentialsOf) => {
+        const port = portOf(target);
+        const deadline = Date.now() + this.deps.timeoutMs;
+        const socket = await connectWithin(this.deps.dial, address, port, this.deps.timeoutMs);
+        const connection = new RtspConnection(socket);
+        const timer = setTimeout(
+          () => socket.destroy(new ProbeFailure('Timeout', 'the device stopped answering')),
+          Math.max(deadline - Date.now(), 1),
+        );
+        try {
+          const credentials = await credentialsOf();
+          const url = `rtsp://${urlHost(target.host)}:${port}/${path}`;
+          const options = await connection.requestWithAuth('OPTIONS', url, credentials);
+          const server = options.headers.get('server')?.[0];
+          if (server) seen.server = server.slice(0, 200);
+          const describe = await connection.requestWithAuth('DESCRIBE', url, credentials, {
+            Accept: 'application/sdp',
+          });
+          seen.status = describe.status;
+          if (describe.status !== 200) throw new ProbeFailure('ProtocolError', `DESCRIBE answered ${describe.status}`);
+          seen.streams = videoStreamsOf(describe.body);
+          return {};
+        } catch (error) {
+          if (error instanceof ProbeFailure && error.reason === 'AuthFailed') seen.status = 401;
+          throw socket.errored instanceof ProbeFailure ? socket.errored : error;
+        } finally {
+          clearTimeout(timer);
+          connection.close();
+        }
+      },
+    );
     return { kind: 'rtsp', ...this.base(request.nvr, outcome.started), ...outcome.fields, port, path, ...seen };
   }
 
   async onvif(request: OnvifRequest, caller = 'unknown'): Promise<OnvifResult> {
     let answer: Pick<OnvifResult, 'device' | 'cameras'> = {};
     const portOf = (target?: AllowlistTarget) => target?.onvifPort ?? DEFAULT_ONVIF_PORT;
-    const { outcome, port } = await this.run('onvif', request, portOf, caller, async (target, address, credentialsOf) => {
-      const port = portOf(target);
-      answer = await queryOnvif({ address, port, credentials: await credentialsOf(), timeoutMs: this.deps.timeoutMs, dial: this.deps.dial });
-      return { cameras: answer.cameras?.length ?? 0 };
-    });
+    const { outcome, port } = await this.run(
+      'onvif',
+      request,
+      portOf,
+      caller,
+      async (target, address, credentialsOf) => {
+        const port = portOf(target);
+        answer = await queryOnvif({
+          address,
+          port,
+          credentials: await credentialsOf(),
+          timeoutMs: this.deps.timeoutMs,
+          dial: this.deps.dial,
+        });
+        return { cameras: answer.cameras?.length ?? 0 };
+      },
+    );
     return { kind: 'onvif', ...this.base(request.nvr, outcome.started), ...outcome.fields, port, ...answer };
   }
 
@@ -131,22 +160,38 @@ export class ProbeService {
    * The target a request may reach. With a ticket, only the ticket's proposed NVR, never an allowlist entry; without
    * one, only the allowlist, whose credentials come from the mounted Secrets and never from the request.
    */
-  private async targetOf(subject: Subject): Promise<{ target: AllowlistTarget | undefined; check: (port: number) => Admitted | (Admission & { admitted: false }) }> {
+  private async targetOf(
+    subject: Subject,
+  ): Promise<{
+    target: AllowlistTarget | undefined;
+    check: (port: number) => Admitted | (Admission & { admitted: false });
+  }> {
     if (subject.ticket !== undefined) {
       const keys = (await this.deps.ticketKeys?.()) ?? [];
-      const found = admitTicket(subject.ticket, keys, this.deps.node, subject.nvr, undefined, (this.deps.now ?? Date.now)());
+      const found = admitTicket(
+        subject.ticket,
+        keys,
+        this.deps.node,
+        subject.nvr,
+        undefined,
+        (this.deps.now ?? Date.now)(),
+      );
       const given = subject.credentials;
       return {
         target: found.admitted ? found.target : undefined,
         check: (port) => {
           if (!found.admitted) return found;
-          if (!found.target.ports.includes(port)) return { admitted: false, message: `port ${port} is not declared for ${subject.nvr}` };
+          if (!found.target.ports.includes(port))
+            return { admitted: false, message: `port ${port} is not declared for ${subject.nvr}` };
           return { admitted: true, target: found.target, credentials: async () => given };
         },
       };
     }
     if (subject.credentials !== undefined) {
-      const refusal = { admitted: false as const, message: 'credentials: accepted only with a ticket; an allowlisted NVR uses its Secret' };
+      const refusal = {
+        admitted: false as const,
+        message: 'credentials: accepted only with a ticket; an allowlisted NVR uses its Secret',
+      };
       return { target: undefined, check: () => refusal };
     }
     const allowlist = this.deps.allowlist();
@@ -154,7 +199,9 @@ export class ProbeService {
       target: findTarget(allowlist, this.deps.node, subject.nvr),
       check: (port) => {
         const admission = admit(allowlist, this.deps.node, subject.nvr, port);
-        return admission.admitted ? { ...admission, credentials: () => this.credentialsOf(admission.target) } : admission;
+        return admission.admitted
+          ? { ...admission, credentials: () => this.credentialsOf(admission.target) }
+          : admission;
       },
     };
   }
@@ -174,7 +221,11 @@ export class ProbeService {
     subject: Subject,
     portOf: (target?: AllowlistTarget) => number,
     caller: string,
-    work: (target: AllowlistTarget, address: string, credentials: () => Promise<Credentials | undefined>) => Promise<Record<string, unknown>>,
+    work: (
+      target: AllowlistTarget,
+      address: string,
+      credentials: () => Promise<Credentials | undefined>,
+    ) => Promise<Record<string, unknown>>,
   ): Promise<{ outcome: { started: Date; fields: Outcome }; port: number }> {
     const started = new Date();
     const nvr = subject.nvr;
@@ -186,14 +237,28 @@ export class ProbeService {
     if (!admission.admitted) {
       fields = { reason: 'NotAllowlisted', message: admission.message };
     } else if (!this.deps.ports.has(port)) {
-      fields = { reason: 'NotAllowlisted', message: `port ${port} is not a camera port this probe may reach (${[...this.deps.ports].sort((a, b) => a - b).join(', ')})` };
+      fields = {
+        reason: 'NotAllowlisted',
+        message: `port ${port} is not a camera port this probe may reach (${[...this.deps.ports].sort((a, b) => a - b).join(', ')})`,
+      };
     } else {
       let address: string | undefined;
       const t0 = performance.now();
       try {
-        address = await checkedAddress(admission.target.host, this.deps.resolve, (a) => this.deps.bounds.refusalOf(a));
+        // A tunnel NVR's LAN address is routed only into its own school's tunnel; nothing is resolved for it.
+        address = admission.target.tunnel
+          ? admission.target.host
+          : await checkedAddress(admission.target.host, this.deps.resolve, (a) => this.deps.bounds.refusalOf(a));
         if (!this.deps.limiter.take(address)) {
-          this.deps.logger.warn('probe rate-limited', { event: 'probe', kind, nvr, port, caller, address, reason: 'RateLimited' });
+          this.deps.logger.warn('probe rate-limited', {
+            event: 'probe',
+            kind,
+            nvr,
+            port,
+            caller,
+            address,
+            reason: 'RateLimited',
+          });
           throw new RateLimitedError(`${nvr} (${address}) was probed too often; try again later`);
         }
         extra = await work(admission.target, address, admission.credentials);
@@ -205,7 +270,18 @@ export class ProbeService {
     }
     const { message, ...outcome } = fields;
     const ticket = subject.ticket !== undefined ? { ticket: admission.admitted ? 'accepted' : 'refused' } : {};
-    this.deps.logger.info('probe', { event: 'probe', kind, nvr, port, caller, node: this.deps.node, ...ticket, ...outcome, detail: message, ...extra });
+    this.deps.logger.info('probe', {
+      event: 'probe',
+      kind,
+      nvr,
+      port,
+      caller,
+      node: this.deps.node,
+      ...ticket,
+      ...outcome,
+      detail: message,
+      ...extra,
+    });
     return { outcome: { started, fields }, port };
   }
 }

@@ -37,6 +37,7 @@ export const nvr = (name: string, schoolRef: string, publicHost: string, cameras
   spec: {
     schoolRef,
     vendor: 'hikvision',
+    connectivity: 'public',
     publicHost,
     publicRtspPort,
     credentialsSecretRef: { name: `${name}-credentials` },

@@ -91,7 +91,7 @@ beforeAll(async () => {
     fleet.nvrs.map((n) => ({
       namespace: 'posbon-fleet',
       name: n.metadata.name,
-      publicHost: n.spec.publicHost,
+      publicHost: n.spec.publicHost!,
       publicRtspPort: n.spec.publicRtspPort,
       ...(n.spec.publicOnvifPort !== undefined ? { publicOnvifPort: n.spec.publicOnvifPort } : {}),
       ...(n.spec.publicHttpPort !== undefined ? { publicHttpPort: n.spec.publicHttpPort } : {}),

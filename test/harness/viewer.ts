@@ -36,8 +36,8 @@ export async function startJwks(node: string): Promise<Jwks> {
  * Reads one HLS segment of `path` from a MediaMTX HLS server: the HTTP status of the first refusal, or 200 once a
  * non-empty segment arrived; throws while the stream is still starting.
  */
-export async function readHlsSegment(hlsPort: number, path: string, token: string | undefined): Promise<number> {
-  const base = `http://127.0.0.1:${hlsPort}/${path}`;
+export async function readHlsSegment(hlsPort: number, path: string, token: string | undefined, host = '127.0.0.1'): Promise<number> {
+  const base = `http://${host}:${hlsPort}/${path}`;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const index = await fetch(`${base}/index.m3u8`, { headers });
   if (index.status !== 200) return index.status;

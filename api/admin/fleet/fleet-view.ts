@@ -201,7 +201,7 @@ export class FleetView {
         id: n.metadata.name,
         schoolId,
         vendor: n.spec.vendor,
-        publicHost: n.spec.publicHost,
+        publicHost: n.spec.publicHost ?? null,
         publicRtspPort: n.spec.publicRtspPort,
         mediaNode: n.status?.mediaNode ?? schools.get(schoolId)?.mediaNode ?? null,
         reachability: reach ? { reachable: reach.reachable, reason: reach.reason, node: reach.node, checkedAt: reach.checkedAt } : null,

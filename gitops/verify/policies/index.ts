@@ -15,6 +15,8 @@ import { uniqueFaceIdSerials } from './unique-faceid-serials.js';
 import { uniqueNames } from './unique-names.js';
 import { uniquePaths } from './unique-paths.js';
 import { yamlParses } from './yaml-parses.js';
+import { tunnelNvrExposed } from './tunnel-nvr-exposed.js';
+import { gatewayKeyUnique } from './gateway-key-unique.js';
 
 export const FLEET_POLICIES: readonly Policy[] = [
   yamlParses,
@@ -30,4 +32,6 @@ export const FLEET_POLICIES: readonly Policy[] = [
   uniquePaths,
   shardsWithinSize,
   mediaNodeRemovedOnlyWhenDrained,
+  tunnelNvrExposed,
+  gatewayKeyUnique,
 ];

@@ -19,7 +19,8 @@ export const publicHostIsPublic: Policy = {
   description: "an Nvr's spec.publicHost is a public IP address or a fully qualified public name",
   check: ({ head }) =>
     head.resources
-      .filter((r) => r.kind === 'Nvr')
+      // A tunnel NVR has no public host: the tunnel-nvr-exposed policy checks its LAN address instead.
+      .filter((r) => r.kind === 'Nvr' && (r.object.spec as { connectivity?: unknown } | undefined)?.connectivity !== 'tunnel')
       .flatMap((r) => {
         const host = publicHostOf(r);
         const problem = host === null ? 'spec.publicHost is missing' : publicHostProblem(host);
