@@ -3,6 +3,8 @@
 // token, and the fleet repository on the fake GitHub. The CLI runs as its own process, as a school admin would run it.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
@@ -170,6 +172,34 @@ describe('the LAN agent', () => {
       ['proposal.Nvr.create', 'ok'],
       ['nvr.test-proposed', 'Ok'],
     ]);
+  });
+
+  it('makes the tunnel gateway\'s key at the school and proposes only its public half', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'posbon-gateway-'));
+    const args = ['tunnel', '--school', 'school-a', '--nvr', '192.168.10.5:554,80', '--dir', dir];
+    const first = await agent(args);
+    expect(first.code).toBe(0);
+    const out = first.out as { publicKey: string; pullRequest: { branch: string; created: boolean } };
+    expect(out.pullRequest.created).toBe(true);
+    const privateKey = (await readFile(join(dir, 'private.key'), 'utf8')).trim();
+    expect((await stat(join(dir, 'private.key'))).mode & 0o777).toBe(0o600);
+
+    const file = await gitHost(users.admin).readFile(out.pullRequest.branch, 'clusters/dev/schools/school-a/school.yaml');
+    expect((parse(file!) as { spec: Record<string, unknown> }).spec).toMatchObject({
+      networkMode: 'tunnel',
+      tunnel: { publicKey: out.publicKey, expose: ['192.168.10.5'], persistentKeepalive: 25 },
+    });
+    expect(file).not.toContain(privateKey);
+
+    // A second run keeps the key the school already has.
+    const again = await agent(args);
+    expect((again.out as { publicKey: string }).publicKey).toBe(out.publicKey);
+    // Another school is out of the token's reach.
+    expect(await agent(['tunnel', '--school', 'school-b', '--nvr', '192.168.10.5:554', '--dir', dir])).toEqual({
+      code: 4,
+      out: undefined,
+      err: 'posbon-agent: GET /schools/school-b: 403 school school-b is outside this account\'s scope',
+    });
   });
 
   it('stops at a mapping the media node cannot reach, naming the reason (exit 3)', async () => {

@@ -7,9 +7,11 @@
 //                                                     point a Hikvision terminal at the webhook (ISAPI)
 //   tunnel    --school S --nvr IP:PORT[,PORT]... [--gateway linux|windows|mikrotik] [--dir D] [--iface posbon]
 //             [--lan-interface eth1] [--address A --node-address A --node-public-key K --endpoint H:P
-//             --keepalive 25] [--check NVR]...          gateway key pair (kept in D), the School fields to propose,
-//                                                     the gateway config once the node's side is known, and a
-//                                                     play of each named NVR from the media node through the tunnel
+//             --keepalive 25] [--check NVR]... [--offline]
+//                                                     gateway key pair (kept in D); proposes tunnel mode with its
+//                                                     public key (unless --offline); the gateway config once the
+//                                                     node's side is known (from the School's status, or flags);
+//                                                     a play of each named NVR from the media node through the tunnel
 // Environment: POSBON_API_URL, POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE, and the device password in
 // POSBON_NVR_PASSWORD or the file named by --password-file.
 // Exit codes: 0 done, 1 anything unforeseen, 2 bad usage, 3 a device or mapping problem to fix at the school,
@@ -92,6 +94,7 @@ async function run(argv: string[]): Promise<unknown> {
       endpoint: { type: 'string' },
       keepalive: { type: 'string' },
       check: { type: 'string', multiple: true },
+      offline: { type: 'boolean' },
     },
   });
   const password = () => secret('POSBON_NVR_PASSWORD', values['password-file'], 'device password');
@@ -172,7 +175,11 @@ async function tunnel(values: Record<string, string | boolean | string[] | undef
   if (nodeFlags.some(Boolean) && !nodeFlags.every(Boolean)) throw new UsageError('--address, --node-address, --node-public-key and --endpoint go together (from the School\'s status)');
   const keepalive = Number(str('keepalive') ?? 25);
   if (!Number.isInteger(keepalive) || keepalive < 10 || keepalive > 120) throw new UsageError('--keepalive: 10 to 120 seconds');
-  const [address, nodeAddress, nodePublicKey, endpoint] = nodeFlags as [string, string, string, string];
+  // With the API configured, the node's side comes from the School's status and the public key is proposed.
+  const api = values.offline || !process.env.POSBON_API_URL ? undefined : await client();
+  const view = api ? (await api.school(schoolId)).tunnel : null;
+  const fromView = view?.nodeAddress && view.nodePublicKey ? [view.address, view.nodeAddress, view.nodePublicKey, view.endpoint] : [];
+  const [address, nodeAddress, nodePublicKey, endpoint] = (nodeFlags.every(Boolean) ? nodeFlags : fromView) as [string, string, string, string];
   const outcome = await writeTunnel({
     schoolId,
     gateway: gateway as GatewayKind,
@@ -183,9 +190,11 @@ async function tunnel(values: Record<string, string | boolean | string[] | undef
     ...(address ? { node: { address, nodeAddress, nodePublicKey, endpoint, persistentKeepalive: keepalive } } : {}),
   });
   if (gateway === 'windows' && address) process.stderr.write(`posbon-agent: ${WINDOWS_CAVEAT}\n`);
+  const expose = [...new Set(exposed.map((n) => n.host))].sort();
+  const proposed = api ? await api.proposeTunnel(schoolId, { publicKey: outcome.publicKey, expose, persistentKeepalive: keepalive }) : undefined;
   const nvrIds = values.check as string[] | undefined;
-  const checks = nvrIds?.length ? await checkTunnel(await client(), nvrIds) : undefined;
-  return { ...outcome, ...(checks ? { checks } : {}) };
+  const checks = nvrIds?.length ? await checkTunnel(api ?? (await client()), nvrIds) : undefined;
+  return { ...outcome, ...(proposed ? { pullRequest: proposed.proposal } : {}), ...(checks ? { checks } : {}) };
 }
 
 function exitCodeOf(error: unknown): number {

@@ -14,6 +14,20 @@ export interface ProposedNvr {
   credentials: { username: string; password: string };
 }
 
+export interface SchoolAnswer {
+  id: string;
+  mediaNode: string | null;
+  allowlistIPs: string[];
+  tunnel: {
+    mediaNode: string;
+    address: string;
+    nodeAddress: string | null;
+    endpoint: string;
+    nodePublicKey: string | null;
+    lastHandshake: string | null;
+  } | null;
+}
+
 export interface ProposalAnswer {
   proposal: { number: number; url: string; title: string; branch: string; created: boolean };
 }
@@ -60,7 +74,7 @@ export class PosbonClient {
     return parsed as T;
   }
 
-  school(schoolId: string): Promise<{ id: string; mediaNode: string | null; allowlistIPs: string[] }> {
+  school(schoolId: string): Promise<SchoolAnswer> {
     return this.request('GET', `/schools/${encodeURIComponent(schoolId)}`);
   }
 
@@ -75,6 +89,11 @@ export class PosbonClient {
   /** Probes a declared NVR from its media node, with the credentials of its Secret (for a tunnel NVR, through the tunnel). */
   testNvr(nvrId: string, test: { kind: 'tcp' | 'rtsp' | 'onvif'; port?: number }): Promise<ProbeResult> {
     return this.request('POST', `/nvrs/${encodeURIComponent(nvrId)}/test-connection`, test);
+  }
+
+  /** Proposes tunnel mode with the gateway's public key; the private key stays on the school's machine. */
+  proposeTunnel(schoolId: string, tunnel: { publicKey: string; expose: string[]; persistentKeepalive: number }): Promise<ProposalAnswer> {
+    return this.request('PUT', `/schools/${encodeURIComponent(schoolId)}/tunnel`, tunnel);
   }
 
   proposeNvr(schoolId: string, nvr: ProposedNvr): Promise<ProposalAnswer> {

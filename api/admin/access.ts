@@ -44,6 +44,7 @@ export type Action =
   | 'media-node:read'
   | 'media-node:write'
   | 'school:write'
+  | 'school:tunnel'
   | 'nvr:write'
   | 'faceid:write'
   | 'proposal:read'
@@ -58,7 +59,8 @@ export type Action =
 
 /**
  * Which roles hold each action; school-scoped roles hold it only within their schools. An AGENT reads its school's
- * NVRs and cameras, tests them from the media node and proposes NVRs and FaceID devices: it never watches, reads
+ * NVRs and cameras, tests them from the media node and proposes NVRs, FaceID devices and its school's tunnel
+ * gateway key: it never watches, reads
  * attendance or the audit log, touches accounts, tokens or sessions, or changes the school itself.
  */
 const GRANTS: Record<Action, ReadonlySet<PrincipalRole>> = {
@@ -74,6 +76,8 @@ const GRANTS: Record<Action, ReadonlySet<PrincipalRole>> = {
   'media-node:write': new Set(['STREAM_ADMIN']),
   // Proposals for a school come from its own admins; SUPER_ADMIN administers accounts and reads, it does not author fleet changes.
   'school:write': new Set(['SCHOOL_ADMIN']),
+  // The agent makes the gateway's key pair at the school and proposes only its public half.
+  'school:tunnel': new Set(['SCHOOL_ADMIN', 'AGENT']),
   'nvr:write': new Set(['SCHOOL_ADMIN', 'AGENT']),
   'faceid:write': new Set(['SCHOOL_ADMIN', 'AGENT']),
   'proposal:read': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'AGENT']),

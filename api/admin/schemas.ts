@@ -28,6 +28,17 @@ export const school = z
     mediaNode: z.string().nullable().describe('The media node serving the school, or null when none can.'),
     allowlistIPs: z.array(z.string()).describe('Egress IPs the school router must allow.'),
     cameraCount: z.number().int(),
+    tunnel: z
+      .object({
+        mediaNode: z.string(),
+        address: z.string().describe('The gateway\'s address inside the node\'s tunnel range.'),
+        nodeAddress: z.string().nullable().describe('The node\'s own address in its tunnel range, which the gateway admits.'),
+        endpoint: z.string().describe('host:port the gateway dials.'),
+        nodePublicKey: z.string().nullable().describe('The node\'s WireGuard public key, once the operator has made it.'),
+        lastHandshake: z.string().nullable().describe('Latest handshake the node reported.'),
+      })
+      .nullable()
+      .describe('Where a tunnel school\'s gateway connects; null in public mode or before a node serves it.'),
     conditions: z.array(condition),
   })
   .meta({ id: 'School' });

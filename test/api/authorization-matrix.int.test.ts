@@ -151,6 +151,13 @@ const ROUTES: MatrixRoute[] = [
   },
   { name: 'propose school settings', method: 'PATCH', path: (s) => `/schools/school-${s}`, body: () => ({ displayName: 'Renamed' }), expect: only({ SCHOOL_ADMIN: [202, 403] }) },
   {
+    name: 'propose a school\'s tunnel gateway',
+    method: 'PUT',
+    path: (s) => `/schools/school-${s}/tunnel`,
+    body: () => ({ publicKey: 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=', expose: ['192.168.10.0/28'] }),
+    expect: only({ SCHOOL_ADMIN: [202, 403], AGENT: [202, 403] }),
+  },
+  {
     name: 'propose a media node',
     method: 'POST',
     path: () => '/media-nodes',

@@ -109,6 +109,7 @@ describe('a school admin proposes an NVR', () => {
       spec: {
         schoolRef: 'school-17',
         vendor: 'hikvision',
+        connectivity: 'public',
         publicHost: 'gate.nvr17.schools.example.org',
         publicRtspPort: 554,
         credentialsSecretRef: { name: secretName },
@@ -458,6 +459,7 @@ describe('without a Git host', () => {
         'PUT /media-nodes/{name} media-node:write 202,400,401,403,404,409,415,503',
         'PUT /schools/{schoolId}/faceid-devices/{name} faceid:write 202,400,401,403,404,409,415,503',
         'PUT /schools/{schoolId}/nvrs/{name} nvr:write 202,400,401,403,404,409,415,503',
+        'PUT /schools/{schoolId}/tunnel school:tunnel 202,400,401,403,404,409,415,503',
       ]);
       expect(paths['/proposals']?.get?.['x-posbon-action']).toBe('proposal:read');
     } finally {

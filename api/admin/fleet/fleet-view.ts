@@ -1,7 +1,7 @@
 // The fleet as the API answers it: plans and views built once per change, so a request is a map lookup.
 import type { Condition, MediaNode, School } from '../../../crds/index.js';
 import { publishedCameras } from '../../../operator/core/fleet.js';
-import { planFleet, schoolPlacement, type FleetPlan } from '../../../operator/core/plan.js';
+import { planFleet, schoolPlacement, type FleetPlan, type SchoolPlacement } from '../../../operator/core/plan.js';
 import type { CameraView, MediaNodeView, NvrView, SchoolView } from '../schemas.js';
 import type { FleetSource } from './source.js';
 
@@ -47,6 +47,22 @@ interface Snapshot {
 
 const conditionsOf = (status: { conditions?: Condition[] | undefined } | undefined) =>
   (status?.conditions ?? []).map((c) => ({ ...c }));
+
+/** The operator's status says where the gateway connects; the plan fills in before the operator has written it. */
+function tunnelView(s: School, planned: SchoolPlacement['tunnel'], plan: FleetPlan): SchoolView['tunnel'] {
+  const t = s.status?.tunnel ?? planned;
+  if (!t) return null;
+  const status = s.status?.tunnel;
+  const nodeAddress = plan.shards.get(t.mediaNode)?.tunnel?.address.split('/')[0] ?? null;
+  return {
+    mediaNode: t.mediaNode,
+    address: t.address,
+    nodeAddress,
+    endpoint: t.endpoint,
+    nodePublicKey: status?.nodePublicKey ?? null,
+    lastHandshake: status?.lastHandshake ?? null,
+  };
+}
 
 const readyOf = (node: MediaNode): 'True' | 'False' | 'Unknown' =>
   node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
@@ -167,6 +183,7 @@ export class FleetView {
         mediaNode,
         allowlistIPs: s.status?.allowlistIPs ?? placement.allowlistIPs,
         cameraCount: s.status?.cameraCount ?? placement.cameraCount,
+        tunnel: tunnelView(s, placement.tunnel, plan),
         conditions: conditionsOf(s.status),
       });
       schoolObjects.set(s.metadata.name, s);

@@ -25,6 +25,7 @@ import type {
   ProposalResult,
   ProposalView,
   SchoolPatch,
+  SchoolTunnelRequest,
 } from './schemas.js';
 
 export interface ProposalsDeps {
@@ -219,6 +220,15 @@ export class Proposals {
       const existing = base.school(schoolId);
       const object = checked(resource('School', schoolId, { ...specOf(existing), ...patch }, existing));
       return { put: [object], object, audit: { fields: Object.keys(patch).sort() } };
+    });
+  }
+
+  /** Tunnel mode with the gateway's public key; the private key never leaves the school. */
+  proposeTunnel(principal: Principal, requestId: string, schoolId: string, tunnel: SchoolTunnelRequest): Promise<ProposalResult> {
+    return this.propose(principal, requestId, { action: 'update', kind: 'School', name: schoolId, schoolId }, async (base) => {
+      const existing = base.school(schoolId);
+      const object = checked(resource('School', schoolId, { ...specOf(existing), networkMode: 'tunnel', tunnel }, existing));
+      return { put: [object], object, audit: { fields: ['networkMode', 'tunnel'] } };
     });
   }
 

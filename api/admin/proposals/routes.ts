@@ -114,6 +114,17 @@ export function proposalRoutes(deps: { proposals: Proposals | undefined; audit: 
       handler: ({ principal, requestId, params, body }) => service().updateSchool(principal, requestId, params.schoolId, body),
     }),
     route({
+      ...write('School', 'update'),
+      method: 'put',
+      path: '/schools/:schoolId/tunnel',
+      summary: 'Propose tunnel mode for a school behind CGNAT, with its WireGuard gateway\'s public key and LAN exposure',
+      auth: 'school:tunnel',
+      params: schoolParams,
+      school: (params) => params.schoolId,
+      body: p.schoolTunnelRequest,
+      handler: ({ principal, requestId, params, body }) => service().proposeTunnel(principal, requestId, params.schoolId, body),
+    }),
+    route({
       ...write('MediaNode', 'create'),
       method: 'post',
       path: '/media-nodes',

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { faceIdDeviceSpec } from '../../../crds/kinds/faceid-device.js';
 import { mediaNodeSpec } from '../../../crds/kinds/media-node.js';
 import { nvrSpec } from '../../../crds/kinds/nvr.js';
-import { schoolSpec } from '../../../crds/kinds/school.js';
+import { schoolSpec, schoolTunnel } from '../../../crds/kinds/school.js';
 import { resourceId } from '../schemas.js';
 
 const { schoolRef: _nvrSchool, credentialsSecretRef: _ref, ...nvrFields } = nvrSpec.shape;
@@ -46,6 +46,9 @@ export const schoolPatch = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'name at least one of displayName, timezone, networkMode')
   .meta({ id: 'SchoolPatchRequest' });
+
+/** The school's WireGuard gateway: its public key and the LAN addresses it exposes; proposing it sets tunnel mode. */
+export const schoolTunnelRequest = schoolTunnel.meta({ id: 'SchoolTunnelRequest' });
 
 export const mediaNodeCreate = z
   .object({ name: resourceId('media node'), ...mediaNodeSpec.shape })
@@ -129,6 +132,7 @@ export type NvrUpdate = z.output<typeof nvrUpdate>;
 export type FaceIdCreate = z.output<typeof faceIdCreate>;
 export type FaceIdUpdate = z.output<typeof faceIdUpdate>;
 export type SchoolPatch = z.output<typeof schoolPatch>;
+export type SchoolTunnelRequest = z.output<typeof schoolTunnelRequest>;
 export type MediaNodeCreate = z.output<typeof mediaNodeCreate>;
 export type MediaNodeUpdate = z.output<typeof mediaNodeUpdate>;
 export type ProposalView = z.output<typeof proposal>;
