@@ -92,8 +92,12 @@ describe('the operator with a tunnel school', () => {
     });
     // Control: the key is real, so its absence below is not vacuous.
     expect(privateKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
-    const node$ = await statusOf('medianodes', node);
-    expect(node$.tunnel).toEqual({ publicKey: publicKeyOf(privateKey), endpoint: '198.51.100.70:51820', address: '10.255.0.1', peers: 1, stalePeers: 1 });
+    // The node's status trails its ConfigMaps in the status queue.
+    const node$ = await eventually(async () => {
+      const status = await statusOf('medianodes', node);
+      expect(status.tunnel).toEqual({ publicKey: publicKeyOf(privateKey), endpoint: '198.51.100.70:51820', address: '10.255.0.1', peers: 1, stalePeers: 1 });
+      return status;
+    }, 30_000, 200);
     const everything = JSON.stringify([peers, node$, await statusOf('schools', 'cgnat'), (await core.listNamespacedEvent({ namespace: fleetNs })).items, (await core.listNamespacedConfigMap({ namespace: mediaNs })).items]);
     expect(everything).not.toContain(privateKey);
   });
