@@ -14,6 +14,9 @@ interface Tokens {
   refreshExpiresAt: string;
 }
 
+/** Set while a session is believed alive, so a fresh visit shows the login page without a refused request. */
+const SESSION_HINT = 'posbon.session';
+
 let refreshing: Promise<boolean> | undefined;
 let renewTimer: ReturnType<typeof setTimeout> | undefined;
 let onSignedOut: () => void = () => undefined;
@@ -51,7 +54,10 @@ export function stopRenewal(): void {
 function refresh(): Promise<boolean> {
   refreshing ??= (async () => {
     const res = await send('POST', '/auth/refresh', {});
-    if (!res.ok) return false;
+    if (!res.ok) {
+      localStorage.removeItem(SESSION_HINT);
+      return false;
+    }
     scheduleRenewal((await res.json()) as Tokens);
     return true;
   })().finally(() => {
@@ -76,13 +82,15 @@ export const del = <T>(path: string): Promise<T> => call<T>('DELETE', path);
 
 export async function login(username: string, password: string, totp: string | undefined): Promise<void> {
   const tokens = await call<Tokens>('POST', '/auth/login', { username, password, ...(totp ? { totp } : {}) });
+  localStorage.setItem(SESSION_HINT, '1');
   scheduleRenewal(tokens);
 }
 
 export async function logout(): Promise<void> {
   stopRenewal();
+  localStorage.removeItem(SESSION_HINT);
   await call('POST', '/auth/logout', {}).catch(() => undefined);
 }
 
 /** Renews the session once at start: a page reload keeps the user signed in while the refresh cookie lives. */
-export const resume = (): Promise<boolean> => refresh();
+export const resume = async (): Promise<boolean> => localStorage.getItem(SESSION_HINT) === '1' && (await refresh());

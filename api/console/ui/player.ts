@@ -57,9 +57,12 @@ class Grants {
 async function playWebRtc(video: HTMLVideoElement, grants: Grants, signal: AbortSignal): Promise<() => void> {
   const pc = new RTCPeerConnection();
   let session: string | undefined;
+  // The session is ended by its URL first: closed from this side alone, the server drops it before the DELETE lands.
   const stop = () => {
-    pc.close();
-    if (session) void fetch(session, { method: 'DELETE', headers: { authorization: `Bearer ${grants.current.token}` } }).catch(() => undefined);
+    if (!session) return pc.close();
+    void fetch(session, { method: 'DELETE', headers: { authorization: `Bearer ${grants.current.token}` } })
+      .catch(() => undefined)
+      .finally(() => pc.close());
   };
   try {
     pc.addTransceiver('video', { direction: 'recvonly' });

@@ -25,6 +25,12 @@ export function signal<T>(initial: T): Signal<T> {
 
 export function useSignal<T>(s: Signal<T>): T {
   const [, bump] = useState(0);
-  useEffect(() => s.subscribe(() => bump((n) => n + 1)), [s]);
-  return s.get();
+  const value = s.get();
+  useEffect(() => {
+    const unsubscribe = s.subscribe(() => bump((n) => n + 1));
+    // Effects run after paint: a change between render and subscription would otherwise be missed.
+    if (s.get() !== value) bump((n) => n + 1);
+    return unsubscribe;
+  }, [s]);
+  return value;
 }
