@@ -1,6 +1,8 @@
 // `npm start`: Posbon on one machine. Without DATABASE_URL it runs an embedded PostgreSQL under .posbon/; without
-// KUBECONFIG it reads the example fleet folder through the operator's pure core. With both set it uses those.
+// KUBECONFIG it reads the example fleet folder through the operator's pure core, and plays its cameras from a local
+// MediaMTX and test-pattern camera. With both set it uses those. `.env` is read first when present.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -33,6 +35,14 @@ import { createApiServices, listenApi, type ProposalOptions } from './server.js'
 import { GiteaHost } from '../../gitops/hosts/gitea.js';
 import { GitHubHost } from '../../gitops/hosts/github.js';
 import { startLocalPostgres } from './local-postgres.js';
+import { localKeys, localKeysFile, type LocalKeys } from './local-keys.js';
+import { localFleet, startLocalMedia, type LocalMedia } from './local-media.js';
+import { MemoryFleetSource } from './fleet/source.js';
+import { AccountRow } from '../db/entities/account.js';
+import { ensureConsole } from '../console/build.js';
+import { CONSOLE_DIST } from '../console/static.js';
+
+const DEFAULT_FLEET_DIR = 'gitops/example/clusters/dev';
 
 function proposalOptions(config: ApiConfig, credentials: CredentialsStore): ProposalOptions {
   const git = config.git!;
@@ -42,14 +52,26 @@ function proposalOptions(config: ApiConfig, credentials: CredentialsStore): Prop
 }
 
 async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const config = apiConfig(process.env);
+  const resetAdmin = process.argv.includes('--reset-admin');
   const logger = createLogger({ service: 'posbon-api', level: config.logLevel });
   const embedded = config.databaseUrl ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
   const { dataSource, applied } = await openDatabase({ url: config.databaseUrl ?? embedded!.url });
   if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+  if (resetAdmin) {
+    if (!embedded) throw new Error('--reset-admin works on the embedded default only; with DATABASE_URL, reset accounts through the API');
+    // Its sessions and agent tokens go with it (ON DELETE CASCADE); the bootstrap below makes it anew.
+    await dataSource.getRepository(AccountRow).delete({ username: 'admin' });
+  }
 
+  // Outside production, keys not given live in the data folder, so a restart keeps logins, sessions and the JWKS.
+  const stored: LocalKeys | undefined = config.production ? undefined : await localKeys(config.dataDir);
   // One key for the process: it seals TOTP secrets and names NVR credential Secrets, so both must see the same one.
-  const sealingKey = config.sealingKey ?? randomBytes(32);
+  const sealingKey = config.sealingKey ?? stored?.sealingKey ?? randomBytes(32);
+  const accessTokenSecret = config.accessTokenSecret ?? stored?.accessTokenSecret;
+  const viewerSigningKeys = config.viewerSigningKeys ?? stored?.viewerSigningKeys;
+  const liveView = !config.kubeconfig && config.fleetDir === DEFAULT_FLEET_DIR && config.localMediaPort > 0 && stored !== undefined;
   let source: FleetSource;
   let credentials: CredentialsStore;
   if (config.kubeconfig) {
@@ -63,16 +85,18 @@ async function main(): Promise<void> {
     source = folder;
     await folder.start();
     for (const problem of folder.problems) logger.warn('fleet resource left out', { path: problem.path, problem: problem.message });
+    if (liveView) source = MemoryFleetSource.create({ fleet: localFleet(folder.fleet(), config.localMediaPort) });
   }
+  await ensureConsole((line) => process.stdout.write(`${line}\n`));
 
   const probe = await probeAccess(config);
   const services = await createApiServices({
     dataSource,
     source,
     logger,
-    ...(config.accessTokenSecret ? { accessTokenSecret: config.accessTokenSecret } : {}),
+    ...(accessTokenSecret ? { accessTokenSecret } : {}),
     sealingKey,
-    ...(config.viewerSigningKeys ? { viewerSigningKeys: config.viewerSigningKeys } : {}),
+    ...(viewerSigningKeys ? { viewerSigningKeys } : {}),
     accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds,
     viewerTtlSeconds: config.viewerTtlSeconds,
@@ -98,16 +122,19 @@ async function main(): Promise<void> {
       loginPerMinute: config.loginPerMinute,
       tokensPerMinute: config.tokensPerMinute,
       trustProxy: config.trustProxy,
+      consoleDir: CONSOLE_DIST,
     },
   });
 
   const lines = [
     '',
+    `Posbon console     ${api.url}/   (open it in a browser; log in as admin)`,
     `Posbon admin API   ${api.url}`,
     `  health           ${api.url}/healthz`,
     `  OpenAPI          ${api.url}/openapi.json`,
     `  viewer JWKS      ${api.url}/.well-known/jwks.json`,
     `  database         ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : 'DATABASE_URL'}`,
+    ...(stored ? [`  keys             ${resolve(localKeysFile(config.dataDir))} (mode 0600; kept across restarts)`] : []),
     `  proposals        ${config.git ? `${config.git.host} ${config.git.url} ${config.git.owner}/${config.git.repo}, clusters/${config.git.env}` : 'off (no POSBON_GIT_REPO): write endpoints answer 503'}`,
     `  fleet            ${config.kubeconfig ? `cluster informers, namespace ${config.fleetNamespace}` : resolve(config.fleetDir)}`,
   ];
@@ -137,14 +164,34 @@ async function main(): Promise<void> {
       `  username  admin`,
       `  password  ${admin.initialPassword}`,
       `  TOTP      ${admin.totpUri}`,
-      `  login:    curl -s ${api.url}/auth/login -H 'content-type: application/json' \\`,
+      `  TOTP key  ${admin.totpSecret} (type it into an authenticator app, or use the URI above as a QR code)`,
+      `  console:  ${api.url}/ with the password and the 6-digit code from the authenticator`,
+      `  curl:     curl -s ${api.url}/auth/login -H 'content-type: application/json' \\`,
       `              -d '{"username":"admin","password":"${admin.initialPassword}","totp":"<code from your authenticator>"}'`,
     );
+  } else if (embedded) {
+    lines.push('', 'The admin was created on the first run (its credential was shown then). Lost it? npm start -- --reset-admin');
   }
   // The banner goes to the terminal, not the JSON log, so the one-time credential never reaches a log pipeline.
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
+  let media: LocalMedia | undefined;
+  if (liveView) {
+    // After the banner: a first run may build MediaMTX for minutes, while the console and API already answer.
+    media = await startLocalMedia({
+      fleet: source.fleet(),
+      plan: planFleet(source.fleet()),
+      base: config.localMediaPort,
+      dataDir: config.dataDir,
+      apiUrl: api.url,
+      nvrPassword: stored!.nvrPassword,
+      log: (line) => process.stdout.write(`${line}\n`),
+    }).catch((error: unknown) => ({ lines: [`  live view off: ${error instanceof Error ? error.message : String(error)}`], stop: async () => undefined }));
+    process.stdout.write(`Live view (example camera: ${api.url}/#/live?cams=school-17.school-17-entrance.gate)\n${media.lines.join('\n')}\n\n`);
+  }
+
   const shutdown = async () => {
+    await media?.stop();
     services.fleet.stop();
     await api.close();
     // After the last request: every stream token's queued audit entry is written before the database closes.
