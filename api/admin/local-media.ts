@@ -107,6 +107,11 @@ export interface LocalMediaOptions {
   apiUrl: string;
   nvrPassword: string;
   log: (line: string) => void;
+  /**
+   * MediaMTX's pause before an unwatched pull stops (rendered 10s) and before an unrequested HLS muxer closes (60s);
+   * the benchmark shortens both so that every play starts the pull cold.
+   */
+  onDemandCloseAfter?: string;
 }
 
 /** The loopback twin of the camera NVR: an RTSP server that demands the NVR's credentials, fed one test pattern. */
@@ -169,6 +174,10 @@ async function startNodes(bin: string, options: LocalMediaOptions, dir: string, 
     const { config } = renderMediaMtxConfig(shard.node, shard.members, credentials, render);
     // On loopback the node's only reachable candidate is 127.0.0.1; its public egress IPs would only slow ICE down.
     Object.assign(config, { webrtcIPsFromInterfaces: false, webrtcAdditionalHosts: ['127.0.0.1'] });
+    if (options.onDemandCloseAfter) {
+      Object.assign(config.pathDefaults as object, { sourceOnDemandCloseAfter: options.onDemandCloseAfter });
+      Object.assign(config, { hlsMuxerCloseAfter: options.onDemandCloseAfter });
+    }
     const file = join(dir, `mediamtx-${node.metadata.name}.yml`);
     // The NVR password is in it: readable by this user only, like keys.json beside it.
     await writeFile(file, stringify(config), { mode: 0o600 });

@@ -69,7 +69,6 @@ const M = {
   requestedBy: { uz: 'So‘ragan', ru: 'Запросил', en: 'Requested by' },
   openInGit: { uz: 'Git’da ochish', ru: 'Открыть в Git', en: 'Open in Git' },
   more: { uz: 'Yana', ru: 'Ещё', en: 'More' },
-  diff: { uz: 'MediaMTX sozlamalaridagi o‘zgarish', ru: 'Изменение конфигурации MediaMTX', en: 'MediaMTX config change' },
   attendance: { uz: 'Davomat', ru: 'Посещаемость', en: 'Attendance' },
   byDay: { uz: 'Kun bo‘yicha', ru: 'По дням', en: 'By day' },
   byPupil: { uz: 'O‘quvchi bo‘yicha', ru: 'По ученику', en: 'By pupil' },

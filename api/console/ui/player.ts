@@ -105,6 +105,22 @@ async function playHls(video: HTMLVideoElement, grants: Grants): Promise<() => v
     enableWorker: false,
     lowLatencyMode: true,
     xhrSetup: (xhr) => xhr.setRequestHeader('authorization', `Bearer ${grants.current.token}`),
+    // MediaMTX answers 404 while an on-demand pull and its muxer start: retried for up to ~10 s; 401/403 are final.
+    manifestLoadPolicy: {
+      default: {
+        maxTimeToFirstByteMs: 10_000,
+        maxLoadTimeMs: 20_000,
+        timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+        errorRetry: {
+          maxNumRetry: 20,
+          retryDelayMs: 250,
+          maxRetryDelayMs: 1_000,
+          backoff: 'linear',
+          shouldRetry: (config, count, _timeout, response) =>
+            !!config && count < config.maxNumRetry && (response?.code === 404 || !response?.code || response.code >= 500),
+        },
+      },
+    },
   });
   const ready = new Promise<void>((resolve, reject) => {
     hls.on(Hls.Events.MANIFEST_PARSED, () => resolve());

@@ -2,8 +2,7 @@ import { useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { Refusal, Show, useLoad } from '../components.js';
 import { t } from '../i18n.js';
-import { scoped } from '../session.js';
-import { me } from '../session.js';
+import { me, scoped } from '../session.js';
 
 interface OpenProposal {
   number: number;
@@ -20,23 +19,6 @@ interface OpenProposal {
 interface Page {
   items: OpenProposal[];
   next: number | null;
-}
-
-/** A unified diff with added and removed lines marked for the eye and for screen readers. */
-export function RenderedDiff({ diff }: { diff: string }) {
-  return (
-    <pre class="diff" aria-label={t('diff')}>
-      {diff.split('\n').map((line, i) => {
-        const kind = line.startsWith('+') && !line.startsWith('+++') ? 'add' : line.startsWith('-') && !line.startsWith('---') ? 'del' : line.startsWith('@@') ? 'hunk' : '';
-        return (
-          <span key={i} class={kind}>
-            {line}
-            {'\n'}
-          </span>
-        );
-      })}
-    </pre>
-  );
 }
 
 export function ProposalsPage({ schoolId }: { schoolId: string | undefined }) {
