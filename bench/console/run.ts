@@ -9,7 +9,7 @@ import { startConsoleBench } from '../../test/console/fixture.js';
 const PLAYS = Number(process.env.BENCH_PLAYS ?? 30);
 const CAMERA = 'school-17.school-17-entrance.gate';
 /** The HLS muxer, then the pull, close this long after the last viewer leaves; each play waits past both, so every play starts cold. */
-const CLOSE_AFTER_S = 1;
+const CLOSE_AFTER_S = 3;
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -9,6 +9,8 @@ import { startConsoleBench, type ConsoleBench } from './fixture.js';
 
 const CAMERA = 'school-17.school-17-entrance.gate';
 const LANGUAGES = ['uz', 'ru', 'en'] as const;
+/** Viewer tokens this short make the player renew them several times while a test watches. */
+const VIEWER_TTL_S = 20;
 
 let bench: ConsoleBench;
 let browser: Browser;
@@ -18,7 +20,7 @@ let admin2: TestAccount;
 let viewer: TestAccount;
 
 beforeAll(async () => {
-  bench = await startConsoleBench();
+  bench = await startConsoleBench({ viewerTtlSeconds: VIEWER_TTL_S });
   admin = await createAccount(bench.api, 'admin', 'SUPER_ADMIN');
   admin2 = await createAccount(bench.api, 'admin-2', 'SUPER_ADMIN');
   viewer = await createAccount(bench.api, 'guard-17', 'VIEWER', ['school-17']);
@@ -106,6 +108,13 @@ describe('the console in a real browser', () => {
 
     await visit(page, `#/live?cams=${CAMERA}&via=hls`, 'figure');
     await expectMovingVideo(page, 'HLS');
+
+    // Every segment request carries the viewer token: past its lifetime the picture still moves on renewed ones.
+    const granted = async () => (await bench.api.services.audit.list({ action: 'stream.token', limit: 500 })).length;
+    const before = await granted();
+    await new Promise((r) => setTimeout(r, (VIEWER_TTL_S + 5) * 1000));
+    await expectMovingVideo(page, 'HLS');
+    expect(await granted()).toBeGreaterThan(before);
     expect({ problems: guard.take() }).toEqual({ problems: [] });
     await page.close();
   });
@@ -164,6 +173,10 @@ describe('the console in a real browser', () => {
     guard.expect(403, '/schools/school-42');
     await visit(page, '#/schools/school-42', '[role=alert]');
     expect(await page.$eval('[role=alert]', (el) => el.textContent)).toMatch(/403.*school school-42 is outside this account's scope/);
+    // The request id the page shows leads to the API's log line of that refusal.
+    const requestId = await page.$eval('[role=alert] code', (el) => el.textContent);
+    const logged = bench.api.logLines().map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === requestId);
+    expect(logged).toMatchObject({ level: 'info', message: 'request refused', method: 'GET', path: '/schools/school-42', status: 403 });
     await inEveryLanguage(page, guard, 'viewer-forged');
 
     guard.expect(403, '/cameras/school-42.school-42-yard.yard/stream');

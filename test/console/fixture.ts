@@ -35,18 +35,23 @@ export interface ConsoleBench {
   close(): Promise<void>;
 }
 
-export async function startConsoleBench(): Promise<ConsoleBench> {
+export async function startConsoleBench(options: { databaseUrl?: string; onDemandCloseAfter?: string; viewerTtlSeconds?: number } = {}): Promise<ConsoleBench> {
   await ensureConsole(() => undefined);
   const folder = FolderFleetSource.create({ dir: resolve('gitops/example/clusters/dev'), namespace: 'posbon-fleet' });
   await folder.start();
   const fleet = localFleet(folder.fleet(), await freeBase());
   await folder.stop();
-  const api = await startTestApi({ source: MemoryFleetSource.create({ fleet }), http: { consoleDir: CONSOLE_DIST } });
+  const api = await startTestApi({
+    source: MemoryFleetSource.create({ fleet }),
+    http: { consoleDir: CONSOLE_DIST },
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.viewerTtlSeconds ? { viewerTtlSeconds: options.viewerTtlSeconds } : {}),
+  });
   const dataDir = await mkdtemp(join(tmpdir(), 'posbon-console-'));
   const base = Number(new URL(fleet.nodes[0]!.spec.webrtcBaseUrl).port) - 1;
   let media: LocalMedia;
   try {
-    media = await startLocalMedia({ fleet, plan: planFleet(fleet), base, dataDir, apiUrl: api.url, nvrPassword: randomBytes(16).toString('base64url'), log: () => undefined });
+    media = await startLocalMedia({ fleet, plan: planFleet(fleet), base, dataDir, apiUrl: api.url, nvrPassword: randomBytes(16).toString('base64url'), log: () => undefined, ...(options.onDemandCloseAfter ? { onDemandCloseAfter: options.onDemandCloseAfter } : {}) });
     if (media.lines[0]?.includes('live view off')) throw new Error(media.lines[0]);
   } catch (error) {
     await api.close();
