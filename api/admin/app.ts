@@ -4,6 +4,7 @@ import express, { Router, type CookieOptions, type Request, type Response } from
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { attendanceRouter } from '../attendance/router.js';
+import { consoleCsp, consoleRouter, originsOf } from '../console/static.js';
 import type { AttendanceReader } from '../attendance/reader.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
 import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.js';
@@ -29,6 +30,8 @@ export interface ApiHttpConfig {
   tokensPerMinute: number;
   /** Express `trust proxy`: how many hops (or which) to trust for the client address. */
   trustProxy: string | number | false;
+  /** The built console served at `/` (dist/console); absent, `/` answers 404. */
+  consoleDir?: string;
 }
 
 /** The services `createApiServices` builds, and what only the HTTP layer needs. */
@@ -57,7 +60,9 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
-  app.use(helmet());
+  // The console's CSP: WHEP and HLS may reach the fleet's media nodes, nothing else leaves the origin.
+  const mediaOrigins = () => originsOf([...fleet.nodes()].flatMap((n) => [n.webrtcBaseUrl, n.hlsBaseUrl]));
+  app.use(helmet({ contentSecurityPolicy: consoleCsp(mediaOrigins, config.production) }));
   app.use(cors({ origin: config.corsOrigins, credentials: true }));
   app.use(requestForgeryGuard({ allowedOrigins: config.corsOrigins }));
   app.use(express.json({ limit: '64kb' }));
@@ -84,17 +89,19 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
 
   const cookieOptions = (expires: Date, path: string): CookieOptions => ({
     httpOnly: true,
-    secure: true,
+    // A browser keeps a Secure cookie from http://127.0.0.1 too, but `npm start` may be opened by another name.
+    secure: config.production,
     sameSite: 'strict',
     expires,
     path,
   });
 
+  // The console's session is these cookies; outside production the tokens also come in the body, for scripts.
   const sendTokens = (res: Response, tokens: IssuedTokens) => {
     const times = { accessExpiresAt: tokens.accessExpiresAt.toISOString(), refreshExpiresAt: tokens.refreshExpiresAt.toISOString() };
-    if (!config.production) return { ...times, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
     res.cookie(ACCESS_COOKIE, tokens.accessToken, cookieOptions(tokens.accessExpiresAt, '/'));
     res.cookie(REFRESH_COOKIE, tokens.refreshToken, cookieOptions(tokens.refreshExpiresAt, '/auth'));
+    if (!config.production) return { ...times, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
     return times;
   };
 
@@ -180,10 +187,8 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
       handler: async ({ principal, res, requestId }) => {
         await sessions.revoke(principal.accountId, principal.sessionId, 'logout');
         await audit.record({ actorType: 'user', actorId: principal.accountId, requestId, action: 'auth.logout', params: { sessionId: principal.sessionId }, result: 'ok' });
-        if (config.production) {
-          res.clearCookie(ACCESS_COOKIE, { path: '/' });
-          res.clearCookie(REFRESH_COOKIE, { path: '/auth' });
-        }
+        res.clearCookie(ACCESS_COOKIE, { path: '/' });
+        res.clearCookie(REFRESH_COOKIE, { path: '/auth' });
         return { ok: true as const };
       },
     }),
@@ -483,6 +488,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     router.use('/attendance', scoped);
   }
   app.use(router);
+  if (config.consoleDir) app.use(consoleRouter(config.consoleDir));
   app.use((req, _res, next) => next(new InputError('path', `no route ${req.method} ${req.path}`, 404)));
   app.use(errorMiddleware(logger));
   return app;

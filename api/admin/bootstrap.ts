@@ -12,11 +12,17 @@ export interface BootstrapOptions {
   /** Production only: where the credential is written. */
   credentialFile: string;
   apiUrl: string;
+  /** The embedded default: a later start says how to reset a lost credential. */
+  embedded?: boolean;
 }
 
 /** Creates the first admin when there is no account; returns the lines for the start banner (no secret in production). */
 export async function bootstrapAdmin(options: BootstrapOptions): Promise<string[]> {
-  if ((await options.accounts.count()) > 0) return [];
+  if ((await options.accounts.count()) > 0) {
+    return options.embedded
+      ? ['', `The admin was created on the first run (its credential was shown then). Lost it? npm run admin -- reset-password ${BOOTSTRAP_USERNAME}`]
+      : [];
+  }
   if (!options.production) {
     const admin = await options.accounts.create({ username: BOOTSTRAP_USERNAME, role: 'SUPER_ADMIN', schools: [] });
     return [
@@ -25,7 +31,9 @@ export async function bootstrapAdmin(options: BootstrapOptions): Promise<string[
       `  username  ${BOOTSTRAP_USERNAME}`,
       `  password  ${admin.initialPassword}`,
       `  TOTP      ${admin.totpUri}`,
-      `  login:    curl -s ${options.apiUrl}/auth/login -H 'content-type: application/json' \\`,
+      `  TOTP key  ${admin.totpSecret} (type it into an authenticator app, or use the URI above as a QR code)`,
+      `  console:  ${options.apiUrl}/ with the password and the 6-digit code from the authenticator`,
+      `  curl:     curl -s ${options.apiUrl}/auth/login -H 'content-type: application/json' \\`,
       `              -d '{"username":"${BOOTSTRAP_USERNAME}","password":"${admin.initialPassword}","totp":"<code from your authenticator>"}'`,
       `  then:     POST ${options.apiUrl}/auth/password {"currentPassword": ..., "newPassword": ...}`,
     ];

@@ -36,6 +36,8 @@ export interface ApiConfig {
   /** Where production writes the first SUPER_ADMIN's credential (mode 0600) instead of printing it. */
   bootstrapCredentialFile: string;
   embeddedPgPort: number;
+  /** Embedded default only: run MediaMTX and an example camera on loopback ports from this base (0: off). */
+  localMediaPort: number;
   logLevel: string;
   /** The media nodes' probe sidecars; connection tests are off without a token. */
   probe: {
@@ -127,6 +129,7 @@ const environment = z.object({
   POSBON_FLEET_DIR: z.string().default('gitops/example/clusters/dev'),
   POSBON_DATA_DIR: z.string().default('.posbon'),
   POSBON_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  POSBON_LOCAL_MEDIA_PORT: z.coerce.number().int().min(0).max(65500).default(8888),
   POSBON_PROBE_URL_TEMPLATE: z
     .string()
     .refine((v) => v.includes('{node}'), 'POSBON_PROBE_URL_TEMPLATE must contain {node}')
@@ -240,6 +243,7 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     fleetDir: e.POSBON_FLEET_DIR,
     dataDir: e.POSBON_DATA_DIR,
     embeddedPgPort: e.POSBON_EMBEDDED_PG_PORT,
+    localMediaPort: e.POSBON_LOCAL_MEDIA_PORT,
     logLevel: e.POSBON_LOG_LEVEL,
     probe: {
       urlTemplate: e.POSBON_PROBE_URL_TEMPLATE,

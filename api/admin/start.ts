@@ -1,5 +1,8 @@
 // `npm start`: Posbon on one machine. Without DATABASE_URL it runs an embedded PostgreSQL under .posbon/; without
-// KUBECONFIG it reads the example fleet folder through the operator's pure core. With both set it uses those.
+// KUBECONFIG it reads the example fleet folder through the operator's pure core, and plays its cameras from a local
+// MediaMTX and test-pattern camera. With both set it uses those. `.env` is read first when present.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -32,9 +35,15 @@ import { createApiServices, listenApi, type ProposalOptions } from './server.js'
 import { GiteaHost } from '../../gitops/hosts/gitea.js';
 import { GitHubHost } from '../../gitops/hosts/github.js';
 import { startLocalPostgres } from './local-postgres.js';
-import { localKey } from './local-keys.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { listenJwks } from './streams/jwks-server.js';
+import { localKeys, localKeysFile, type LocalKeys } from './local-keys.js';
+import { localFleet, startLocalMedia, type LocalMedia } from './local-media.js';
+import { MemoryFleetSource } from './fleet/source.js';
+import { ensureConsole } from '../console/build.js';
+import { CONSOLE_DIST } from '../console/static.js';
+
+const DEFAULT_FLEET_DIR = 'gitops/example/clusters/dev';
 
 function proposalOptions(config: ApiConfig, credentials: CredentialsStore): ProposalOptions {
   const git = config.git!;
@@ -44,6 +53,7 @@ function proposalOptions(config: ApiConfig, credentials: CredentialsStore): Prop
 }
 
 async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const config = apiConfig(process.env);
   const logger = createLogger({ service: 'posbon-api', level: config.logLevel });
   const embedded = config.databaseUrl ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
@@ -51,12 +61,14 @@ async function main(): Promise<void> {
   if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
   for (const warning of config.warnings) logger.warn(warning);
 
-  // The embedded default keeps its keys under the data folder, so that a restart can still unseal the admin's TOTP
-  // secret and find the credential Secrets it named.
-  const totpSealingKey = config.totpSealingKey ?? (await localKey(config.dataDir, 'totp-sealing-key'));
-  const nameKey = credentialsNameKey(
-    config.credentialNamingKey ?? (await localKey(config.dataDir, 'credential-naming-key')),
-  );
+  // Outside production, keys not given live in the data folder, so a restart keeps logins, sessions and the JWKS.
+  const stored: LocalKeys | undefined = config.production ? undefined : await localKeys(config.dataDir);
+  // Production has refused to start without its keys; a random one is only for a run that keeps nothing.
+  const totpSealingKey = config.totpSealingKey ?? stored?.totpSealingKey ?? randomBytes(32);
+  const nameKey = credentialsNameKey(config.credentialNamingKey ?? stored?.credentialNamingKey ?? randomBytes(32));
+  const accessTokenSecret = config.accessTokenSecret ?? stored?.accessTokenSecret;
+  const viewerSigningKeys = config.viewerSigningKeys ?? stored?.viewerSigningKeys;
+  const liveView = !config.kubeconfig && config.fleetDir === DEFAULT_FLEET_DIR && config.localMediaPort > 0 && stored !== undefined;
   let source: FleetSource;
   let credentials: CredentialsStore;
   if (config.kubeconfig) {
@@ -69,18 +81,19 @@ async function main(): Promise<void> {
     const folder = FolderFleetSource.create({ dir: resolve(config.fleetDir), namespace: config.fleetNamespace });
     source = folder;
     await folder.start();
-    for (const problem of folder.problems)
-      logger.warn('fleet resource left out', { path: problem.path, problem: problem.message });
+    for (const problem of folder.problems) logger.warn('fleet resource left out', { path: problem.path, problem: problem.message });
+    if (liveView) source = MemoryFleetSource.create({ fleet: localFleet(folder.fleet(), config.localMediaPort) });
   }
+  await ensureConsole((line) => process.stdout.write(`${line}\n`));
 
   const probe = await probeAccess(config);
   const services = await createApiServices({
     dataSource,
     source,
     logger,
-    ...(config.accessTokenSecret ? { accessTokenSecret: config.accessTokenSecret } : {}),
+    ...(accessTokenSecret ? { accessTokenSecret } : {}),
     totpSealingKey,
-    ...(config.viewerSigningKeys ? { viewerSigningKeys: config.viewerSigningKeys } : {}),
+    ...(viewerSigningKeys ? { viewerSigningKeys } : {}),
     accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds,
     viewerTtlSeconds: config.viewerTtlSeconds,
@@ -108,6 +121,7 @@ async function main(): Promise<void> {
       loginPerMinute: config.loginPerMinute,
       tokensPerMinute: config.tokensPerMinute,
       trustProxy: config.trustProxy,
+      consoleDir: CONSOLE_DIST,
     },
   });
 
@@ -123,6 +137,7 @@ async function main(): Promise<void> {
 
   const lines = [
     '',
+    `Posbon console     ${api.url}/   (open it in a browser; log in as admin)`,
     `Posbon admin API   ${api.url}`,
     `  health           ${api.url}/healthz`,
     `  OpenAPI          ${api.url}/openapi.json`,
@@ -133,6 +148,7 @@ async function main(): Promise<void> {
         ]
       : []),
     `  database         ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : 'DATABASE_URL'}`,
+    ...(stored ? [`  keys             ${resolve(localKeysFile(config.dataDir))} (mode 0600; kept across restarts)`] : []),
     `  proposals        ${config.git ? `${config.git.host} ${config.git.url} ${config.git.owner}/${config.git.repo}, clusters/${config.git.env}` : 'off (no POSBON_GIT_REPO): write endpoints answer 503'}`,
     `  fleet            ${config.kubeconfig ? `cluster informers, namespace ${config.fleetNamespace}` : resolve(config.fleetDir)}`,
   ];
@@ -162,12 +178,29 @@ async function main(): Promise<void> {
       production: config.production,
       credentialFile: config.bootstrapCredentialFile,
       apiUrl: api.url,
+      embedded: embedded !== undefined,
     })),
   );
   // The banner goes to stdout, not the JSON log; it holds the one-time credential only outside production.
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
+  let media: LocalMedia | undefined;
+  if (liveView) {
+    // After the banner: a first run may build MediaMTX for minutes, while the console and API already answer.
+    media = await startLocalMedia({
+      fleet: source.fleet(),
+      plan: planFleet(source.fleet()),
+      base: config.localMediaPort,
+      dataDir: config.dataDir,
+      apiUrl: api.url,
+      nvrPassword: stored!.nvrPassword,
+      log: (line) => process.stdout.write(`${line}\n`),
+    }).catch((error: unknown) => ({ lines: [`  live view off: ${error instanceof Error ? error.message : String(error)}`], stop: async () => undefined }));
+    process.stdout.write(`Live view (example camera: ${api.url}/#/live?cams=school-17.school-17-entrance.gate)\n${media.lines.join('\n')}\n\n`);
+  }
+
   const shutdown = async () => {
+    await media?.stop();
     services.fleet.stop();
     await api.close();
     await jwks?.close();

@@ -28,6 +28,9 @@ export function errorMiddleware(logger: Logger) {
     // A dependency's outage is logged once per episode where it is detected (OutageLog), not once per refused request.
     if (status >= 500 && !(error instanceof UnavailableError))
       log.error('request failed', { method: req.method, url: req.originalUrl, status, error });
+    // A refusal's requestId, shown to the caller, must lead to a line. Neither the query nor a body parser's message
+    // (which may quote the body) is logged: either can carry a secret.
+    else if (status < 500) log.info('request refused', { method: req.method, path: req.path, status, reason: error instanceof ApiError ? message : 'malformed request' });
     if (res.headersSent) {
       next(error);
       return;

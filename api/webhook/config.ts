@@ -9,8 +9,8 @@ const key = (name: string) =>
     .refine((bytes) => bytes.length === 32, `${name} must decode to 32 bytes`);
 
 const environment = z.object({
-  POSBON_DATABASE_URL: z.string({ message: 'POSBON_DATABASE_URL is required' }).url(),
-  POSBON_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATABASE_URL: z.string({ message: 'DATABASE_URL is required' }).url(),
+  POSBON_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   POSBON_TOKEN_HASH_KEY: key('POSBON_TOKEN_HASH_KEY'),
   POSBON_WEBHOOK_SEALING_KEY: key('POSBON_WEBHOOK_SEALING_KEY'),
   POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
@@ -46,7 +46,7 @@ export function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
   if (!result.success) throw new Error(result.error.issues.map((issue) => issue.message).join('; '));
   const e = result.data;
   return {
-    databaseUrl: e.POSBON_DATABASE_URL,
+    databaseUrl: e.DATABASE_URL,
     port: e.POSBON_WEBHOOK_PORT,
     keys: { tokenHashKey: e.POSBON_TOKEN_HASH_KEY, sealingKey: e.POSBON_WEBHOOK_SEALING_KEY },
     logLevel: e.POSBON_LOG_LEVEL,

@@ -1,5 +1,6 @@
 // The webhook ingress as a process: settings from the environment, devices from a file, a graceful stop on SIGTERM.
 import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
 import { openDatabase } from '../db/data-source.js';
 import { createLogger, redactText, type Logger } from '../platform/logger.js';
 import { webhookProcessConfig, type WebhookProcessConfig } from './config.js';
@@ -48,6 +49,8 @@ async function supervise(config: WebhookProcessConfig, logger: Logger): Promise<
 }
 
 let config: WebhookProcessConfig;
+// The same `.env` as `npm start`; variables already in the environment win.
+if (existsSync('.env')) process.loadEnvFile('.env');
 try {
   config = webhookProcessConfig(process.env);
 } catch (error) {

@@ -85,7 +85,7 @@ try {
   ingress = spawn(process.execPath, [...INGRESS_NODE_OPTIONS, '--import', 'tsx', 'api/webhook/main.ts'], {
     env: {
       ...process.env,
-      POSBON_DATABASE_URL: url,
+      DATABASE_URL: url,
       POSBON_WEBHOOK_PORT: String(port),
       POSBON_TOKEN_HASH_KEY: keys.tokenHashKey.toString('base64'),
       POSBON_WEBHOOK_SEALING_KEY: keys.sealingKey.toString('base64'),

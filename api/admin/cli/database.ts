@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../db/data-source.js';
 import { apiConfig } from '../config.js';
 import { Accounts } from '../identity/accounts.js';
-import { localKey } from '../local-keys.js';
+import { localKeys } from '../local-keys.js';
 import { runningLocalPostgresUrl, startLocalPostgres } from '../local-postgres.js';
 
 export interface AdminDatabase {
@@ -20,7 +20,7 @@ export async function openAdminDatabase(env: NodeJS.ProcessEnv): Promise<AdminDa
     config.databaseUrl || running ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
   try {
     const { dataSource } = await openDatabase({ url: config.databaseUrl ?? running ?? embedded!.url, poolSize: 2 });
-    const sealingKey = config.totpSealingKey ?? (await localKey(config.dataDir, 'totp-sealing-key'));
+    const sealingKey = config.totpSealingKey ?? (await localKeys(config.dataDir)).totpSealingKey;
     return {
       accounts: Accounts.create({ dataSource, sealingKey, throttle: config.loginThrottle }),
       dataSource,
