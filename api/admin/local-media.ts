@@ -165,6 +165,8 @@ async function startNodes(bin: string, options: LocalMediaOptions, dir: string, 
     const render: RenderOptions = {
       ...DEFAULT_RENDER_OPTIONS,
       jwksUrl: `${options.apiUrl}/.well-known/jwks.json`,
+      // The control API on a socket of this run's own folder, not the pod's volume path.
+      apiAddress: `unix://${join(dir, `api-${node.metadata.name}.sock`)}`,
       allowOrigins: [options.apiUrl],
       metricsAddress: `127.0.0.1:${ports.metrics}`,
       hlsAddress: `127.0.0.1:${ports.hls}`,
