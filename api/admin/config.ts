@@ -23,6 +23,8 @@ export interface ApiConfig {
   lockoutMaxFailures: number;
   lockoutMinutes: number;
   auditRetentionDays: number;
+  /** Apply migrations in-process at start (the one-machine default); in production the migrate Job does, and the API only checks. */
+  migrateOnStart: boolean;
   trustProxy: string | number | boolean;
   kubeconfig?: string;
   fleetNamespace: string;
@@ -99,6 +101,7 @@ const environment = z.object({
   POSBON_LOCKOUT_MINUTES: z.coerce.number().int().min(1).default(15),
   POSBON_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
   POSBON_TRUST_PROXY: z.string().default('loopback'),
+  POSBON_MIGRATE_ON_START: optional(z.enum(['true', 'false'], 'POSBON_MIGRATE_ON_START must be true or false')),
   KUBECONFIG: optional(z.string()),
   POSBON_FLEET_NAMESPACE: z.string().default('posbon-fleet'),
   POSBON_FLEET_DIR: z.string().default('gitops/example/clusters/dev'),
@@ -159,6 +162,7 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     lockoutMaxFailures: e.POSBON_LOCKOUT_MAX_FAILURES,
     lockoutMinutes: e.POSBON_LOCKOUT_MINUTES,
     auditRetentionDays: e.POSBON_AUDIT_RETENTION_DAYS,
+    migrateOnStart: e.POSBON_MIGRATE_ON_START === undefined ? !production : e.POSBON_MIGRATE_ON_START === 'true',
     trustProxy: /^\d+$/.test(trust) ? Number(trust) : trust === 'true' ? true : trust === 'false' ? false : trust,
     fleetNamespace: e.POSBON_FLEET_NAMESPACE,
     fleetDir: e.POSBON_FLEET_DIR,

@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { openDatabase } from '../db/data-source.js';
+import { migrateDatabase, SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../db/migrate.js';
 import { createLogger } from '../platform/logger.js';
 import { DEFAULT_RENDER_OPTIONS, REDACTED, renderMediaMtxConfig } from '../../operator/core/mediamtx.js';
 import { planFleet } from '../../operator/core/plan.js';
@@ -45,8 +46,13 @@ async function main(): Promise<void> {
   const config = apiConfig(process.env);
   const logger = createLogger({ service: 'posbon-api', level: config.logLevel });
   const embedded = config.databaseUrl ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
-  const { dataSource, applied } = await openDatabase({ url: config.databaseUrl ?? embedded!.url });
-  if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+  const databaseUrl = config.databaseUrl ?? embedded!.url;
+  // One machine, one process: `npm start` is its own `posbon migrate`; in production the Job migrates and this only checks.
+  if (config.migrateOnStart) {
+    const { applied } = await migrateDatabase(databaseUrl);
+    if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+  }
+  const { dataSource } = await openDatabase({ url: databaseUrl });
 
   // One key for the process: it seals TOTP secrets and names NVR credential Secrets, so both must see the same one.
   const sealingKey = config.sealingKey ?? randomBytes(32);
@@ -160,5 +166,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`posbon: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(2);
+  process.exit(error instanceof SchemaMismatchError ? SCHEMA_MISMATCH_EXIT : 2);
 });

@@ -1,5 +1,5 @@
 // The API's PostgreSQL: TypeORM over a pg pool, schema by migrations only (never synchronize).
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import { AccountRow } from './entities/account.js';
 import { AgentTokenRow } from './entities/agent-token.js';
 import { AttendanceEventRow } from './entities/attendance-event.js';
@@ -12,6 +12,7 @@ import { Attendance1763800000000 } from './migrations/1763800000000-attendance.j
 import { AccountsAudit1763900000000 } from './migrations/1763900000000-accounts-audit.js';
 import { PupilWindowIndex1764000000000 } from './migrations/1764000000000-pupil-window-index.js';
 import { AgentTokens1764100000000 } from './migrations/1764100000000-agent-tokens.js';
+import { assertSchemaCurrent } from './migrate.js';
 
 export const entities = [
   AttendanceEventRow,
@@ -25,7 +26,14 @@ export const entities = [
 ];
 
 /** In order; a new migration is appended here. */
-export const migrations = [Attendance1763800000000, AccountsAudit1763900000000, PupilWindowIndex1764000000000, AgentTokens1764100000000];
+export const migrations = [
+  Attendance1763800000000,
+  AccountsAudit1763900000000,
+  PupilWindowIndex1764000000000,
+  AgentTokens1764100000000,
+];
+
+type DataSourceMigrations = (new () => MigrationInterface)[];
 
 export interface DatabaseOptions {
   url: string;
@@ -34,12 +42,12 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
 }
 
-export function createDataSource(options: DatabaseOptions): DataSource {
+export function createDataSource(options: DatabaseOptions, list: DataSourceMigrations = migrations): DataSource {
   return new DataSource({
     type: 'postgres',
     url: options.url,
     entities,
-    migrations,
+    migrations: list,
     synchronize: false,
     migrationsRun: false,
     extra: {
@@ -51,13 +59,15 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   });
 }
 
-/** Connects and applies pending migrations (unless `migrate` is false); returns the names applied. */
-export async function openDatabase(
-  options: DatabaseOptions & { migrate?: boolean },
-): Promise<{ dataSource: DataSource; applied: string[] }> {
+/** Connects and refuses a schema other than this build's (see migrate.ts); it never migrates. */
+export async function openDatabase(options: DatabaseOptions): Promise<{ dataSource: DataSource }> {
   const dataSource = createDataSource(options);
   await dataSource.initialize();
-  if (options.migrate === false) return { dataSource, applied: [] };
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return { dataSource, applied: applied.map((m) => m.name) };
+  try {
+    await assertSchemaCurrent(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return { dataSource };
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
-import { openDatabase } from '../../api/db/data-source.js';
+import { openMigrated } from '../../api/db/migrate.js';
 import type { FaceIdDeviceRecord } from '../../api/webhook/devices.js';
 import { DeviceSecrets } from '../../api/webhook/secrets.js';
 import { createDatabase, eventually, freePort, startPostgres } from '../../test/harness/index.js';
@@ -64,7 +64,7 @@ let ingress: ChildProcess | undefined;
 try {
   const url = await createDatabase(postgres.url, 'bench');
   const keys = { tokenHashKey: randomBytes(32), sealingKey: randomBytes(32) };
-  const { dataSource } = await openDatabase({ url });
+  const { dataSource } = await openMigrated(url);
   const secrets = DeviceSecrets.create({ dataSource, keys });
   const token = await secrets.issue({ schoolId: 'bench', deviceId: 'hik' }, 'path-token');
   const whsec = await secrets.issue({ schoolId: 'bench', deviceId: 'gw' }, 'signing-secret');
