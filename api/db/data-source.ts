@@ -12,6 +12,7 @@ import { Attendance1763800000000 } from './migrations/1763800000000-attendance.j
 import { AccountsAudit1763900000000 } from './migrations/1763900000000-accounts-audit.js';
 import { PupilWindowIndex1764000000000 } from './migrations/1764000000000-pupil-window-index.js';
 import { AgentTokens1764100000000 } from './migrations/1764100000000-agent-tokens.js';
+import { AttendancePartitions1764500000000 } from './migrations/1764500000000-attendance-partitions.js';
 import { assertSchemaCurrent } from './migrate.js';
 
 export const entities = [
@@ -31,6 +32,7 @@ export const migrations = [
   AccountsAudit1763900000000,
   PupilWindowIndex1764000000000,
   AgentTokens1764100000000,
+  AttendancePartitions1764500000000,
 ];
 
 type DataSourceMigrations = (new () => MigrationInterface)[];

@@ -68,7 +68,12 @@ const INSERT_EVENTS = `
               AND a.occurred_at < i.occurred_at + $13 * interval '1 millisecond'),
          i.source, i.raw_event_type
     FROM input i
-  ON CONFLICT (idempotency_key) DO NOTHING
+   -- Unique per partition by the index; across partitions by this look-up, made race-free by the writer lock.
+   WHERE NOT EXISTS (
+     SELECT 1 FROM attendance_event k
+      WHERE k.idempotency_key = i.idempotency_key
+        AND k.occurred_at > i.occurred_at - interval '1 day' AND k.occurred_at < i.occurred_at + interval '1 day')
+  ON CONFLICT (idempotency_key, occurred_at) DO NOTHING
   RETURNING idempotency_key, duplicate`;
 
 const INSERT_WEBHOOK_IDS = `
