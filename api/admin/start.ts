@@ -5,6 +5,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { openDatabase } from '../db/data-source.js';
+import { Maintenance } from '../db/maintenance.js';
+import { retentionFromEnv } from '../db/retention-env.js';
 import { migrateDatabase, SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../db/migrate.js';
 import { createLogger } from '../platform/logger.js';
 import { DEFAULT_RENDER_OPTIONS, REDACTED, renderMediaMtxConfig } from '../../operator/core/mediamtx.js';
@@ -90,7 +92,9 @@ async function main(): Promise<void> {
   });
   await source.start();
   services.fleet.rebuild();
-  services.audit.startRetention(config.auditRetentionDays);
+  // The CronJob's pass (`posbon maintain`) on a timer: months ahead, and every data class past its retention.
+  const maintenance = Maintenance.create({ dataSource, logger, policy: retentionFromEnv(process.env) });
+  maintenance.start();
 
   const api = await listenApi({
     services,
@@ -152,6 +156,7 @@ async function main(): Promise<void> {
 
   const shutdown = async () => {
     services.fleet.stop();
+    await maintenance.stop();
     await api.close();
     // After the last request: every stream token's queued audit entry is written before the database closes.
     await services.audit.close();
