@@ -42,6 +42,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** How long a request waits for a connection before the API answers 503. */
   connectTimeoutMs?: number;
+  /** 10 s by default; 0 for none, as a migration copying a large table needs. */
+  queryTimeoutMs?: number;
 }
 
 export function createDataSource(options: DatabaseOptions, list: DataSourceMigrations = migrations): DataSource {
@@ -56,7 +58,7 @@ export function createDataSource(options: DatabaseOptions, list: DataSourceMigra
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
       // A statement stuck behind a dying server must fail so the request can answer 503.
-      query_timeout: 10_000,
+      ...(options.queryTimeoutMs === 0 ? {} : { query_timeout: options.queryTimeoutMs ?? 10_000 }),
     },
   });
 }

@@ -60,7 +60,7 @@ export async function migrateDatabase(url: string, list = migrations): Promise<M
     const started = Date.now();
     await lock.query(MIGRATE_LOCK);
     const waitedMs = Date.now() - started;
-    const dataSource = createDataSource({ url, poolSize: 1 }, list);
+    const dataSource = createDataSource({ url, poolSize: 1, queryTimeoutMs: 0 }, list);
     await dataSource.initialize();
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
