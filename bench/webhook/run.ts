@@ -154,7 +154,7 @@ try {
     'AccessControllerEvent/5/75:face',
   ];
   const insertOne = `INSERT INTO ceiling (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, duplicate, source, raw_event_type)
-                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (idempotency_key) DO NOTHING`;
+                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (idempotency_key, occurred_at) DO NOTHING`;
   let single = 0;
   const singleEnd = Date.now() + CEILING_SECONDS * 1000;
   await Promise.all(
@@ -173,7 +173,7 @@ try {
         await client.query(
           `INSERT INTO ceiling (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, duplicate, source, raw_event_type)
            SELECT * FROM unnest($1::text[],$2::text[],$3::text[],$4::text[],$5::text[],$6::timestamptz[],$7::timestamptz[],$8::bool[],$9::bool[],$10::bool[],$11::text[],$12::text[])
-           ON CONFLICT (idempotency_key) DO NOTHING`,
+           ON CONFLICT (idempotency_key, occurred_at) DO NOTHING`,
           cols,
         );
       }
