@@ -15,7 +15,7 @@ const START = new Date('2025-09-01T00:00:00Z');
 const postgres = await startPostgres();
 try {
   const url = await createDatabase(postgres.url, 'reads');
-  const { dataSource } = await openMigrated(url);
+  const { dataSource } = await openMigrated(url, { queryTimeoutMs: 0 });
   for (let m = 0; m < 12; m++) await ensureMonthPartition(dataSource, monthPartition(addMonths(START, m)));
   const chunk = 1_000_000;
   const t = Date.now();
