@@ -28,6 +28,8 @@ export interface ApiConfig {
   tokensPerMinute: number;
   loginThrottle: LoginThrottlePolicy;
   auditRetentionDays: number;
+  /** Apply migrations in-process at start (the one-machine default); in production the migrate Job does, and the API only checks. */
+  migrateOnStart: boolean;
   trustProxy: string | number | false;
   kubeconfig?: string;
   fleetNamespace: string;
@@ -124,6 +126,7 @@ const environment = z.object({
     }
     return setting;
   }),
+  POSBON_MIGRATE_ON_START: optional(z.enum(['true', 'false'], 'POSBON_MIGRATE_ON_START must be true or false')),
   KUBECONFIG: optional(z.string()),
   POSBON_FLEET_NAMESPACE: z.string().default('posbon-fleet'),
   POSBON_FLEET_DIR: z.string().default('gitops/example/clusters/dev'),
@@ -238,6 +241,7 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     },
     bootstrapCredentialFile: e.POSBON_BOOTSTRAP_CREDENTIAL_FILE ?? join(e.POSBON_DATA_DIR, 'bootstrap-admin.txt'),
     auditRetentionDays: e.POSBON_AUDIT_RETENTION_DAYS,
+    migrateOnStart: e.POSBON_MIGRATE_ON_START === undefined ? !production : e.POSBON_MIGRATE_ON_START === 'true',
     trustProxy: e.POSBON_TRUST_PROXY,
     fleetNamespace: e.POSBON_FLEET_NAMESPACE,
     fleetDir: e.POSBON_FLEET_DIR,

@@ -7,6 +7,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { openDatabase } from '../db/data-source.js';
+import { Maintenance } from '../db/maintenance.js';
+import { retentionFromEnv } from '../db/retention-env.js';
+import { migrateDatabase, SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../db/migrate.js';
 import { createLogger } from '../platform/logger.js';
 import { DEFAULT_RENDER_OPTIONS, REDACTED, renderMediaMtxConfig } from '../../operator/core/mediamtx.js';
 import { planFleet } from '../../operator/core/plan.js';
@@ -57,8 +60,13 @@ async function main(): Promise<void> {
   const config = apiConfig(process.env);
   const logger = createLogger({ service: 'posbon-api', level: config.logLevel });
   const embedded = config.databaseUrl ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
-  const { dataSource, applied } = await openDatabase({ url: config.databaseUrl ?? embedded!.url });
-  if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+  const databaseUrl = config.databaseUrl ?? embedded!.url;
+  // One machine, one process: `npm start` is its own `posbon migrate`; in production the Job migrates and this only checks.
+  if (config.migrateOnStart) {
+    const { applied } = await migrateDatabase(databaseUrl);
+    if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+  }
+  const { dataSource } = await openDatabase({ url: databaseUrl });
   for (const warning of config.warnings) logger.warn(warning);
 
   // Outside production, keys not given live in the data folder, so a restart keeps logins, sessions and the JWKS.
@@ -107,7 +115,9 @@ async function main(): Promise<void> {
   });
   await source.start();
   services.fleet.rebuild();
-  services.audit.startRetention(config.auditRetentionDays);
+  // The CronJob's pass (`posbon maintain`) on a timer: months ahead, and every data class past its retention.
+  const maintenance = Maintenance.create({ dataSource, logger, policy: retentionFromEnv(process.env) });
+  maintenance.start();
 
   const api = await listenApi({
     services,
@@ -202,6 +212,7 @@ async function main(): Promise<void> {
   const shutdown = async () => {
     await media?.stop();
     services.fleet.stop();
+    await maintenance.stop();
     await api.close();
     await jwks?.close();
     // After the last request: every stream token's queued audit entry is written before the database closes.
@@ -217,5 +228,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`posbon: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(2);
+  process.exit(error instanceof SchemaMismatchError ? SCHEMA_MISMATCH_EXIT : 2);
 });

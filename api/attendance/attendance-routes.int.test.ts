@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { testDatabase } from '../../test/harness/index.js';
-import { openDatabase } from '../db/data-source.js';
+import { openMigrated } from '../db/migrate.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
 import { createLogger } from '../platform/logger.js';
 import { AttendanceReader } from './reader.js';
@@ -29,7 +29,7 @@ async function insert(rows: [school: string, person: string, direction: string, 
 }
 
 beforeAll(async () => {
-  ({ dataSource } = await openDatabase({ url: await testDatabase('reads') }));
+  ({ dataSource } = await openMigrated(await testDatabase('reads')));
   await insert([
     ['school-a', 'p1', 'in', '2026-11-19T18:59:59Z'], // 23:59:59 on the 19th in Tashkent
     ['school-a', 'p1', 'in', '2026-11-19T19:00:00Z'], // 00:00 on the 20th

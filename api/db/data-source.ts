@@ -1,5 +1,5 @@
 // The API's PostgreSQL: TypeORM over a pg pool, schema by migrations only (never synchronize).
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import { AccountRow } from './entities/account.js';
 import { AgentTokenRow } from './entities/agent-token.js';
 import { AttendanceEventRow } from './entities/attendance-event.js';
@@ -14,6 +14,8 @@ import { PupilWindowIndex1764000000000 } from './migrations/1764000000000-pupil-
 import { AgentTokens1764100000000 } from './migrations/1764100000000-agent-tokens.js';
 import { AccountLifecycle1764200000000 } from './migrations/1764200000000-account-lifecycle.js';
 import { EventAuth1764300000000 } from './migrations/1764300000000-event-auth.js';
+import { AttendancePartitions1764500000000 } from './migrations/1764500000000-attendance-partitions.js';
+import { assertSchemaCurrent } from './migrate.js';
 
 export const entities = [
   AttendanceEventRow,
@@ -34,39 +36,46 @@ export const migrations = [
   AgentTokens1764100000000,
   AccountLifecycle1764200000000,
   EventAuth1764300000000,
+  AttendancePartitions1764500000000,
 ];
+
+type DataSourceMigrations = (new () => MigrationInterface)[];
 
 export interface DatabaseOptions {
   url: string;
   poolSize?: number;
   /** How long a request waits for a connection before the API answers 503. */
   connectTimeoutMs?: number;
+  /** 10 s by default; 0 for none, as a migration copying a large table needs. */
+  queryTimeoutMs?: number;
 }
 
-export function createDataSource(options: DatabaseOptions): DataSource {
+export function createDataSource(options: DatabaseOptions, list: DataSourceMigrations = migrations): DataSource {
   return new DataSource({
     type: 'postgres',
     url: options.url,
     entities,
-    migrations,
+    migrations: list,
     synchronize: false,
     migrationsRun: false,
     extra: {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
       // A statement stuck behind a dying server must fail so the request can answer 503.
-      query_timeout: 10_000,
+      ...(options.queryTimeoutMs === 0 ? {} : { query_timeout: options.queryTimeoutMs ?? 10_000 }),
     },
   });
 }
 
-/** Connects and applies pending migrations (unless `migrate` is false); returns the names applied. */
-export async function openDatabase(
-  options: DatabaseOptions & { migrate?: boolean },
-): Promise<{ dataSource: DataSource; applied: string[] }> {
+/** Connects and refuses a schema other than this build's (see migrate.ts); it never migrates. */
+export async function openDatabase(options: DatabaseOptions): Promise<{ dataSource: DataSource }> {
   const dataSource = createDataSource(options);
   await dataSource.initialize();
-  if (options.migrate === false) return { dataSource, applied: [] };
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return { dataSource, applied: applied.map((m) => m.name) };
+  try {
+    await assertSchemaCurrent(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return { dataSource };
 }

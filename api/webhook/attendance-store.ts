@@ -70,7 +70,13 @@ const INSERT_EVENTS = `
               AND a.occurred_at < i.occurred_at + $13 * interval '1 millisecond'),
          i.source, i.raw_event_type, i.auth
     FROM input i
-  ON CONFLICT (idempotency_key) DO NOTHING
+   -- Unique per partition by the index; across partitions by this look-up, made race-free by the writer lock. A scalar
+   -- subquery, not NOT EXISTS: that one becomes an anti-join the planner may answer by scanning every partition.
+   WHERE (SELECT 1 FROM attendance_event k
+           WHERE k.idempotency_key = i.idempotency_key
+             AND k.occurred_at > i.occurred_at - interval '1 day' AND k.occurred_at < i.occurred_at + interval '1 day'
+           LIMIT 1) IS NULL
+  ON CONFLICT (idempotency_key, occurred_at) DO NOTHING
   RETURNING idempotency_key, duplicate`;
 
 const INSERT_WEBHOOK_IDS = `

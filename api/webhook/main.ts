@@ -2,14 +2,15 @@
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { openDatabase } from '../db/data-source.js';
+import { SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../db/migrate.js';
 import { createLogger, redactText, type Logger } from '../platform/logger.js';
 import { webhookProcessConfig, type WebhookProcessConfig } from './config.js';
 import { DeviceFile } from './device-file.js';
 import { startWebhookServer } from './server.js';
 
-async function serve(config: WebhookProcessConfig, logger: Logger, migrate: boolean): Promise<void> {
+async function serve(config: WebhookProcessConfig, logger: Logger): Promise<void> {
   const devices = await DeviceFile.open(config.devicesPath, logger);
-  const ingress = await startWebhookServer({ config: config.server, directory: devices.directory, logger, migrate });
+  const ingress = await startWebhookServer({ config: config.server, directory: devices.directory, logger });
   process.on('SIGHUP', () => void devices.reload());
   const stop = async (signal: string) => {
     logger.info('stopping: answering the requests in flight', { signal });
@@ -21,10 +22,9 @@ async function serve(config: WebhookProcessConfig, logger: Logger, migrate: bool
   process.once('SIGINT', (signal) => void stop(signal));
 }
 
-/** Applies migrations once, then runs workers that share the port; a worker that dies is replaced. */
+/** Checks the schema version once, then runs workers that share the port; a worker that dies is replaced. */
 async function supervise(config: WebhookProcessConfig, logger: Logger): Promise<void> {
-  const { dataSource, applied } = await openDatabase({ url: config.server.databaseUrl, poolSize: 1 });
-  if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+  const { dataSource } = await openDatabase({ url: config.server.databaseUrl, poolSize: 1 });
   await dataSource.destroy();
   let stopping = false;
   cluster.on('exit', (worker, code, signal) => {
@@ -60,8 +60,12 @@ try {
 const logger = createLogger({ service: 'webhook', level: config.server.logLevel });
 try {
   if (config.workers > 1 && cluster.isPrimary) await supervise(config, logger);
-  else await serve(config, logger, cluster.isPrimary);
+  else await serve(config, logger);
 } catch (error) {
+  if (error instanceof SchemaMismatchError) {
+    console.error(`posbon webhook: ${error.message}`);
+    process.exit(SCHEMA_MISMATCH_EXIT);
+  }
   // Straight to stderr: the logger's transport is asynchronous and the process ends here.
   console.error(`posbon webhook: failed to start: ${redactText((error as Error).message)}`);
   process.exit(1);

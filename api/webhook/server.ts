@@ -33,20 +33,13 @@ export interface WebhookServerOptions {
   host?: string;
   limits?: Partial<BodyLimits>;
   store?: Omit<AttendanceStoreDeps, 'dataSource' | 'logger'>;
-  /** Apply pending migrations at start (default); a cluster's workers leave it to the primary. */
-  migrate?: boolean;
   /** Sweep old webhook ids in the background (default true). */
   retention?: boolean;
 }
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const { config, directory, logger } = options;
-  const { dataSource, applied } = await openDatabase({
-    url: config.databaseUrl,
-    poolSize: config.poolSize,
-    migrate: options.migrate ?? true,
-  });
-  if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+  const { dataSource } = await openDatabase({ url: config.databaseUrl, poolSize: config.poolSize });
   const outage = OutageLog.create({ logger, dependency: 'database' });
   const secrets = DeviceSecrets.create({ dataSource, keys: config.keys, outage });
   const store = AttendanceStore.create({ dataSource, logger, outage, ...options.store });

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { testDatabase } from '../../test/harness/index.js';
-import { openDatabase } from '../db/data-source.js';
+import { openMigrated } from '../db/migrate.js';
 import { createLogger } from '../platform/logger.js';
 import { WEBHOOK_ID_RETENTION_MS, WebhookIdRetention } from './webhook-id-retention.js';
 import { SIGNATURE_TOLERANCE_S } from './vendors/standard-webhooks.js';
@@ -11,7 +11,7 @@ let dataSource: DataSource;
 const logger = createLogger({ service: 'retention', stream: new Writable({ write: (_c, _e, done) => done() }) });
 
 beforeAll(async () => {
-  ({ dataSource } = await openDatabase({ url: await testDatabase('retention') }));
+  ({ dataSource } = await openMigrated(await testDatabase('retention')));
 });
 afterAll(async () => dataSource?.destroy());
 

@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { openDatabase } from '../../api/db/data-source.js';
+import { openMigrated } from '../../api/db/migrate.js';
 import { MemoryFleetSource } from '../../api/admin/fleet/source.js';
 import { createApiServices, listenApi } from '../../api/admin/server.js';
 import { createLogger } from '../../api/platform/logger.js';
@@ -24,7 +24,7 @@ for (let i = 0; i < SCHOOLS; i++) {
 }
 
 const logger = createLogger({ service: 'bench', level: 'warn' });
-const { dataSource } = await openDatabase({ url });
+const { dataSource } = await openMigrated(url);
 const source = MemoryFleetSource.create({ fleet });
 const built = process.hrtime.bigint();
 const services = await createApiServices({ dataSource, source, logger });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
-import { openDatabase } from '../../api/db/data-source.js';
+import { openMigrated } from '../../api/db/migrate.js';
 import type { FaceIdDeviceRecord } from '../../api/webhook/devices.js';
 import { DeviceSecrets } from '../../api/webhook/secrets.js';
 import { createDatabase, eventually, freePort, startPostgres } from '../../test/harness/index.js';
@@ -70,7 +70,7 @@ let ingress: ChildProcess | undefined;
 try {
   const url = await createDatabase(postgres.url, 'bench');
   const keys = { tokenHashKey: randomBytes(32), sealingKey: randomBytes(32) };
-  const { dataSource } = await openDatabase({ url });
+  const { dataSource } = await openMigrated(url);
   const secrets = DeviceSecrets.create({ dataSource, keys });
   const token = await secrets.issue({ schoolId: 'bench', deviceId: 'hik' }, 'path-token');
   const whsec = await secrets.issue({ schoolId: 'bench', deviceId: 'gw' }, 'signing-secret');
@@ -160,7 +160,7 @@ try {
     'AccessControllerEvent/5/75:face',
   ];
   const insertOne = `INSERT INTO ceiling (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, duplicate, source, raw_event_type)
-                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (idempotency_key) DO NOTHING`;
+                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (idempotency_key, occurred_at) DO NOTHING`;
   let single = 0;
   const singleEnd = Date.now() + CEILING_SECONDS * 1000;
   await Promise.all(
@@ -179,7 +179,7 @@ try {
         await client.query(
           `INSERT INTO ceiling (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, duplicate, source, raw_event_type)
            SELECT * FROM unnest($1::text[],$2::text[],$3::text[],$4::text[],$5::text[],$6::timestamptz[],$7::timestamptz[],$8::bool[],$9::bool[],$10::bool[],$11::text[],$12::text[])
-           ON CONFLICT (idempotency_key) DO NOTHING`,
+           ON CONFLICT (idempotency_key, occurred_at) DO NOTHING`,
           cols,
         );
       }

@@ -2,7 +2,7 @@
 // queued entries (stream tokens) committed without a wait, refused while the log fails, retried, never lost.
 import type { DataSource } from 'typeorm';
 import { AuditLog } from '../../api/admin/audit/audit-log.js';
-import { openDatabase } from '../../api/db/data-source.js';
+import { openMigrated } from '../../api/db/migrate.js';
 import { UnavailableError } from '../../api/platform/errors.js';
 import { createLogger } from '../../api/platform/logger.js';
 import { eventually, testDatabase } from '../harness/index.js';
@@ -11,7 +11,7 @@ let dataSource: DataSource;
 const logger = createLogger({ service: 'audit-test', level: 'error' });
 
 beforeAll(async () => {
-  ({ dataSource } = await openDatabase({ url: await testDatabase('audit') }));
+  ({ dataSource } = await openMigrated(await testDatabase('audit')));
 });
 
 afterAll(async () => {
@@ -79,7 +79,7 @@ describe('queued audit entries', () => {
 
   it('are refused while the log cannot be written, and the ones taken before are written once it can', async () => {
     // Its own database, whose table goes away and comes back: a real failed INSERT, not a stand-in.
-    const { dataSource: own } = await openDatabase({ url: await testDatabase('audit_outage') });
+    const { dataSource: own } = await openMigrated(await testDatabase('audit_outage'));
     try {
       const audit = AuditLog.create({ dataSource: own, logger, batching: { maxBatch: 500, maxWaiting: 100, retryMs: 20, maxRetryMs: 50 } });
       await own.query('ALTER TABLE audit_entry RENAME TO audit_entry_away');

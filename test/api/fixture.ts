@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import type { FaceIdDevice, MediaNode, Nvr, School } from '../../crds/index.js';
 import { openDatabase } from '../../api/db/data-source.js';
+import { migrateDatabase } from '../../api/db/migrate.js';
 import { createLogger, type Logger } from '../../api/platform/logger.js';
 import type { ApiHttpConfig } from '../../api/admin/app.js';
 import { MemoryFleetSource, type FleetSource } from '../../api/admin/fleet/source.js';
@@ -102,7 +103,9 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const lines: string[] = [];
   logStream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   const logger = createLogger({ service: 'posbon-api-test', level: 'debug', stream: logStream });
-  const { dataSource } = await openDatabase({ url: options.databaseUrl ?? (await testDatabase('api')) });
+  const databaseUrl = options.databaseUrl ?? (await testDatabase('api'));
+  await migrateDatabase(databaseUrl);
+  const { dataSource } = await openDatabase({ url: databaseUrl });
   const clock = new Clock();
   const source = options.source ?? MemoryFleetSource.create({ fleet: options.fleet ?? twoSchoolFleet() });
   const services = await createApiServices({

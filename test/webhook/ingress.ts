@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { InMemoryDeviceDirectory, type FaceIdDeviceRecord } from '../../api/webhook/devices.js';
+import { migrateDatabase } from '../../api/db/migrate.js';
 import { startWebhookServer, type WebhookServer, type WebhookServerOptions } from '../../api/webhook/server.js';
 import { createLogger } from '../../api/platform/logger.js';
 import { signStandardWebhook, whsecKey } from '../../api/webhook/vendors/standard-webhooks.js';
@@ -94,6 +95,7 @@ export async function startTestIngress(
     },
   });
   const logger = createLogger({ service: 'webhook', level: 'debug', stream });
+  await migrateDatabase(databaseUrl);
   const server = await startWebhookServer({
     config: {
       databaseUrl,

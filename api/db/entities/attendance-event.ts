@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** One attendance event as stored: never a photo, only who passed which door when. */
 @Entity('attendance_event')
-@Index('attendance_event_idempotency_key', ['idempotencyKey'], { unique: true })
+@Index('attendance_event_idempotency_key', ['idempotencyKey', 'occurredAt'], { unique: true })
 export class AttendanceEventRow {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
