@@ -143,11 +143,11 @@ describe('a process on another schema version', () => {
     await writeFile(join(dir, 'devices.json'), '[]');
     const key = Buffer.alloc(32, 1).toString('base64');
     const result = await tsx('api/webhook/main.ts', {
-      POSBON_DATABASE_URL: oldUrl,
+      DATABASE_URL: oldUrl,
       POSBON_WEBHOOK_DEVICES: join(dir, 'devices.json'),
       POSBON_WEBHOOK_PORT: '0',
       POSBON_TOKEN_HASH_KEY: key,
-      POSBON_SECRET_SEALING_KEY: key,
+      POSBON_WEBHOOK_SEALING_KEY: Buffer.alloc(32, 2).toString('base64'),
     });
     expect([result.code, result.stderr]).toEqual([
       SCHEMA_MISMATCH_EXIT,

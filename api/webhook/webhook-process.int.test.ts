@@ -39,7 +39,7 @@ describe('the ingress process holds only its own keys', () => {
 
   it('refuses to start when given the admin API\'s sealing key, in one line naming it', async () => {
     const { service } = await runIngress({
-      POSBON_DATABASE_URL: databaseUrl,
+      DATABASE_URL: databaseUrl,
       POSBON_TOKEN_HASH_KEY: key(),
       POSBON_WEBHOOK_SEALING_KEY: key(),
       POSBON_SECRET_SEALING_KEY: key(),
@@ -51,13 +51,13 @@ describe('the ingress process holds only its own keys', () => {
   });
 
   it('refuses to start without its own sealing key, naming it', async () => {
-    const { service } = await runIngress({ POSBON_DATABASE_URL: databaseUrl, POSBON_TOKEN_HASH_KEY: key() });
+    const { service } = await runIngress({ DATABASE_URL: databaseUrl, POSBON_TOKEN_HASH_KEY: key() });
     await exitOf(service);
     expect((await service.logs()).trim().split('\n')).toEqual(['posbon webhook: POSBON_WEBHOOK_SEALING_KEY is required: 32 random bytes, base64']);
   });
 
   it('serves with its two keys alone', async () => {
-    const { service, port } = await runIngress({ POSBON_DATABASE_URL: databaseUrl, POSBON_TOKEN_HASH_KEY: key(), POSBON_WEBHOOK_SEALING_KEY: key() });
+    const { service, port } = await runIngress({ DATABASE_URL: databaseUrl, POSBON_TOKEN_HASH_KEY: key(), POSBON_WEBHOOK_SEALING_KEY: key() });
     try {
       const health = await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).json(), 60_000, 200);
       expect(health).toEqual({ ok: true });
