@@ -1,7 +1,7 @@
 import { webhookConfig } from './config.js';
 
 const key = (fill: number) => Buffer.alloc(32, fill).toString('base64');
-const env = { POSBON_DATABASE_URL: 'postgres://webhook@db/posbon', POSBON_TOKEN_HASH_KEY: key(1), POSBON_WEBHOOK_SEALING_KEY: key(2) };
+const env = { DATABASE_URL: 'postgres://webhook@db/posbon', POSBON_TOKEN_HASH_KEY: key(1), POSBON_WEBHOOK_SEALING_KEY: key(2) };
 
 describe('the webhook ingress\'s keys', () => {
   it('are its own two: the token hash key and the signing-secret sealing key', () => {

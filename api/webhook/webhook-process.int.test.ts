@@ -7,6 +7,7 @@ import { eventually, freePort, harnessDir, spawnService, testDatabase, type Serv
 import { DEVICES, startTestIngress, type TestIngress } from '../../test/webhook/ingress.js';
 import { hikvisionEventJson } from '../../test/webhook/fixtures.js';
 import { openDatabase } from '../db/data-source.js';
+import { migrateDatabase } from '../db/migrate.js';
 
 const key = () => randomBytes(32).toString('base64');
 
@@ -35,6 +36,8 @@ describe('the ingress process holds only its own keys', () => {
   let databaseUrl: string;
   beforeAll(async () => {
     databaseUrl = await testDatabase('webhook_keys');
+    // `posbon migrate` runs first, as the chart's Job does: the ingress only checks the schema.
+    await migrateDatabase(databaseUrl);
   });
 
   it('refuses to start when given the admin API\'s sealing key, in one line naming it', async () => {

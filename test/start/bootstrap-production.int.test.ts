@@ -37,6 +37,8 @@ beforeAll(async () => {
     POSBON_CREDENTIAL_NAMING_KEY: randomBytes(32).toString('base64'),
     POSBON_VIEWER_SIGNING_KEYS: JSON.stringify([await generateViewerKeyJwk()]),
     POSBON_DATA_DIR: join(dir, 'data'),
+    // The chart's migrate Job, in-process: production otherwise only checks the schema.
+    POSBON_MIGRATE_ON_START: 'true',
     POSBON_BOOTSTRAP_CREDENTIAL_FILE: join(dir, 'secret', 'bootstrap-admin.txt'),
     POSBON_LOG_LEVEL: 'debug',
   };
