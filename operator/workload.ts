@@ -5,6 +5,15 @@ import type { MediaNode } from '../crds/index.js';
 import { MEDIA_NODE_LABEL, MEDIAMTX_PORTS, mediaNodeTaint } from './core/media-host.js';
 import { MEDIAMTX_API_DIR } from './core/mediamtx.js';
 
+/** Every container of the node's pod but WireGuard's: a fixed non-root user, nothing writable, no escalation. */
+const NON_ROOT: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  user: 65532,
+  group: 65532,
+};
+
 export interface WorkloadOptions {
   namespace: string;
   mediamtxImage: string;
@@ -88,13 +97,7 @@ export function renderWorkload(
       cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(4) },
       memory: { request: Size.mebibytes(512), limit: Size.gibibytes(4) },
     },
-    securityContext: {
-      ensureNonRoot: true,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      user: 65532,
-      group: 65532,
-    },
+    securityContext: NON_ROOT,
   });
   // A folder mount, never subPath: a subPath mount is not updated when the ConfigMap changes.
   container.mount('/config', kplus.Volume.fromConfigMap(chart, 'config-volume', config, { name: 'config' }), {
@@ -160,13 +163,7 @@ function addSessionExpiry(deployment: kplus.Deployment, image: string, apiSocket
       cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(200) },
       memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
     },
-    securityContext: {
-      ensureNonRoot: true,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      user: 65532,
-      group: 65532,
-    },
+    securityContext: NON_ROOT,
   });
   expiry.mount(MEDIAMTX_API_DIR, apiSocket);
 }
@@ -207,13 +204,7 @@ function addProbeSidecar(
       cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
       memory: { request: Size.mebibytes(96), limit: Size.mebibytes(256) },
     },
-    securityContext: {
-      ensureNonRoot: true,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      user: 65532,
-      group: 65532,
-    },
+    securityContext: NON_ROOT,
   });
   const configMap = kplus.ConfigMap.fromConfigMapName(chart, 'probe-cm', probeConfigMapName(node));
   const token = kplus.Secret.fromSecretName(chart, 'probe-token-secret', PROBE_TOKEN_SECRET);
