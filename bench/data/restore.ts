@@ -54,7 +54,7 @@ try {
   const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
   await chown(dir, uid, gid);
   t = Date.now();
-  await repo.asPostgres(join(process.cwd(), 'ops/backup/restore.sh'), [
+  await repo.asPostgres(repo.restoreScript, [
     '--config',
     repo.config,
     '--stanza',

@@ -56,7 +56,7 @@ async function restore(name: string, to?: string): Promise<ArchivedPostgres> {
   const { stdout } = await run('id', ['-u', 'postgres']);
   const { stdout: gid } = await run('id', ['-g', 'postgres']);
   await chown(dir, Number(stdout.trim()), Number(gid.trim()));
-  await repo.asPostgres(join(process.cwd(), 'ops/backup/restore.sh'), [
+  await repo.asPostgres(repo.restoreScript, [
     '--config',
     repo.config,
     '--stanza',

@@ -1,7 +1,7 @@
 // A PostgreSQL cluster that archives its WAL with pgBackRest to an encrypted repository, and clusters restored from it.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -16,6 +16,8 @@ export interface BackupRepository {
   dir: string;
   /** The pgBackRest configuration file, for restore.sh and the commands below. */
   config: string;
+  /** ops/backup/restore.sh, copied where the postgres user can run it even when the checkout is private to root. */
+  restoreScript: string;
   asPostgres(command: string, args: string[]): Promise<string>;
   pgbackrest(args: string[]): Promise<string>;
 }
@@ -83,9 +85,12 @@ export async function createRepository(
     { mode: 0o600 },
   );
   await chown(config, uid, gid);
+  const restoreScript = join(dir, 'restore.sh');
+  await copyFile(join(process.cwd(), 'ops/backup/restore.sh'), restoreScript);
+  await chmod(restoreScript, 0o755);
   const pgbackrest = (args: string[]) =>
     asPostgres('pgbackrest', [`--config=${config}`, `--stanza=${STANZA}`, ...args]);
-  return { dir, config, asPostgres, pgbackrest, archiveTimeoutS, pgPath, port };
+  return { dir, config, restoreScript, asPostgres, pgbackrest, archiveTimeoutS, pgPath, port };
 }
 
 /** Starts PostgreSQL on a data folder (initialised first if `init`) with archiving to the repository. */
