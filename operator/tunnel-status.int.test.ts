@@ -7,7 +7,7 @@ import { GROUP, VERSION } from '../crds/index.js';
 import { fleetCluster, startController } from '../test/fixtures/operator.js';
 import { eventually, freePort } from '../test/harness/index.js';
 import type { FleetController } from './controller/fleet-controller.js';
-import { generateKeyPair, publicKeyOf } from './tunnel/keys.js';
+import { generateKeyPair, publicKeyOf } from '../lib/wireguard/keys.js';
 import { DEFAULT_WORKLOAD_OPTIONS, tunnelConfigMapName, tunnelKeySecretName } from './workload.js';
 
 let core: CoreV1Api;

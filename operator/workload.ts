@@ -2,7 +2,7 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { MediaNode } from '../crds/index.js';
-import { MEDIA_NODE_LABEL, MEDIAMTX_PORTS, mediaNodeTaint } from './core/media-host.js';
+import { configMapName, MEDIA_NODE_LABEL, MEDIAMTX_PORTS, mediaNodeTaint } from './core/media-host.js';
 import { MEDIAMTX_API_DIR } from './core/mediamtx.js';
 
 /** Every container of the node's pod but WireGuard's: a fixed non-root user, nothing writable, no escalation. */
@@ -36,7 +36,7 @@ export const MANAGED_LABELS = {
 } as const;
 export const NODE_LABEL = MEDIA_NODE_LABEL;
 
-export const configMapName = (node: string) => `mediamtx-${node}`;
+export { configMapName };
 export const confKeySecretName = (node: string) => `mediamtx-${node}-confkey`;
 export const probeConfigMapName = (node: string) => `mediamtx-${node}-probe`;
 export const probeCredentialsSecretName = (node: string) => `mediamtx-${node}-probe-credentials`;

@@ -6,7 +6,7 @@ import { AttendanceReader } from '../attendance/reader.js';
 import type { Logger } from '../platform/logger.js';
 import { createApiApp, type ApiHttpConfig } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
-import type { GitHost } from '../../gitops/hosts/git-host.js';
+import type { GitHost } from '../../gitops/index.js';
 import type { CredentialsStore } from './proposals/credentials-store.js';
 import { Proposals } from './proposals/proposals.js';
 import { FleetView } from './fleet/fleet-view.js';

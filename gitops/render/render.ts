@@ -1,16 +1,18 @@
 // `render`: the operator's pure core over a fleet tree, with credentials redacted: exactly what each media node will load.
 import { stringify } from 'yaml';
-import { planFleet, schoolPlacement } from '../../operator/core/plan.js';
-import { DEFAULT_ASSIGN_OPTIONS, type AssignOptions } from '../../operator/core/assign.js';
 import {
+  planFleet,
+  schoolPlacement,
+  DEFAULT_ASSIGN_OPTIONS,
+  type AssignOptions,
   DEFAULT_RENDER_OPTIONS,
   REDACTED,
   renderMediaMtxConfig,
   validateMediaMtxConfig,
   type MediaMtxConfig,
   type RenderOptions,
-} from '../../operator/core/mediamtx.js';
-import { configMapName } from '../../operator/workload.js';
+  configMapName,
+} from '../../operator/core/index.js';
 import { InputError } from '../errors.js';
 import { typedFleet, type TypedFleet } from '../fleet/model.js';
 import { resourceId, type FleetTree } from '../fleet/tree.js';

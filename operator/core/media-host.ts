@@ -15,5 +15,8 @@ export const VIEWER_HTTPS_PORT = 443;
 /** Node label naming the media node a machine is; the workload is pinned to it. */
 export const MEDIA_NODE_LABEL = 'posbon.io/media-node';
 
+/** The ConfigMap of a media node's sealed MediaMTX config, also the name of its Deployment and Service. */
+export const configMapName = (node: string) => `mediamtx-${node}`;
+
 /** The taint that keeps every other workload off a media node's machine; only that node's MediaMTX tolerates it. */
 export const mediaNodeTaint = (node: string) => ({ key: MEDIA_NODE_LABEL, value: node, effect: 'NoSchedule' as const });

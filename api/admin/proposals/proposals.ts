@@ -2,13 +2,21 @@
 // open proposals are listed with the two-person rule decided from the reviews, never from the host's own count.
 import { parsePatch } from 'diff';
 import { API_VERSION, validate, type KindName } from '../../../crds/index.js';
-import { ConflictError as GitopsConflictError, InputError as GitopsInputError } from '../../../gitops/errors.js';
-import { proposeFleetChange } from '../../../gitops/fleet-change.js';
-import { schoolOf } from '../../../gitops/fleet/fields.js';
-import { parseFleetTree, type FleetResource } from '../../../gitops/fleet/tree.js';
-import { HostError, type GitHost, type Person, type PullRequest } from '../../../gitops/hosts/git-host.js';
-import { readBase, type ProposeResult } from '../../../gitops/propose.js';
-import { checkTwoPersonRule } from '../../../gitops/verify/two-person-rule.js';
+import {
+  ConflictError as GitopsConflictError,
+  InputError as GitopsInputError,
+  proposeFleetChange,
+  schoolOf,
+  parseFleetTree,
+  type FleetResource,
+  HostError,
+  type GitHost,
+  type Person,
+  type PullRequest,
+  readBase,
+  type ProposeResult,
+  checkTwoPersonRule,
+} from '../../../gitops/index.js';
 import { ConflictError, InputError, NotFoundError, UnavailableError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import { actorOf, SCOPED_ROLES, schoolFilter, type Principal } from '../access.js';

@@ -1,0 +1,12 @@
+// gitops' public entry point: what the API and pulumi use of the write path (reading the fleet repository, proposing
+// a change as a pull request, the Git hosts, the two-person rule); nothing else of gitops/ is imported from outside.
+export { ConflictError, InputError } from './errors.js';
+export { proposeFleetChange } from './fleet-change.js';
+export { schoolOf } from './fleet/fields.js';
+export { typedFleet } from './fleet/model.js';
+export { parseFleetTree, readFleetTree, type FleetResource } from './fleet/tree.js';
+export { HostError, type GitHost, type Person, type PullRequest } from './hosts/git-host.js';
+export { GiteaHost } from './hosts/gitea.js';
+export { GitHubHost } from './hosts/github.js';
+export { readBase, type ProposeResult } from './propose.js';
+export { checkTwoPersonRule } from './verify/two-person-rule.js';
