@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ProbeResult } from '../lib/devices/result.js';
 import { generateKeyPair, publicKeyOf } from '../lib/wireguard/keys.js';
-import type { PosbonClient } from './posbon.js';
+import type { PosbonClient } from './api-client.js';
 
 export { generateKeyPair, publicKeyOf, type KeyPair } from '../lib/wireguard/keys.js';
 
