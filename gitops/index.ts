@@ -2,9 +2,9 @@
 // a change as a pull request, the Git hosts, the two-person rule); nothing else of gitops/ is imported from outside.
 export { ConflictError, InputError } from './errors.js';
 export { proposeFleetChange } from './fleet-change.js';
-export { schoolOf } from './fleet/fields.js';
-export { typedFleet } from './fleet/model.js';
-export { parseFleetTree, readFleetTree, type FleetResource } from './fleet/tree.js';
+export { schoolOf } from './fleet-repo/fields.js';
+export { typedFleet } from './fleet-repo/model.js';
+export { parseFleetTree, readFleetTree, type FleetResource } from './fleet-repo/tree.js';
 export { HostError, type GitHost, type Person, type PullRequest } from './hosts/git-host.js';
 export { GiteaHost } from './hosts/gitea.js';
 export { GitHubHost } from './hosts/github.js';

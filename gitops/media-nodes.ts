@@ -3,8 +3,8 @@ import { stringify } from 'yaml';
 import { GROUP, VERSION, validateAny, type MediaNode } from '../crds/index.js';
 import { stackMediaNodeLabels, stackOutputsSchema, type StackOutputs } from '../pulumi/outputs.js';
 import { InputError } from './errors.js';
-import { fleetPath } from './fleet/layout.js';
-import type { FleetResource, FleetTree } from './fleet/tree.js';
+import { fleetPath } from './fleet-repo/layout.js';
+import type { FleetResource, FleetTree } from './fleet-repo/tree.js';
 import type { FileChange } from './hosts/git-host.js';
 
 export interface MediaNodeChange {

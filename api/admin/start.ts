@@ -13,10 +13,10 @@ import { migrateDatabase, SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../d
 import { createLogger } from '../platform/logger.js';
 import { DEFAULT_RENDER_OPTIONS, REDACTED, renderMediaMtxConfig, planFleet } from '../../operator/core/index.js';
 import { apiConfig, type ApiConfig } from './config.js';
-import { ClusterFleetSource } from './fleet/cluster-source.js';
-import { FolderFleetSource } from './fleet/folder-source.js';
-import type { FleetSource } from './fleet/source.js';
-import type { ProbeAccess } from './probes/connection-tests.js';
+import { ClusterFleetSource } from './fleet-view/cluster-source.js';
+import { FolderFleetSource } from './fleet-view/folder-source.js';
+import type { FleetSource } from './fleet-view/source.js';
+import type { ProbeAccess } from './connection-tests/connection-tests.js';
 import { ticketKeySource, tokenSource } from '../../lib/probe-protocol/auth.js';
 
 /** The sidecars as the API reaches them; the token and ticket key files are read when used, so rotations apply. */
@@ -40,7 +40,7 @@ import { bootstrapAdmin } from './bootstrap.js';
 import { listenJwks } from './streams/jwks-server.js';
 import { localKeys, localKeysFile, type LocalKeys } from './local-keys.js';
 import { localFleet, startLocalMedia, type LocalMedia } from './local-media.js';
-import { MemoryFleetSource } from './fleet/source.js';
+import { MemoryFleetSource } from './fleet-view/source.js';
 import { ensureConsole } from '../console/build.js';
 import { CONSOLE_DIST } from '../console/static.js';
 

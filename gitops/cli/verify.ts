@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../errors.js';
-import { readFleetTree } from '../fleet/tree.js';
+import { readFleetTree } from '../fleet-repo/tree.js';
 import { VERIFY_CONTEXT } from '../protect.js';
 import { formatViolation } from '../verify/policy.js';
 import { verify, type VerifyInput } from '../verify/verify.js';

@@ -14,8 +14,8 @@ import {
   configMapName,
 } from '../../operator/core/index.js';
 import { InputError } from '../errors.js';
-import { typedFleet, type TypedFleet } from '../fleet/model.js';
-import { resourceId, type FleetTree } from '../fleet/tree.js';
+import { typedFleet, type TypedFleet } from '../fleet-repo/model.js';
+import { resourceId, type FleetTree } from '../fleet-repo/tree.js';
 
 /** The API server refuses objects over 1 MiB; the operator writes no sealed config above this many bytes. */
 export const MAX_SEALED_CONFIG_BYTES = 1_000_000;

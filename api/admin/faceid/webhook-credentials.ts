@@ -5,7 +5,7 @@
 import type { DataSource } from 'typeorm';
 import { NotFoundError, UnavailableError } from '../../platform/errors.js';
 import { DeviceSecrets, type SecretKeys } from '../../webhook/secrets.js';
-import type { FaceIdDeviceEntry } from '../fleet/fleet-view.js';
+import type { FaceIdDeviceEntry } from '../fleet-view/fleet-view.js';
 
 export interface WebhookCredentialsConfig {
   /** Where terminals reach the webhook ingress, e.g. https://attendance.posbon.example.org. */
