@@ -4,11 +4,10 @@
 // violation or failed request fails the test.
 import type { Browser, Page } from 'puppeteer-core';
 import { createAccount, totpAt, type TestAccount } from '../api/fixture.js';
-import { frameChecksum, launchChromium, PageGuard, screenshot, seriousViolations, waitPlaying } from './browser.js';
+import { frameChecksum, inEveryLanguage, launchChromium, PageGuard, signIn, visit, waitPlaying } from './browser.js';
 import { startConsoleBench, type ConsoleBench } from './fixture.js';
 
 const CAMERA = 'school-17.school-17-entrance.gate';
-const LANGUAGES = ['uz', 'ru', 'en'] as const;
 /** Viewer tokens this short make the player renew them several times while a test watches. */
 const VIEWER_TTL_S = 20;
 
@@ -32,41 +31,7 @@ afterAll(async () => {
   await bench?.close();
 });
 
-async function open(account: TestAccount): Promise<{ page: Page; guard: PageGuard }> {
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
-  const guard = await PageGuard.attach(page);
-  await page.goto(`${bench.api.url}/`);
-  await page.waitForSelector('input[name=username]');
-  await page.type('input[name=username]', account.username);
-  await page.type('input[name=password]', account.password);
-  if (account.totpSecret) await page.type('input[name=totp]', totpAt(bench.api, account.totpSecret));
-  await page.click('button[type=submit]');
-  await page.waitForSelector('nav');
-  return { page, guard };
-}
-
-async function visit(page: Page, hash: string, ready: string): Promise<void> {
-  await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
-  await page.waitForSelector(ready, { timeout: 30_000 });
-  await page.waitForFunction(`!document.querySelector('[aria-busy=true]')`, { timeout: 30_000 });
-}
-
-async function setLanguage(page: Page, lang: string): Promise<void> {
-  await page.select('header select', lang);
-  await page.waitForFunction(`document.documentElement.lang === ${JSON.stringify(lang)}`);
-}
-
-/** Screenshots and axe in every language; the page must stay free of problems throughout. */
-async function inEveryLanguage(page: Page, guard: PageGuard, name: string): Promise<void> {
-  for (const lang of LANGUAGES) {
-    await setLanguage(page, lang);
-    await screenshot(page, `${name}-${lang}`);
-    expect({ page: name, lang, serious: await seriousViolations(page) }).toEqual({ page: name, lang, serious: [] });
-  }
-  expect({ page: name, problems: guard.take() }).toEqual({ page: name, problems: [] });
-}
+const open = (account: TestAccount) => signIn(browser, bench.api, account);
 
 async function expectMovingVideo(page: Page, via: 'WebRTC' | 'HLS'): Promise<void> {
   const tile = `figure[data-camera="${CAMERA}"]`;
