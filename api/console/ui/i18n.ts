@@ -43,6 +43,11 @@ const M = {
   region: { uz: 'Hudud', ru: 'Регион', en: 'Region' },
   status: { uz: 'Holat', ru: 'Состояние', en: 'Status' },
   none: { uz: 'yo‘q', ru: 'нет', en: 'none' },
+  noStatusYet: {
+    uz: 'Hali holat yo‘q: operator bu obyektni hali ko‘rib chiqmagan',
+    ru: 'Состояния пока нет: оператор ещё не обработал этот объект',
+    en: 'No status yet: the operator has not reconciled this object',
+  },
   noItems: { uz: 'Hech narsa yo‘q.', ru: 'Ничего нет.', en: 'Nothing here.' },
   nvrs: { uz: 'Videoregistratorlar (NVR)', ru: 'Видеорегистраторы (NVR)', en: 'NVRs' },
   vendor: { uz: 'Ishlab chiqaruvchi', ru: 'Производитель', en: 'Vendor' },
