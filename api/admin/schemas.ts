@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { ROLES } from './access.js';
 import { DEFAULT_AGENT_TOKEN_HOURS, MAX_AGENT_TOKEN_HOURS } from './identity/agent-tokens.js';
-import { onvifResultSchema, rtspRequestSchema, rtspResultSchema, tcpResultSchema } from '../../operator/probe/result.js';
+import { onvifResultSchema, rtspResultSchema, tcpResultSchema } from '../../lib/devices/result.js';
+import { rtspRequestSchema } from '../../lib/probe-protocol/requests.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const resourceId = (what: string) => z.string().regex(DNS_LABEL, `must be a ${what} name (DNS label)`);
