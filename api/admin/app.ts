@@ -8,7 +8,7 @@ import { consoleCsp, consoleRouter, originsOf } from '../console/static.js';
 import type { AttendanceReader } from '../attendance/reader.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
 import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.js';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { requestContext } from '../platform/request-id.js';
 import { requestForgeryGuard } from './http/request-forgery.js';
 import { actorOf, authorize, reaches, schoolFilter, SCOPED_ROLES, type Principal } from './access.js';

@@ -1,7 +1,7 @@
 // The one error middleware: typed errors and body-parser errors become 4xx; anything else is a logged 5xx.
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError, TooManyRequestsError, UnavailableError } from './errors.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 
 interface HttpishError {
   status?: unknown;

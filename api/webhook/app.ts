@@ -3,7 +3,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { errorMiddleware } from '../platform/error-middleware.js';
 import { InputError } from '../platform/errors.js';
-import type { Logger } from '../platform/logger.js';
+import { redactPathSegment, type Logger } from '../../lib/log/logger.js';
 import { requestContext } from '../platform/request-id.js';
 import { emptyPush, utf8, type Direction, type ParsedPush } from './attendance.js';
 import type { WebhookIngress } from './ingress.js';
@@ -119,6 +119,8 @@ export function createWebhookApp(deps: WebhookAppDeps): express.Express {
       await ingress.accept('hikvision', merge(texts.map((text) => parseHikvisionEvent(text, device, direction))), auth),
     );
   };
+  redactPathSegment('/webhook/:schoolId/:direction/:deviceToken', 'deviceToken');
+  redactPathSegment('/dahua/:schoolId/:deviceToken', 'deviceToken');
   app.post('/webhook/:schoolId/:direction/:deviceToken', hikvision);
   app.post('/webhook/:schoolId/:direction', hikvision);
 

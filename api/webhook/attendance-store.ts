@@ -2,7 +2,7 @@
 import type { EventEmitter } from 'node:events';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { ConflictError, InputError, UnavailableError } from '../platform/errors.js';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { OutageLog } from '../platform/outage-log.js';
 import { timeFlags, type AuthenticatedEvent, type TimePolicy } from './attendance.js';
 

@@ -2,8 +2,8 @@
 import { LessThan, type DataSource, type FindOptionsWhere } from 'typeorm';
 import { AuditEntryRow } from '../../db/entities/audit-entry.js';
 import { UnavailableError } from '../../platform/errors.js';
-import { redact } from '../../platform/logger.js';
-import type { Logger } from '../../platform/logger.js';
+import { redact } from '../../../lib/log/logger.js';
+import type { Logger } from '../../../lib/log/logger.js';
 
 export type ActorType = 'user' | 'agent' | 'device' | 'system';
 

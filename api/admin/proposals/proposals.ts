@@ -10,7 +10,7 @@ import { HostError, type GitHost, type Person, type PullRequest } from '../../..
 import { readBase, type ProposeResult } from '../../../gitops/propose.js';
 import { checkTwoPersonRule } from '../../../gitops/verify/two-person-rule.js';
 import { ConflictError, InputError, NotFoundError, UnavailableError } from '../../platform/errors.js';
-import type { Logger } from '../../platform/logger.js';
+import type { Logger } from '../../../lib/log/logger.js';
 import { actorOf, SCOPED_ROLES, schoolFilter, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { CredentialsStoreError, type CredentialsStore } from './credentials-store.js';
