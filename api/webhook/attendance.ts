@@ -67,6 +67,31 @@ export function idempotencyKey(
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }
 
+/** What a vendor's parser read from one pass; the factory adds the device, the source and the idempotency key. */
+export interface ParsedPass {
+  personId: string;
+  direction: Direction;
+  occurredAt: Date;
+  rawEventType: string;
+  /** The device's own identity of the event when it sends one (a serial number, a record number). */
+  identity: readonly (string | number)[] | undefined;
+}
+
+/** The one way an attendance event is built, whichever vendor's push it came from. */
+export function attendanceEvent(device: DeviceContext, source: EventSource, pass: ParsedPass): AttendanceEvent {
+  const { personId: person, direction, occurredAt, rawEventType, identity } = pass;
+  return {
+    idempotencyKey: idempotencyKey(device, identity, { personId: person, direction, occurredAt }),
+    schoolId: device.schoolId,
+    deviceId: device.deviceId,
+    personId: person,
+    direction,
+    occurredAt,
+    source,
+    rawEventType,
+  };
+}
+
 export interface TimePolicy {
   /** Older than this when received: accepted, flagged late (a terminal replaying its buffer). */
   lateAfterMs: number;
