@@ -7,7 +7,7 @@ import { attendanceRouter } from '../attendance/router.js';
 import { consoleCsp, consoleRouter, originsOf } from '../console/static.js';
 import type { AttendanceReader } from '../attendance/reader.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
-import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.js';
+import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../lib/errors/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { requestContext } from '../platform/request-id.js';
 import { requestForgeryGuard } from './http/request-forgery.js';

@@ -2,7 +2,7 @@
 // wrapper, and the OpenAPI document is generated from the same objects.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, UnauthorizedError } from '../platform/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../../lib/errors/index.js';
 import { parseInput } from '../platform/parse.js';
 import { authorize, type Action, type Principal } from './access.js';
 

@@ -1,6 +1,6 @@
 // The one zod parse helper of every route: the first issue becomes an InputError naming its field.
 import type { z } from 'zod';
-import { InputError } from './errors.js';
+import { InputError } from '../../lib/errors/index.js';
 
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where = 'request'): T {
   const result = schema.safeParse(value);

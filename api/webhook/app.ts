@@ -2,7 +2,7 @@
 import express from 'express';
 import type { Logger } from '../../lib/log/logger.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
-import { InputError } from '../platform/errors.js';
+import { InputError } from '../../lib/errors/index.js';
 import { requestContext } from '../platform/request-id.js';
 import type { WebhookIngress } from './ingress.js';
 import { DEFAULT_LIMITS, WEBHOOK_VENDORS, type BodyLimits } from './vendors/registry.js';

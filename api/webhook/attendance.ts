@@ -1,6 +1,6 @@
 // The pure core of the ingress: what an attendance event is, its idempotency key, its flags and local times.
 import { createHash } from 'node:crypto';
-import { InputError } from '../platform/errors.js';
+import { InputError } from '../../lib/errors/index.js';
 
 export type Direction = 'in' | 'out';
 export type DeviceVendor = 'hikvision' | 'zkteco' | 'dahua';

@@ -3,7 +3,7 @@
 import type { DataSource } from 'typeorm';
 import { AuditLog } from '../../api/admin/audit/audit-log.js';
 import { openMigrated } from '../../api/db/migrate.js';
-import { UnavailableError } from '../../api/platform/errors.js';
+import { UnavailableError } from '../../lib/errors/index.js';
 import { createLogger } from '../../lib/log/logger.js';
 import { eventually, testDatabase } from '../harness/index.js';
 

@@ -3,7 +3,7 @@
 // rotates, the previous token working for an overlap); ZKTeco's ADMS carries no secret, so it gets the server settings
 // and the school's declared source addresses, which are what the webhook checks.
 import type { DataSource } from 'typeorm';
-import { NotFoundError, UnavailableError } from '../../platform/errors.js';
+import { NotFoundError, UnavailableError } from '../../../lib/errors/index.js';
 import { DeviceSecrets, type SecretKeys } from '../../webhook/secrets.js';
 import { vendorOf } from '../../webhook/vendors/registry.js';
 import type { FaceIdDeviceEntry } from '../fleet/fleet-view.js';

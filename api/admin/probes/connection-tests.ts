@@ -7,7 +7,7 @@ import { refusalOf } from '../../../operator/probe/guard.js';
 import { ProbeRateLimiter, type RateLimit } from '../../../operator/probe/rate.js';
 import type { ProbeResult } from '../../../operator/probe/result.js';
 import { MAX_TICKET_SECONDS, PROPOSED_PREFIX, signProbeTicket } from '../../../operator/probe/ticket.js';
-import { ConflictError, InputError, NotFoundError, TooManyRequestsError, UnavailableError } from '../../platform/errors.js';
+import { ConflictError, InputError, NotFoundError, TooManyRequestsError, UnavailableError } from '../../../lib/errors/index.js';
 import { actorOf, authorize, reaches, type Principal } from '../access.js';
 import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
 import type { FleetView } from '../fleet/fleet-view.js';

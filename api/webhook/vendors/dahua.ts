@@ -1,6 +1,6 @@
 // Dahua EventHttpUpload: `Code=AccessControl;action=Pulse;index=0;data={...}` lines or the same as JSON.
 import { inflateRawSync, inflateSync } from 'node:zlib';
-import { InputError } from '../../platform/errors.js';
+import { InputError } from '../../../lib/errors/index.js';
 import {
   emptyPush,
   attendanceEvent,

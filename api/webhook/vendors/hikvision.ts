@@ -1,6 +1,6 @@
 // Hikvision ISAPI event pushes: one event, as JSON or as the XML some firmwares send, to attendance events.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { InputError } from '../../platform/errors.js';
+import { InputError } from '../../../lib/errors/index.js';
 import {
   deviceTimeToInstant,
   emptyPush,

@@ -3,7 +3,7 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { redactPathSegment } from '../../../lib/log/logger.js';
-import { InputError } from '../../platform/errors.js';
+import { InputError } from '../../../lib/errors/index.js';
 import { parseInput } from '../../platform/parse.js';
 import { emptyPush, utf8, type Direction, type EventSource, type ParsedPush } from '../attendance.js';
 import type { WebhookIngress } from '../ingress.js';

@@ -1,7 +1,7 @@
 // Signed JSON per Standard Webhooks, for senders that can sign (a gateway, another system).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { InputError, UnauthorizedError } from '../../platform/errors.js';
+import { InputError, UnauthorizedError } from '../../../lib/errors/index.js';
 import {
   deviceTimeToInstant,
   emptyPush,

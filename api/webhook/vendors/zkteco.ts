@@ -1,5 +1,5 @@
 // ZKTeco ADMS ("iclock") pushes: ATTLOG batches of tab-separated lines in the school's local time.
-import { InputError } from '../../platform/errors.js';
+import { InputError } from '../../../lib/errors/index.js';
 import {
   emptyPush,
   attendanceEvent,
