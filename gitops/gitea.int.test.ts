@@ -26,6 +26,7 @@ import { diffInBody, isFleetFile, propose, type ProposedChange } from './propose
 import { applyRenderDiff } from './render/diff.js';
 import { PLACEMENTS_FILE, renderFleet, renderedFileOf } from './render/render.js';
 import { verify } from './verify/verify.js';
+import { quietLogger } from '../lib/log/logger.js';
 
 const run = promisify(execFile);
 const EXAMPLE = join(process.cwd(), 'gitops/example');
@@ -357,7 +358,7 @@ describe('a merged change on the cluster', () => {
     controller = FleetController.create({
       kc,
       config: defaultControllerConfig({ fleetNamespace: fleetNs, mediaNamespace: mediaNs, applyWorkloads: false }),
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      log: quietLogger(),
       metrics: createOperatorMetrics(),
     });
     await controller.start();

@@ -1,6 +1,6 @@
 // What the gitops subcommands add to the shared CLI plumbing (lib/cli): their exit codes and errors.
 import { EXIT_OK, EXIT_USAGE, firstLine, isUsageError, type CliIo } from '../../lib/cli/command.js';
-import { ConflictError, InputError } from '../errors.js';
+import { ConflictError, InputError } from '../../lib/errors/index.js';
 import { HostError, MergeRefusedError } from '../hosts/git-host.js';
 
 export type { CliIo, Command } from '../../lib/cli/command.js';

@@ -13,7 +13,7 @@ import {
   type RenderOptions,
   configMapName,
 } from '../../operator/core/index.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../lib/errors/index.js';
 import { typedFleet, type TypedFleet } from '../fleet-repo/model.js';
 import { resourceId, type FleetTree } from '../fleet-repo/tree.js';
 
@@ -119,7 +119,7 @@ export function renderFleet(tree: FleetTree, options: FleetRenderOptions = {}): 
   const first = typed.invalid[0];
   if (first) {
     const error = first.errors[0]!;
-    throw new InputError(`${first.resource.path} ${resourceId(first.resource)}: ${error.field}: ${error.message}`);
+    throw new InputError(`${first.resource.path} ${resourceId(first.resource)}`, `${error.field}: ${error.message}`);
   }
   return rendered;
 }

@@ -1,6 +1,6 @@
 // What the admin subcommands add to the shared CLI plumbing (lib/cli): their exit codes and errors.
 import { EXIT_OK, EXIT_USAGE, firstLine, isUsageError, type CliIo } from '../../../lib/cli/command.js';
-import { ApiError, ConflictError, InputError, NotFoundError } from '../../platform/errors.js';
+import { PosbonError, ConflictError, InputError, NotFoundError } from '../../../lib/errors/index.js';
 
 export { UsageError, type CliIo, type Command } from '../../../lib/cli/command.js';
 
@@ -17,6 +17,6 @@ export const EXIT = {
 export function fail(error: unknown, io: CliIo): number {
   const line = firstLine(error);
   if (isUsageError(error) || error instanceof InputError) return io.err(`error: ${line}`), EXIT.usage;
-  if (error instanceof NotFoundError || error instanceof ConflictError || error instanceof ApiError) return io.err(`refused: ${line}`), EXIT.failed;
+  if (error instanceof NotFoundError || error instanceof ConflictError || error instanceof PosbonError) return io.err(`refused: ${line}`), EXIT.failed;
   return io.err(`failed: ${line}`), EXIT.database;
 }
