@@ -1,7 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Import layering (docs/architecture.md, docs/adr/0014-lib-ground-floor.md). lib/ and crds/ are the ground floor and
+// Import layering (docs/architecture.md, docs/adr/0015-lib-ground-floor.md). lib/ and crds/ are the ground floor and
 // import no product folder; a product folder imports lib/, crds/ and only the declared public entry points of another
 // product folder; no product code imports test/ or bench/. Tests beside product code (*.test.ts) may import anything.
 // Sources are relative paths, so `(../)+<folder>/` is a top-level folder: no folder below the top reuses these names.
