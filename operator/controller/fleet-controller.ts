@@ -50,6 +50,7 @@ import { TunnelShell } from './tunnel.js';
 import { nvrEndpoint } from '../core/endpoint.js';
 import { idleNodeTunnel } from '../core/tunnel.js';
 import { tunnelCondition } from '../tunnel/health.js';
+import { certificateName } from '../core/media-tls.js';
 
 export const FIELD_MANAGER = 'posbon-operator';
 export const HASH_ANNOTATION = 'posbon.io/config-hash';
@@ -559,7 +560,9 @@ export class FleetController {
     else if (object.kind === 'Service') await this.core.patchNamespacedService(common, options);
     else if (object.kind === 'Deployment') await this.apps.patchNamespacedDeployment(common, options);
     else if (object.kind === 'Secret') await this.core.patchNamespacedSecret(common, options);
-    else throw new Error(`cannot apply ${String(object.apiVersion)} ${object.kind}`);
+    else if (object.kind === 'Certificate') {
+      await this.objects.patchNamespacedCustomObject({ ...common, group: 'cert-manager.io', version: 'v1', plural: 'certificates' }, options);
+    } else throw new Error(`cannot apply ${String(object.apiVersion)} ${object.kind}`);
   }
 
   private async applyWorkload(node: MediaNode): Promise<void> {
@@ -695,6 +698,11 @@ export class FleetController {
     await this.core.deleteNamespacedSecret({ name: confKeySecretName(node), namespace: ns }).catch(ignoreMissing);
     await this.core.deleteNamespacedConfigMap({ name: probeConfigMapName(node), namespace: ns }).catch(ignoreMissing);
     await this.core.deleteNamespacedSecret({ name: probeCredentialsSecretName(node), namespace: ns }).catch(ignoreMissing);
+    // cert-manager leaves a Certificate's Secret behind; both go with the node (404 too when cert-manager is absent).
+    await this.objects
+      .deleteNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates', namespace: ns, name: certificateName(node) })
+      .catch(ignoreMissing);
+    await this.core.deleteNamespacedSecret({ name: certificateName(node), namespace: ns }).catch(ignoreMissing);
     await this.tunnel.deleteNode(node);
     this.tunnelKeys.delete(node);
     this.probeHashes.delete(node);
