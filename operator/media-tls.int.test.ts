@@ -128,6 +128,8 @@ beforeAll(async () => {
   node = await startMediaMtx(await ConfigMapDir.create({ 'mediamtx.yml': sealed }), ports.hls, 'mediamtx.yml', undefined, {
     MTX_CONFKEY: CONF_KEY,
     ...tlsEnv(secretDir),
+    // What the workload sets from status.hostIP; 127.0.0.2 stands in for the machine's private address.
+    MTX_METRICSADDRESS: `127.0.0.2:${ports.metrics}`,
   });
   started.push(node);
 }, 120_000);
@@ -154,6 +156,18 @@ describe('a media node with its certificate', () => {
     const reader = await startWhepReader(await jwks.sign(PATH), first.fingerprint);
     await eventually(async () => expect((await pathState(reader.ports.api, 'watch'))?.ready).toBe(true), 30_000, 300);
     await reader.server.stop();
+  });
+});
+
+describe("the node's metrics", () => {
+  it('listen on the address the workload gives, not on the one in the sealed config', async () => {
+    const scrape = (host: string) =>
+      fetch(`http://${host}:${ports.metrics}/metrics`).then(
+        async (r) => (r.status === 200 && (await r.text()).includes('paths{') ? 'metrics' : `HTTP ${r.status}`),
+        () => 'refused',
+      );
+    expect(await scrape('127.0.0.2')).toBe('metrics');
+    expect(await scrape('127.0.0.1')).toBe('refused');
   });
 });
 

@@ -2,7 +2,7 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { MediaNode } from '../crds/index.js';
-import { MEDIA_NODE_LABEL, MEDIAMTX_PORTS, mediaNodeTaint } from './core/media-host.js';
+import { MEDIA_NODE_LABEL, MEDIAMTX_PORTS, PRIVATE_PORTS, mediaNodeTaint } from './core/media-host.js';
 import { MEDIAMTX_API_DIR } from './core/mediamtx.js';
 import { MEDIAMTX_TLS_DIR, mediaNodeTls, renderCertificate, type CertificateIssuer } from './core/media-tls.js';
 
@@ -39,8 +39,7 @@ export interface Toleration {
   effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | undefined;
 }
 
-/** MediaMTX's Prometheus port, bound to the machine's private address: reachable in the cluster, not from outside. */
-export const MEDIAMTX_METRICS_PORT = 9998;
+
 
 export const DEFAULT_WORKLOAD_OPTIONS: WorkloadOptions = {
   namespace: 'posbon-media',
@@ -60,7 +59,7 @@ export const probeCredentialsSecretName = (node: string) => `mediamtx-${node}-pr
 export const PROBE_TOKEN_SECRET = 'posbon-probe-token';
 export const tunnelConfigMapName = (node: string) => `mediamtx-${node}-tunnel`;
 export const tunnelKeySecretName = (node: string) => `mediamtx-${node}-wireguard`;
-export const TUNNEL_PORT = 9442;
+export const TUNNEL_PORT = PRIVATE_PORTS.tunnelStatus;
 export const CONFIG_FILE = 'mediamtx.yml';
 
 /** Deployment and Service of a node's MediaMTX, as plain manifests ready for server-side apply. */
@@ -106,7 +105,7 @@ export function renderWorkload(
       MTX_CONFKEY: kplus.EnvValue.fromSecretValue({ secret: confKey, key: 'key' }),
       // status.hostIP is the machine's node-ip, its private address: Prometheus in the cluster reaches it, the internet does not.
       HOST_IP: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_IP),
-      MTX_METRICSADDRESS: kplus.EnvValue.fromValue(`$(HOST_IP):${MEDIAMTX_METRICS_PORT}`),
+      MTX_METRICSADDRESS: kplus.EnvValue.fromValue(`$(HOST_IP):${PRIVATE_PORTS.metrics}`),
     },
     readiness: kplus.Probe.fromTcpSocket({ port: MEDIAMTX_PORTS.hls, periodSeconds: Duration.seconds(5) }),
     liveness: kplus.Probe.fromTcpSocket({
@@ -197,7 +196,7 @@ function withTunnelCapabilities(manifests: Array<Record<string, unknown>>): void
   }
 }
 
-export const PROBE_PORT = 9440;
+export const PROBE_PORT = PRIVATE_PORTS.probe;
 
 /** Ends viewer sessions whose token has expired, through MediaMTX's control API socket (ADR 0004). */
 function addSessionExpiry(deployment: kplus.Deployment, image: string, apiSocket: kplus.Volume): void {
