@@ -18,7 +18,9 @@ import { fleetCluster, startController, type FleetCluster } from '../test/fixtur
 import { eventually, testKubeconfigFor } from '../test/harness/index.js';
 import { certManagerCrds, ensureTool } from '../test/tools/tools.js';
 import type { FleetController } from './controller/fleet-controller.js';
-import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
+import { createOperatorMetrics } from './controller/metrics.js';
+import { DEFAULT_RENDER_OPTIONS, renderMediaMtxConfig, sealMediaMtxConfig } from './core/mediamtx.js';
+import { mediaNode } from '../test/fixtures/fleet.js';
 import { operatorRbac } from './rbac.js';
 import { DEFAULT_WORKLOAD_OPTIONS, configMapName } from './workload.js';
 
@@ -27,6 +29,13 @@ const operatorIssuer = { name: 'letsencrypt', kind: 'ClusterIssuer' as const, gr
 let cluster: FleetCluster;
 let controller: FleetController;
 let certificates: CustomObjectsApi;
+const metrics = createOperatorMetrics();
+const render = { ...DEFAULT_RENDER_OPTIONS, certificateIssuer: operatorIssuer };
+const MANY_IPS = ['198.51.100.21', '198.51.100.22', '198.51.100.23', '198.51.100.24', '198.51.100.25', '198.51.100.26', '198.51.100.27', '198.51.100.28'];
+
+/** The sealed size of an empty shard: a node with eight egress IPs seals larger than one with one. */
+const sealedSize = (egressIPs: string[]) =>
+  sealMediaMtxConfig(renderMediaMtxConfig(mediaNode(`${region}-x`, { egressIPs }), [], () => undefined, render).yaml, 'k'.repeat(32)).length;
 
 async function installCertManagerCrds(kc: KubeConfig): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
@@ -72,9 +81,13 @@ beforeAll(async () => {
     { ...cluster, kc },
     {
       applyWorkloads: true,
-      render: { ...DEFAULT_RENDER_OPTIONS, certificateIssuer: operatorIssuer },
+      render,
+      // Between the two sizes: a node with eight egress IPs cannot be applied, every other node can.
+      maxConfigBytes: Math.floor((sealedSize(['198.51.100.7']) + sealedSize(MANY_IPS)) / 2),
       workload: { ...DEFAULT_WORKLOAD_OPTIONS, certificateIssuer: operatorIssuer, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'media', effect: 'NoSchedule' }] },
     },
+    undefined,
+    metrics,
   );
 });
 
@@ -146,6 +159,23 @@ describe("a media node's certificate", () => {
         (e: unknown) => e instanceof ApiException && e.code === 404,
       );
       expect(gone).toBe(true);
+    }, 30_000, 200);
+  });
+});
+
+describe("the operator's media node metrics", () => {
+  const sample = async (name: string, node: string) => {
+    const text = await metrics.registry.metrics();
+    return new RegExp(`^${name}\\{node="${node}"\\} (\\d+)$`, 'm').exec(text)?.[1];
+  };
+
+  it('report a node Ready and its shard applied, and a shard that cannot be applied as stalled and its node not ready', async () => {
+    const [good, big] = [`${region}-d`, `${region}-e`];
+    await cluster.objects.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'medianodes', body: mediaNodeBody(good) });
+    await cluster.objects.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'medianodes', body: mediaNodeBody(big, { egressIPs: MANY_IPS }) });
+    await eventually(async () => {
+      expect([await sample('posbon_operator_media_node_ready', good), await sample('posbon_operator_shard_stalled', good)]).toEqual(['1', '0']);
+      expect([await sample('posbon_operator_media_node_ready', big), await sample('posbon_operator_shard_stalled', big)]).toEqual(['0', '1']);
     }, 30_000, 200);
   });
 });

@@ -198,6 +198,7 @@ export class FleetController {
     const onError = (queue: string) => (key: string, error: unknown, retryInMs: number | undefined) => {
       const reason = error instanceof TerminalError ? error.reason : error instanceof ApiException ? `ApiError${error.code}` : 'Error';
       this.metrics.errors.inc({ reason });
+      if (key.startsWith('node/')) this.metrics.shardStalled.set({ node: key.slice('node/'.length) }, 1);
       this.log.warn('reconcile failed', { queue, key, reason, retryInMs, error: error instanceof Error ? error.message : String(error) });
     };
     this.shardQueue = new WorkQueue((key) => this.timed('shard', () => (key === PLAN ? this.replan() : this.reconcileShard(key))), {
@@ -550,6 +551,7 @@ export class FleetController {
         : { type: 'Ready', status: 'True', reason: 'ConfigApplied', message: `${result.cameraCount} cameras of ${shard.schools.length} schools` },
       hash,
     );
+    this.metrics.shardStalled.set({ node: name }, 0);
   }
 
   private async apply(object: Manifest): Promise<void> {
@@ -711,6 +713,8 @@ export class FleetController {
     this.appliedHashes.delete(node);
     this.workloadHashes.delete(node);
     this.confKeys.delete(node);
+    this.metrics.mediaNodeReady.remove({ node });
+    this.metrics.shardStalled.remove({ node });
     this.log.info('shard removed', { resource: `MediaNode/${node}` });
   }
 
@@ -721,6 +725,7 @@ export class FleetController {
   /** The node's status trails its ConfigMap in the status queue, so a cold start writes every shard first. */
   private recordNodeOutcome(node: MediaNode, shard: ShardPlan, ready: ConditionInput, hash?: string, eventType?: 'Warning'): void {
     const name = node.metadata.name;
+    this.metrics.mediaNodeReady.set({ node: name }, ready.status === 'True' ? 1 : 0);
     this.nodeOutcomes.set(name, { node, shard, ready, ...(hash ? { hash } : {}) });
     if (eventType) this.pendingEvents.set(name, [...(this.pendingEvents.get(name) ?? []), { type: eventType, reason: ready.reason, message: ready.message }]);
     this.statusQueue.add(`MediaNode/${name}`);
