@@ -252,7 +252,10 @@ export const certManagerCrds: Tool = {
 
 const PROMETHEUS = '0.316.0';
 
-/** promtool checks and unit-tests the chart's alert rules; the module has no local replaces, so it builds directly. */
+/**
+ * promtool checks and unit-tests the chart's alert rules; the module has no local replaces, so it builds directly.
+ * `remove_all_sd` leaves out every service-discovery plugin (cloud SDKs, client-go): rule tests need none of them.
+ */
 export const promtool: Tool = {
   name: 'promtool',
   version: PROMETHEUS,
@@ -262,7 +265,7 @@ export const promtool: Tool = {
     ctx.log(`resolving github.com/prometheus/prometheus@v${PROMETHEUS}`);
     await go(ctx.work, ['get', `github.com/prometheus/prometheus/cmd/promtool@v${PROMETHEUS}`]);
     ctx.log('compiling promtool');
-    await go(ctx.work, ['build', '-ldflags', '-s -w', '-o', ctx.output, 'github.com/prometheus/prometheus/cmd/promtool']);
+    await go(ctx.work, ['build', '-tags', 'remove_all_sd', '-ldflags', '-s -w', '-o', ctx.output, 'github.com/prometheus/prometheus/cmd/promtool']);
   },
 };
 
