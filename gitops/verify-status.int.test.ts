@@ -10,7 +10,7 @@ import { proposeFleetChange } from './fleet-change.js';
 import type { GitHost } from './hosts/git-host.js';
 import { GiteaHost } from './hosts/gitea.js';
 import { GitHubHost } from './hosts/github.js';
-import { seedRepository, type ContractRole, type HostUnderTest } from './hosts/host-contract.js';
+import { seedRepository, type ContractRole, type HostUnderTest } from '../test/gitops/host-contract.js';
 import { VERIFY_CONTEXT } from './protect.js';
 import { verifyWorkflows } from './workflows/verify-workflow.js';
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InputError } from '../errors.js';
+import { InputError } from '../../lib/errors/index.js';
 import { readFleetTree } from '../fleet/tree.js';
 import { formatViolation } from '../verify/policy.js';
 import { postVerifyStatus, verifyOpenPullRequests, type StatusOptions } from '../verify/open-pull-requests.js';
@@ -32,25 +32,25 @@ export const verifyCommand: Command = {
       const status: StatusOptions = { post: values.status, ...(values['target-url'] ? { targetUrl: values['target-url'] } : {}) };
       const bot = () => {
         const login = values.bot ?? io.env.POSBON_GIT_BOT;
-        if (!login) throw new InputError('--bot: the login that opens proposals is required (or POSBON_GIT_BOT)');
+        if (!login) throw new InputError('--bot', 'the login that opens proposals is required (or POSBON_GIT_BOT)');
         return login;
       };
       if (values.open) {
         if (positionals.length > 0 || values.pr !== undefined || values.base !== undefined) {
-          throw new InputError('--open: reads every open pull request from the host; give no FLEET_DIR, --base or --pr');
+          throw new InputError('--open', 'reads every open pull request from the host; give no FLEET_DIR, --base or --pr');
         }
         const verdicts = await verifyOpenPullRequests(hostFrom(values, io.env), bot(), status);
         if (values.json) io.out(JSON.stringify(verdicts));
         else for (const v of verdicts) io.out(`#${v.number} ${v.headSha.slice(0, 7)} ${v.outcome}${v.report && !v.report.ok ? `: ${formatViolation(v.report.violations[0]!)}` : ''}`);
         return verdicts.some((v) => v.outcome === 'fail') ? EXIT.failed : EXIT.ok;
       }
-      if (positionals.length !== 1) throw new InputError('FLEET_DIR: exactly one fleet folder is required');
+      if (positionals.length !== 1) throw new InputError('FLEET_DIR', 'exactly one fleet folder is required');
       const input: VerifyInput = { head: await readFleetTree(resolve(io.cwd, positionals[0]!)) };
       if (values.base) input.base = await readFleetTree(resolve(io.cwd, values.base));
       const host = values.pr !== undefined ? hostFrom(values, io.env) : null;
       if (host) {
         const number = Number(values.pr);
-        if (!Number.isInteger(number) || number <= 0) throw new InputError(`--pr: ${values.pr} is not a pull request number`);
+        if (!Number.isInteger(number) || number <= 0) throw new InputError('--pr', `${values.pr} is not a pull request number`);
         input.pullRequest = { host, number, bot: bot() };
       }
       const report = await verify(input);
