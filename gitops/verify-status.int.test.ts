@@ -121,9 +121,11 @@ describeVerifyStatus('Gitea', async () => {
       (await api(role, 'POST', `/pulls/${pr}/reviews`, { event: verdict === 'approve' ? 'APPROVED' : 'REQUEST_CHANGES', body: 'reviewed', commit_id: sha })).status,
     env: { POSBON_GIT_HOST: 'gitea', POSBON_GIT_URL: g.url, POSBON_GIT_REPO: `${repo.owner}/${repo.repo}`, POSBON_GIT_TOKEN: g.users.bot.token, POSBON_GIT_BOT: g.users.bot.login },
     async statuses(sha) {
-      const { body } = await api('admin', 'GET', `/commits/${sha}/statuses?sort=newest`);
-      return (body as Array<{ context: string; status: string; description: string; target_url: string }>)
+      const { body } = await api('admin', 'GET', `/commits/${sha}/statuses`);
+      // Newest first by id: Gitea's own sort is by a timestamp of whole seconds, which two quick statuses share.
+      return (body as Array<{ id: number; context: string; status: string; description: string; target_url: string }>)
         .filter((st) => st.context === VERIFY_CONTEXT)
+        .sort((a, b) => b.id - a.id)
         .map((st) => ({ state: st.status, description: st.description, targetUrl: st.target_url || null }));
     },
   };
