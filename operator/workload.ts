@@ -100,6 +100,8 @@ export function renderWorkload(
       { name: 'hls', number: MEDIAMTX_PORTS.hls },
       { name: 'webrtc', number: MEDIAMTX_PORTS.webrtc },
       { name: 'webrtc-udp', number: MEDIAMTX_PORTS.webrtcUdp, protocol: kplus.Protocol.UDP },
+      // Named for a PodMonitor: Prometheus scrapes the pod's IP, the machine's private address on the host network.
+      { name: 'metrics', number: PRIVATE_PORTS.metrics },
     ],
     envVariables: {
       MTX_CONFKEY: kplus.EnvValue.fromSecretValue({ secret: confKey, key: 'key' }),

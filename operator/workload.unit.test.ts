@@ -169,6 +169,12 @@ describe('renderWorkload with a certificate and dedicated machines', () => {
       { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
       { name: 'MTX_METRICSADDRESS', value: '$(HOST_IP):9998' },
     ]);
+    expect(mediamtx.ports).toEqual([
+      { containerPort: 8888, name: 'hls' },
+      { containerPort: 8889, name: 'webrtc' },
+      { containerPort: 8189, name: 'webrtc-udp', protocol: 'UDP' },
+      { containerPort: 9998, name: 'metrics' },
+    ]);
   });
 
   it("tolerates its own taint, the operator's and the node's dedicated taints once each, and selects the machine by every label", () => {
