@@ -13,7 +13,11 @@ const wanted = ALL_TOOLS.filter((t) => names.length === 0 || names.includes(t.na
 const missing = wanted.filter((t) => !isBuilt(t));
 if (!ifMissing) for (const t of wanted.filter(isBuilt)) console.log(`[${t.name}] cached ${toolPath(t)}`);
 try {
-  for (const tool of missing) await ensureTool(tool, (line) => console.log(line));
+  // Independent builds overlap: downloads and links of one run while another compiles.
+  const failures = (await Promise.allSettled(missing.map((tool) => ensureTool(tool, (line) => console.log(line))))).filter(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
+  if (failures.length > 0) throw new Error(failures.map((f) => (f.reason instanceof Error ? f.reason.message : String(f.reason))).join('\n'));
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
