@@ -59,7 +59,7 @@ async function baseImage(env: NodeJS.ProcessEnv, log: (line: string) => void): P
   if (!existsSync(tar)) {
     log(`mmdebstrap ${DEBIAN} minbase`);
     const mirror = process.env.POSBON_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
-    await run('mmdebstrap', ['--quiet', '--variant=minbase', DEBIAN, `${tar}.partial`, mirror], { maxBuffer: 16 * 1024 * 1024 });
+    await run('mmdebstrap', ['--quiet', '--format=tar', '--variant=minbase', DEBIAN, `${tar}.partial`, mirror], { maxBuffer: 16 * 1024 * 1024 });
     await run('mv', [`${tar}.partial`, tar]);
   }
   await podman(['import', tar, ref], env);
