@@ -223,3 +223,53 @@ async function applyFile(kc: ReturnType<typeof testKubeConfig>, file: string): P
     });
   }
 }
+
+describe("the README's Deploy commands", () => {
+  /** The shell lines between `<!-- deploy:<name> -->` markers of README.md. */
+  const block = async (name: string) => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(join(CHART_DIR, '..', '..', 'README.md'), 'utf8');
+    const part = readme.split(`<!-- deploy:${name} -->`)[1]!.split(`<!-- /deploy:${name} -->`)[0]!;
+    return part.split('\n').filter((l) => l && !l.startsWith('```'));
+  };
+
+  it('install, upgrade and uninstall the chart as written', async () => {
+    const { kubectl, ensureTool: ensure } = await import('../test/tools/tools.js');
+    const { mkdir, symlink } = await import('node:fs/promises');
+    const { exportJWK, generateKeyPair } = await import('jose');
+    const bin = join(work, 'bin');
+    await mkdir(bin, { recursive: true });
+    await symlink(helm, join(bin, 'helm'));
+    await symlink(await ensure(kubectl, log), join(bin, 'kubectl'));
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      KUBECONFIG: process.env.POSBON_TEST_KUBECONFIG,
+      DATABASE_URL: 'postgres://posbon:secret@postgres.posbon-system.svc:5432/posbon',
+      VIEWER_SIGNING_KEYS_FILE: join(work, 'viewer-signing-keys.json'),
+    };
+    await writeFile(env.VIEWER_SIGNING_KEYS_FILE, JSON.stringify([{ ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256' }]));
+    // The prerequisite: cert-manager's CRDs.
+    await applyFile(testKubeConfig(), await ensureTool(certManagerCrds, log));
+    const outputs: string[] = [];
+    for (const line of [...(await block('install')), ...(await block('upgrade'))]) {
+      // The only change: this API server runs no controllers, so the migration Job (a hook) would never finish.
+      const command = line.replace(/^helm (install|upgrade) /, 'helm $1 --no-hooks ');
+      const { stdout } = await run('sh', ['-c', command], { env, cwd: join(CHART_DIR, '..', '..'), maxBuffer: 16 * 1024 * 1024 });
+      outputs.push(stdout.split('\n').find((l) => /^(STATUS|namespace|secret|release)/.test(l)) ?? stdout.trim().split('\n')[0]!);
+    }
+    expect(outputs).toEqual([
+      'namespace/posbon-system created',
+      'namespace/posbon-system labeled',
+      'namespace/posbon-media created',
+      'namespace/posbon-media labeled',
+      'namespace/posbon created',
+      'secret/posbon-database created',
+      'STATUS: deployed',
+      'STATUS: deployed',
+      'STATUS: deployed',
+      'release "posbon" uninstalled',
+    ]);
+  }, 300_000);
+});

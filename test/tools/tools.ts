@@ -351,11 +351,11 @@ export const CHART_TOOLS: Tool[] = [
   certManagerCrds,
   prometheusOperatorCrds,
 ];
-/** A real node for the chart's end-to-end test: kubelet, scheduler, controller-manager, and kubectl to read it. */
+/** A real node for running the chart's pods (kubelet, scheduler, controller-manager, kubectl); built on demand, not by CI yet. */
 export const CLUSTER_TOOLS: Tool[] = [kubectl, kubelet, kubeScheduler, kubeControllerManager];
 
 /** What the tests need; `npm run tools` and CI build these. */
-export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, ...CHART_TOOLS, ...CLUSTER_TOOLS];
+export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, ...CHART_TOOLS];
 /** Built when a benchmark first asks for them. */
 export const BENCH_TOOLS: Tool[] = [vegeta];
 
