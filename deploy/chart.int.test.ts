@@ -206,7 +206,7 @@ describe('helm install into the test API server', () => {
         'create events in fleet',
       ],
       api: ['list schools.posbon.io in fleet', 'watch nvrs.posbon.io in fleet', 'list faceiddevices.posbon.io in fleet', 'list medianodes.posbon.io', 'create secrets in fleet'],
-      webhook: [],
+      webhook: ['list schools.posbon.io in fleet', 'list faceiddevices.posbon.io in fleet'],
     });
   });
 });

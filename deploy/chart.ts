@@ -1,8 +1,9 @@
 // `npm run chart`: the chart's generated parts from their one source — the CRDs (crds/) and the RBAC of the operator
-// (operator/rbac.ts) and the API (api/admin/rbac.ts), and the ServiceAccounts — so the chart can never drift from the code.
+// (operator/rbac.ts) and the API (api/admin/rbac.ts), the webhook's informers, and the ServiceAccounts — so the chart can never drift from the code.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { GROUP } from '../crds/index.js';
 import { renderCrdFiles } from '../crds/crd.js';
 import { apiRbac } from '../api/admin/rbac.js';
 import { operatorRbac } from '../operator/rbac.js';
@@ -23,18 +24,38 @@ const HELM: Record<string, string> = {
 
 const sa = (component: string) => ({ kind: 'ServiceAccount' as const, name: `${FULLNAME}-${component}`, namespace: RELEASE_NS });
 
+/** The webhook's informers read FaceIdDevice and School resources of the fleet; nothing else. */
+function webhookRbac(): Array<Record<string, unknown>> {
+  const name = `${FULLNAME}-webhook`;
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name, namespace: FLEET },
+      rules: [{ apiGroups: [GROUP], resources: ['faceiddevices', 'schools'], verbs: ['list', 'watch'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace: FLEET },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [sa('webhook')],
+    },
+  ];
+}
+
 export function chartRbac(): string {
   const accounts = ['operator', 'api', 'webhook'].map((component) => ({
     apiVersion: 'v1',
     kind: 'ServiceAccount',
     metadata: { name: `${FULLNAME}-${component}`, namespace: RELEASE_NS },
-    // The webhook reads its devices from a mounted file and never calls the API server, so it gets no token.
-    automountServiceAccountToken: component !== 'webhook',
+    automountServiceAccountToken: true,
   }));
   const docs = [
     ...accounts,
     ...operatorRbac({ fleetNamespace: FLEET, mediaNamespace: MEDIA, subject: sa('operator'), name: `${FULLNAME}-operator` }),
     ...apiRbac({ fleetNamespace: FLEET, subject: sa('api'), name: `${FULLNAME}-api` }),
+    ...webhookRbac(),
   ];
   const labelled = docs.map((d) => {
     const { metadata, ...rest } = d as { metadata: Record<string, unknown> };
