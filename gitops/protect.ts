@@ -1,7 +1,8 @@
 // The fleet repository's rules: nothing reaches the default branch without two independent approvals and a passing verify.
-import { ConflictError, InputError } from './errors.js';
+import { ConflictError, InputError } from '../lib/errors/index.js';
 import { HostError, type BotIdentity, type GitHost, type ProtectionRule } from './hosts/git-host.js';
 import { PROPOSAL_BRANCH_PREFIX } from './verify/two-person-rule.js';
+import { verifyWorkflows, type WorkflowFile } from './workflows/verify-workflow.js';
 
 export const VERIFY_CONTEXT = 'posbon/verify';
 
@@ -28,7 +29,7 @@ const handle = (owner: string) => (owner.startsWith('@') ? owner : `@${owner}`);
 const login = (owner: string) => owner.replace(/^@/, '');
 
 export function codeownersFile(owners: CodeOwners): string {
-  if (owners.fleet.length === 0) throw new InputError('owners: at least one owner of the fleet is required');
+  if (owners.fleet.length === 0) throw new InputError('owners', 'at least one owner of the fleet is required');
   const lines = ['# Reviewers of fleet changes; written by posbon-gitops protect.', `* ${owners.fleet.map(handle).join(' ')}`];
   if (owners.mediaNodes?.length) lines.push(`clusters/*/media-nodes/ ${owners.mediaNodes.map(handle).join(' ')}`);
   return `${lines.join('\n')}\n`;
@@ -45,26 +46,32 @@ export interface ProtectResult {
   rule: ProtectionRule;
   /** Branches only the bot may write. */
   botBranches: string;
+  /** The CI workflows that post posbon/verify, as written on the branch. */
+  workflows: WorkflowFile[];
 }
 
 export async function protect(host: GitHost, owners: CodeOwners, bot: BotIdentity, branch?: string): Promise<ProtectResult> {
-  if (!bot.login) throw new InputError('bot: the login that opens proposals is required');
+  if (!bot.login) throw new InputError('bot', 'the login that opens proposals is required');
   if (host.kind === 'github' && bot.appId === undefined) {
-    throw new InputError('bot: on GitHub the bot is an App, whose id pins posbon/verify and the proposal branches to it (--bot-app-id)');
+    throw new InputError('bot', 'on GitHub the bot is an App, whose id pins posbon/verify and the proposal branches to it (--bot-app-id)');
   }
   const target = branch ?? (await host.defaultBranch());
   const rule = fleetProtection(owners, bot);
+  const workflows = verifyWorkflows(host.kind);
   try {
-    // CODEOWNERS first: once the branch is protected, it changes only through a pull request.
+    // CODEOWNERS and the workflows first: once the branch is protected, they change only through a pull request.
     await host.setFileCodeowners(target, codeownersFile(owners));
+    const changed = [];
+    for (const file of workflows) if ((await host.readFile(target, file.path)) !== file.content) changed.push(file);
+    if (changed.length > 0) await host.commitFiles({ branch: target, message: 'Run posbon-gitops verify on every pull request and review', files: changed });
   } catch (error) {
     if (error instanceof HostError && [403, 405, 409, 422].includes(error.status)) {
-      throw new ConflictError(`CODEOWNERS on ${target} differs and the branch refuses direct commits: propose the new file instead (${error.message})`);
+      throw new ConflictError(`CODEOWNERS or the verify workflows on ${target} differ and the branch refuses direct commits: propose the new files instead (${error.message})`);
     }
     throw error;
   }
   // Proposal branches first: a requester's commit there must come from the bot alone before reviews can mean anything.
   await host.restrictBranchesToBot(PROPOSAL_BRANCH_PREFIX, bot);
   await host.setBranchProtection(target, rule);
-  return { branch: target, rule, botBranches: `${PROPOSAL_BRANCH_PREFIX}**` };
+  return { branch: target, rule, botBranches: `${PROPOSAL_BRANCH_PREFIX}**`, workflows };
 }

@@ -3,7 +3,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { installCrds } from '../../crds/install.js';
 import { GROUP, VERSION } from '../../crds/index.js';
 import { eventually, testKubeConfig, testNamespace } from '../../test/harness/index.js';
-import { createLogger } from '../platform/logger.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { ClusterDevices } from './cluster-devices.js';
 
 const kc = testKubeConfig();
@@ -23,7 +23,7 @@ beforeAll(async () => {
   await device('door-1', 's-1', 'ZK001');
   // A device of a School that does not exist (yet) is left out, not guessed.
   await device('door-9', 's-9', 'ZK009');
-  devices = await ClusterDevices.start({ kc, namespace, logger: createLogger({ service: 'webhook', level: 'error' }) });
+  devices = await ClusterDevices.start({ kc, namespace, logger: createLogger({ component: 'webhook', level: 'error' }) });
 });
 afterAll(() => devices.stop());
 

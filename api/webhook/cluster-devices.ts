@@ -2,7 +2,7 @@
 import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, VERSION, type FaceIdDevice, type School } from '../../crds/index.js';
 import { ResourceInformer } from '../../operator/controller/informers.js';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { InMemoryDeviceDirectory, type FaceIdDeviceRecord } from './devices.js';
 
 type Device = FaceIdDevice & KubernetesObject;
@@ -39,9 +39,8 @@ export class ClusterDevices {
       objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural }) as Promise<KubernetesListObject<T>>;
     const path = (plural: string) => `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}`;
     const changed = () => this.directory.replace(deviceRecords(this.devices.list(), this.schools.list()));
-    const log = { info: logger.info.bind(logger), warn: logger.warn.bind(logger), error: logger.error.bind(logger) };
-    this.devices = new ResourceInformer<Device>(kc, path('faceiddevices'), list<Device>('faceiddevices'), changed, log);
-    this.schools = new ResourceInformer<SchoolObject>(kc, path('schools'), list<SchoolObject>('schools'), changed, log);
+    this.devices = new ResourceInformer<Device>(kc, path('faceiddevices'), list<Device>('faceiddevices'), changed, logger);
+    this.schools = new ResourceInformer<SchoolObject>(kc, path('schools'), list<SchoolObject>('schools'), changed, logger);
   }
 
   /** Lists both kinds and keeps watching; resolves once the directory holds the complete fleet. */
