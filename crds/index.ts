@@ -9,6 +9,8 @@ import { DNS_LABEL, condition } from './schema/fields.js';
 export const GROUP = 'posbon.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
+/** Where the Flux and Argo CD bootstrap apply the fleet (gitops/bootstrap), and so where every component looks by default. */
+export const FLEET_NAMESPACE = 'posbon';
 
 export interface PrinterColumn {
   name: string;

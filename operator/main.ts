@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
+import { FLEET_NAMESPACE } from '../crds/index.js';
 import { FleetController, defaultControllerConfig, type ControllerConfig } from './controller/fleet-controller.js';
 import { LeaderElector } from './controller/leader.js';
 import { createOperatorMetrics } from './controller/metrics.js';
@@ -99,7 +100,7 @@ export async function main(): Promise<void> {
   const mediaNamespace = env('POSBON_MEDIA_NAMESPACE', 'posbon-media');
   const media = mediaSettings(process.env);
   const controller = defaultControllerConfig({
-    fleetNamespace: env('POSBON_FLEET_NAMESPACE', 'posbon-fleet'),
+    fleetNamespace: env('POSBON_FLEET_NAMESPACE', FLEET_NAMESPACE),
     mediaNamespace,
     applyWorkloads: env('POSBON_APPLY_WORKLOADS', 'true') === 'true',
     workload: {

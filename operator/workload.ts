@@ -200,13 +200,16 @@ function withTunnelCapabilities(manifests: Array<Record<string, unknown>>): void
 
 export const PROBE_PORT = PRIVATE_PORTS.probe;
 
+/** The bundled entry points of the Posbon probe image (deploy/Dockerfile): no TypeScript loader, nothing written to disk. */
+export const probeImageCommand = (entry: 'probe' | 'session-expiry' | 'tunnel'): string[] => ['node', `/app/${entry}.mjs`];
+
 /** Ends viewer sessions whose token has expired, through MediaMTX's control API socket (ADR 0004). */
 function addSessionExpiry(deployment: kplus.Deployment, image: string, apiSocket: kplus.Volume): void {
   const expiry = deployment.addContainer({
     name: 'session-expiry',
     image,
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    command: ['node', '--import', 'tsx', 'operator/sessions/main.ts'],
+    command: probeImageCommand('session-expiry'),
     workingDir: '/app',
     envVariables: {
       POSBON_MEDIAMTX_API: kplus.EnvValue.fromValue(`unix://${MEDIAMTX_API_DIR}/api.sock`),
@@ -236,7 +239,7 @@ function addProbeSidecar(
     name: 'probe',
     image,
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    command: ['node', '--import', 'tsx', 'operator/probe/main.ts'],
+    command: probeImageCommand('probe'),
     workingDir: '/app',
     ports: [{ name: 'probe', number: PROBE_PORT }],
     envVariables: {
@@ -285,7 +288,7 @@ function addTunnelSidecar(chart: Chart, deployment: kplus.Deployment, node: stri
     name: 'wireguard',
     image,
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    command: ['node', '--import', 'tsx', 'operator/tunnel/main.ts'],
+    command: probeImageCommand('tunnel'),
     workingDir: '/app',
     ports: [{ name: 'tunnel-status', number: TUNNEL_PORT }],
     envVariables: {

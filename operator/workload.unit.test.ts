@@ -42,6 +42,9 @@ describe('renderWorkload', () => {
   it('runs the probe sidecar on the node\'s own address with its allowlist, token and credentials mounted', () => {
     const probe = deployment.spec.template.spec.containers.find((c: any) => c.name === 'probe');
     const env = Object.fromEntries(probe.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    // The image's bundle, never a TypeScript loader: with a read-only root and no writable TMPDIR, tsx hangs silently.
+    expect(probe.command).toEqual(['node', '/app/probe.mjs']);
+    expect(JSON.stringify(deployment)).not.toContain('tsx');
     expect(env).toEqual({
       HOST_IP: { fieldRef: { fieldPath: 'status.hostIP' } },
       POSBON_PROBE_NODE: 'fsn1-a',
@@ -63,7 +66,7 @@ describe('renderWorkload', () => {
     const expiry = containers.find((c: any) => c.name === 'session-expiry');
     expect([expiry.image, expiry.command, expiry.env]).toEqual([
       'posbon:test',
-      ['node', '--import', 'tsx', 'operator/sessions/main.ts'],
+      ['node', '/app/session-expiry.mjs'],
       [
         { name: 'POSBON_MEDIAMTX_API', value: 'unix:///var/run/posbon-mediamtx/api.sock' },
         { name: 'POSBON_SESSION_SWEEP_SECONDS', value: '5' },

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { MAX_ACCESS_TTL_SECONDS } from './identity/access-tokens.js';
 import { DEFAULT_LOGIN_THROTTLE, type LoginThrottlePolicy } from './identity/login-throttle.js';
 import { MAX_VIEWER_TTL_SECONDS } from './streams/viewer-keys.js';
+import { FLEET_NAMESPACE } from '../../crds/index.js';
 
 export interface ApiConfig {
   production: boolean;
@@ -32,6 +33,8 @@ export interface ApiConfig {
   migrateOnStart: boolean;
   trustProxy: string | number | false;
   kubeconfig?: string;
+  /** In a pod without KUBECONFIG: the cluster through the pod's ServiceAccount. */
+  inCluster: boolean;
   fleetNamespace: string;
   fleetDir: string;
   dataDir: string;
@@ -128,7 +131,8 @@ const environment = z.object({
   }),
   POSBON_MIGRATE_ON_START: optional(z.enum(['true', 'false'], 'POSBON_MIGRATE_ON_START must be true or false')),
   KUBECONFIG: optional(z.string()),
-  POSBON_FLEET_NAMESPACE: z.string().default('posbon-fleet'),
+  KUBERNETES_SERVICE_HOST: optional(z.string()),
+  POSBON_FLEET_NAMESPACE: z.string().default(FLEET_NAMESPACE),
   POSBON_FLEET_DIR: z.string().default('gitops/example/clusters/dev'),
   POSBON_DATA_DIR: z.string().default('.posbon'),
   POSBON_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
@@ -244,6 +248,7 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     migrateOnStart: e.POSBON_MIGRATE_ON_START === undefined ? !production : e.POSBON_MIGRATE_ON_START === 'true',
     trustProxy: e.POSBON_TRUST_PROXY,
     fleetNamespace: e.POSBON_FLEET_NAMESPACE,
+    inCluster: !e.KUBECONFIG && e.KUBERNETES_SERVICE_HOST !== undefined,
     fleetDir: e.POSBON_FLEET_DIR,
     dataDir: e.POSBON_DATA_DIR,
     embeddedPgPort: e.POSBON_EMBEDDED_PG_PORT,

@@ -185,3 +185,15 @@ describe('the JWKS over TLS', () => {
     ]);
   });
 });
+
+describe('where the API reads the cluster', () => {
+  it('uses the pod ServiceAccount in a pod, KUBECONFIG when given, and the fleet folder otherwise', () => {
+    const pick = (env: Record<string, string>) => {
+      const c = apiConfig(env);
+      return { kubeconfig: c.kubeconfig, inCluster: c.inCluster };
+    };
+    expect(pick({ KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toEqual({ kubeconfig: undefined, inCluster: true });
+    expect(pick({ KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBECONFIG: '/k' })).toEqual({ kubeconfig: '/k', inCluster: false });
+    expect(pick({})).toEqual({ kubeconfig: undefined, inCluster: false });
+  });
+});

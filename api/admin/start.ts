@@ -41,7 +41,6 @@ import { listenJwks } from './streams/jwks-server.js';
 import { localKeys, localKeysFile, type LocalKeys } from './local-keys.js';
 import { localFleet, startLocalMedia, type LocalMedia } from './local-media.js';
 import { MemoryFleetSource } from './fleet-view/source.js';
-import { ensureConsole } from '../console/build.js';
 import { CONSOLE_DIST } from '../console/static.js';
 
 const DEFAULT_FLEET_DIR = 'gitops/example/clusters/dev';
@@ -74,12 +73,15 @@ async function main(): Promise<void> {
   const nameKey = credentialsNameKey(config.credentialNamingKey ?? stored?.credentialNamingKey ?? randomBytes(32));
   const accessTokenSecret = config.accessTokenSecret ?? stored?.accessTokenSecret;
   const viewerSigningKeys = config.viewerSigningKeys ?? stored?.viewerSigningKeys;
-  const liveView = !config.kubeconfig && config.fleetDir === DEFAULT_FLEET_DIR && config.localMediaPort > 0 && stored !== undefined;
+  const liveView = !config.kubeconfig && !config.inCluster && config.fleetDir === DEFAULT_FLEET_DIR && config.localMediaPort > 0 && stored !== undefined;
   let source: FleetSource;
   let credentials: CredentialsStore;
-  if (config.kubeconfig) {
+  const cluster = config.kubeconfig !== undefined || config.inCluster;
+  if (cluster) {
     const kc = new KubeConfig();
-    kc.loadFromDefault();
+    // KUBECONFIG is for runs outside the cluster; in a pod the ServiceAccount's token and CA are the identity.
+    if (config.inCluster) kc.loadFromCluster();
+    else kc.loadFromDefault();
     source = ClusterFleetSource.create({ kc, namespace: config.fleetNamespace, log: logger });
     credentials = KubernetesCredentialsStore.create({ kc, namespace: config.fleetNamespace, nameKey });
   } else {
@@ -90,7 +92,8 @@ async function main(): Promise<void> {
     for (const problem of folder.problems) logger.warn('fleet resource left out', { path: problem.path, problem: problem.message });
     if (liveView) source = MemoryFleetSource.create({ fleet: localFleet(folder.fleet(), config.localMediaPort) });
   }
-  await ensureConsole((line) => process.stdout.write(`${line}\n`));
+  // An image carries the console prebuilt (POSBON_CONSOLE_DIR); a checkout builds it when its sources changed.
+  if (!process.env.POSBON_CONSOLE_DIR) await (await import('../console/build.js')).ensureConsole((line) => process.stdout.write(`${line}\n`));
 
   const probe = await probeAccess(config);
   const services = await createApiServices({
@@ -158,9 +161,9 @@ async function main(): Promise<void> {
     `  database         ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : 'DATABASE_URL'}`,
     ...(stored ? [`  keys             ${resolve(localKeysFile(config.dataDir))} (mode 0600; kept across restarts)`] : []),
     `  proposals        ${config.git ? `${config.git.host} ${config.git.url} ${config.git.owner}/${config.git.repo}, clusters/${config.git.env}` : 'off (no POSBON_GIT_REPO): write endpoints answer 503'}`,
-    `  fleet            ${config.kubeconfig ? `cluster informers, namespace ${config.fleetNamespace}` : resolve(config.fleetDir)}`,
+    `  fleet            ${cluster ? `cluster informers, namespace ${config.fleetNamespace}` : resolve(config.fleetDir)}`,
   ];
-  if (!config.kubeconfig) {
+  if (!cluster) {
     // The operator's pure core over the folder: the same plan and configs the cluster would get (credentials redacted).
     const plan = planFleet(source.fleet());
     const renderDir = resolve(config.dataDir, 'rendered');

@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { redactText } from '../../lib/log/logger.js';
 import { CredentialsBackup } from './credentials-backup.js';
+import { FLEET_NAMESPACE } from '../../crds/index.js';
 
 const fail = (message: string, code: number): never => {
   process.stderr.write(`posbon credentials-backup: ${message}\n`);
@@ -15,7 +16,7 @@ const [command, file] = process.argv.slice(2);
 if ((command !== 'export' && command !== 'import') || !file) fail('usage: credentials-backup export|import FILE', 2);
 const keyFile =
   process.env.POSBON_CREDENTIALS_BACKUP_KEY_FILE ?? fail('POSBON_CREDENTIALS_BACKUP_KEY_FILE is not set', 2);
-const namespace = process.env.POSBON_FLEET_NAMESPACE || 'posbon-fleet';
+const namespace = process.env.POSBON_FLEET_NAMESPACE || FLEET_NAMESPACE;
 try {
   const key = Buffer.from((await readFile(keyFile, 'utf8')).trim(), 'base64');
   const kc = new KubeConfig();

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router } from 'express';
 
-/** Where `npm run build:console` writes the console; dist/ is git-ignored. */
-export const CONSOLE_DIST = join(import.meta.dirname, '..', '..', 'dist', 'console');
+/** Where `npm run build:console` writes the console (dist/ is git-ignored), or where an image carries it. */
+export const CONSOLE_DIST = process.env.POSBON_CONSOLE_DIR ?? join(import.meta.dirname, '..', '..', 'dist', 'console');
 
 export function consoleRouter(dir: string = CONSOLE_DIST): Router {
   const router = Router();

@@ -1,4 +1,5 @@
 // The API's PostgreSQL: TypeORM over a pg pool, schema by migrations only (never synchronize).
+import pg from 'pg';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { AccountRow } from './entities/account.js';
 import { AgentTokenRow } from './entities/agent-token.js';
@@ -57,6 +58,8 @@ export interface DatabaseOptions {
 export function createDataSource(options: DatabaseOptions, list: DataSourceMigrations = migrations): DataSource {
   return new DataSource({
     type: 'postgres',
+    // Given, not looked up by name at run time: a bundled image has no node_modules for TypeORM to find pg in.
+    driver: pg,
     url: options.url,
     entities,
     migrations: list,

@@ -1,6 +1,7 @@
 // The ingress's settings from the environment: database, listen port, and its own two 32-byte keys for device secrets.
 import { z } from 'zod';
 import type { SecretKeys } from './secrets.js';
+import { FLEET_NAMESPACE } from '../../crds/index.js';
 
 const key = (name: string) =>
   z
@@ -55,9 +56,9 @@ export function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
 }
 
 const processEnvironment = z.object({
-  POSBON_WEBHOOK_DEVICES: z
-    .string({ message: 'POSBON_WEBHOOK_DEVICES is required: the path of the devices file' })
-    .min(1),
+  // A devices file (`npm start`, tests); without it the FaceIdDevice resources of the fleet namespace.
+  POSBON_WEBHOOK_DEVICES: z.string().min(1).optional(),
+  POSBON_FLEET_NAMESPACE: z.string().min(1).default(FLEET_NAMESPACE),
   POSBON_WEBHOOK_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   POSBON_WEBHOOK_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
 });
@@ -65,8 +66,10 @@ const processEnvironment = z.object({
 /** What the `main` process needs beyond the server's settings. */
 export interface WebhookProcessConfig {
   server: WebhookConfig;
-  /** A YAML or JSON list of FaceIdDevice records, reloaded when it changes. */
-  devicesPath: string;
+  /** A YAML or JSON list of FaceIdDevice records, reloaded when it changes; absent, the cluster's resources. */
+  devicesPath?: string;
+  /** Where the FaceIdDevice and School resources are read when there is no devices file. */
+  fleetNamespace: string;
   /** Processes sharing the port; the database's group commit runs in each. */
   workers: number;
   shutdownGraceMs: number;
@@ -78,7 +81,8 @@ export function webhookProcessConfig(env: NodeJS.ProcessEnv): WebhookProcessConf
   if (!result.success) throw new Error(result.error.issues.map((issue) => issue.message).join('; '));
   return {
     server,
-    devicesPath: result.data.POSBON_WEBHOOK_DEVICES,
+    ...(result.data.POSBON_WEBHOOK_DEVICES ? { devicesPath: result.data.POSBON_WEBHOOK_DEVICES } : {}),
+    fleetNamespace: result.data.POSBON_FLEET_NAMESPACE,
     workers: result.data.POSBON_WEBHOOK_WORKERS,
     shutdownGraceMs: result.data.POSBON_WEBHOOK_SHUTDOWN_GRACE_MS,
   };

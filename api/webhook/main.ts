@@ -5,13 +5,28 @@ import { openDatabase } from '../db/data-source.js';
 import { SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../db/migrate.js';
 import { createLogger, redactText, type Logger } from '../../lib/log/logger.js';
 import { webhookProcessConfig, type WebhookProcessConfig } from './config.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ClusterDevices } from './cluster-devices.js';
 import { DeviceFile } from './device-file.js';
 import { startWebhookServer } from './server.js';
 
+/** The devices file when given; in a cluster, informers over FaceIdDevice and School (in-cluster config, or KUBECONFIG). */
+async function openDevices(config: WebhookProcessConfig, logger: Logger): Promise<{ directory: DeviceFile['directory']; close(): void }> {
+  if (config.devicesPath) {
+    const file = await DeviceFile.open(config.devicesPath, logger);
+    process.on('SIGHUP', () => void file.reload());
+    return file;
+  }
+  const kc = new KubeConfig();
+  if (!process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  const cluster = await ClusterDevices.start({ kc, namespace: config.fleetNamespace, logger });
+  return { directory: cluster.directory, close: () => void cluster.stop() };
+}
+
 async function serve(config: WebhookProcessConfig, logger: Logger): Promise<void> {
-  const devices = await DeviceFile.open(config.devicesPath, logger);
+  const devices = await openDevices(config, logger);
   const ingress = await startWebhookServer({ config: config.server, directory: devices.directory, logger });
-  process.on('SIGHUP', () => void devices.reload());
   const stop = async (signal: string) => {
     logger.info('stopping: answering the requests in flight', { signal });
     await ingress.shutdown(config.shutdownGraceMs);

@@ -12,7 +12,7 @@ import {
   type KubernetesObject,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { GROUP, KINDS, VERSION, type Condition, type MediaNode, type Nvr, type School } from '../../crds/index.js';
+import { FLEET_NAMESPACE, GROUP, KINDS, VERSION, type Condition, type MediaNode, type Nvr, type School } from '../../crds/index.js';
 import { planFleet, schoolPlacement, nvrKey, type FleetPlan, type ShardPlan } from '../core/plan.js';
 import {
   contentHash,
@@ -74,7 +74,7 @@ export interface ControllerConfig {
 }
 
 export const defaultControllerConfig = (overrides: Partial<ControllerConfig> = {}): ControllerConfig => ({
-  fleetNamespace: 'posbon-fleet',
+  fleetNamespace: FLEET_NAMESPACE,
   mediaNamespace: 'posbon-media',
   render: DEFAULT_RENDER_OPTIONS,
   workload: DEFAULT_WORKLOAD_OPTIONS,

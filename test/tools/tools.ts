@@ -214,7 +214,92 @@ export const vegeta: Tool = {
   },
 };
 
+/** Builds another command of the pinned Kubernetes release through the same wrapper as the apiserver. */
+const kubernetesCommand = (command: string): Tool => ({
+  name: command,
+  version: KUBERNETES,
+  binary: command,
+  build: (ctx) =>
+    buildThroughWrapper(ctx, {
+      module: 'k8s.io/kubernetes',
+      version: `v${KUBERNETES}`,
+      pkg: `k8s.io/kubernetes/cmd/${command}`,
+      replaceVersion: (m) => (m.startsWith('k8s.io/') ? `v0${KUBERNETES.slice(KUBERNETES.indexOf('.'))}` : undefined),
+      tags: ['selinux', 'notest'],
+      ldflags: [
+        `-X k8s.io/component-base/version.gitVersion=v${KUBERNETES}`,
+        `-X k8s.io/component-base/version.gitMajor=1`,
+        `-X k8s.io/component-base/version.gitMinor=${KUBERNETES.split('.')[1]}`,
+        '-s -w',
+      ].join(' '),
+    }),
+});
+
+export const kubectl = kubernetesCommand('kubectl');
+export const kubelet = kubernetesCommand('kubelet');
+export const kubeScheduler = kubernetesCommand('kube-scheduler');
+export const kubeControllerManager = kubernetesCommand('kube-controller-manager');
+
+/** A main package of a module without local replaces, installed as a plain `go build`. */
+const goCommand = (name: string, module: string, version: string, pkg: string, ldflags = '-s -w'): Tool => ({
+  name,
+  version,
+  binary: name,
+  async build(ctx) {
+    await writeFile(join(ctx.work, 'go.mod'), 'module posbon.local/tools\n\ngo 1.26\n');
+    ctx.log(`resolving ${module}@v${version}`);
+    await go(ctx.work, ['get', `${pkg}@v${version}`]);
+    ctx.log(`compiling ${pkg}`);
+    await go(ctx.work, ['build', '-ldflags', ldflags, '-o', ctx.output, pkg]);
+  },
+});
+
+const HELM = '3.22.0';
+const KUBECONFORM = '0.8.0';
+export const helm = goCommand('helm', 'helm.sh/helm/v3', HELM, 'helm.sh/helm/v3/cmd/helm', `-X helm.sh/helm/v3/internal/version.version=v${HELM} -s -w`);
+export const kubeconform = goCommand('kubeconform', 'github.com/yannh/kubeconform', KUBECONFORM, 'github.com/yannh/kubeconform/cmd/kubeconform');
+
+/** The chart's schema versions: the oldest supported Kubernetes and the newest pinned. */
+export const SCHEMA_KUBERNETES = ['1.31.14', KUBERNETES] as const;
+
+/** A release's OpenAPI document (api/openapi-spec/swagger.json of k8s.io/kubernetes), the source of kubeconform's schemas. */
+export const kubernetesOpenApi = (version: string): Tool => ({
+  name: 'kubernetes-openapi',
+  version,
+  binary: 'swagger.json',
+  build: (ctx) => crdBundle(ctx, [{ module: 'k8s.io/kubernetes', version: `v${version}`, path: 'api/openapi-spec/swagger.json' }]),
+});
+
+const PROMETHEUS_OPERATOR = '0.85.0';
+
+/** The Prometheus operator's ServiceMonitor and PrometheusRule CRDs. */
+export const prometheusOperatorCrds: Tool = {
+  name: 'prometheus-operator-crds',
+  version: PROMETHEUS_OPERATOR,
+  binary: 'crds.yaml',
+  build: (ctx) =>
+    crdBundle(
+      ctx,
+      ['servicemonitors', 'prometheusrules'].map((r) => ({
+        module: 'github.com/prometheus-operator/prometheus-operator',
+        version: `v${PROMETHEUS_OPERATOR}`,
+        path: `example/prometheus-operator-crd/monitoring.coreos.com_${r}.yaml`,
+      })),
+    ),
+};
+
+/** The chart's checks: helm, kubeconform, and the schemas they validate against. */
+export const CHART_TOOLS: Tool[] = [
+  helm,
+  kubeconform,
+  ...SCHEMA_KUBERNETES.map(kubernetesOpenApi),
+  certManagerCrds,
+  prometheusOperatorCrds,
+];
+/** A real node for running the chart's pods (kubelet, scheduler, controller-manager, kubectl); built on demand, not by CI yet. */
+export const CLUSTER_TOOLS: Tool[] = [kubectl, kubelet, kubeScheduler, kubeControllerManager];
+
 /** What the tests need; `npm run tools` and CI build these. */
-export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, certManagerCrds, promtool];
+export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, promtool, ...CHART_TOOLS];
 /** Built when a benchmark first asks for them. */
 export const BENCH_TOOLS: Tool[] = [vegeta];

@@ -11,6 +11,7 @@ import { ConflictError, InputError, NotFoundError, TooManyRequestsError, Unavail
 import { actorOf, authorize, reaches, type Principal } from '../access.js';
 import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
 import type { FleetView } from '../fleet-view/fleet-view.js';
+import { FLEET_NAMESPACE } from '../../../crds/index.js';
 
 export type ProbeKind = 'tcp' | 'rtsp' | 'onvif';
 
@@ -96,7 +97,7 @@ export class ConnectionTests {
     const port = request.kind === 'tcp' ? (request.port ?? request.rtspPort) : request.kind === 'rtsp' ? (request.port ?? request.rtspPort) : request.onvifPort;
     if (request.kind === 'onvif' && port === undefined) throw new InputError('onvifPort', 'required for an ONVIF test');
     if (port !== undefined && !ports.includes(port)) throw new InputError('port', `must be the rtspPort or the onvifPort`);
-    const namespace = this.fleet.namespaceOf(schoolId) ?? 'posbon-fleet';
+    const namespace = this.fleet.namespaceOf(schoolId) ?? FLEET_NAMESPACE;
     // Named after the host, so the sidecar's per-NVR rate limit holds however often a caller re-proposes it.
     const nvr = `${namespace}/${PROPOSED_PREFIX}${createHash('sha256').update(request.host.toLowerCase()).digest('hex').slice(0, 12)}`;
     const audit = {

@@ -1,5 +1,5 @@
 // The fleet as the API answers it: plans and views built once per change, so a request is a map lookup.
-import type { Condition, MediaNode, School } from '../../../crds/index.js';
+import { FLEET_NAMESPACE, type Condition, type MediaNode, type School } from '../../../crds/index.js';
 import {
   publishedCameras,
   planFleet,
@@ -231,7 +231,7 @@ export class FleetView {
         cameras: views,
       };
       nvrs.set(view.id, view);
-      const namespace = n.metadata.namespace ?? schoolNamespaces.get(schoolId) ?? 'posbon-fleet';
+      const namespace = n.metadata.namespace ?? schoolNamespaces.get(schoolId) ?? FLEET_NAMESPACE;
       probeTargets.set(view.id, {
         key: `${namespace}/${n.metadata.name}`,
         namespace,

@@ -1,5 +1,5 @@
 // The embedded default's fleet: a folder laid out like the fleet repository, validated with the resource model.
-import { validate, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
+import { FLEET_NAMESPACE, validate, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
 import { readFleetTree } from '../../../gitops/index.js';
 import type { Fleet } from '../../../operator/core/index.js';
 import type { FleetSource } from './source.js';
@@ -22,7 +22,7 @@ export class FolderFleetSource implements FleetSource {
   ) {}
 
   static create(deps: { dir: string; namespace?: string }): FolderFleetSource {
-    return new FolderFleetSource(deps.dir, deps.namespace ?? 'posbon-fleet');
+    return new FolderFleetSource(deps.dir, deps.namespace ?? FLEET_NAMESPACE);
   }
 
   async start(): Promise<void> {
