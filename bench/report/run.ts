@@ -37,7 +37,7 @@ const BENCHES: Bench[] = [
     env: { BENCH_SECONDS: '10', BENCH_CEILING_SECONDS: '5', BENCH_WORKERS: '2' },
     timeoutMs: 180_000,
   },
-  { name: 'operator', args: ['bench/operator/run.ts', '--schools', '1000'], timeoutMs: 240_000 },
+  { name: 'operator', args: ['bench/operator/run.ts', '--schools', '200'], timeoutMs: 240_000 },
   { name: 'probe', args: ['bench/probe.ts', '5'], timeoutMs: 120_000 },
   { name: 'tunnel', args: ['bench/tunnel.ts', '2', '5'], timeoutMs: 180_000 },
   { name: 'console', args: ['bench/console/run.ts'], env: { BENCH_PLAYS: '3' }, timeoutMs: 180_000 },
