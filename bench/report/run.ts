@@ -40,6 +40,7 @@ const BENCHES: Bench[] = [
   { name: 'operator', args: ['bench/operator/run.ts', '--schools', '200'], timeoutMs: 240_000 },
   { name: 'probe', args: ['bench/probe.ts', '5'], timeoutMs: 120_000 },
   { name: 'tunnel', args: ['bench/tunnel.ts', '2', '5'], timeoutMs: 180_000 },
+  { name: 'media-tls', args: ['bench/media-tls.ts', '2', '5'], timeoutMs: 180_000 },
   { name: 'console', args: ['bench/console/run.ts'], env: { BENCH_PLAYS: '3' }, timeoutMs: 180_000 },
   {
     name: 'data-reads',
