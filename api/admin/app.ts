@@ -61,7 +61,14 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
   // The console's CSP: WHEP and HLS may reach the fleet's media nodes, nothing else leaves the origin.
-  const mediaOrigins = () => originsOf([...fleet.nodes()].flatMap((n) => [n.webrtcBaseUrl, n.hlsBaseUrl]));
+  // Parsed again only when a rebuild replaces the node list, not on every request: the header is on every response.
+  let originsOfNodes: { nodes: unknown; origins: string[] } | undefined;
+  const mediaOrigins = () => {
+    const nodes = fleet.nodes();
+    if (originsOfNodes?.nodes !== nodes)
+      originsOfNodes = { nodes, origins: originsOf([...nodes].flatMap((n) => [n.webrtcBaseUrl, n.hlsBaseUrl])) };
+    return originsOfNodes.origins;
+  };
   app.use(helmet({ contentSecurityPolicy: consoleCsp(mediaOrigins, config.production) }));
   app.use(cors({ origin: config.corsOrigins, credentials: true }));
   app.use(requestForgeryGuard({ allowedOrigins: config.corsOrigins }));

@@ -91,6 +91,9 @@ const INSERT_WEBHOOK_IDS = `
  */
 const TAKE_WRITER_LOCK = `SELECT pg_advisory_xact_lock(hashtext('posbon.attendance_event.writer'))`;
 
+/** The transaction's start and the writer lock in one round trip: the commit path is serial, so each one counts. */
+const BEGIN_WITH_WRITER_LOCK = `START TRANSACTION; ${TAKE_WRITER_LOCK}`;
+
 const receiptKey = (r: WebhookReceipt): string => JSON.stringify([r.schoolId, r.deviceId, r.webhookId]);
 
 /** A PostgreSQL error about the data itself (class 22), not about the server being reachable. */
@@ -220,13 +223,17 @@ export class AttendanceStore {
     // while it is checked out; the next statement fails with it, so here it only must not crash the process.
     const ignore = () => undefined;
     client.on('error', ignore);
+    let begun = false;
     try {
-      await manager.startTransaction();
+      // No parameters: one simple-protocol message carrying both statements.
+      begun = true;
+      await manager.query(BEGIN_WITH_WRITER_LOCK);
       const outcomes = await this.commitWith(manager, batch);
-      await manager.commitTransaction();
+      await manager.query('COMMIT');
+      begun = false;
       return outcomes;
     } catch (error) {
-      if (manager.isTransactionActive) await manager.rollbackTransaction().catch(ignore);
+      if (begun) await manager.query('ROLLBACK').catch(ignore);
       throw error;
     } finally {
       client.off('error', ignore);
@@ -235,7 +242,6 @@ export class AttendanceStore {
   }
 
   private async commitWith(manager: QueryRunner, batch: Submission[]): Promise<(StoreResult | Error)[]> {
-    await manager.query(TAKE_WRITER_LOCK);
     const replayed = new Set<number>();
     const receipts = batch.map((s, index) => ({ index, receipt: s.webhook })).filter((r) => r.receipt !== undefined);
     if (receipts.length > 0) {

@@ -1,9 +1,9 @@
 // The admin API as the benchmark runs it: its own process, the production wiring (createApiServices, listenApi)
 // over 10,000 schools held in memory. Prints one JSON line with its URL and a viewer's access token, then answers
 // `mark` and `report` lines on stdin with what it measured in between: each request from its arrival to its last
-// byte, its own CPU time, and its event loop's delay.
+// byte, its own CPU time, its event loop's delay and its GC pauses.
 import type { ServerResponse } from 'node:http';
-import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { openMigrated } from '../../api/db/migrate.js';
 import { MemoryFleetSource } from '../../api/admin/fleet-view/source.js';
@@ -38,13 +38,26 @@ const api = await listenApi({
   port: 0,
   http: { production: false, corsOrigins: [], loginPerMinute: 100, tokensPerMinute: 1_000_000, trustProxy: false },
 });
-const account = await services.accounts.create({ username: 'bench', role: 'VIEWER', schools: Array.from({ length: 100 }, (_, i) => `school-${i * 97}`), mustChangePassword: false });
+const account = await services.accounts.create({
+  username: 'bench',
+  role: 'VIEWER',
+  schools: Array.from({ length: 100 }, (_, i) => `school-${i * 97}`),
+  mustChangePassword: false,
+});
 const { accessToken } = await services.sessions.start(account.account, 'bench');
 
 let served = createHistogram();
 let loop = monitorEventLoopDelay({ resolution: 1 });
 let cpu = process.cpuUsage();
 let requests = 0;
+let gc = { count: 0, totalMs: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count += 1;
+    gc.totalMs += entry.duration;
+    gc.maxMs = Math.max(gc.maxMs, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 api.server.on('request', (_req, res: ServerResponse) => {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
@@ -62,6 +75,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     loop.enable();
     cpu = process.cpuUsage();
     requests = 0;
+    gc = { count: 0, totalMs: 0, maxMs: 0 };
     process.stdout.write('{"marked":true}\n');
   } else if (line === 'report') {
     const used = process.cpuUsage(cpu);
@@ -73,10 +87,19 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(requests, 1),
         loopP99: ms(loop.percentile(99)),
         loopMax: ms(loop.max),
+        gcCount: gc.count,
+        gcTotalMs: gc.totalMs,
+        gcMaxMs: gc.maxMs,
       })}\n`,
     );
   } else if (line === 'stop') {
-    void api.close().then(() => services.audit.close()).then(() => dataSource.destroy()).then(() => process.exit(0));
+    void api
+      .close()
+      .then(() => services.audit.close())
+      .then(() => dataSource.destroy())
+      .then(() => process.exit(0));
   }
 });
-process.stdout.write(`${JSON.stringify({ url: api.url, accessToken, buildMs, cameras: fleet.nvrs.length * 2, nodes: fleet.nodes.length })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ url: api.url, accessToken, buildMs, cameras: fleet.nvrs.length * 2, nodes: fleet.nodes.length })}\n`,
+);

@@ -1,12 +1,14 @@
-// Benchmark of the webhook ingress: sustained events/s and latency under the realistic mix, beside PostgreSQL's own
-// insert ceiling for the same rows measured in the same run, and where the two cores went. Prints figures; asserts
-// nothing. The ingress runs as `npm run webhook` would (api/webhook/main.ts), the load from a third process.
+// Benchmark of the webhook ingress: sustained events/s and latency under the realistic mix, as a share of three
+// limits measured in the same run: the transport ceiling (a bare Node.js server on the same port setup reading and
+// discarding the same mix, bench/webhook/bare.ts) and PostgreSQL's one-INSERT-per-row and 500-row-batch ceilings
+// for the same rows; and where the cores went. Prints figures; asserts nothing. The ingress runs as
+// `npm run webhook` would (api/webhook/main.ts), the load from a third process.
 //   BENCH_SECONDS (30), BENCH_CONCURRENCY (64), BENCH_WORKERS (1: ingress processes sharing the port),
 //   BENCH_CEILING_SECONDS (10), BENCH_INGRESS_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
@@ -14,6 +16,7 @@ import { openMigrated } from '../../api/db/migrate.js';
 import type { FaceIdDeviceRecord } from '../../api/webhook/devices.js';
 import { DeviceSecrets } from '../../api/webhook/secrets.js';
 import { createDatabase, eventually, freePort, startPostgres } from '../../test/harness/index.js';
+import { figure, loadAverage, writeResult } from '../report/result.js';
 import { machineBusySeconds, postmasterPid, treeCpuSeconds } from './cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -65,15 +68,54 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+interface LoadFigures {
+  eventsPerSecond: number;
+  requestsPerSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  cpuCores: number;
+  failures: Record<string, number>;
+  concurrency: number;
+}
+
+/** Runs the load generator against `base` for `seconds` and reads `snapshot` at the edges of its measured window. */
+async function runLoad(
+  base: string,
+  seconds: number,
+  snapshot: () => CpuSnapshot,
+): Promise<{ load: LoadFigures; before: CpuSnapshot; after: CpuSnapshot }> {
+  const generator = spawn(process.execPath, ['--import', 'tsx', 'bench/webhook/load.ts'], {
+    env: { ...process.env, BENCH_BASE: base, BENCH_TOKEN: token, BENCH_WHSEC: whsec, BENCH_SECONDS: String(seconds) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let before: CpuSnapshot | undefined;
+  let after: CpuSnapshot | undefined;
+  let load: LoadFigures | undefined;
+  createInterface({ input: generator.stdout! }).on('line', (line) => {
+    const message = JSON.parse(line) as { phase: string };
+    if (message.phase === 'measuring') before = snapshot();
+    if (message.phase === 'done') {
+      after = snapshot();
+      load = message as unknown as LoadFigures;
+    }
+  });
+  await exited(generator);
+  if (!load || !before || !after) throw new Error('the load generator ended without figures');
+  return { load, before, after };
+}
+
 const postgres = await startPostgres();
+let token = '';
+let whsec = '';
 let ingress: ChildProcess | undefined;
 try {
   const url = await createDatabase(postgres.url, 'bench');
   const keys = { tokenHashKey: randomBytes(32), sealingKey: randomBytes(32) };
   const { dataSource } = await openMigrated(url);
   const secrets = DeviceSecrets.create({ dataSource, keys });
-  const token = await secrets.issue({ schoolId: 'bench', deviceId: 'hik' }, 'path-token');
-  const whsec = await secrets.issue({ schoolId: 'bench', deviceId: 'gw' }, 'signing-secret');
+  token = await secrets.issue({ schoolId: 'bench', deviceId: 'hik' }, 'path-token');
+  whsec = await secrets.issue({ schoolId: 'bench', deviceId: 'gw' }, 'signing-secret');
   await dataSource.destroy();
 
   const dir = await mkdtemp(join(tmpdir(), 'posbon-webhook-bench-'));
@@ -111,26 +153,27 @@ try {
   });
 
   console.log(
-    `load: ${SECONDS} s of 70% Hikvision multipart (30 KB JPEG), 20% ZKTeco ATTLOG x10, 10% signed JSON; ingress with ${WORKERS} process(es)`,
+    `load: 70% Hikvision multipart (30 KB JPEG), 20% ZKTeco ATTLOG x10, 10% signed JSON; ${WORKERS} process(es) on the port`,
   );
-  const generator = spawn(process.execPath, ['--import', 'tsx', 'bench/webhook/load.ts'], {
-    env: { ...process.env, BENCH_BASE: base, BENCH_TOKEN: token, BENCH_WHSEC: whsec, BENCH_SECONDS: String(SECONDS) },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  // The transport ceiling first, on its own port with the same process count, while PostgreSQL idles.
+  const barePort = await freePort();
+  const bare = spawn(process.execPath, ['--import', 'tsx', 'bench/webhook/bare.ts'], {
+    env: { ...process.env, BENCH_PORT: String(barePort), BENCH_WORKERS: String(WORKERS) },
+    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  let before: CpuSnapshot | undefined;
-  let after: CpuSnapshot | undefined;
-  let load: Record<string, number | Record<string, number>> | undefined;
-  createInterface({ input: generator.stdout! }).on('line', (line) => {
-    const message = JSON.parse(line) as { phase: string };
-    if (message.phase === 'measuring') before = snapshot();
-    if (message.phase === 'done') {
-      after = snapshot();
-      load = message as unknown as typeof load;
-    }
-  });
-  await exited(generator);
-  if (!load || !before || !after) throw new Error('the load generator ended without figures');
+  await eventually(async () => {
+    if (bare.exitCode !== null) throw new Error('the bare server exited');
+    await (await fetch(`http://127.0.0.1:${barePort}/`)).arrayBuffer();
+  }, 60_000);
+  const transport = await runLoad(`http://127.0.0.1:${barePort}`, CEILING_SECONDS, () => ({
+    ingress: treeCpuSeconds(bare.pid!),
+    postgres: 0,
+    machine: machineBusySeconds(),
+  }));
+  bare.kill('SIGTERM');
+  await exited(bare);
 
+  const { load, before, after } = await runLoad(base, SECONDS, snapshot);
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
   const batches = metric('posbon_webhook_commit_batches_total');
@@ -209,23 +252,60 @@ try {
       1,
     ),
   );
-  const eps = Number(load.eventsPerSecond);
+  const eps = load.eventsPerSecond;
+  const transportRate = transport.load.eventsPerSecond;
+  const transportCores = (transport.after.ingress - transport.before.ingress) / CEILING_SECONDS;
   const singleRate = single / CEILING_SECONDS;
   const batchRate = batched / CEILING_SECONDS;
   const f = (n: number) => n.toFixed(2);
+  const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(0)}%`;
   console.log(
-    `ingress sustained:        ${eps.toFixed(0)} events/s (${Number(load.requestsPerSecond).toFixed(0)} requests/s), p50 ${Number(load.p50).toFixed(1)} ms, p99 ${Number(load.p99).toFixed(1)} ms`,
+    `transport ceiling:        ${transportRate.toFixed(0)} events/s (${transport.load.requestsPerSecond.toFixed(0)} requests/s), p99 ${transport.load.p99.toFixed(1)} ms, ${f(transportCores)} core(s)`,
   );
   console.log(
-    `cores used (of 2):        ingress ${f(cpu.ingress)}, postgres ${f(cpu.postgres)}, load generator ${f(cpu.loadGenerator)}, others on the machine ${f(cpu.other)}`,
+    `ingress sustained:        ${eps.toFixed(0)} events/s (${load.requestsPerSecond.toFixed(0)} requests/s), p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms -> ${pct(eps, transportRate)} of the transport ceiling`,
   );
   console.log(
-    `ceiling, one INSERT/row:  ${singleRate.toFixed(0)} rows/s (16 connections)  -> ingress at ${((100 * eps) / singleRate).toFixed(0)}%`,
+    `cores used (of ${cpus().length}):        ingress ${f(cpu.ingress)}, postgres ${f(cpu.postgres)}, load generator ${f(cpu.loadGenerator)}, others on the machine ${f(cpu.other)}`,
   );
   console.log(
-    `ceiling, 500-row batches: ${batchRate.toFixed(0)} rows/s (4 connections)   -> ingress at ${((100 * eps) / batchRate).toFixed(0)}%`,
+    `ceiling, one INSERT/row:  ${singleRate.toFixed(0)} rows/s (16 connections)  -> ingress at ${pct(eps, singleRate)}`,
   );
-  console.log(`target: 5600 events/s with p99 < 100 ms, or >= 70% of the ceiling`);
+  console.log(
+    `ceiling, 500-row batches: ${batchRate.toFixed(0)} rows/s (4 connections)   -> ingress at ${pct(eps, batchRate)}`,
+  );
+  console.log(`load average:             ${loadAverage().join(' ')}`);
+  const target = WORKERS === 1 ? '>= 60% of the transport ceiling at p99 < 50 ms' : '>= 1.6x the one-worker rate';
+  writeResult({
+    bench: `webhook (${WORKERS} worker${WORKERS === 1 ? '' : 's'})`,
+    settings: {
+      seconds: SECONDS,
+      ceilingSeconds: CEILING_SECONDS,
+      concurrency: Number(load.concurrency ?? 64),
+      workers: WORKERS,
+    },
+    figures: [
+      figure('transport ceiling', transportRate, 'events/s', { target: `p99 ${transport.load.p99.toFixed(1)} ms` }),
+      figure('ingress', eps, 'events/s', {
+        limit: { name: 'transport ceiling', value: transportRate },
+        target,
+        ...(WORKERS === 1 ? { met: eps >= 0.6 * transportRate && load.p99 < 50 } : {}),
+      }),
+      figure('ingress p99', load.p99, 'ms', { target: '< 50 ms', met: load.p99 < 50 }),
+      figure('ingress / batched-insert ceiling', eps, 'events/s', {
+        limit: { name: 'PostgreSQL 500-row batches', value: batchRate },
+      }),
+      figure('ingress / one-INSERT-per-row ceiling', eps, 'events/s', {
+        limit: { name: 'PostgreSQL one INSERT per row', value: singleRate },
+      }),
+      figure('ingress CPU', cpu.ingress, 'cores'),
+      figure('PostgreSQL CPU', cpu.postgres, 'cores'),
+      figure('other processes on the machine', cpu.other, 'cores'),
+      figure('commit batch', commits.eventsPerBatch, 'events'),
+      figure('commit time', commits.msPerBatch, 'ms/batch'),
+    ],
+    notes: Object.keys(load.failures).length > 0 ? [`non-200 answers: ${JSON.stringify(load.failures)}`] : [],
+  });
 } finally {
   ingress?.kill('SIGKILL');
   await postgres.stop();
