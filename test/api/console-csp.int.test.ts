@@ -1,5 +1,5 @@
 // The console's Content-Security-Policy names the fleet's media nodes, and follows the fleet when a node is added.
-import type { MemoryFleetSource } from '../../api/admin/fleet/source.js';
+import type { MemoryFleetSource } from '../../api/admin/fleet-view/source.js';
 import { node, startTestApi, twoSchoolFleet, type TestApi } from './fixture.js';
 
 const connectSrc = async (api: TestApi): Promise<string | undefined> => {
