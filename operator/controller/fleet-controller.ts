@@ -8,7 +8,6 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
-  type KubernetesListObject,
   type KubernetesObject,
   type V1Secret,
 } from '@kubernetes/client-node';
@@ -41,7 +40,7 @@ import {
 } from '../workload.js';
 import type { Logger } from '../log.js';
 import { setCondition, sameStatus, type ConditionInput } from './conditions.js';
-import { ResourceInformer, paginated, type ChangeType } from './informers.js';
+import { ResourceInformer, customObjectPath, listCustomObjects, paginated, type ChangeType } from '../../lib/kube/index.js';
 import { TerminalError, WorkQueue } from './queue.js';
 import { ReachabilityReconciler } from './reachability.js';
 import { renderProbeAllowlist } from '../probe/fleet.js';
@@ -166,17 +165,9 @@ export class FleetController {
     this.apps = kc.makeApiClient(AppsV1Api);
     this.objects = kc.makeApiClient(CustomObjectsApi);
     const ns = config.fleetNamespace;
-    const path = (kind: Kind) =>
-      KINDS[kind].scope === 'Cluster' ? `/apis/${GROUP}/${VERSION}/${KINDS[kind].plural}` : `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${KINDS[kind].plural}`;
-    const listOf = <T>(kind: Kind) =>
-      paginated<T & KubernetesObject>(
-        (page) =>
-          (KINDS[kind].scope === 'Cluster'
-            ? this.objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: KINDS[kind].plural, ...page })
-            : this.objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: KINDS[kind].plural, ...page })) as Promise<
-            KubernetesListObject<T & KubernetesObject>
-          >,
-      );
+    const custom = (kind: Kind) => ({ group: GROUP, version: VERSION, ...KINDS[kind] });
+    const path = (kind: Kind) => customObjectPath(custom(kind), ns);
+    const listOf = <T>(kind: Kind) => listCustomObjects<T & KubernetesObject>(this.objects, custom(kind), ns);
     const onChange = (kind: Kind) => (type: ChangeType, object: KubernetesObject) => this.onChange(kind, type, object);
     this.nodes = new ResourceInformer(kc, path('MediaNode'), listOf<MediaNode>('MediaNode'), onChange('MediaNode'), log);
     this.schools = new ResourceInformer(kc, path('School'), listOf<School>('School'), onChange('School'), log);
