@@ -23,7 +23,6 @@ import {
   type RenderOptions,
 } from '../core/mediamtx.js';
 import { DEFAULT_ASSIGN_OPTIONS, type AssignOptions } from '../core/assign.js';
-import type { Fleet } from '../core/fleet.js';
 import {
   CONFIG_FILE,
   DEFAULT_WORKLOAD_OPTIONS,
@@ -86,21 +85,6 @@ export const defaultControllerConfig = (overrides: Partial<ControllerConfig> = {
 type Kind = 'School' | 'Nvr' | 'MediaNode';
 
 type Manifest = Record<string, unknown> & { kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> };
-
-const timezones = new Map<string, boolean>();
-const isValidTimezone = (tz: string): boolean => {
-  let valid = timezones.get(tz);
-  if (valid === undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      valid = true;
-    } catch {
-      valid = false;
-    }
-    timezones.set(tz, valid);
-  }
-  return valid;
-};
 
 interface Dirty {
   /** Replan every shard: nodes changed, a resync, a forced run, or the first plan. */
@@ -336,28 +320,6 @@ export class FleetController {
     return changed;
   }
 
-  /** The fleet as the plan may use it: objects with a spec the operator can act on. */
-  private admissibleFleet(): Fleet {
-    const stalled = new Map<string, ConditionInput>();
-    const schools = this.schools.list().filter((s) => {
-      if (isValidTimezone(s.spec.timezone)) return true;
-      stalled.set(`School/${s.metadata.name}`, { type: 'Ready', status: 'False', reason: 'InvalidTimezone', message: `spec.timezone ${s.spec.timezone} is not an IANA time zone` });
-      return false;
-    });
-    const nvrs = this.nvrs.list().filter((n) => {
-      if (this.hasCredentials(n)) return true;
-      stalled.set(`Nvr/${n.metadata.name}`, {
-        type: 'Ready',
-        status: 'False',
-        reason: 'CredentialsMissing',
-        message: `Secret ${n.spec.credentialsSecretRef.name} with keys username and password not found in ${this.config.fleetNamespace}`,
-      });
-      return false;
-    });
-    this.stalled = stalled;
-    return { nodes: [...this.nodes.list()], schools, nvrs };
-  }
-
   private secretVersion = (nvr: Nvr): string => this.secrets.get(nvr.spec.credentialsSecretRef.name, this.config.fleetNamespace)?.metadata?.resourceVersion ?? '-';
 
   private hasCredentials(nvr: Nvr): boolean {
@@ -393,7 +355,9 @@ export class FleetController {
     if (!this.leading || !this.isSynced()) return;
     const dirty = this.dirty;
     this.dirty = freshDirty(false);
-    const plan = planFleet(this.admissibleFleet(), this.config.assign);
+    const fleet = { nodes: [...this.nodes.list()], schools: [...this.schools.list()], nvrs: [...this.nvrs.list()] };
+    const plan = planFleet(fleet, this.config.assign, { hasCredentials: (nvr) => this.hasCredentials(nvr), namespace: this.config.fleetNamespace });
+    this.stalled = new Map([...plan.rejected].map(([key, r]): [string, ConditionInput] => [key, { type: 'Ready', status: 'False', ...r }]));
     const previous = this.plan;
     this.plan = plan;
     if (dirty.all || !previous) {
