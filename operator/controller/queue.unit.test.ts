@@ -101,3 +101,30 @@ describe('TerminalError', () => {
     expect([error instanceof Error, error.reason, error.message]).toEqual([true, 'ShardTooLarge', 'the sealed config is 2000000 bytes']);
   });
 });
+
+describe('WorkQueue.processed', () => {
+  it('waits for the given keys to finish a run, whatever else keeps arriving', async () => {
+    const runs: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queue = new WorkQueue(async (key) => {
+      if (key === 'a') await gate;
+      runs.push(key);
+    }, { ...options, concurrency: 1 });
+    queue.add('a');
+    queue.add('b');
+    let resolved = false;
+    const done = queue.processed(['a', 'unknown']).then(() => (resolved = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([resolved, runs]).toEqual([false, []]);
+    release();
+    await done;
+    expect(runs[0]).toBe('a');
+    await queue.idle();
+  });
+
+  it('resolves at once when none of the keys is waiting or running', async () => {
+    const queue = new WorkQueue(async () => undefined, options);
+    await expect(queue.processed(['x'])).resolves.toBeUndefined();
+  });
+});
