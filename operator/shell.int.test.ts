@@ -47,6 +47,11 @@ async function versions(): Promise<Record<string, string>> {
     put(plural, ((await cluster.objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: cluster.fleetNs, plural })) as { items: [] }).items);
   }
   put('medianodes', [await get('medianodes', node)]);
+  // An apply of identical content leaves the resourceVersion alone; the Events each write records do not.
+  for (const namespace of ['default', cluster.fleetNs]) {
+    const events = (await cluster.core.listNamespacedEvent({ namespace })).items.filter((e) => [node, 's1', 's1-nvr'].includes(e.involvedObject.name ?? ''));
+    out[`Events/${namespace}`] = String(events.length);
+  }
   return out;
 }
 
