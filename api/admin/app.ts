@@ -7,8 +7,8 @@ import { attendanceRouter } from '../attendance/router.js';
 import { consoleCsp, consoleRouter, originsOf } from '../console/static.js';
 import type { AttendanceReader } from '../attendance/reader.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
-import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.js';
-import type { Logger } from '../platform/logger.js';
+import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../lib/errors/index.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { requestContext } from '../platform/request-id.js';
 import { requestForgeryGuard } from './http/request-forgery.js';
 import { actorOf, authorize, reaches, schoolFilter, SCOPED_ROLES, type Principal } from './access.js';
@@ -219,7 +219,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     route({
       method: 'get',
       path: '/me',
-      summary: 'Who the caller is, and whether they must change a generated password first',
+      summary: 'Who the caller is, and whether they must change a generated password or enrol a second factor first',
       tag: 'auth',
       auth: 'self:whoami',
       response: s.me,
@@ -230,6 +230,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         schools: [...principal.schools].sort(),
         sessionId: principal.sessionId,
         mustChangePassword: principal.mustChangePassword === true,
+        mustEnrolTotp: principal.mustEnrolTotp === true,
       }),
     }),
     route({

@@ -1,7 +1,7 @@
 // Every write the operator makes: server-side apply under one field manager, status merge patches, Events.
 import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1OwnerReference } from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, type MediaNode } from '../../crds/index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../lib/log/logger.js';
 
 export const FIELD_MANAGER = 'posbon-operator';
 export const HASH_ANNOTATION = 'posbon.io/config-hash';

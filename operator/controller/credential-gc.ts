@@ -1,7 +1,7 @@
 // ADR 0002 §5: credential Secrets the API wrote, that no Nvr references any more, go after a day.
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { FaceIdDevice, Nvr } from '../../crds/index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { isNotFound } from './cluster-writer.js';
 
 /** The label the API puts on every credential Secret it writes; nothing else is ever deleted here. */

@@ -5,7 +5,7 @@ import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, typ
 import { ResourceInformer, customObjectPath, listCustomObjects, paginated, type ChangeType } from '../../lib/kube/index.js';
 import { contentHash } from '../core/mediamtx.js';
 import { nvrKey, planFleet, schoolPlacement, type FleetPlan, type ShardPlan } from '../core/plan.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { NODE_LABEL, configMapName, PROBE_PORT } from '../workload.js';
 import { ClusterWriter, type Manifest } from './cluster-writer.js';
 import type { ControllerConfig } from './config.js';

@@ -2,6 +2,8 @@
 // whose clock is far behind is not overthrown while it keeps renewing.
 import { randomBytes } from 'node:crypto';
 import { CoordinationV1Api, KubeConfig, RbacAuthorizationV1Api, V1MicroTime } from '@kubernetes/client-node';
+import winston from 'winston';
+import Transport from 'winston-transport';
 import { eventually, testKubeConfig, testKubeconfigFor, testNamespace } from '../../test/harness/index.js';
 import { LeaderElector, leaseTimings } from './leader.js';
 
@@ -9,8 +11,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function recordingLog() {
   const lines: string[] = [];
-  const record = (message: string) => void lines.push(message);
-  return { lines, log: { info: record, warn: record, error: record } };
+  const transport = new Transport();
+  transport.log = (info: { message: string }, next: () => void) => {
+    lines.push(info.message);
+    next();
+  };
+  return { lines, log: winston.createLogger({ transports: [transport] }) };
 }
 
 let admin: KubeConfig;

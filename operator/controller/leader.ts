@@ -1,7 +1,7 @@
 // Leader election on a coordination.k8s.io Lease, as client-go does it: expiry is judged on the local clock from
 // the moment a change of the record was observed, and a failed renew retries until the renew deadline.
 import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../lib/log/logger.js';
 
 export interface LeaseOptions {
   namespace: string;

@@ -2,7 +2,7 @@
 import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
 import { ResourceInformer, customObjectPath, listCustomObjects } from '../../../lib/kube/index.js';
-import type { Logger } from '../../../operator/log.js';
+import type { Logger } from '../../../lib/log/logger.js';
 import type { Fleet } from '../../../operator/core/fleet.js';
 import type { FleetSource } from './source.js';
 

@@ -2,15 +2,16 @@
 // open proposals are listed with the two-person rule decided from the reviews, never from the host's own count.
 import { parsePatch } from 'diff';
 import { API_VERSION, validate, type KindName } from '../../../crds/index.js';
-import { ConflictError as GitopsConflictError, InputError as GitopsInputError } from '../../../gitops/errors.js';
 import { proposeFleetChange } from '../../../gitops/fleet-change.js';
 import { schoolOf } from '../../../gitops/fleet/fields.js';
 import { parseFleetTree, type FleetResource } from '../../../gitops/fleet/tree.js';
 import { HostError, type GitHost, type Person, type PullRequest } from '../../../gitops/hosts/git-host.js';
-import { readBase, type ProposeResult } from '../../../gitops/propose.js';
+import { isFleetFile, readBase, type ProposeResult } from '../../../gitops/propose.js';
+import { renderDiff } from '../../../gitops/render/diff.js';
+import { renderValidFleet } from '../../../gitops/render/render.js';
 import { checkTwoPersonRule } from '../../../gitops/verify/two-person-rule.js';
-import { ConflictError, InputError, NotFoundError, UnavailableError } from '../../platform/errors.js';
-import type { Logger } from '../../platform/logger.js';
+import { ConflictError, InputError, NotFoundError, PolicyViolationError, UnavailableError } from '../../../lib/errors/index.js';
+import type { Logger } from '../../../lib/log/logger.js';
 import { actorOf, SCOPED_ROLES, schoolFilter, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { CredentialsStoreError, type CredentialsStore } from './credentials-store.js';
@@ -22,6 +23,7 @@ import type {
   NvrCreate,
   NvrUpdate,
   OpenProposal,
+  ProposalDetail,
   ProposalResult,
   ProposalView,
   SchoolPatch,
@@ -269,6 +271,32 @@ export class Proposals {
     return { items, next: selected.length > page.limit ? selected[page.limit - 1]!.pr.number : null };
   }
 
+  /**
+   * One proposal with what it would change in the rendered MediaMTX configs: the branch against the base branch as
+   * both stand now. Another school's proposal is a 404, so a scoped caller learns nothing of it.
+   */
+  async detail(principal: Principal, number: number): Promise<ProposalDetail> {
+    const missing = () => new NotFoundError(`number: no proposal ${number}`);
+    const pr = await this.host(async (h) => {
+      try {
+        return await h.getPullRequest(number);
+      } catch (error) {
+        if (error instanceof HostError && error.status === 404) return null;
+        throw error;
+      }
+    });
+    if (!pr) throw missing();
+    const school = labelValue(pr.labels, 'school/');
+    if (!schoolFilter(principal)(school)) throw missing();
+    const [described, base, head] = await Promise.all([
+      this.describe(pr, school),
+      this.host((h) => h.readTree(pr.base.ref, isFleetFile)),
+      this.host((h) => h.readTree(pr.head.ref, isFleetFile)),
+    ]);
+    const diff = renderDiff(renderValidFleet(parseFleetTree(base)), renderValidFleet(parseFleetTree(head)));
+    return { ...described, diffStat: diffStat(diff), diff: SCOPED_ROLES.has(principal.role) ? null : diff };
+  }
+
   private async describe(pr: PullRequest, school: string | null): Promise<OpenProposal> {
     const [reviews, commits] = await this.host((h) => Promise.all([h.listReviews(pr.number), h.listPullRequestCommits(pr.number)]));
     const verdict = checkTwoPersonRule({ pullRequest: pr, reviews, commits, bot: this.deps.bot, requiredApprovals: this.requiredApprovals });
@@ -307,6 +335,8 @@ export class Proposals {
           ...(planned!.put ? { put: planned!.put } : {}),
           ...(planned!.remove ? { remove: planned!.remove } : {}),
           requestedBy: this.personOf(principal),
+        }).catch((error: unknown) => {
+          throw inCallerTerms(error);
         }),
       );
       await this.deps.audit.record({
@@ -316,7 +346,7 @@ export class Proposals {
       });
       return { proposal: this.view(result, principal), change: { action: change.action, kind: change.kind, name: change.name, object: planned.object } };
     } catch (raw) {
-      const error = translate(raw);
+      const error = raw instanceof CredentialsStoreError ? new UnavailableError(raw.message) : raw instanceof Error ? raw : new Error(String(raw));
       await this.deps.audit.record({ ...auditBase, params: { ...params, ...planned?.audit, error: error.message }, result: outcomeOf(error) });
       throw error;
     }
@@ -362,19 +392,13 @@ export class Proposals {
   }
 }
 
-/** gitops errors name fields of its own request (`put[0].spec.publicHost`); the API names the caller's field. */
-function translate(error: unknown): Error {
-  if (error instanceof GitopsInputError) {
-    const field = /^put\[\d+\]\.([^:]+): ([\s\S]*)$/.exec(error.message);
-    if (field) return new InputError(requestField(field[1]!), field[2]!);
-    // A policy the change would break on the fleet as it is (an undrained node, a missing reference).
-    const policy = /^files: ([\s\S]*)$/.exec(error.message);
-    if (policy) return new ConflictError(`fleet: ${policy[1]!}`);
-    return new InputError('body', error.message);
-  }
-  if (error instanceof GitopsConflictError) return new ConflictError(error.message);
-  if (error instanceof CredentialsStoreError) return new UnavailableError(error.message);
-  return error instanceof Error ? error : new Error(String(error));
+/** gitops names fields of the change it was given (`put[0].spec.publicHost`); the API names the caller's field. */
+function inCallerTerms(error: unknown): unknown {
+  // A policy the change would break on the fleet as it is (an undrained node, a missing reference).
+  if (error instanceof PolicyViolationError) return new ConflictError(`fleet: ${error.detail}`);
+  if (!(error instanceof InputError)) return error;
+  const put = /^put\[\d+\]\./.exec(error.field);
+  return put ? error.renamed(requestField(error.field.slice(put[0].length))) : new InputError('body', error.message);
 }
 
 const outcomeOf = (error: Error): string =>

@@ -1,5 +1,5 @@
 // The write endpoints: each call becomes a pull request (202 with the proposal); without a Git host they answer 503.
-import { UnavailableError } from '../../platform/errors.js';
+import { UnavailableError } from '../../../lib/errors/index.js';
 import type { KindName } from '../../../crds/index.js';
 import { actorOf, authorize, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -165,6 +165,17 @@ export function proposalRoutes(deps: { proposals: Proposals | undefined; audit: 
         if (query.schoolId !== undefined) authorize(principal, 'proposal:read', query.schoolId);
         return service().list(principal, query);
       },
+    }),
+    route({
+      method: 'get',
+      path: '/proposals/:number',
+      summary: 'One proposal the caller may see, with its approval state and the rendered MediaMTX diff (for fleet-wide roles)',
+      tag: 'proposals',
+      auth: 'proposal:read',
+      params: p.proposalParams,
+      response: p.proposalDetail,
+      errors: [404, 503],
+      handler: ({ principal, params }) => service().detail(principal, params.number),
     }),
   ];
 }
