@@ -77,10 +77,10 @@ export class ShardReconciler {
   async reconcile(name: string, shard: ShardPlan | undefined): Promise<void> {
     if (!shard) return this.remove(name);
     const node = shard.node;
-    await this.markReconciling(node);
     let outcome: Outcome = { kind: 'failed', ready: { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: 'the reconcile did not finish' } };
     let hash: string | undefined;
     try {
+      await this.markReconciling(node);
       const rendered = await this.render(shard);
       await this.apply(shard, rendered);
       hash = rendered.hash;
