@@ -52,7 +52,9 @@ export class ClusterWriter {
     else if (object.kind === 'Service') await this.core.patchNamespacedService(common, options);
     else if (object.kind === 'Deployment') await this.apps.patchNamespacedDeployment(common, options);
     else if (object.kind === 'Secret') await this.core.patchNamespacedSecret(common, options);
-    else throw new Error(`cannot apply ${String(object.apiVersion)} ${object.kind}`);
+    else if (object.kind === 'Certificate') {
+      await this.objects.patchNamespacedCustomObject({ ...common, group: 'cert-manager.io', version: 'v1', plural: 'certificates' }, options);
+    } else throw new Error(`cannot apply ${String(object.apiVersion)} ${object.kind}`);
   }
 
   /** Deletes an object of the media namespace; one already gone is fine. */
@@ -67,6 +69,13 @@ export class ClusterWriter {
             ? this.core.deleteNamespacedService(target)
             : this.apps.deleteNamespacedDeployment(target);
     await deleting.catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+  }
+
+  /** Deletes a node's cert-manager Certificate; a 404 also when cert-manager is absent. */
+  async removeCertificate(name: string, namespace: string): Promise<void> {
+    await this.objects.deleteNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates', namespace, name }).catch((error: unknown) => {
       if (!isNotFound(error)) throw error;
     });
   }

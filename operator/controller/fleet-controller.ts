@@ -109,6 +109,7 @@ export class FleetController {
       tunnel: this.tunnel,
       config,
       log,
+      metrics,
       node: (name) => this.nodes.get(name),
       egressIPs: () => this.nodes.list().flatMap((n) => n.spec.egressIPs),
       credentialsSecret: (name) => this.secrets.get(name, ns),

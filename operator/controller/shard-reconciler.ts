@@ -8,12 +8,14 @@ import { sealedShardConfig } from '../core/shard-config.js';
 import type { ShardPlan } from '../core/plan.js';
 import { mediaNodeStatus, type NodeTunnelStatus, type Outcome } from '../core/status.js';
 import { idleNodeTunnel } from '../core/tunnel.js';
+import { certificateName } from '../core/media-tls.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { renderProbeAllowlist } from '../../lib/probe-protocol/render-allowlist.js';
 import { tunnelCondition } from '../tunnel/health.js';
 import { CONFIG_FILE, MANAGED_LABELS, NODE_LABEL, configMapName, confKeySecretName, probeConfigMapName, probeCredentialsSecretName, renderWorkload } from '../workload.js';
 import { ClusterWriter, HASH_ANNOTATION, apiErrorMessage, ownedBy, type Manifest } from './cluster-writer.js';
 import type { ControllerConfig } from './config.js';
+import type { OperatorMetrics } from './metrics.js';
 import type { NodeSecrets } from './node-secrets.js';
 import { TerminalError } from './queue.js';
 import type { TunnelShell } from './tunnel.js';
@@ -24,6 +26,7 @@ export interface ShardReconcilerDeps {
   tunnel: TunnelShell;
   config: ControllerConfig;
   log: Logger;
+  metrics: OperatorMetrics;
   /** The node as the cache holds it now, for its latest status. */
   node(name: string): MediaNode | undefined;
   /** Every node's egress IPs, which no probe may target. */
@@ -98,6 +101,8 @@ export class ShardReconciler {
           : { kind: 'failed', ready: { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: apiErrorMessage(error, `shard of ${name}`) } };
       throw error;
     } finally {
+      this.deps.metrics.shardStalled.set({ node: name }, outcome.kind === 'done' ? 0 : 1);
+      this.deps.metrics.mediaNodeReady.set({ node: name }, outcome.ready.status === 'True' ? 1 : 0);
       await this.writeStatus(name, shard, outcome, hash);
     }
   }
@@ -241,11 +246,16 @@ export class ShardReconciler {
     await writer.remove('Secret', confKeySecretName(node), ns);
     await writer.remove('ConfigMap', probeConfigMapName(node), ns);
     await writer.remove('Secret', probeCredentialsSecretName(node), ns);
+    // cert-manager leaves a Certificate's Secret behind; both go with the node.
+    await writer.removeCertificate(certificateName(node), ns);
+    await writer.remove('Secret', certificateName(node), ns);
     await this.deps.tunnel.deleteNode(node);
     await writer.remove('ConfigMap', configMapName(node), ns);
     for (const key of [configMapName(node), `Deployment/${configMapName(node)}`, probeConfigMapName(node)]) this.live.delete(key);
     this.tunnelKeys.delete(node);
     this.deps.secrets.forget(node);
+    this.deps.metrics.mediaNodeReady.remove({ node });
+    this.deps.metrics.shardStalled.remove({ node });
     this.deps.log.info('shard removed', { resource: `MediaNode/${node}` });
   }
 }
