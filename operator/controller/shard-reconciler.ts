@@ -47,6 +47,8 @@ export class ShardReconciler {
   /** Content hashes of the shard objects as the API server holds them: from the last list, and each write since. */
   private readonly live = new Map<string, string>();
   private readonly tunnelKeys = new Map<string, string>();
+  /** The status this replica last wrote per node. */
+  private readonly writtenStatus = new Map<string, unknown>();
 
   private constructor(private readonly deps: ShardReconcilerDeps) {}
 
@@ -229,8 +231,11 @@ export class ShardReconciler {
           }
         : undefined;
     const status = mediaNodeStatus(current, shard, outcome, { configMapName: configMapName(name), ...(hash ? { hash } : {}), ...(tunnel ? { tunnel } : {}) }, new Date().toISOString());
-    if (sameStatus(status, current.status)) return;
+    // The cache may not show this replica's last write yet: unchanged means unchanged against both.
+    const written = this.writtenStatus.get(name);
+    if (sameStatus(status, current.status) && (!written || sameStatus(status, written))) return;
     await this.deps.writer.patchStatus('MediaNode', name, status);
+    this.writtenStatus.set(name, status);
     const before = current.status?.conditions?.find((c) => c.type === 'Ready');
     if (outcome.kind !== 'reconciling' && (before?.reason !== outcome.ready.reason || before?.status !== outcome.ready.status) && outcome.ready.status !== 'True') {
       await this.deps.writer.event('MediaNode', name, 'Warning', outcome.ready.reason, outcome.ready.message);
@@ -253,6 +258,7 @@ export class ShardReconciler {
     await writer.remove('ConfigMap', configMapName(node), ns);
     for (const key of [configMapName(node), `Deployment/${configMapName(node)}`, probeConfigMapName(node)]) this.live.delete(key);
     this.tunnelKeys.delete(node);
+    this.writtenStatus.delete(node);
     this.deps.secrets.forget(node);
     this.deps.metrics.mediaNodeReady.remove({ node });
     this.deps.metrics.shardStalled.remove({ node });
