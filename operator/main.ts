@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { FLEET_NAMESPACE } from '../crds/index.js';
 import { FleetController, defaultControllerConfig, type ControllerConfig } from './controller/fleet-controller.js';
-import { LeaderElector } from './controller/leader.js';
+import { LeaderElector, leaseTimings } from './controller/leader.js';
 import { createOperatorMetrics } from './controller/metrics.js';
 import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
 import { jwksSettings } from './jwks-settings.js';
@@ -20,7 +20,7 @@ export interface OperatorOptions {
   leaseDurationSeconds: number;
   port: number;
   log: Logger;
-  /** What to do when the lease is lost; a process exits so it restarts with clean caches. */
+  /** What to do when renewing failed until the renew deadline; a process exits so it restarts with clean caches. */
   onLostLease: () => void;
 }
 
@@ -58,8 +58,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       namespace: options.leaseNamespace,
       name: 'posbon-operator',
       identity: options.identity,
-      leaseDurationSeconds: options.leaseDurationSeconds,
-      renewEverySeconds: Math.max(1, Math.floor(options.leaseDurationSeconds / 3)),
+      ...leaseTimings(options.leaseDurationSeconds),
     },
     options.log,
   );

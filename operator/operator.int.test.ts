@@ -4,6 +4,7 @@ import type { CoreV1Api, CustomObjectsApi, V1ConfigMap } from '@kubernetes/clien
 import { Writable } from 'node:stream';
 import { GROUP, VERSION } from '../crds/index.js';
 import { createMediaNode, fleetCluster, startController } from '../test/fixtures/operator.js';
+import { kstatus } from '../test/fixtures/kstatus.js';
 import { eventually } from '../test/harness/index.js';
 import type { FleetController } from './controller/fleet-controller.js';
 import { openMediaMtxConfig } from './core/mediamtx.js';
@@ -158,7 +159,9 @@ describe('the operator', () => {
         expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidTimezone' }),
         expect.objectContaining({ type: 'Stalled', status: 'True', reason: 'InvalidTimezone' }),
       ]);
-      expect((await getStatus('schools', 'badtz')).observedGeneration).toBeUndefined();
+      // The bad generation was observed and judged: kstatus reads it as Failed, not as still in progress.
+      const badtz = await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: fleetNs, plural: 'schools', name: 'badtz' });
+      expect([(badtz as { status: { observedGeneration?: number } }).status.observedGeneration, kstatus(badtz as object)]).toEqual([1, 'Failed']);
     }, 30_000, 200);
     expect([...(await pathsOf(nodeA)), ...(await pathsOf(nodeB))]).not.toContain('s3/nosecret/cam1');
     const events = await core.listNamespacedEvent({ namespace: fleetNs });

@@ -47,12 +47,15 @@ export function operatorRbac(options: RbacOptions): Array<Record<string, unknown
       { apiGroups: [GROUP], resources: ['schools', 'nvrs'], verbs: read },
       { apiGroups: [GROUP], resources: ['schools/status', 'nvrs/status'], verbs: ['get', 'patch'] },
       // NVR credentials live here; the operator reads them to seal each node's config and never writes them.
-      { apiGroups: [''], resources: ['secrets'], verbs: read },
+      // RBAC cannot select by label: the operator deletes only API-written, labelled, unreferenced ones (ADR 0002 §5).
+      { apiGroups: [''], resources: ['secrets'], verbs: [...read, 'delete'] },
+      { apiGroups: [GROUP], resources: ['faceiddevices'], verbs: read },
+      { apiGroups: [GROUP], resources: ['faceiddevices/status'], verbs: ['get', 'patch'] },
       events,
     ]),
     ...role(options.mediaNamespace, [
       { apiGroups: [''], resources: ['configmaps', 'services'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
-      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create', 'patch', 'delete'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
       // Each node's MTX_CONFKEY and probe credentials, and the probe token: written here, read by the node's pod.
       { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },

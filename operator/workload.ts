@@ -84,9 +84,7 @@ export function renderWorkload(
     select: false,
     podMetadata: { labels },
   });
-  deployment.select(
-    kplus.LabelSelector.of({ labels: { [NODE_LABEL]: node.metadata.name, 'app.kubernetes.io/name': 'mediamtx' } }),
-  );
+  deployment.select(kplus.LabelSelector.of({ labels: podSelector(node.metadata.name) }));
   const selector: Record<string, string> = { ...options.nodeSelector, ...node.spec.placement?.nodeSelector, [NODE_LABEL]: node.metadata.name };
   deployment.scheduling.attract(
     kplus.Node.labeled(...Object.keys(selector).sort().map((key) => kplus.NodeLabelQuery.is(key, selector[key]!))),
@@ -142,20 +140,33 @@ export function renderWorkload(
     addSessionExpiry(deployment, options.probeImage, apiSocket);
   }
   if (options.tunnelImage) addTunnelSidecar(chart, deployment, node.metadata.name, options.tunnelImage);
-  new kplus.Service(chart, 'service', {
+  const service = new kplus.Service(chart, 'service', {
     metadata: { name },
-    selector: deployment,
     ports: [
       { name: 'hls', port: MEDIAMTX_PORTS.hls, targetPort: MEDIAMTX_PORTS.hls },
       { name: 'webrtc', port: MEDIAMTX_PORTS.webrtc, targetPort: MEDIAMTX_PORTS.webrtc },
       ...(options.probeImage ? [{ name: 'probe', port: PROBE_PORT, targetPort: PROBE_PORT }] : []),
     ],
   });
+  // The same labels the Deployment selects by: a selector must never depend on a construct path.
+  for (const [key, value] of Object.entries(podSelector(node.metadata.name))) service.selectLabel(key, value);
   const manifests = chart.toJson() as Array<Record<string, unknown>>;
+  withoutConstructAddress(manifests);
   if (options.tunnelImage) withTunnelCapabilities(manifests);
   withTolerations(manifests, [{ ...mediaNodeTaint(node.metadata.name), operator: 'Equal' }, ...(options.tolerations ?? []), ...(node.spec.placement?.tolerations ?? [])]);
   if (tls) manifests.push(renderCertificate(node, tls, options.namespace, labels));
   return manifests;
+}
+
+const CONSTRUCT_ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
+const podSelector = (node: string) => ({ [NODE_LABEL]: node, 'app.kubernetes.io/name': 'mediamtx' });
+
+/** cdk8s labels pods with their construct path; renaming a construct must not roll the pod or change what selects it. */
+function withoutConstructAddress(manifests: Array<Record<string, unknown>>): void {
+  for (const manifest of manifests) {
+    const template = (manifest.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
+    if (template?.metadata?.labels) delete template.metadata.labels[CONSTRUCT_ADDRESS_LABEL];
+  }
 }
 
 /**

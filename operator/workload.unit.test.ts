@@ -76,6 +76,44 @@ describe('renderWorkload', () => {
   });
 });
 
+describe('renderWorkload selectors', () => {
+  it('selects the node\'s pod by its domain labels only, never by a construct path', () => {
+    expect(service).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'mediamtx-fsn1-a',
+        namespace: 'posbon-media',
+        labels: {
+          'app.kubernetes.io/managed-by': 'posbon-operator',
+          'app.kubernetes.io/name': 'mediamtx',
+          'app.kubernetes.io/part-of': 'posbon',
+          'posbon.io/media-node': 'fsn1-a',
+        },
+      },
+      spec: {
+        externalIPs: [],
+        type: 'ClusterIP',
+        selector: { 'app.kubernetes.io/name': 'mediamtx', 'posbon.io/media-node': 'fsn1-a' },
+        ports: [
+          { name: 'hls', port: 8888, targetPort: 8888 },
+          { name: 'webrtc', port: 8889, targetPort: 8889 },
+          { name: 'probe', port: 9440, targetPort: 9440 },
+        ],
+      },
+    });
+    expect(deployment.spec.selector).toEqual({ matchLabels: service.spec.selector });
+    expect(deployment.spec.template.metadata).toEqual({
+      labels: {
+        'app.kubernetes.io/managed-by': 'posbon-operator',
+        'app.kubernetes.io/name': 'mediamtx',
+        'app.kubernetes.io/part-of': 'posbon',
+        'posbon.io/media-node': 'fsn1-a',
+      },
+    });
+  });
+});
+
 describe('renderWorkload with the WireGuard sidecar', () => {
   const [tunnelDeployment] = renderWorkload(mediaNode('fsn1-a'), { namespace: 'posbon-media', mediamtxImage: 'mediamtx:test', tunnelImage: 'posbon:test' }) as any[];
   const pod = tunnelDeployment.spec.template.spec;

@@ -1,7 +1,7 @@
 // The device directory in a cluster: FaceIdDevice and School resources of the fleet namespace, kept by informers.
 import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, VERSION, type FaceIdDevice, type School } from '../../crds/index.js';
-import { ResourceInformer } from '../../operator/controller/informers.js';
+import { ResourceInformer } from '../../lib/kube/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { InMemoryDeviceDirectory, type FaceIdDeviceRecord } from './devices.js';
 

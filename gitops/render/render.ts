@@ -100,7 +100,7 @@ export function renderValidFleet(tree: FleetTree, options: FleetRenderOptions = 
       return {
         school: school.metadata.name,
         mediaNode: placement.mediaNode ?? null,
-        reason: plan.assignments.get(school.metadata.name)?.reason ?? 'NoMediaNode',
+        reason: plan.rejected.get(`School/${school.metadata.name}`)?.reason ?? plan.assignments.get(school.metadata.name)?.reason ?? 'NoMediaNode',
         allowlistIPs: placement.allowlistIPs,
         cameras: placement.cameraCount,
       };

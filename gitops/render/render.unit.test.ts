@@ -50,6 +50,13 @@ describe('render', () => {
     ]);
   });
 
+  it('leaves a school with an unknown time zone out of every config, as the operator does, and says why', async () => {
+    const rendered = renderFleet(await example(edit(SCHOOL_42, (o) => (o.spec.timezone = 'Asia/Atlantis'))));
+    expect(rendered.nodes.flatMap((n) => Object.keys(n.config.paths)).sort()).toEqual(['school-17/school-17-entrance/gate', 'school-17/school-17-entrance/hall']);
+    expect(rendered.nodes.flatMap((n) => n.schools)).toEqual(['school-17']);
+    expect(rendered.placements.find((p) => p.school === 'school-42')).toEqual({ school: 'school-42', mediaNode: null, reason: 'InvalidTimezone', allowlistIPs: [], cameras: 0 });
+  });
+
   it('refuses a tree with an object the schema rejects, naming the field', async () => {
     const tree = await example(edit(NVR, (o) => (o.spec.publicHost = '10.0.0.1')));
     expect(() => renderFleet(tree)).toThrow(/^clusters\/dev\/schools\/school-17\/nvrs\/entrance\.yaml Nvr\/school-17-entrance: spec\.publicHost: must be a public IP address or DNS name/);

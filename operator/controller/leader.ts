@@ -1,25 +1,47 @@
-// Leader election on a coordination.k8s.io Lease: only the holder writes; a lost lease stops this replica.
-import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+// Leader election on a coordination.k8s.io Lease, as client-go does it: expiry is judged on the local clock from
+// the moment a change of the record was observed, and a failed renew retries until the renew deadline.
+import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log/logger.js';
 
 export interface LeaseOptions {
   namespace: string;
   name: string;
   identity: string;
+  /** How long a candidate waits, after it last saw the record change, before it takes the lease over. */
   leaseDurationSeconds: number;
-  renewEverySeconds: number;
+  /** How long the leader keeps retrying a failed renew before it gives leadership up. */
+  renewDeadlineSeconds: number;
+  /** Time between attempts to acquire or renew. */
+  retryPeriodSeconds: number;
 }
+
+/** client-go's defaults keep these ratios: 15 s lease, 10 s renew deadline, 2 s retry period. */
+export const leaseTimings = (leaseDurationSeconds: number): Pick<LeaseOptions, 'leaseDurationSeconds' | 'renewDeadlineSeconds' | 'retryPeriodSeconds'> => ({
+  leaseDurationSeconds,
+  renewDeadlineSeconds: (leaseDurationSeconds * 2) / 3,
+  retryPeriodSeconds: leaseDurationSeconds / 7.5,
+});
+
+/** The fields whose change proves the holder is alive; compared as a whole, never against the local clock. */
+const recordOf = (spec: V1LeaseSpec | undefined): string =>
+  JSON.stringify([spec?.holderIdentity ?? '', String(spec?.renewTime ?? ''), String(spec?.acquireTime ?? ''), spec?.leaseTransitions ?? 0, spec?.leaseDurationSeconds ?? 0]);
 
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
   private stopped = false;
+  private observedRecord = '';
+  /** Local time at which `observedRecord` was last seen to change. */
+  private observedAt = 0;
+  /** Local time of the last successful renew, the start of the renew deadline. */
+  private renewedAt = 0;
 
   constructor(
     kc: KubeConfig,
     private readonly options: LeaseOptions,
     private readonly log: Logger,
+    private readonly now: () => number = Date.now,
   ) {
     this.api = kc.makeApiClient(CoordinationV1Api);
   }
@@ -38,16 +60,18 @@ export class LeaderElector {
       } catch (error) {
         this.log.warn('lease update failed', { resource: `Lease/${this.options.name}`, error: String(error) });
       }
+      if (this.stopped) return;
+      if (holds) this.renewedAt = this.now();
       if (holds && !this.leading) {
         this.leading = true;
         this.log.info('became leader', { identity: this.options.identity });
         onStartedLeading();
-      } else if (!holds && this.leading) {
+      } else if (!holds && this.leading && this.now() - this.renewedAt > this.options.renewDeadlineSeconds * 1000) {
         this.leading = false;
-        this.log.warn('lost the lease', { identity: this.options.identity });
+        this.log.warn('lost the lease', { identity: this.options.identity, renewDeadlineSeconds: this.options.renewDeadlineSeconds });
         onStoppedLeading();
       }
-      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.options.renewEverySeconds * 1000);
+      this.timer = setTimeout(() => void tick(), this.options.retryPeriodSeconds * 1000);
     };
     void tick();
   }
@@ -78,16 +102,19 @@ export class LeaderElector {
       lease = await this.api.readNamespacedLease({ name, namespace });
     } catch (error) {
       if (!(error instanceof ApiException && error.code === 404)) throw error;
-      await this.api.createNamespacedLease({
-        namespace,
-        body: { metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 } },
-      });
+      const spec = { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 };
+      await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
+      this.observe(spec);
       return true;
     }
     const spec = lease.spec ?? {};
-    const renewed = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
-    const expired = Date.now() > renewed + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
-    if (spec.holderIdentity && spec.holderIdentity !== identity && !expired) return false;
+    const record = recordOf(spec);
+    if (record !== this.observedRecord) {
+      this.observedRecord = record;
+      this.observedAt = this.now();
+    }
+    const held = Boolean(spec.holderIdentity) && spec.holderIdentity !== identity;
+    if (held && this.observedAt + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 > this.now()) return false;
     const takeover = spec.holderIdentity !== identity;
     lease.spec = {
       ...spec,
@@ -98,11 +125,17 @@ export class LeaderElector {
     };
     try {
       // The resourceVersion in the body makes this a compare-and-swap: two candidates cannot both win.
-      await this.api.replaceNamespacedLease({ name, namespace, body: lease });
+      const written = await this.api.replaceNamespacedLease({ name, namespace, body: lease });
+      this.observe(written.spec);
       return true;
     } catch (error) {
       if (error instanceof ApiException && error.code === 409) return false;
       throw error;
     }
+  }
+
+  private observe(spec: V1LeaseSpec | undefined): void {
+    this.observedRecord = recordOf(spec);
+    this.observedAt = this.now();
   }
 }

@@ -28,6 +28,7 @@ export class WorkQueue {
   private active = 0;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
+  private readonly runWaiters = new Map<string, Array<() => void>>();
 
   constructor(
     private readonly handler: (key: string) => Promise<void>,
@@ -65,8 +66,20 @@ export class WorkQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Resolves once each key has finished a run; at once for keys neither waiting nor running. */
+  processed(keys: Iterable<string>): Promise<void> {
+    const waits: Array<Promise<void>> = [];
+    for (const key of keys) {
+      if (!this.queued.has(key) && !this.running.has(key)) continue;
+      waits.push(new Promise((resolve) => this.runWaiters.set(key, [...(this.runWaiters.get(key) ?? []), resolve])));
+    }
+    return Promise.all(waits).then(() => undefined);
+  }
+
   stop(): void {
     this.stopped = true;
+    for (const waiters of this.runWaiters.values()) for (const w of waiters) w();
+    this.runWaiters.clear();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.pending.length = 0;
@@ -106,6 +119,9 @@ export class WorkQueue {
     } finally {
       this.running.delete(key);
       this.active--;
+      const waiters = this.runWaiters.get(key);
+      this.runWaiters.delete(key);
+      for (const w of waiters ?? []) w();
       if (this.dirty.delete(key)) this.add(key);
       this.pump();
     }

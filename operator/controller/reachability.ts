@@ -5,7 +5,7 @@ import { discoveredCamerasOf } from '../../lib/devices/discovered-cameras.js';
 import { publishedCameras } from '../core/fleet.js';
 import type { FleetPlan } from '../core/plan.js';
 import type { Logger } from '../../lib/log/logger.js';
-import { setCondition, sameStatus, type ConditionInput } from './conditions.js';
+import { setCondition, sameStatus, type ConditionInput } from '../core/conditions.js';
 import { WorkQueue } from './queue.js';
 
 export interface ProbeEndpoints {

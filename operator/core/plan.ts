@@ -1,5 +1,6 @@
 // The whole fleet in, the desired shards out: the one function both the operator and `gitops render` call.
 import type { MediaNode, Nvr, School } from '../../crds/index.js';
+import { admitFleet, type AdmissionOptions, type Rejection } from './admission.js';
 import { assignShards, DEFAULT_ASSIGN_OPTIONS, type AssignOptions, type Assignment } from './assign.js';
 import { publishedCameras, type Fleet } from './fleet.js';
 import type { ShardMember } from './mediamtx.js';
@@ -22,11 +23,15 @@ export interface FleetPlan {
   /** Cameras each NVR publishes, by `namespace/name`. */
   camerasByNvr: Map<string, number>;
   camerasBySchool: Map<string, number>;
+  /** Objects admission left out of the plan, by `School/<name>` and `Nvr/<name>`. */
+  rejected: Map<string, Rejection>;
 }
 
 export const nvrKey = (nvr: Nvr): string => `${nvr.metadata.namespace ?? ''}/${nvr.metadata.name}`;
 
-export function planFleet(fleet: Fleet, options: AssignOptions = DEFAULT_ASSIGN_OPTIONS): FleetPlan {
+/** Plans over the admitted fleet only, so every shell leaves out the same objects for the same reasons. */
+export function planFleet(input: Fleet, options: AssignOptions = DEFAULT_ASSIGN_OPTIONS, admission: AdmissionOptions = {}): FleetPlan {
+  const { fleet, rejected } = admitFleet(input, admission);
   const schoolNames = new Set(fleet.schools.map((s) => s.metadata.name));
   const nvrsBySchool = new Map<string, ShardMember[]>();
   const camerasBySchool = new Map<string, number>();
@@ -67,7 +72,7 @@ export function planFleet(fleet: Fleet, options: AssignOptions = DEFAULT_ASSIGN_
       shard.members = members;
     }
   }
-  return { assignments, shards, orphanNvrs, camerasByNvr, camerasBySchool };
+  return { assignments, shards, orphanNvrs, camerasByNvr, camerasBySchool, rejected };
 }
 
 export interface SchoolPlacement {

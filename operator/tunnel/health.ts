@@ -1,5 +1,5 @@
 // How fresh each school's tunnel is: the condition on the School, the node's metric and the alert that watches it.
-import type { ConditionInput } from '../controller/conditions.js';
+import type { ConditionInput } from '../core/conditions.js';
 import type { PeerHandshake } from './sync.js';
 
 /**

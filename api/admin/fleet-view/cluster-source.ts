@@ -1,7 +1,7 @@
 // The fleet as the cluster holds it, kept in memory by informers: requests never LIST.
-import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
-import { ResourceInformer } from '../../../operator/controller/informers.js';
+import { ResourceInformer, customObjectPath, listCustomObjects } from '../../../lib/kube/index.js';
 import type { Logger } from '../../../lib/log/logger.js';
 import type { Fleet } from '../../../operator/core/index.js';
 import type { FleetSource } from './source.js';
@@ -18,27 +18,18 @@ export class ClusterFleetSource implements FleetSource {
 
   private constructor(kc: KubeConfig, namespace: string, log: Logger) {
     const objects = kc.makeApiClient(CustomObjectsApi);
-    const plural = (kind: Kind) => KINDS[kind].plural;
-    const path = (kind: Kind) =>
-      KINDS[kind].scope === 'Cluster'
-        ? `/apis/${GROUP}/${VERSION}/${plural(kind)}`
-        : `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural(kind)}`;
-    const list =
-      <T>(kind: Kind) =>
-      () =>
-        (KINDS[kind].scope === 'Cluster'
-          ? objects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: plural(kind) })
-          : objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: plural(kind) })) as Promise<
-          KubernetesListObject<T & KubernetesObject>
-        >;
     const changed = () => {
       this.cached = undefined;
       for (const listener of this.listeners) listener();
     };
-    this.schools = new ResourceInformer(kc, path('School'), list<School>('School'), changed, log);
-    this.nvrs = new ResourceInformer(kc, path('Nvr'), list<Nvr>('Nvr'), changed, log);
-    this.nodes = new ResourceInformer(kc, path('MediaNode'), list<MediaNode>('MediaNode'), changed, log);
-    this.faceIdDevices = new ResourceInformer(kc, path('FaceIdDevice'), list<FaceIdDevice>('FaceIdDevice'), changed, log);
+    const informer = <T extends KubernetesObject>(kind: Kind) => {
+      const custom = { group: GROUP, version: VERSION, ...KINDS[kind] };
+      return new ResourceInformer<T>(kc, customObjectPath(custom, namespace), listCustomObjects<T>(objects, custom, namespace), changed, log);
+    };
+    this.schools = informer('School');
+    this.nvrs = informer('Nvr');
+    this.nodes = informer('MediaNode');
+    this.faceIdDevices = informer('FaceIdDevice');
   }
 
   static create(deps: { kc: KubeConfig; namespace: string; log: Logger }): ClusterFleetSource {

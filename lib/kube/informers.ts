@@ -1,6 +1,10 @@
 // Informers that never stay down: a watch error restarts the list-and-watch after a backoff.
 import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import type { Logger } from '../../lib/log/logger.js';
+
+/** The one thing an informer says: that its watch failed and restarts. */
+export interface KubeLog {
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
 
 export type ChangeType = 'add' | 'update' | 'delete';
 
@@ -26,7 +30,7 @@ export class ResourceInformer<T extends KubernetesObject> {
     readonly path: string,
     list: () => Promise<KubernetesListObject<T>>,
     onChange: (type: ChangeType, object: T) => void,
-    private readonly log: Logger,
+    private readonly log: KubeLog,
     labelSelector?: string,
   ) {
     this.informer = makeInformer<T>(kc, path, async () => withoutManagedFields(await list()), labelSelector);

@@ -1,0 +1,267 @@
+// One media node's shard: load → early return (node gone) → render → apply → status, written once in `finally`.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { MediaNode, Nvr } from '../../crds/index.js';
+import { sameStatus } from '../core/conditions.js';
+import { nvrEndpoint } from '../core/endpoint.js';
+import { contentHash, type NvrCredentials } from '../core/mediamtx.js';
+import { sealedShardConfig } from '../core/shard-config.js';
+import type { ShardPlan } from '../core/plan.js';
+import { mediaNodeStatus, type NodeTunnelStatus, type Outcome } from '../core/status.js';
+import { idleNodeTunnel } from '../core/tunnel.js';
+import { certificateName } from '../core/media-tls.js';
+import type { Logger } from '../../lib/log/logger.js';
+import { renderProbeAllowlist } from '../../lib/probe-protocol/render-allowlist.js';
+import { tunnelCondition } from '../tunnel/health.js';
+import { CONFIG_FILE, MANAGED_LABELS, NODE_LABEL, configMapName, confKeySecretName, probeConfigMapName, probeCredentialsSecretName, renderWorkload } from '../workload.js';
+import { ClusterWriter, HASH_ANNOTATION, apiErrorMessage, ownedBy, type Manifest } from './cluster-writer.js';
+import type { ControllerConfig } from './config.js';
+import type { OperatorMetrics } from './metrics.js';
+import type { NodeSecrets } from './node-secrets.js';
+import { TerminalError } from './queue.js';
+import type { TunnelShell } from './tunnel.js';
+
+export interface ShardReconcilerDeps {
+  writer: ClusterWriter;
+  secrets: NodeSecrets;
+  tunnel: TunnelShell;
+  config: ControllerConfig;
+  log: Logger;
+  metrics: OperatorMetrics;
+  /** The node as the cache holds it now, for its latest status. */
+  node(name: string): MediaNode | undefined;
+  /** Every node's egress IPs, which no probe may target. */
+  egressIPs(): string[];
+  /** A credentials Secret of the fleet namespace, from the cache. */
+  credentialsSecret(name: string): V1Secret | undefined;
+}
+
+interface Rendered {
+  sealed: string;
+  hash: string;
+  cameraCount: number;
+}
+
+const decode = (value: string | undefined) => (value ? Buffer.from(value, 'base64').toString('utf8') : undefined);
+
+export class ShardReconciler {
+  /** Content hashes of the shard objects as the API server holds them: from the last list, and each write since. */
+  private readonly live = new Map<string, string>();
+  private readonly tunnelKeys = new Map<string, string>();
+  /** The status this replica last wrote per node. */
+  private readonly writtenStatus = new Map<string, unknown>();
+
+  private constructor(private readonly deps: ShardReconcilerDeps) {}
+
+  static create(deps: ShardReconcilerDeps): ShardReconciler {
+    return new ShardReconciler(deps);
+  }
+
+  /** The node's WireGuard public key, once its tunnel was applied. */
+  tunnelKey(node: string): string | undefined {
+    return this.tunnelKeys.get(node);
+  }
+
+  /** Lists the labelled shard objects: their hashes for skipping unchanged writes, and the nodes that have any. */
+  async observe(): Promise<Set<string>> {
+    const namespace = this.deps.config.mediaNamespace;
+    const nodes = new Set<string>();
+    this.live.clear();
+    const record = (prefix: string, items: Array<{ metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }>) => {
+      for (const item of items) {
+        const node = item.metadata?.labels?.[NODE_LABEL];
+        if (node) nodes.add(node);
+        const hash = item.metadata?.annotations?.[HASH_ANNOTATION];
+        if (hash && item.metadata?.name) this.live.set(prefix + item.metadata.name, hash);
+      }
+    };
+    record('', (await this.deps.writer.core.listNamespacedConfigMap({ namespace, labelSelector: NODE_LABEL })).items);
+    if (this.deps.config.applyWorkloads) record('Deployment/', (await this.deps.writer.apps.listNamespacedDeployment({ namespace, labelSelector: NODE_LABEL })).items);
+    return nodes;
+  }
+
+  async reconcile(name: string, shard: ShardPlan | undefined): Promise<void> {
+    if (!shard) return this.remove(name);
+    const node = shard.node;
+    let outcome: Outcome = { kind: 'failed', ready: { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: 'the reconcile did not finish' } };
+    let hash: string | undefined;
+    try {
+      await this.markReconciling(node);
+      const rendered = await this.render(shard);
+      await this.apply(shard, rendered);
+      hash = rendered.hash;
+      const overCapacity = rendered.cameraCount > node.spec.maxCameras;
+      outcome = {
+        kind: 'done',
+        ready: overCapacity
+          ? { type: 'Ready', status: 'False', reason: 'OverCapacity', message: `${rendered.cameraCount} cameras assigned, over maxCameras ${node.spec.maxCameras}; all are published` }
+          : { type: 'Ready', status: 'True', reason: 'ConfigApplied', message: `${rendered.cameraCount} cameras of ${shard.schools.length} schools` },
+      };
+    } catch (error) {
+      outcome =
+        error instanceof TerminalError
+          ? { kind: 'stalled', ready: { type: 'Ready', status: 'False', reason: error.reason, message: error.message.slice(0, 1024) } }
+          : { kind: 'failed', ready: { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: apiErrorMessage(error, `shard of ${name}`) } };
+      throw error;
+    } finally {
+      this.deps.metrics.shardStalled.set({ node: name }, outcome.kind === 'done' ? 0 : 1);
+      this.deps.metrics.mediaNodeReady.set({ node: name }, outcome.ready.status === 'True' ? 1 : 0);
+      await this.writeStatus(name, shard, outcome, hash);
+    }
+  }
+
+  /** The node's key, then pure work: the sealed config, or a terminal error that waits for the fleet to change. */
+  private async render(shard: ShardPlan): Promise<Rendered> {
+    const confKey = await this.deps.secrets.confKey(shard.node);
+    const { render, maxConfigBytes } = this.deps.config;
+    const config = sealedShardConfig(shard, (nvr) => this.credentials(nvr), { render, confKey, maxConfigBytes });
+    if (!config.ok) throw new TerminalError(config.reason, config.message);
+    return config;
+  }
+
+  private async apply(shard: ShardPlan, rendered: Rendered): Promise<void> {
+    const { node } = shard;
+    const name = node.metadata.name;
+    const { config } = this.deps;
+    // Peers and routes first: a new tunnel path must find its route when MediaMTX loads it.
+    // A node with the sidecar always has its (possibly empty) peers, so the sidecar can start before any tunnel school.
+    const tunnel = shard.tunnel ?? (config.workload.tunnelImage ? idleNodeTunnel(node) : undefined);
+    if (tunnel) this.tunnelKeys.set(name, await this.deps.tunnel.applyNode(name, tunnel));
+    if (this.live.get(configMapName(name)) !== rendered.hash) {
+      await this.applyOwned(node, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: configMapName(name), namespace: config.mediaNamespace, labels: { ...MANAGED_LABELS, [NODE_LABEL]: name }, annotations: { [HASH_ANNOTATION]: rendered.hash } },
+        data: { [CONFIG_FILE]: rendered.sealed },
+      });
+      this.live.set(configMapName(name), rendered.hash);
+      this.deps.log.info('config applied', { resource: `MediaNode/${name}`, hash: rendered.hash, cameras: rendered.cameraCount, schools: shard.schools.length });
+      await this.deps.writer.event('MediaNode', name, 'Normal', 'ConfigApplied', `config ${rendered.hash} with ${rendered.cameraCount} cameras of ${shard.schools.length} schools`);
+    }
+    if (config.probe) await this.applyProbeInputs(shard);
+    if (config.applyWorkloads) await this.applyWorkload(node);
+  }
+
+  /** Every shard object names its MediaNode as owner, so Kubernetes collects what a deleted node leaves. */
+  applyOwned(node: MediaNode, manifest: Manifest): Promise<void> {
+    return this.deps.writer.apply({ ...manifest, metadata: { ...manifest.metadata, ownerReferences: ownedBy(node) } });
+  }
+
+  private async applyWorkload(node: MediaNode): Promise<void> {
+    const manifests = renderWorkload(node, { ...this.deps.config.workload, namespace: this.deps.config.mediaNamespace }) as Manifest[];
+    const hash = contentHash(JSON.stringify(manifests));
+    const key = `Deployment/${configMapName(node.metadata.name)}`;
+    if (this.live.get(key) === hash) return;
+    for (const manifest of manifests) {
+      await this.applyOwned(node, { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, [HASH_ANNOTATION]: hash } } });
+    }
+    this.live.set(key, hash);
+  }
+
+  /** The sidecar's allowlist (the shard's NVRs, their public host and ports) and the credentials it may use. */
+  private async applyProbeInputs(shard: ShardPlan): Promise<void> {
+    const { node } = shard;
+    const name = node.metadata.name;
+    const fleetNs = this.deps.config.fleetNamespace;
+    const allowlist = renderProbeAllowlist(
+      name,
+      // Members only: a tunnel NVR is here only when the tunnel plan routes its LAN address to its own school alone.
+      shard.members.map(({ nvr }) => {
+        const endpoint = nvrEndpoint(nvr);
+        return {
+          namespace: fleetNs,
+          name: nvr.metadata.name,
+          publicHost: endpoint.host,
+          publicRtspPort: endpoint.rtspPort,
+          ...(endpoint.onvifPort !== undefined ? { publicOnvifPort: endpoint.onvifPort } : {}),
+          ...(endpoint.via === 'public' && nvr.spec.publicHttpPort !== undefined ? { publicHttpPort: nvr.spec.publicHttpPort } : {}),
+          ...(endpoint.via === 'tunnel' ? { tunnel: true } : {}),
+          credentialsSecret: nvr.spec.credentialsSecretRef.name,
+        };
+      }),
+      this.deps.egressIPs(),
+    );
+    const credentials: Record<string, string> = {};
+    for (const { nvr } of shard.members) {
+      const secret = this.deps.credentialsSecret(nvr.spec.credentialsSecretRef.name);
+      for (const field of ['username', 'password'] as const) {
+        const value = secret?.data?.[field];
+        if (value) credentials[`${fleetNs}.${nvr.spec.credentialsSecretRef.name}.${field}`] = value;
+      }
+    }
+    const sorted = Object.fromEntries(Object.keys(credentials).sort().map((k) => [k, credentials[k]!]));
+    const hash = contentHash(allowlist + JSON.stringify(sorted));
+    const cmName = probeConfigMapName(name);
+    if (this.live.get(cmName) === hash) return;
+    const labels = { ...MANAGED_LABELS, [NODE_LABEL]: name };
+    const namespace = this.deps.config.mediaNamespace;
+    await this.applyOwned(node, { apiVersion: 'v1', kind: 'Secret', metadata: { name: probeCredentialsSecretName(name), namespace, labels }, type: 'Opaque', data: sorted });
+    // The ConfigMap last: its hash stands for both, so a failure in between rewrites both.
+    await this.applyOwned(node, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: cmName, namespace, labels, annotations: { [HASH_ANNOTATION]: hash } }, data: { 'allowlist.json': allowlist } });
+    this.live.set(cmName, hash);
+  }
+
+  private credentials(nvr: Nvr): NvrCredentials | undefined {
+    const secret = this.deps.credentialsSecret(nvr.spec.credentialsSecretRef.name);
+    const username = decode(secret?.data?.username);
+    const password = decode(secret?.data?.password);
+    return username && password ? { username, password } : undefined;
+  }
+
+  /** Reconciling=True while the node's new generation is being worked on, so kstatus reads it as in progress. */
+  private async markReconciling(node: MediaNode): Promise<void> {
+    const current = this.deps.node(node.metadata.name) ?? node;
+    if (current.metadata.generation === undefined || current.status?.observedGeneration === current.metadata.generation) return;
+    if (current.status?.conditions?.some((c) => c.type === 'Reconciling' && c.status === 'True' && c.observedGeneration === current.metadata.generation)) return;
+    const status = mediaNodeStatus(current, { node, schools: [], members: [], cameraCount: 0 }, { kind: 'reconciling', reason: 'Progressing', message: `applying generation ${current.metadata.generation}` }, { configMapName: configMapName(node.metadata.name) }, new Date().toISOString());
+    await this.deps.writer.patchStatus('MediaNode', node.metadata.name, { conditions: status.conditions });
+  }
+
+  private async writeStatus(name: string, shard: ShardPlan, outcome: Outcome, hash: string | undefined): Promise<void> {
+    const current = this.deps.node(name);
+    if (!current) return;
+    const tunnelKey = this.tunnelKeys.get(name);
+    const tunnel: NodeTunnelStatus | undefined =
+      shard.tunnel && tunnelKey
+        ? {
+            publicKey: tunnelKey,
+            endpoint: shard.tunnel.endpoint,
+            address: shard.tunnel.address.split('/')[0]!,
+            peers: shard.tunnel.peers.length,
+            stalePeers: shard.tunnel.peers.filter((p) => tunnelCondition(this.deps.tunnel.handshake(p.school)?.latestHandshake, new Date()).status !== 'True').length,
+          }
+        : undefined;
+    const status = mediaNodeStatus(current, shard, outcome, { configMapName: configMapName(name), ...(hash ? { hash } : {}), ...(tunnel ? { tunnel } : {}) }, new Date().toISOString());
+    // The cache may not show this replica's last write yet: unchanged means unchanged against both.
+    const written = this.writtenStatus.get(name);
+    if (sameStatus(status, current.status) && (!written || sameStatus(status, written))) return;
+    await this.deps.writer.patchStatus('MediaNode', name, status);
+    this.writtenStatus.set(name, status);
+    const before = current.status?.conditions?.find((c) => c.type === 'Ready');
+    if (outcome.kind !== 'reconciling' && (before?.reason !== outcome.ready.reason || before?.status !== outcome.ready.status) && outcome.ready.status !== 'True') {
+      await this.deps.writer.event('MediaNode', name, 'Warning', outcome.ready.reason, outcome.ready.message);
+    }
+  }
+
+  /** Deletes what a node that left the fleet had; the ConfigMap last, as the list of shards finds a node by it. */
+  private async remove(node: string): Promise<void> {
+    const { writer } = this.deps;
+    const ns = this.deps.config.mediaNamespace;
+    await writer.remove('Deployment', configMapName(node), ns);
+    await writer.remove('Service', configMapName(node), ns);
+    await writer.remove('Secret', confKeySecretName(node), ns);
+    await writer.remove('ConfigMap', probeConfigMapName(node), ns);
+    await writer.remove('Secret', probeCredentialsSecretName(node), ns);
+    // cert-manager leaves a Certificate's Secret behind; both go with the node.
+    await writer.removeCertificate(certificateName(node), ns);
+    await writer.remove('Secret', certificateName(node), ns);
+    await this.deps.tunnel.deleteNode(node);
+    await writer.remove('ConfigMap', configMapName(node), ns);
+    for (const key of [configMapName(node), `Deployment/${configMapName(node)}`, probeConfigMapName(node)]) this.live.delete(key);
+    this.tunnelKeys.delete(node);
+    this.writtenStatus.delete(node);
+    this.deps.secrets.forget(node);
+    this.deps.metrics.mediaNodeReady.remove({ node });
+    this.deps.metrics.shardStalled.remove({ node });
+    this.deps.log.info('shard removed', { resource: `MediaNode/${node}` });
+  }
+}
