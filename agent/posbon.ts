@@ -45,15 +45,17 @@ export class ApiRefused extends Error {
 export class PosbonClient {
   constructor(
     private readonly baseUrl: string,
-    private readonly token: string,
+    /** A fixed token, or a paired agent's session that renews its own. */
+    private readonly token: string | (() => Promise<string>),
   ) {}
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
+    const token = typeof this.token === 'string' ? this.token : await this.token();
     try {
       response = await fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(60_000),
       });

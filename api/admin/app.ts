@@ -16,6 +16,7 @@ import { isAgentToken } from './identity/agent-tokens.js';
 import { LoginRefused, LoginThrottled } from './identity/accounts.js';
 import { accountRoutes } from './identity/routes.js';
 import { proposalRoutes } from './proposals/routes.js';
+import { pairingRoutes } from './pairing/routes.js';
 import { RefreshRefused, type IssuedTokens } from './identity/sessions.js';
 import { mountRoutes, openApiDocument, route, type Route } from './routes.js';
 import * as s from './schemas.js';
@@ -461,6 +462,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
       },
     }),
     ...proposalRoutes({ proposals: deps.proposals, audit }),
+    ...pairingRoutes({ pairing: deps.pairing, audit, schoolExists: (id) => fleet.school(id) !== undefined, limit: refreshLimit }),
   ];
 
   const document = openApiDocument(routes, { title: 'Posbon admin API', version: '0.1.0' });
