@@ -23,6 +23,7 @@ import { inventory } from './inventory.js';
 import { ApiRefused, PosbonClient } from './posbon.js';
 import { DeviceProblem, submitNvr } from './submit.js';
 import { provisionHikvision } from './faceid.js';
+import { NotOnLan, renderScan, scanCommand, ScanUsageError } from './cli/scan.js';
 import { checkTunnel, WINDOWS_CAVEAT, writeTunnel, type ExposedNvr, type GatewayKind } from './tunnel.js';
 
 class UsageError extends Error {}
@@ -63,6 +64,10 @@ async function client(): Promise<PosbonClient> {
 
 async function run(argv: string[]): Promise<unknown> {
   const [command, ...rest] = argv;
+  if (command === 'scan') {
+    const { report, json } = await scanCommand(rest);
+    return json ? report : { text: renderScan(report) };
+  }
   const { values } = parseArgs({
     args: rest,
     strict: true,
@@ -197,15 +202,19 @@ async function tunnel(values: Record<string, string | boolean | string[] | undef
   return { ...outcome, ...(proposed ? { pullRequest: proposed.proposal } : {}), ...(checks ? { checks } : {}) };
 }
 
+const isText = (result: unknown): result is { text: string } =>
+  typeof result === 'object' && result !== null && Object.keys(result).length === 1 && typeof (result as { text?: unknown }).text === 'string';
+
 function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) return 2;
+  if (error instanceof NotOnLan) return 3;
+  if (error instanceof UsageError || error instanceof ScanUsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) return 2;
   if (error instanceof DeviceProblem) return 3;
   if (error instanceof ApiRefused) return error.status === 0 ? 5 : 4;
   return 1;
 }
 
 run(process.argv.slice(2)).then(
-  (result) => process.stdout.write(`${JSON.stringify(result, null, 2)}\n`),
+  (result) => process.stdout.write(isText(result) ? result.text : `${JSON.stringify(result, null, 2)}\n`),
   (error: unknown) => {
     process.stderr.write(`posbon-agent: ${(error as Error).message.split('\n')[0]}\n`);
     process.exitCode = exitCodeOf(error);
