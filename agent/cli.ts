@@ -1,5 +1,8 @@
 // `npm run agent -- <command>`: the LAN agent. Secrets come from the environment or files, never from flags, so
-// they stay out of shell history and process lists.
+// they stay out of shell history and process lists (a pairing code may be a flag: it is spent the moment it works).
+//   pair      [--code C | --link L | --code-file F] [--api URL] [--label L]   pair with a school admin's one-time code
+//   status                                                       the paired school, its media node and egress IPs
+//   scan      [--subnet CIDR]... [--concurrency N] [--json]      find devices on this machine's own LAN
 //   discover  [--target IP]... [--no-multicast] [--timeout-ms N] [--username U]   list ONVIF devices (and cameras)
 //   submit    --school S --name N --lan-host IP [--lan-onvif-port 80] --public-host H [--public-rtsp-port 554]
 //             [--public-onvif-port P] [--vendor V] --username U                   test from the node, then propose
@@ -12,10 +15,12 @@
 //                                                     public key (unless --offline); the gateway config once the
 //                                                     node's side is known (from the School's status, or flags);
 //                                                     a play of each named NVR from the media node through the tunnel
-// Environment: POSBON_API_URL, POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE, and the device password in
+// Environment: the paired credentials (POSBON_AGENT_CREDENTIALS names their file), or for automation POSBON_API_URL
+// with POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE; and the device password in
 // POSBON_NVR_PASSWORD or the file named by --password-file.
 // Exit codes: 0 done, 1 anything unforeseen, 2 bad usage, 3 a device or mapping problem to fix at the school,
 // 4 the API refused, 5 the API could not be reached.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { discover } from './discovery.js';
@@ -23,13 +28,16 @@ import { inventory } from './inventory.js';
 import { ApiRefused, PosbonClient } from './posbon.js';
 import { DeviceProblem, submitNvr } from './submit.js';
 import { provisionHikvision } from './faceid.js';
+import { AgentSession, credentialsPath } from './credentials.js';
+import { pairCommand, PairUsageError } from './cli/pair.js';
+import { NotPaired, statusCommand } from './cli/status.js';
 import { NotOnLan, renderScan, scanCommand, ScanUsageError } from './cli/scan.js';
 import { checkTunnel, WINDOWS_CAVEAT, writeTunnel, type ExposedNvr, type GatewayKind } from './tunnel.js';
 
 class UsageError extends Error {}
 
 const VENDORS = ['hikvision', 'dahua', 'uniview', 'onvif'] as const;
-const COMMANDS = 'discover, submit, provision-faceid or tunnel';
+const COMMANDS = 'pair, status, scan, discover, submit, provision-faceid or tunnel';
 
 const portOf = (value: string | undefined, flag: string, fallback?: number): number | undefined => {
   if (value === undefined) return fallback;
@@ -55,15 +63,23 @@ async function secret(env: string, file: string | undefined, what: string): Prom
 }
 
 async function client(): Promise<PosbonClient> {
+  const token = await secret('POSBON_AGENT_TOKEN', process.env.POSBON_AGENT_TOKEN_FILE, 'agent token');
+  // Without a token for automation, the paired agent's own credentials (`pair`).
+  if (!token) {
+    const path = credentialsPath();
+    if (!existsSync(path)) throw new UsageError('not paired: run `pair` with the code a school admin creates (or set POSBON_AGENT_TOKEN for automation)');
+    const session = await AgentSession.open(path);
+    return new PosbonClient(process.env.POSBON_API_URL ?? session.apiUrl, session.accessToken);
+  }
   const url = process.env.POSBON_API_URL;
   if (!url) throw new UsageError('POSBON_API_URL is not set: the Posbon API the agent reports to');
-  const token = await secret('POSBON_AGENT_TOKEN', process.env.POSBON_AGENT_TOKEN_FILE, 'agent token');
-  if (!token) throw new UsageError('no agent token: set POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE (a school admin issues one)');
   return new PosbonClient(url, token);
 }
 
 async function run(argv: string[]): Promise<unknown> {
   const [command, ...rest] = argv;
+  if (command === 'pair') return pairCommand(rest);
+  if (command === 'status') return statusCommand();
   if (command === 'scan') {
     const { report, json } = await scanCommand(rest);
     return json ? report : { text: renderScan(report) };
@@ -207,7 +223,7 @@ const isText = (result: unknown): result is { text: string } =>
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof NotOnLan) return 3;
-  if (error instanceof UsageError || error instanceof ScanUsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) return 2;
+  if (error instanceof UsageError || error instanceof ScanUsageError || error instanceof PairUsageError || error instanceof NotPaired || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) return 2;
   if (error instanceof DeviceProblem) return 3;
   if (error instanceof ApiRefused) return error.status === 0 ? 5 : 4;
   return 1;

@@ -76,7 +76,7 @@ describe('console: pairing the LAN agent', () => {
     expect(await text(page, `tr[data-agent="${agentId}"] td`)).toBe('office PC');
     await page.click(`tr[data-agent="${agentId}"] button`);
     await page.waitForFunction(`!document.querySelector('tr[data-agent="${agentId}"] button')`);
-    expect((await call(api, 'GET', '/schools/school-a/agents', { token: undefined })).status).toBe(401);
+    expect((await call(api, 'GET', '/schools/school-a/agents', {})).status).toBe(401);
     const rows = (await api.dataSource.query('SELECT revoked_reason FROM agent_family WHERE id = $1', [agentId])) as { revoked_reason: string }[];
     expect(rows).toEqual([{ revoked_reason: 'revoked-by-admin' }]);
     expect(guard.take()).toEqual([]);

@@ -1,0 +1,41 @@
+// `pair [--code XXXX-XXXX | --link posbon://pair?...] [--api URL] [--label L]`: trades the school admin's pairing code
+// for the agent's tokens, kept in a file only this user can read (POSBON_AGENT_CREDENTIALS, else the user's config
+// folder). The code may also come from POSBON_PAIRING_CODE or --code-file; a flag is fine for it because it is
+// single use and spent the moment it works.
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { credentialsPath, pairAgent } from '../credentials.js';
+
+export class PairUsageError extends Error {}
+
+/** `posbon://pair?api=<url>&code=<code>`, as the console's QR and pairing link carry it. */
+export function parsePairingLink(link: string): { api: string; code: string } {
+  const url = URL.parse(link);
+  const api = url?.searchParams.get('api');
+  const code = url?.searchParams.get('code');
+  if (!url || url.protocol !== 'posbon:' || !api || !code) throw new PairUsageError('--link: expected posbon://pair?api=<url>&code=<code> from the console');
+  return { api, code };
+}
+
+export async function pairCommand(args: string[]): Promise<{ schoolId: string; agentId: string; path: string }> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      code: { type: 'string' },
+      'code-file': { type: 'string' },
+      link: { type: 'string' },
+      api: { type: 'string' },
+      label: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const fromLink = values.link ? parsePairingLink(values.link) : undefined;
+  const fromFile = values['code-file'] ? (await readFile(values['code-file'], 'utf8')).trim() : undefined;
+  const code = values.code ?? fromLink?.code ?? fromFile ?? process.env.POSBON_PAIRING_CODE;
+  if (!code) throw new PairUsageError('a pairing code is required: --code, --link, --code-file or POSBON_PAIRING_CODE (the school admin creates one in the console)');
+  const apiUrl = values.api ?? fromLink?.api ?? process.env.POSBON_API_URL;
+  if (!apiUrl) throw new PairUsageError('the Posbon API is required: --api URL, --link or POSBON_API_URL');
+  return pairAgent({ apiUrl, code, label: values.label ?? hostname().slice(0, 80), path: credentialsPath() });
+}
