@@ -6,8 +6,10 @@
 //   discover  [--target IP]... [--no-multicast] [--timeout-ms N] [--username U]   list ONVIF devices (and cameras)
 //   submit    --school S --name N --lan-host IP [--lan-onvif-port 80] --public-host H [--public-rtsp-port 554]
 //             [--public-onvif-port P] [--vendor V] --username U                   test from the node, then propose
-//   provision-faceid --school S --device NAME --lan-host IP [--lan-port 80] [--direction in|out] --username U
-//                                                     point a Hikvision terminal at the webhook (ISAPI)
+//   provision-faceid --school S --device NAME [--faceid-vendor hikvision|dahua|zkteco] --lan-host IP [--lan-port 80]
+//             [--direction in|out] --username U [--wait-s N]
+//                                                     point a terminal at the webhook (Hikvision ISAPI, Dahua CGI;
+//                                                     ZKTeco: the values to enter on it), then wait for its first push
 //   tunnel    --school S --nvr IP:PORT[,PORT]... [--gateway linux|windows|mikrotik] [--dir D] [--iface posbon]
 //             [--lan-interface eth1] [--address A --node-address A --node-public-key K --endpoint H:P
 //             --keepalive 25] [--check NVR]... [--offline]
@@ -27,7 +29,7 @@ import { discover } from './discovery.js';
 import { inventory } from './inventory.js';
 import { ApiRefused, PosbonClient } from './posbon.js';
 import { DeviceProblem, submitNvr } from './submit.js';
-import { provisionHikvision } from './faceid.js';
+import { provisionFaceId } from './faceid/provision.js';
 import { AgentSession, credentialsPath } from './credentials.js';
 import { pairCommand, PairUsageError } from './cli/pair.js';
 import { NotPaired, statusCommand } from './cli/status.js';
@@ -115,6 +117,8 @@ async function run(argv: string[]): Promise<unknown> {
       endpoint: { type: 'string' },
       keepalive: { type: 'string' },
       check: { type: 'string', multiple: true },
+      'faceid-vendor': { type: 'string' },
+      'wait-s': { type: 'string' },
       offline: { type: 'boolean' },
     },
   });
@@ -160,16 +164,28 @@ async function run(argv: string[]): Promise<unknown> {
   if (command === 'provision-faceid') {
     const direction = values.direction ?? 'in';
     if (direction !== 'in' && direction !== 'out') throw new UsageError('--direction: in or out');
-    const username = required(values.username, 'username');
-    const pw = await password();
-    if (!pw) throw new UsageError('the terminal password: set POSBON_NVR_PASSWORD or --password-file');
-    return provisionHikvision(await client(), {
-      schoolId: required(values.school, 'school'),
-      device: required(values.device, 'device'),
-      direction,
-      lan: { host: required(values['lan-host'], 'lan-host'), port: portOf(values['lan-port'], 'lan-port', 80)! },
-      credentials: { username, password: pw },
-    });
+    const vendor = values['faceid-vendor'] ?? 'hikvision';
+    if (vendor !== 'hikvision' && vendor !== 'dahua' && vendor !== 'zkteco') throw new UsageError('--faceid-vendor: hikvision, dahua or zkteco');
+    // ZKTeco is set on the terminal's own menu: no LAN login.
+    const username = vendor === 'zkteco' ? '' : required(values.username, 'username');
+    const pw = vendor === 'zkteco' ? '' : await password();
+    if (vendor !== 'zkteco' && !pw) throw new UsageError('the terminal password: set POSBON_NVR_PASSWORD or --password-file');
+    const waitS = values['wait-s'] === undefined ? undefined : Number(values['wait-s']);
+    if (waitS !== undefined && !(Number.isInteger(waitS) && waitS >= 1 && waitS <= 3600)) throw new UsageError('--wait-s: 1 to 3600 seconds');
+    const outcome = await provisionFaceId(
+      await client(),
+      {
+        vendor,
+        schoolId: required(values.school, 'school'),
+        device: required(values.device, 'device'),
+        direction,
+        lan: { host: vendor === 'zkteco' ? (values['lan-host'] ?? '') : required(values['lan-host'], 'lan-host'), port: portOf(values['lan-port'], 'lan-port', 80)! },
+        credentials: { username, password: pw ?? '' },
+      },
+      waitS === undefined ? undefined : { timeoutMs: waitS * 1000, onWaiting: () => process.stderr.write('posbon-agent: waiting for the terminal\'s first push to reach the webhook…\n') },
+    );
+    if (outcome.firstPushAt === null) throw new DeviceProblem(`no push from ${outcome.device} reached the webhook within ${waitS} s: check the terminal's settings and that it reaches ${outcome.pushesTo}`);
+    return outcome;
   }
   if (command === 'tunnel') return tunnel(values);
   throw new UsageError(command ? `unknown command ${command}: ${COMMANDS}` : `a command is required: ${COMMANDS}`);

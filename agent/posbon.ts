@@ -102,6 +102,11 @@ export class PosbonClient {
     return this.request('POST', `/schools/${encodeURIComponent(schoolId)}/nvrs`, nvr);
   }
 
+  /** When the terminal's newest event reached the webhook. */
+  faceIdLastEvent(schoolId: string, device: string): Promise<{ lastReceivedAt: string | null; lastEventAt: string | null }> {
+    return this.request('GET', `/schools/${encodeURIComponent(schoolId)}/faceid-devices/${encodeURIComponent(device)}/last-event`);
+  }
+
   /** Issues (or rotates, the previous one working a day longer) the token a FaceID terminal pushes with. */
   webhookCredential(schoolId: string, device: string): Promise<WebhookCredential> {
     return this.request('POST', `/schools/${encodeURIComponent(schoolId)}/faceid-devices/${encodeURIComponent(device)}/webhook-credential`, {});

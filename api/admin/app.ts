@@ -462,6 +462,21 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         return issued;
       },
     }),
+    route({
+      method: 'get',
+      path: '/schools/:schoolId/faceid-devices/:name/last-event',
+      summary: 'When the terminal\'s newest event reached the webhook (times only): how the agent sees a provisioned terminal push',
+      tag: 'faceid',
+      auth: 'faceid:write',
+      school: (p) => p.schoolId,
+      params: s.faceIdDeviceParams,
+      response: s.faceIdActivity,
+      errors: [404],
+      handler: async ({ params }) => {
+        if (!fleet.faceIdDevice(params.schoolId, params.name)) throw new NotFoundError(`name: school ${params.schoolId} has no FaceIdDevice ${params.name} in the fleet`);
+        return deps.faceIdActivity.lastEvent(params.schoolId, params.name);
+      },
+    }),
     ...proposalRoutes({ proposals: deps.proposals, audit }),
     ...pairingRoutes({ pairing: deps.pairing, audit, schoolExists: (id) => fleet.school(id) !== undefined, limit: refreshLimit }),
   ];

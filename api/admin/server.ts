@@ -15,6 +15,7 @@ import { AccessTokens } from './identity/access-tokens.js';
 import { AgentTokens } from './identity/agent-tokens.js';
 import { AgentPairing, type PairingThrottle } from './pairing/agent-pairing.js';
 import { WebhookCredentials, type WebhookCredentialsConfig } from './faceid/webhook-credentials.js';
+import { FaceIdActivity } from './faceid/activity.js';
 import { Accounts } from './identity/accounts.js';
 import type { LoginThrottlePolicy } from './identity/login-throttle.js';
 import { Sessions } from './identity/sessions.js';
@@ -31,6 +32,7 @@ export interface ApiServices {
   agentTokens: AgentTokens;
   pairing: AgentPairing;
   webhookCredentials: WebhookCredentials;
+  faceIdActivity: FaceIdActivity;
   viewerKeys: ViewerKeys;
   streams: StreamGrants;
   audit: AuditLog;
@@ -110,7 +112,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
   const streams = StreamGrants.create({ fleet, keys: viewerKeys, audit });
   const connectionTests = ConnectionTests.create({ fleet, audit, probe: options.probe, rate: options.connectionTestRate ?? { perMinute: 10, burst: 5 }, now });
   const proposals = options.proposals ? Proposals.create({ ...options.proposals, audit, logger: options.logger }) : undefined;
-  return { fleet, accounts, sessions, accessTokens, agentTokens, pairing, webhookCredentials, viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
+  return { fleet, accounts, sessions, accessTokens, agentTokens, pairing, webhookCredentials, faceIdActivity: FaceIdActivity.create({ dataSource: options.dataSource }), viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
 }
 
 export interface ApiServer {
