@@ -1,7 +1,7 @@
 // The write path the API calls: fleet objects to put or remove become files in their places and one pull request.
 import { stringify } from 'yaml';
 import { validateAny, type FleetResource as FleetObject } from '../crds/index.js';
-import { InputError } from './errors.js';
+import { InputError } from '../lib/errors/index.js';
 import { fleetPath, placeOf, type FleetKind } from './fleet/layout.js';
 import { parseFleetTree, type FleetResource } from './fleet/tree.js';
 import type { FileChange, GitHost, Person } from './hosts/git-host.js';
@@ -48,14 +48,14 @@ function titleOf(verbs: string[], objects: { kind: string; name: string }[], sch
  * layout next to their current file, and proposes them as one pull request with the rendered diff.
  */
 export async function proposeFleetChange(host: GitHost, request: FleetChangeRequest): Promise<ProposeResult> {
-  if (!ENV.test(request.env)) throw new InputError('env: must be a DNS label such as dev or prod');
+  if (!ENV.test(request.env)) throw new InputError('env', 'must be a DNS label such as dev or prod');
   const put = (request.put ?? []).map((raw, i) => {
     const result = validateAny(raw);
-    if (!result.ok) throw new InputError(`put[${i}].${result.errors[0]!.field}: ${result.errors[0]!.message}`);
+    if (!result.ok) throw new InputError(`put[${i}].${result.errors[0]!.field}`, result.errors[0]!.message);
     return result.value;
   });
   const remove = request.remove ?? [];
-  if (put.length + remove.length === 0) throw new InputError('put: a change puts or removes at least one object');
+  if (put.length + remove.length === 0) throw new InputError('put', 'a change puts or removes at least one object');
 
   const base = await readBase(host);
   const inEnv = parseFleetTree(base.files).resources.filter((r) => r.path.startsWith(`clusters/${request.env}/`));
@@ -69,7 +69,7 @@ export async function proposeFleetChange(host: GitHost, request: FleetChangeRequ
   }
   for (const [i, { kind, name }] of remove.entries()) {
     const current = existing(kind, name);
-    if (!current) throw new InputError(`remove[${i}]: ${kind}/${name} is not in clusters/${request.env}`);
+    if (!current) throw new InputError(`remove[${i}]`, `${kind}/${name} is not in clusters/${request.env}`);
     verbs.push('Remove');
     files.push({ path: current.path, content: null });
   }

@@ -20,12 +20,13 @@ import { proposeFleetChange } from './fleet-change.js';
 import { parseFleetTree, readFleetTree } from './fleet/tree.js';
 import { MergeRefusedError, type FileChange } from './hosts/git-host.js';
 import { GiteaHost } from './hosts/gitea.js';
-import { describeHostContract, seedRepository, type HostUnderTest } from './hosts/host-contract.js';
+import { describeHostContract, seedRepository, type HostUnderTest } from '../test/gitops/host-contract.js';
 import { protect, VERIFY_CONTEXT } from './protect.js';
 import { diffInBody, isFleetFile, propose, type ProposedChange } from './propose.js';
 import { applyRenderDiff } from './render/diff.js';
 import { PLACEMENTS_FILE, renderFleet, renderedFileOf } from './render/render.js';
 import { verify } from './verify/verify.js';
+import { quietLogger } from '../lib/log/logger.js';
 
 const run = promisify(execFile);
 const EXAMPLE = join(process.cwd(), 'gitops/example');
@@ -357,7 +358,7 @@ describe('a merged change on the cluster', () => {
     controller = FleetController.create({
       kc,
       config: defaultControllerConfig({ fleetNamespace: fleetNs, mediaNamespace: mediaNs, applyWorkloads: false }),
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      log: quietLogger(),
       metrics: createOperatorMetrics(),
     });
     await controller.start();

@@ -2,7 +2,7 @@
 import { stringify } from 'yaml';
 import { GROUP, VERSION, validateAny, type MediaNode } from '../crds/index.js';
 import { stackMediaNodeLabels, stackOutputsSchema, type StackOutputs } from '../pulumi/outputs.js';
-import { InputError } from './errors.js';
+import { InputError } from '../lib/errors/index.js';
 import { fleetPath } from './fleet/layout.js';
 import type { FleetResource, FleetTree } from './fleet/tree.js';
 import type { FileChange } from './hosts/git-host.js';
@@ -19,7 +19,7 @@ export function parseStackOutputs(raw: unknown): StackOutputs {
   const parsed = stackOutputsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  throw new InputError(`--outputs: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new InputError('--outputs', `${issue.path.join('.') || '(root)'}: ${issue.message}`);
 }
 
 const specOf = (r: FleetResource): Record<string, unknown> => (r.object.spec ?? {}) as Record<string, unknown>;

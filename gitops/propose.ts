@@ -1,6 +1,6 @@
 // A fleet change becomes one branch, one commit and one pull request; proposing the same change again changes nothing.
 import { createHash } from 'node:crypto';
-import { InputError } from './errors.js';
+import { InputError, PolicyViolationError } from '../lib/errors/index.js';
 import { isPosbonObject } from './fleet/model.js';
 import { parseFleetTree, resourceId, type FleetTree } from './fleet/tree.js';
 import type { FileChange, GitHost, Person, PullRequest } from './hosts/git-host.js';
@@ -38,22 +38,22 @@ const SAFE_PATH = /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._\-/]+$/;
 
 /** Checks a change on its own, before any call to the host: paths, the schema of every object it writes, no credential. */
 export function validateChange(change: ProposedChange): void {
-  if (!change.title.trim()) throw new InputError('title: must not be empty');
-  if (change.files.length === 0) throw new InputError('files: a change holds at least one file');
+  if (!change.title.trim()) throw new InputError('title', 'must not be empty');
+  if (change.files.length === 0) throw new InputError('files', 'a change holds at least one file');
   const seen = new Set<string>();
   for (const f of change.files) {
-    if (!SAFE_PATH.test(f.path)) throw new InputError(`files: ${f.path} is not a relative path inside the repository`);
-    if (seen.has(f.path)) throw new InputError(`files: ${f.path} appears twice`);
+    if (!SAFE_PATH.test(f.path)) throw new InputError('files', `${f.path} is not a relative path inside the repository`);
+    if (seen.has(f.path)) throw new InputError('files', `${f.path} appears twice`);
     seen.add(f.path);
   }
   const written = parseFleetTree(new Map(change.files.filter((f) => f.content !== null).map((f) => [f.path, f.content!] as const)));
   const unreadable = written.parseErrors[0];
-  if (unreadable) throw new InputError(`files: ${unreadable.path}: ${unreadable.message}`);
+  if (unreadable) throw new InputError('files', `${unreadable.path}: ${unreadable.message}`);
   const credentials = credentialsIn(written);
-  if (credentials.length > 0) throw new InputError(`files: ${formatViolation(credentials[0]!)}`);
+  if (credentials.length > 0) throw new PolicyViolationError('files', formatViolation(credentials[0]!));
   for (const r of written.resources.filter(isPosbonObject)) {
     const result = validateAny(r.object);
-    if (!result.ok) throw new InputError(`files: ${r.path} ${resourceId(r)}: ${result.errors[0]!.field}: ${result.errors[0]!.message}`);
+    if (!result.ok) throw new InputError('files', `${r.path} ${resourceId(r)}: ${result.errors[0]!.field}: ${result.errors[0]!.message}`);
   }
 }
 
@@ -135,7 +135,7 @@ export async function propose(host: GitHost, change: ProposedChange, knownBase?:
   const baseTree = parseFleetTree(base.files);
   const headTree = parseFleetTree(applyFiles(base.files, change.files));
   const introduced = introducedViolations(baseTree, headTree);
-  if (introduced.length > 0) throw new InputError(`files: ${formatViolation(introduced[0]!)}`);
+  if (introduced.length > 0) throw new PolicyViolationError('files', formatViolation(introduced[0]!));
   const diff = change.diff ?? renderDiff(renderValidFleet(baseTree), renderValidFleet(headTree));
 
   const branch = branchFor(change);

@@ -1,5 +1,5 @@
 // The fleet repository's rules: nothing reaches the default branch without two independent approvals and a passing verify.
-import { ConflictError, InputError } from './errors.js';
+import { ConflictError, InputError } from '../lib/errors/index.js';
 import { HostError, type BotIdentity, type GitHost, type ProtectionRule } from './hosts/git-host.js';
 import { PROPOSAL_BRANCH_PREFIX } from './verify/two-person-rule.js';
 
@@ -28,7 +28,7 @@ const handle = (owner: string) => (owner.startsWith('@') ? owner : `@${owner}`);
 const login = (owner: string) => owner.replace(/^@/, '');
 
 export function codeownersFile(owners: CodeOwners): string {
-  if (owners.fleet.length === 0) throw new InputError('owners: at least one owner of the fleet is required');
+  if (owners.fleet.length === 0) throw new InputError('owners', 'at least one owner of the fleet is required');
   const lines = ['# Reviewers of fleet changes; written by posbon-gitops protect.', `* ${owners.fleet.map(handle).join(' ')}`];
   if (owners.mediaNodes?.length) lines.push(`clusters/*/media-nodes/ ${owners.mediaNodes.map(handle).join(' ')}`);
   return `${lines.join('\n')}\n`;
@@ -48,9 +48,9 @@ export interface ProtectResult {
 }
 
 export async function protect(host: GitHost, owners: CodeOwners, bot: BotIdentity, branch?: string): Promise<ProtectResult> {
-  if (!bot.login) throw new InputError('bot: the login that opens proposals is required');
+  if (!bot.login) throw new InputError('bot', 'the login that opens proposals is required');
   if (host.kind === 'github' && bot.appId === undefined) {
-    throw new InputError('bot: on GitHub the bot is an App, whose id pins posbon/verify and the proposal branches to it (--bot-app-id)');
+    throw new InputError('bot', 'on GitHub the bot is an App, whose id pins posbon/verify and the proposal branches to it (--bot-app-id)');
   }
   const target = branch ?? (await host.defaultBranch());
   const rule = fleetProtection(owners, bot);

@@ -7,7 +7,7 @@ import { LeaderElector } from './controller/leader.js';
 import { createOperatorMetrics } from './controller/metrics.js';
 import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
 import { jwksSettings } from './jwks-settings.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, type Logger } from '../lib/log/logger.js';
 import { DEFAULT_WORKLOAD_OPTIONS } from './workload.js';
 
 export interface OperatorOptions {
@@ -91,7 +91,7 @@ function env(name: string, fallback?: string): string {
 }
 
 export async function main(): Promise<void> {
-  const log = createLogger('operator');
+  const log = createLogger({ component: 'operator' });
   log.info('operator starting', { pid: process.pid });
   const kc = new KubeConfig();
   kc.loadFromDefault();

@@ -1,19 +1,19 @@
 // The operator against the real API server: shards, pins, moves, Secrets, bad specs, and no credential anywhere.
 import { randomBytes } from 'node:crypto';
 import type { CoreV1Api, CustomObjectsApi, V1ConfigMap } from '@kubernetes/client-node';
-import Transport from 'winston-transport';
+import { Writable } from 'node:stream';
 import { GROUP, VERSION } from '../crds/index.js';
 import { fleetCluster, startController } from '../test/fixtures/operator.js';
 import { eventually } from '../test/harness/index.js';
 import type { FleetController } from './controller/fleet-controller.js';
 import { openMediaMtxConfig } from './core/mediamtx.js';
-import { createLogger } from './log.js';
+import { createLogger } from '../lib/log/logger.js';
 import { configMapName, confKeySecretName } from './workload.js';
 
-class Capture extends Transport {
+class Capture extends Writable {
   lines: string[] = [];
-  override log(info: unknown, next: () => void) {
-    this.lines.push(JSON.stringify(info));
+  override _write(chunk: Buffer, _encoding: BufferEncoding, next: () => void) {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
     next();
   }
 }
@@ -93,7 +93,7 @@ beforeAll(async () => {
   const cluster = await fleetCluster();
   ({ core, objects, fleetNs, mediaNs } = cluster);
   // The operator's own logger, so the scan below proves the logger redacts, not the test.
-  controller = await startController(cluster, {}, createLogger('operator', 'info', [capture]));
+  controller = await startController(cluster, {}, createLogger({ component: 'operator', level: 'info', stream: capture }));
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 // Who may do what: every route names an action, and this is the one place that decides it, school scope included.
-import { ForbiddenError } from '../platform/errors.js';
+import { ForbiddenError } from '../../lib/errors/index.js';
 
 export const ROLES = ['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER'] as const;
 export type Role = (typeof ROLES)[number];

@@ -2,7 +2,8 @@
 // wrapper, and the OpenAPI document is generated from the same objects.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, InputError, UnauthorizedError } from '../platform/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../../lib/errors/index.js';
+import { parseInput } from '../platform/parse.js';
 import { authorize, type Action, type Principal } from './access.js';
 
 export interface RouteContext<P, Q, B> {
@@ -40,13 +41,6 @@ export interface Route<P = unknown, Q = unknown, B = unknown, R = unknown> {
 
 export const route = <P, Q, B, R>(r: Route<P, Q, B, R>): Route => r as unknown as Route;
 
-export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : where;
-  throw new InputError(field, issue?.message ?? 'invalid');
-}
 
 export type Authenticate = (req: Request) => Promise<Principal>;
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { AttendanceReader } from '../attendance/reader.js';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { createApiApp, type ApiHttpConfig } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { GitHost } from '../../gitops/hosts/git-host.js';

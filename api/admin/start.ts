@@ -10,7 +10,7 @@ import { openDatabase } from '../db/data-source.js';
 import { Maintenance } from '../db/maintenance.js';
 import { retentionFromEnv } from '../db/retention-env.js';
 import { migrateDatabase, SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../db/migrate.js';
-import { createLogger } from '../platform/logger.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { DEFAULT_RENDER_OPTIONS, REDACTED, renderMediaMtxConfig } from '../../operator/core/mediamtx.js';
 import { planFleet } from '../../operator/core/plan.js';
 import { apiConfig, type ApiConfig } from './config.js';
@@ -58,7 +58,7 @@ function proposalOptions(config: ApiConfig, credentials: CredentialsStore): Prop
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = apiConfig(process.env);
-  const logger = createLogger({ service: 'posbon-api', level: config.logLevel });
+  const logger = createLogger({ component: 'posbon-api', level: config.logLevel });
   const embedded = config.databaseUrl ? undefined : await startLocalPostgres(config.dataDir, config.embeddedPgPort);
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   // One machine, one process: `npm start` is its own `posbon migrate`; in production the Job migrates and this only checks.

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { testDatabase } from '../../test/harness/index.js';
 import { openMigrated } from '../db/migrate.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
-import { createLogger } from '../platform/logger.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { AttendanceReader } from './reader.js';
 import { attendanceRouter } from './router.js';
 import { attendanceList } from './schemas.js';
@@ -38,7 +38,7 @@ beforeAll(async () => {
     ['school-a', 'p1', 'out', '2026-11-20T12:00:00Z'],
     ['school-b', 'p1', 'in', '2026-11-20T07:00:00Z'],
   ]);
-  const logger = createLogger({ service: 'reads', stream: new Writable({ write: (_c, _e, done) => done() }) });
+  const logger = createLogger({ component: 'reads', stream: new Writable({ write: (_c, _e, done) => done() }) });
   const app = express();
   app.use(
     attendanceRouter({

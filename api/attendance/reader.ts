@@ -1,7 +1,7 @@
 // Reads attendance for people allowed to see a school: one school's day, or one pupil over a range.
 import { Between, type DataSource } from 'typeorm';
 import { AttendanceEventRow } from '../db/entities/attendance-event.js';
-import { ForbiddenError, InputError } from '../platform/errors.js';
+import { ForbiddenError, InputError } from '../../lib/errors/index.js';
 import { localTimeToInstant } from '../webhook/attendance.js';
 import type { AttendanceRecord } from './schemas.js';
 

@@ -1,7 +1,7 @@
 // Read routes over AttendanceReader; the admin API mounts this behind its authentication and passes the caller's scope.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, InputError } from '../platform/errors.js';
+import { ForbiddenError, InputError } from '../../lib/errors/index.js';
 import type { AttendanceReader, SchoolScope } from './reader.js';
 import { attendanceList, type AttendanceList } from './schemas.js';
 

@@ -3,7 +3,7 @@
 // POSBON_CREDENTIALS_BACKUP_KEY_FILE: a file holding 32 random bytes, base64, kept apart from every backup.
 import { readFile, writeFile } from 'node:fs/promises';
 import { KubeConfig } from '@kubernetes/client-node';
-import { redactText } from '../platform/logger.js';
+import { redactText } from '../../lib/log/logger.js';
 import { CredentialsBackup } from './credentials-backup.js';
 
 const fail = (message: string, code: number): never => {

@@ -2,14 +2,14 @@
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { testDatabase } from '../../test/harness/index.js';
-import { createLogger } from '../platform/logger.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { AttendanceStore } from '../webhook/attendance-store.js';
 import { idempotencyKey, type AuthenticatedEvent } from '../webhook/attendance.js';
 import { createPartitionsAhead, listMonthPartitions } from './attendance-partitions.js';
 import { migrations } from './data-source.js';
 import { migrateDatabase, openMigrated } from './migrate.js';
 
-const logger = createLogger({ service: 'test', level: 'error' });
+const logger = createLogger({ component: 'test', level: 'error' });
 
 const client = async (url: string) => {
   const c = new pg.Client({ connectionString: url });

@@ -1,7 +1,7 @@
 // `posbon maintain` (npm run maintain): one maintenance pass over DATABASE_URL, as the chart's CronJob runs it.
 // Prints the report as one JSON line; with --metrics-file PATH also writes the metrics for a textfile collector.
 import { writeFile } from 'node:fs/promises';
-import { createLogger, redactText } from '../platform/logger.js';
+import { createLogger, redactText } from '../../lib/log/logger.js';
 import { openDatabase } from './data-source.js';
 import { Maintenance } from './maintenance.js';
 import { SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from './migrate.js';
@@ -28,7 +28,7 @@ try {
   try {
     const maintenance = Maintenance.create({
       dataSource,
-      logger: createLogger({ service: 'posbon-maintain', level: 'warn' }),
+      logger: createLogger({ component: 'posbon-maintain', level: 'warn' }),
       ...(policy ? { policy } : {}),
     });
     const report = await maintenance.run();

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { testDatabase } from '../../test/harness/index.js';
-import { createLogger } from '../platform/logger.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { addMonths, ensureMonthPartition, monthPartition, monthStart } from './attendance-partitions.js';
 import { Maintenance } from './maintenance.js';
 import { openMigrated } from './migrate.js';
 
-const logger = createLogger({ service: 'test', level: 'error' });
+const logger = createLogger({ component: 'test', level: 'error' });
 const NOW = new Date('2030-06-15T12:00:00Z');
 const DAY = 86_400_000;
 const ago = (ms: number) => new Date(NOW.getTime() - ms);

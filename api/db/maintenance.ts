@@ -1,7 +1,7 @@
 // The data's maintenance: attendance months created ahead, and every data class removed once past its retention.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { WEBHOOK_ID_RETENTION_MS } from '../webhook/webhook-id-retention.js';
 import {
   addMonths,

@@ -1,5 +1,5 @@
 // `posbon migrate` (npm run migrate): brings DATABASE_URL's schema to this build's version; the chart runs it as a Job.
-import { redactText } from '../platform/logger.js';
+import { redactText } from '../../lib/log/logger.js';
 import { migrateDatabase } from './migrate.js';
 
 const url = process.env.DATABASE_URL;

@@ -1,7 +1,7 @@
 // The one error middleware: typed errors and body-parser errors become 4xx; anything else is a logged 5xx.
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError, TooManyRequestsError, UnavailableError } from './errors.js';
-import type { Logger } from './logger.js';
+import { PosbonError, TooManyRequestsError, UnavailableError } from '../../lib/errors/index.js';
+import type { Logger } from '../../lib/log/logger.js';
 
 interface HttpishError {
   status?: unknown;
@@ -12,7 +12,7 @@ interface HttpishError {
 }
 
 function statusOf(error: unknown): { status: number; message: string } {
-  if (error instanceof ApiError) return { status: error.status, message: error.message };
+  if (error instanceof PosbonError) return { status: error.status, message: error.message };
   const e = (error ?? {}) as HttpishError;
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
   // body-parser and busboy errors for malformed or oversized input carry a 4xx status and are safe to show.
@@ -30,7 +30,7 @@ export function errorMiddleware(logger: Logger) {
       log.error('request failed', { method: req.method, url: req.originalUrl, status, error });
     // A refusal's requestId, shown to the caller, must lead to a line. Neither the query nor a body parser's message
     // (which may quote the body) is logged: either can carry a secret.
-    else if (status < 500) log.info('request refused', { method: req.method, path: req.path, status, reason: error instanceof ApiError ? message : 'malformed request' });
+    else if (status < 500) log.info('request refused', { method: req.method, path: req.path, status, reason: error instanceof PosbonError ? message : 'malformed request' });
     if (res.headersSent) {
       next(error);
       return;
@@ -38,7 +38,7 @@ export function errorMiddleware(logger: Logger) {
     // A client still sending a body we rejected early must not keep the socket half-read.
     if (!req.complete) res.setHeader('connection', 'close');
     if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(error.retryAfterSeconds));
-    const code = error instanceof ApiError ? error.code : undefined;
+    const code = error instanceof PosbonError ? error.code : undefined;
     res.status(status).json({ error: message, ...(code ? { code } : {}), requestId: res.locals.requestId as string | undefined });
   };
 }

@@ -1,5 +1,5 @@
 // One warning when a dependency becomes unavailable and one line when it is back, however many requests fail between.
-import type { Logger } from './logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 
 export interface OutageLogDeps {
   logger: Logger;

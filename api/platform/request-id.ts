@@ -1,7 +1,7 @@
 // Every request gets an id (the caller's, when it is sane) echoed in `x-request-id` and carried by its logger.
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { Logger } from './logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 
 const SANE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

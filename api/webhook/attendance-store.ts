@@ -1,8 +1,8 @@
 // Stores attendance events exactly once: one transaction per group of concurrent requests, each answered after its commit.
 import type { EventEmitter } from 'node:events';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { ConflictError, InputError, UnavailableError } from '../platform/errors.js';
-import type { Logger } from '../platform/logger.js';
+import { ConflictError, InputError, UnavailableError } from '../../lib/errors/index.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { OutageLog } from '../platform/outage-log.js';
 import { timeFlags, type AuthenticatedEvent, type TimePolicy } from './attendance.js';
 

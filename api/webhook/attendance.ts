@@ -1,6 +1,6 @@
 // The pure core of the ingress: what an attendance event is, its idempotency key, its flags and local times.
 import { createHash } from 'node:crypto';
-import { InputError } from '../platform/errors.js';
+import { InputError } from '../../lib/errors/index.js';
 
 export type Direction = 'in' | 'out';
 export type DeviceVendor = 'hikvision' | 'zkteco' | 'dahua';
@@ -65,6 +65,31 @@ export function idempotencyKey(
         String(Math.floor(fallback.occurredAt.getTime() / FALLBACK_WINDOW_MS)),
       ];
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}
+
+/** What a vendor's parser read from one pass; the factory adds the device, the source and the idempotency key. */
+export interface ParsedPass {
+  personId: string;
+  direction: Direction;
+  occurredAt: Date;
+  rawEventType: string;
+  /** The device's own identity of the event when it sends one (a serial number, a record number). */
+  identity: readonly (string | number)[] | undefined;
+}
+
+/** The one way an attendance event is built, whichever vendor's push it came from. */
+export function attendanceEvent(device: DeviceContext, source: EventSource, pass: ParsedPass): AttendanceEvent {
+  const { personId: person, direction, occurredAt, rawEventType, identity } = pass;
+  return {
+    idempotencyKey: idempotencyKey(device, identity, { personId: person, direction, occurredAt }),
+    schoolId: device.schoolId,
+    deviceId: device.deviceId,
+    personId: person,
+    direction,
+    occurredAt,
+    source,
+    rawEventType,
+  };
 }
 
 export interface TimePolicy {

@@ -3,7 +3,7 @@ import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { InMemoryDeviceDirectory, type FaceIdDeviceRecord } from './devices.js';
 
 const record = z.object({

@@ -1,6 +1,6 @@
 // The ingress service: which device a push is from, and storing what it carried.
 import { TokenBucketLimiter, type RateLimit } from '../../lib/rate/token-bucket.js';
-import { ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.js';
+import { ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../lib/errors/index.js';
 import type { DeviceContext, DeviceVendor, EventAuth, EventSource, ParsedPush } from './attendance.js';
 import type { AttendanceStore, StoreResult, WebhookReceipt } from './attendance-store.js';
 import type { DeviceDirectory } from './devices.js';

@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { openDatabase } from '../db/data-source.js';
 import { SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../db/migrate.js';
-import { createLogger, redactText, type Logger } from '../platform/logger.js';
+import { createLogger, redactText, type Logger } from '../../lib/log/logger.js';
 import { webhookProcessConfig, type WebhookProcessConfig } from './config.js';
 import { DeviceFile } from './device-file.js';
 import { startWebhookServer } from './server.js';
@@ -57,7 +57,7 @@ try {
   console.error(`posbon webhook: ${(error as Error).message}`);
   process.exit(2);
 }
-const logger = createLogger({ service: 'webhook', level: config.server.logLevel });
+const logger = createLogger({ component: 'webhook', level: config.server.logLevel });
 try {
   if (config.workers > 1 && cluster.isPrimary) await supervise(config, logger);
   else await serve(config, logger);

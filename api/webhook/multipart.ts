@@ -2,7 +2,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { InputError } from '../platform/errors.js';
+import { InputError } from '../../lib/errors/index.js';
 import { utf8 } from './attendance.js';
 import { actualBoundary, isHikvisionEventPart } from './vendors/hikvision.js';
 

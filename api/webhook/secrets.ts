@@ -8,7 +8,7 @@ import {
   NotFoundError,
   UnauthorizedError,
   UnavailableError,
-} from '../platform/errors.js';
+} from '../../lib/errors/index.js';
 import type { OutageLog } from '../platform/outage-log.js';
 import { whsecKey } from './vendors/standard-webhooks.js';
 

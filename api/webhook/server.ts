@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../db/data-source.js';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { OutageLog } from '../platform/outage-log.js';
 import { createWebhookApp, type BodyLimits } from './app.js';
 import { AttendanceStore, type AttendanceStoreDeps } from './attendance-store.js';

@@ -3,12 +3,12 @@ import { Writable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { testDatabase } from '../../test/harness/index.js';
 import { openMigrated } from '../db/migrate.js';
-import { createLogger } from '../platform/logger.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { WEBHOOK_ID_RETENTION_MS, WebhookIdRetention } from './webhook-id-retention.js';
 import { SIGNATURE_TOLERANCE_S } from './vendors/standard-webhooks.js';
 
 let dataSource: DataSource;
-const logger = createLogger({ service: 'retention', stream: new Writable({ write: (_c, _e, done) => done() }) });
+const logger = createLogger({ component: 'retention', stream: new Writable({ write: (_c, _e, done) => done() }) });
 
 beforeAll(async () => {
   ({ dataSource } = await openMigrated(await testDatabase('retention')));

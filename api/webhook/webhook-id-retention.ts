@@ -1,6 +1,6 @@
 // Forgets Standard Webhooks message ids once a replay of them would be refused for its timestamp anyway.
 import type { DataSource } from 'typeorm';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { SIGNATURE_TOLERANCE_S } from './vendors/standard-webhooks.js';
 
 /**

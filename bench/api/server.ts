@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { openMigrated } from '../../api/db/migrate.js';
 import { MemoryFleetSource } from '../../api/admin/fleet/source.js';
 import { createApiServices, listenApi } from '../../api/admin/server.js';
-import { createLogger } from '../../api/platform/logger.js';
+import { createLogger } from '../../lib/log/logger.js';
 import type { Fleet } from '../../operator/core/fleet.js';
 import { node, nvr, school } from '../../test/api/fixture.js';
 
@@ -23,7 +23,7 @@ for (let i = 0; i < SCHOOLS; i++) {
   fleet.nvrs.push(nvr(`nvr-${i}`, `school-${i}`, `203.0.113.${(i % 200) + 1}`, ['gate', 'yard']));
 }
 
-const logger = createLogger({ service: 'bench', level: 'warn' });
+const logger = createLogger({ component: 'bench', level: 'warn' });
 const { dataSource } = await openMigrated(url);
 const source = MemoryFleetSource.create({ fleet });
 const built = process.hrtime.bigint();

@@ -1,5 +1,5 @@
 // What every subcommand shares: its shape, exit codes, and how a failure becomes one line.
-import { ConflictError, InputError } from '../errors.js';
+import { ConflictError, InputError } from '../../lib/errors/index.js';
 import { HostError, MergeRefusedError } from '../hosts/git-host.js';
 
 export interface CliIo {

@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InputError } from '../errors.js';
+import { InputError } from '../../lib/errors/index.js';
 import { parseFleetTree, readFleetTree, type FleetTree } from '../fleet/tree.js';
 import { describeChange, mediaNodeChange, mediaNodeFiles, parseStackOutputs } from '../media-nodes.js';
 import { isFleetFile, propose, readBase } from '../propose.js';
@@ -15,7 +15,7 @@ async function readOutputs(path: string, cwd: string) {
   try {
     raw = JSON.parse(await readFile(resolve(cwd, path), 'utf8'));
   } catch (error) {
-    throw new InputError(`--outputs: cannot read ${path}: ${(error as Error).message.split('\n')[0]}`);
+    throw new InputError('--outputs', `cannot read ${path}: ${(error as Error).message.split('\n')[0]}`);
   }
   return parseStackOutputs(raw);
 }
@@ -40,9 +40,9 @@ export const mediaNodesCommand: Command = {
         },
         strict: true,
       });
-      if (!values.outputs) throw new InputError('--outputs: the JSON of `pulumi stack output --json` is required');
+      if (!values.outputs) throw new InputError('--outputs', 'the JSON of `pulumi stack output --json` is required');
       if (!values.env || !ENV.test(values.env))
-        throw new InputError('--env: the fleet cluster folder (a DNS label such as dev or prod) is required');
+        throw new InputError('--env', 'the fleet cluster folder (a DNS label such as dev or prod) is required');
       const outputs = await readOutputs(values.outputs, io.cwd);
       const host = values.out ? null : hostFrom(values, io.env);
       const base = host ? await readBase(host) : null;
@@ -66,7 +66,7 @@ export const mediaNodesCommand: Command = {
         return EXIT.ok;
       }
       if (!files.every((f) => isFleetFile(f.path)))
-        throw new InputError('--env: files would fall outside the fleet layout');
+        throw new InputError('--env', 'files would fall outside the fleet layout');
       const result = await propose(host, { ...describeChange(change, values.stack), kind: 'MediaNode', files }, base);
       if (values.json) io.out(JSON.stringify(result));
       else

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { InputError } from '../errors.js';
+import { InputError } from '../../lib/errors/index.js';
 import { propose, type ProposedChange } from '../propose.js';
 import { EXIT, fail, type Command } from './command.js';
 import { HOST_FLAGS, HOST_USAGE, hostFrom } from './host-options.js';
@@ -22,12 +22,12 @@ async function readChange(path: string, cwd: string): Promise<ProposedChange> {
   try {
     raw = JSON.parse(await readFile(resolve(cwd, path), 'utf8'));
   } catch (error) {
-    throw new InputError(`--change: cannot read ${path}: ${(error as Error).message}`);
+    throw new InputError('--change', `cannot read ${path}: ${(error as Error).message}`);
   }
   const parsed = changeSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InputError(`--change: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new InputError('--change', `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const { school, requestedBy, diff, ...rest } = parsed.data;
   return { ...rest, ...(school ? { school } : {}), ...(requestedBy ? { requestedBy } : {}), ...(diff !== undefined ? { diff } : {}) };
@@ -44,7 +44,7 @@ export const proposeCommand: Command = {
         options: { ...HOST_FLAGS, change: { type: 'string' }, 'diff-file': { type: 'string' }, json: { type: 'boolean', default: false } },
         strict: true,
       });
-      if (!values.change) throw new InputError('--change: a change file is required');
+      if (!values.change) throw new InputError('--change', 'a change file is required');
       const change = await readChange(values.change, io.cwd);
       if (values['diff-file']) change.diff = await readFile(resolve(io.cwd, values['diff-file']), 'utf8');
       const result = await propose(hostFrom(values, io.env), change);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { InputError } from '../errors.js';
+import { InputError } from '../../lib/errors/index.js';
 import type { BotIdentity } from '../hosts/git-host.js';
 import { protect } from '../protect.js';
 import { EXIT, fail, type Command } from './command.js';
@@ -9,10 +9,10 @@ const list = (value: string | undefined) => (value ?? '').split(',').map((s) => 
 
 function botFrom(values: { bot?: string | undefined; 'bot-app-id'?: string | undefined }, env: NodeJS.ProcessEnv): BotIdentity {
   const login = values.bot ?? env.POSBON_GIT_BOT;
-  if (!login) throw new InputError('--bot: the login that opens proposals is required (or POSBON_GIT_BOT)');
+  if (!login) throw new InputError('--bot', 'the login that opens proposals is required (or POSBON_GIT_BOT)');
   const appId = values['bot-app-id'] ?? env.POSBON_GIT_APP_ID;
   if (appId === undefined) return { login };
-  if (!/^[1-9][0-9]*$/.test(appId)) throw new InputError(`--bot-app-id: ${appId} is not a GitHub App id`);
+  if (!/^[1-9][0-9]*$/.test(appId)) throw new InputError('--bot-app-id', `${appId} is not a GitHub App id`);
   return { login, appId: Number(appId) };
 }
 
@@ -36,7 +36,7 @@ export const protectCommand: Command = {
         strict: true,
       });
       const fleet = list(values.owners);
-      if (fleet.length === 0) throw new InputError('--owners: at least one reviewer login is required');
+      if (fleet.length === 0) throw new InputError('--owners', 'at least one reviewer login is required');
       const result = await protect(hostFrom(values, io.env), { fleet, mediaNodes: list(values['media-node-owners']) }, botFrom(values, io.env), values.branch);
       if (values.json) io.out(JSON.stringify(result));
       else io.out(`protected ${result.branch}: ${result.rule.requiredApprovals} owner approvals, stale dismissed, rejections block, requires ${result.rule.requiredStatusChecks.join(', ')}; only ${result.rule.checksFrom.login} writes ${result.botBranches}`);

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InputError } from '../errors.js';
+import { InputError } from '../../lib/errors/index.js';
 import { readFleetTree } from '../fleet/tree.js';
 import { renderDiff } from '../render/diff.js';
 import { renderFleet, type FleetRender } from '../render/render.js';
@@ -18,7 +18,7 @@ export async function writeRender(dir: string, rendered: FleetRender): Promise<v
 
 async function renderDir(dir: string, cwd: string, flag: string): Promise<FleetRender> {
   const tree = await readFleetTree(resolve(cwd, dir)).catch((error: NodeJS.ErrnoException) => {
-    throw new InputError(`${flag}: cannot read ${dir}: ${error.code ?? error.message}`);
+    throw new InputError(flag, `cannot read ${dir}: ${error.code ?? error.message}`);
   });
   return renderFleet(tree);
 }
@@ -35,7 +35,7 @@ export const renderCommand: Command = {
         options: { out: { type: 'string' }, against: { type: 'string' }, json: { type: 'boolean', default: false } },
         strict: true,
       });
-      if (positionals.length !== 1) throw new InputError('FLEET_DIR: exactly one fleet folder is required');
+      if (positionals.length !== 1) throw new InputError('FLEET_DIR', 'exactly one fleet folder is required');
       const head = await renderDir(positionals[0]!, io.cwd, 'FLEET_DIR');
       const base = values.against ? await renderDir(values.against, io.cwd, '--against') : null;
       if (values.out) await writeRender(resolve(io.cwd, values.out), head);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InputError } from '../errors.js';
+import { InputError } from '../../lib/errors/index.js';
 import { readFleetTree } from '../fleet/tree.js';
 import { VERIFY_CONTEXT } from '../protect.js';
 import { formatViolation } from '../verify/policy.js';
@@ -27,15 +27,15 @@ export const verifyCommand: Command = {
         },
         strict: true,
       });
-      if (positionals.length !== 1) throw new InputError('FLEET_DIR: exactly one fleet folder is required');
+      if (positionals.length !== 1) throw new InputError('FLEET_DIR', 'exactly one fleet folder is required');
       const input: VerifyInput = { head: await readFleetTree(resolve(io.cwd, positionals[0]!)) };
       if (values.base) input.base = await readFleetTree(resolve(io.cwd, values.base));
       const host = values.pr !== undefined ? hostFrom(values, io.env) : null;
       if (host) {
         const number = Number(values.pr);
-        if (!Number.isInteger(number) || number <= 0) throw new InputError(`--pr: ${values.pr} is not a pull request number`);
+        if (!Number.isInteger(number) || number <= 0) throw new InputError('--pr', `${values.pr} is not a pull request number`);
         const bot = values.bot ?? io.env.POSBON_GIT_BOT;
-        if (!bot) throw new InputError('--bot: the login that opens proposals is required (or POSBON_GIT_BOT)');
+        if (!bot) throw new InputError('--bot', 'the login that opens proposals is required (or POSBON_GIT_BOT)');
         input.pullRequest = { host, number, bot };
       }
       const report = await verify(input);

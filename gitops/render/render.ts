@@ -11,7 +11,7 @@ import {
   type RenderOptions,
 } from '../../operator/core/mediamtx.js';
 import { configMapName } from '../../operator/workload.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../lib/errors/index.js';
 import { typedFleet, type TypedFleet } from '../fleet/model.js';
 import { resourceId, type FleetTree } from '../fleet/tree.js';
 
@@ -117,7 +117,7 @@ export function renderFleet(tree: FleetTree, options: FleetRenderOptions = {}): 
   const first = typed.invalid[0];
   if (first) {
     const error = first.errors[0]!;
-    throw new InputError(`${first.resource.path} ${resourceId(first.resource)}: ${error.field}: ${error.message}`);
+    throw new InputError(`${first.resource.path} ${resourceId(first.resource)}`, `${error.field}: ${error.message}`);
   }
   return rendered;
 }

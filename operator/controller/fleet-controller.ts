@@ -39,7 +39,7 @@ import {
   renderWorkload,
   type WorkloadOptions,
 } from '../workload.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { setCondition, sameStatus, type ConditionInput } from './conditions.js';
 import { ResourceInformer, paginated, type ChangeType } from './informers.js';
 import { TerminalError, WorkQueue } from './queue.js';

@@ -2,8 +2,9 @@
 import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import { eventually, testKubeConfig, testNamespace } from '../../test/harness/index.js';
 import { ResourceInformer, paginated } from './informers.js';
+import { quietLogger } from '../../lib/log/logger.js';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = quietLogger();
 
 describe('ResourceInformer', () => {
   it('retries a failed initial list instead of starting with an empty cache', async () => {

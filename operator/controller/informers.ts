@@ -1,6 +1,6 @@
 // Informers that never stay down: a watch error restarts the list-and-watch after a backoff.
 import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../lib/log/logger.js';
 
 export type ChangeType = 'add' | 'update' | 'delete';
 

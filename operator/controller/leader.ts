@@ -1,6 +1,6 @@
 // Leader election on a coordination.k8s.io Lease: only the holder writes; a lost lease stops this replica.
 import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../lib/log/logger.js';
 
 export interface LeaseOptions {
   namespace: string;

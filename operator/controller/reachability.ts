@@ -4,7 +4,7 @@ import { ProbeClient, ProbeClientError } from '../../lib/probe-protocol/client.j
 import { discoveredCamerasOf } from '../../lib/devices/discovered-cameras.js';
 import { publishedCameras } from '../core/fleet.js';
 import type { FleetPlan } from '../core/plan.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { setCondition, sameStatus, type ConditionInput } from './conditions.js';
 import { WorkQueue } from './queue.js';
 

@@ -2,7 +2,7 @@
 // handshakes its sidecar reports, kept for the schools' status.
 import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
 import { renderTunnelRoutes, renderWireGuardPeers, type NodeTunnel } from '../core/tunnel.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { generateKeyPair, publicKeyOf } from '../tunnel/keys.js';
 import { MANAGED_LABELS, NODE_LABEL, TUNNEL_PORT, tunnelConfigMapName, tunnelKeySecretName } from '../workload.js';
 

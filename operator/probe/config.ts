@@ -1,6 +1,7 @@
 // The sidecar's settings, from its environment; a bad value stops it with one line naming the variable.
 import { z } from 'zod';
 import { blockListOf, DEFAULT_PROBE_PORTS } from './bounds.js';
+import { LOG_LEVELS } from '../../lib/log/logger.js';
 
 const positive = z.coerce.number().int().positive();
 const listOf = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -46,7 +47,9 @@ export const probeConfigSchema = z
     POSBON_PROBE_NODE_ADDRESSES: z.string().default('').refine(validList('POSBON_PROBE_NODE_ADDRESSES'), 'must be comma-separated addresses or CIDRs'),
     /** Bytes one connection may receive before the probe stops reading it. */
     POSBON_PROBE_MAX_RESPONSE_BYTES: positive.max(64 * 1024 * 1024).default(2 * 1024 * 1024),
-    POSBON_PROBE_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    POSBON_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+    /** The older name of POSBON_LOG_LEVEL, still read. */
+    POSBON_PROBE_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   })
   .refine((c) => (c.POSBON_PROBE_TOKEN_FILE === undefined) !== (c.POSBON_PROBE_TOKEN === undefined), {
     message: 'set exactly one of POSBON_PROBE_TOKEN_FILE and POSBON_PROBE_TOKEN',
@@ -88,7 +91,7 @@ export function probeConfigFrom(env: NodeJS.ProcessEnv): ProbeConfig {
     timeoutMs: c.POSBON_PROBE_TIMEOUT_MS,
     rate: { perMinute: c.POSBON_PROBE_RATE_PER_MINUTE, burst: c.POSBON_PROBE_BURST },
     ...(c.POSBON_PROBE_DNS_SERVERS ? { dnsServers: c.POSBON_PROBE_DNS_SERVERS.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
-    logLevel: c.POSBON_PROBE_LOG_LEVEL,
+    logLevel: c.POSBON_LOG_LEVEL ?? c.POSBON_PROBE_LOG_LEVEL ?? 'info',
     ports: c.POSBON_PROBE_PORTS ? listOf(c.POSBON_PROBE_PORTS).map(Number) : [...DEFAULT_PROBE_PORTS],
     clusterCidrs: listOf(c.POSBON_PROBE_CLUSTER_CIDRS),
     nodeAddresses: listOf(c.POSBON_PROBE_NODE_ADDRESSES),

@@ -2,7 +2,7 @@
 import { AllowlistSource } from './allowlist-source.js';
 import { fleetBounds, interfaceAddresses } from './bounds.js';
 import { probeConfigFrom } from './config.js';
-import { createProbeLogger } from './log.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { cappedDial, dialTcp, systemResolver } from '../../lib/devices/net.js';
 import { TokenBucketLimiter } from '../../lib/rate/token-bucket.js';
 import { ticketKeySource, tokenSource } from '../../lib/probe-protocol/auth.js';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     console.error(`posbon-probe: ${(error as Error).message}`);
     process.exit(2);
   }
-  const logger = createProbeLogger({ level: config.logLevel });
+  const logger = createLogger({ component: 'probe', level: config.logLevel });
   const allowlist = await AllowlistSource.create({ path: config.allowlistPath, logger });
   const service = ProbeService.create({
     node: config.node,

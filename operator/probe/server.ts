@@ -1,7 +1,7 @@
 // The sidecar's HTTP surface: authenticate, parse, call the probe service, answer JSON. Nothing probes before auth.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Logger } from './log.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { onvifRequestSchema, rtspRequestSchema, tcpRequestSchema } from '../../lib/probe-protocol/requests.js';
 import { bearerOf, tokenMatches } from '../../lib/probe-protocol/auth.js';
 import { RateLimitedError, type ProbeService } from './service.js';

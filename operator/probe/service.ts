@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { admit, findTarget, type Admission, type Allowlist, type AllowlistTarget } from '../../lib/probe-protocol/allowlist.js';
 import type { FleetBounds } from './bounds.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../../lib/log/logger.js';
 import { checkedAddress, connectWithin, type Dial, type Resolve } from '../../lib/devices/net.js';
 import { queryOnvif } from '../../lib/devices/onvif.js';
 import type { TokenBucketLimiter } from '../../lib/rate/token-bucket.js';

@@ -1,7 +1,7 @@
 // Entry point of a media node's session expiry: `tsx operator/sessions/main.ts`, beside MediaMTX in its pod.
 import { z } from 'zod';
 import { DEFAULT_RENDER_OPTIONS } from '../core/mediamtx.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { SessionExpiry } from './session-expiry.js';
 
 const environment = z.object({
@@ -17,7 +17,7 @@ if (!parsed.success) {
   console.error(`posbon-session-expiry: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   process.exit(2);
 }
-const log = createLogger('session-expiry');
+const log = createLogger({ component: 'session-expiry' });
 const expiry = SessionExpiry.create({ apiAddress: parsed.data.POSBON_MEDIAMTX_API, log, intervalMs: parsed.data.POSBON_SESSION_SWEEP_SECONDS * 1000 });
 expiry.start();
 log.info('ending viewer sessions whose token expired', { event: 'start', api: parsed.data.POSBON_MEDIAMTX_API, sweepSeconds: parsed.data.POSBON_SESSION_SWEEP_SECONDS });

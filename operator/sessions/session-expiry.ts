@@ -2,7 +2,7 @@
 // when a session starts, so without this a viewer who stays keeps watching long after the token ran out.
 import { request } from 'node:http';
 import { MAX_VIEWER_TOKEN_SECONDS, expiryOfSubject } from '../core/viewer-token.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../lib/log/logger.js';
 
 export type SessionKind = 'webrtc' | 'hls';
 

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { createProbeLogger } from '../probe/log.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { TUNNEL_INTERFACE } from '../core/tunnel.js';
 import { renderTunnelMetrics, schoolsByKey } from './health.js';
 import { TunnelSync, execCommand } from './sync.js';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const iface = env('POSBON_TUNNEL_IFACE', TUNNEL_INTERFACE);
   const [host, port] = env('POSBON_TUNNEL_LISTEN', '127.0.0.1:9442').split(/:(?=\d+$)/) as [string, string];
   const userspace = process.env.POSBON_TUNNEL_USERSPACE === '1';
-  const log = createProbeLogger().child({ component: 'tunnel', node });
+  const log = createLogger({ component: 'tunnel' }).child({ node });
   const sync = TunnelSync.create({ iface, exec: execCommand() });
   let applied = '';
   let peers = '';

@@ -3,12 +3,12 @@
 import type { DataSource } from 'typeorm';
 import { AuditLog } from '../../api/admin/audit/audit-log.js';
 import { openMigrated } from '../../api/db/migrate.js';
-import { UnavailableError } from '../../api/platform/errors.js';
-import { createLogger } from '../../api/platform/logger.js';
+import { UnavailableError } from '../../lib/errors/index.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { eventually, testDatabase } from '../harness/index.js';
 
 let dataSource: DataSource;
-const logger = createLogger({ service: 'audit-test', level: 'error' });
+const logger = createLogger({ component: 'audit-test', level: 'error' });
 
 beforeAll(async () => {
   ({ dataSource } = await openMigrated(await testDatabase('audit')));

@@ -28,8 +28,9 @@ import {
   type TestHost,
 } from '../harness/index.js';
 import { call, createAccount, login, startTestApi, type TestApi } from './fixture.js';
+import { quietLogger } from '../../lib/log/logger.js';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = quietLogger();
 const region = `e${randomBytes(3).toString('hex')}`;
 const nodeName = `${region}-a`;
 const A_CAMERA = 'school-a.gate-a.entrance';

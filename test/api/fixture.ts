@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { FaceIdDevice, MediaNode, Nvr, School } from '../../crds/index.js';
 import { openDatabase } from '../../api/db/data-source.js';
 import { migrateDatabase } from '../../api/db/migrate.js';
-import { createLogger, type Logger } from '../../api/platform/logger.js';
+import { createLogger, type Logger } from '../../lib/log/logger.js';
 import type { ApiHttpConfig } from '../../api/admin/app.js';
 import { MemoryFleetSource, type FleetSource } from '../../api/admin/fleet/source.js';
 import { base32Decode, totpCode, totpStep } from '../../api/admin/identity/totp.js';
@@ -102,7 +102,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const logStream = options.logStream ?? new PassThrough();
   const lines: string[] = [];
   logStream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const logger = createLogger({ service: 'posbon-api-test', level: 'debug', stream: logStream });
+  const logger = createLogger({ component: 'posbon-api-test', level: 'debug', stream: logStream });
   const databaseUrl = options.databaseUrl ?? (await testDatabase('api'));
   await migrateDatabase(databaseUrl);
   const { dataSource } = await openDatabase({ url: databaseUrl });

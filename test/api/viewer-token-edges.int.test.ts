@@ -14,7 +14,7 @@ import { DEFAULT_RENDER_OPTIONS, renderMediaMtxConfig, type RenderOptions } from
 import type { Fleet } from '../../operator/core/fleet.js';
 import { planFleet } from '../../operator/core/plan.js';
 import { VIEWER_TOKEN_ISSUER, viewerTokenAudience } from '../../operator/core/viewer-token.js';
-import { createLogger } from '../../operator/log.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { SessionExpiry, type MediaSession } from '../../operator/sessions/session-expiry.js';
 import {
   ConfigMapDir,
@@ -243,7 +243,7 @@ describe('sessions whose token expires', () => {
       [user, PATH],
     ]);
 
-    const expiry = SessionExpiry.create({ apiAddress: nodeA.apiAddress, log: createLogger('session-expiry', 'error') });
+    const expiry = SessionExpiry.create({ apiAddress: nodeA.apiAddress, log: createLogger({ component: 'session-expiry', level: 'error' }) });
     expect(await expiry.sweep()).toEqual([]);
 
     // Past the token's expiry, MediaMTX keeps both sessions and both viewers keep watching (HLS needs a request

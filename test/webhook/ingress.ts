@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { InMemoryDeviceDirectory, type FaceIdDeviceRecord } from '../../api/webhook/devices.js';
 import { migrateDatabase } from '../../api/db/migrate.js';
 import { startWebhookServer, type WebhookServer, type WebhookServerOptions } from '../../api/webhook/server.js';
-import { createLogger } from '../../api/platform/logger.js';
+import { createLogger } from '../../lib/log/logger.js';
 import { signStandardWebhook, whsecKey } from '../../api/webhook/vendors/standard-webhooks.js';
 
 /** School a's terminals push from loopback's first address; school b declares no addresses. */
@@ -94,7 +94,7 @@ export async function startTestIngress(
       done();
     },
   });
-  const logger = createLogger({ service: 'webhook', level: 'debug', stream });
+  const logger = createLogger({ component: 'webhook', level: 'debug', stream });
   await migrateDatabase(databaseUrl);
   const server = await startWebhookServer({
     config: {

@@ -1,9 +1,9 @@
 // The audit trail: logins, token issues, stream tokens and every mutating call, with redacted parameters.
 import { LessThan, type DataSource, type FindOptionsWhere } from 'typeorm';
 import { AuditEntryRow } from '../../db/entities/audit-entry.js';
-import { UnavailableError } from '../../platform/errors.js';
-import { redact } from '../../platform/logger.js';
-import type { Logger } from '../../platform/logger.js';
+import { UnavailableError } from '../../../lib/errors/index.js';
+import { redact } from '../../../lib/log/logger.js';
+import type { Logger } from '../../../lib/log/logger.js';
 
 export type ActorType = 'user' | 'agent' | 'device' | 'system';
 

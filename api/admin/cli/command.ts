@@ -1,5 +1,5 @@
 // What every admin subcommand shares: its shape, exit codes, and how a failure becomes one line.
-import { ApiError, ConflictError, InputError, NotFoundError } from '../../platform/errors.js';
+import { PosbonError, ConflictError, InputError, NotFoundError } from '../../../lib/errors/index.js';
 
 export interface CliIo {
   out(line: string): void;
@@ -30,6 +30,6 @@ export class UsageError extends Error {}
 export function fail(error: unknown, io: CliIo): number {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
   if (error instanceof UsageError || error instanceof InputError) return io.err(`error: ${message}`), EXIT.usage;
-  if (error instanceof NotFoundError || error instanceof ConflictError || error instanceof ApiError) return io.err(`refused: ${message}`), EXIT.failed;
+  if (error instanceof NotFoundError || error instanceof ConflictError || error instanceof PosbonError) return io.err(`refused: ${message}`), EXIT.failed;
   return io.err(`failed: ${message}`), EXIT.database;
 }

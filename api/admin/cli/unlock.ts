@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { NotFoundError } from '../../platform/errors.js';
+import { NotFoundError } from '../../../lib/errors/index.js';
 import { EXIT, fail, UsageError, type Command } from './command.js';
 import { openAdminDatabase } from './database.js';
 

@@ -3,8 +3,9 @@
 // rotates, the previous token working for an overlap); ZKTeco's ADMS carries no secret, so it gets the server settings
 // and the school's declared source addresses, which are what the webhook checks.
 import type { DataSource } from 'typeorm';
-import { NotFoundError, UnavailableError } from '../../platform/errors.js';
+import { NotFoundError, UnavailableError } from '../../../lib/errors/index.js';
 import { DeviceSecrets, type SecretKeys } from '../../webhook/secrets.js';
+import { vendorOf } from '../../webhook/vendors/registry.js';
 import type { FaceIdDeviceEntry } from '../fleet/fleet-view.js';
 
 export interface WebhookCredentialsConfig {
@@ -67,20 +68,16 @@ export class WebhookCredentials {
       port: url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443,
     };
     const at = (path: string) => `${this.publicUrl}${path}`;
-    const school = encodeURIComponent(schoolId);
-    if (device.vendor === 'zkteco') {
-      const push = { ...base, urls: { server: at('/') }, serialNumber: device.serialNumber, sourceAddresses: device.schoolSourceAddresses };
-      return { schoolId, deviceId, vendor: 'zkteco', token: null, push, rotated: false, previousValidUntil: null };
+    const vendor = vendorOf(device.vendor);
+    if (vendor.credential !== 'path-token') {
+      const push = { ...base, urls: vendor.pushUrls?.(at, device, '') ?? {}, serialNumber: device.serialNumber, sourceAddresses: device.schoolSourceAddresses };
+      return { schoolId, deviceId, vendor: device.vendor, token: null, push, rotated: false, previousValidUntil: null };
     }
     const ref = { schoolId, deviceId };
     const overlapMs = overlapHours * 3600_000;
     const rotated = await this.secrets.hasActive(ref, 'path-token');
     const token = rotated ? await this.secrets.rotate(ref, 'path-token', overlapMs) : await this.secrets.issue(ref, 'path-token');
-    const directions = device.direction === 'both' ? (['in', 'out'] as const) : [device.direction];
-    const urls: Record<string, string> =
-      device.vendor === 'hikvision'
-        ? Object.fromEntries(directions.map((d) => [d, at(`/webhook/${school}/${d}/${token}`)]))
-        : { upload: at(`/dahua/${school}/${token}`) };
+    const urls = vendor.pushUrls?.(at, device, token) ?? {};
     return {
       schoolId,
       deviceId,

@@ -1,6 +1,6 @@
 // Browsers send cookies with requests other sites make them send; a mutating request must prove it is not one.
 import type { NextFunction, Request, Response } from 'express';
-import { ForbiddenError, InputError } from '../../platform/errors.js';
+import { ForbiddenError, InputError } from '../../../lib/errors/index.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** `none` is a navigation the user typed; `same-origin` a page of the API itself. */

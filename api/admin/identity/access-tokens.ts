@@ -1,6 +1,6 @@
 // Short-lived access tokens: HS256 JWTs carrying the caller's role and schools, checked without a database round trip.
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { UnauthorizedError } from '../../platform/errors.js';
+import { UnauthorizedError } from '../../../lib/errors/index.js';
 import { ROLES, type Principal, type Role } from '../access.js';
 
 const ISSUER = 'posbon-api';

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AccountRow } from '../../db/entities/account.js';
-import { ConflictError, InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../platform/errors.js';
+import { ConflictError, InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../../lib/errors/index.js';
 import { SCOPED_ROLES, TOTP_ROLES, type Role } from '../access.js';
 import { revokeAgentTokensIssuedBy } from './agent-tokens.js';
 import { DEFAULT_LOGIN_THROTTLE, MAX_DOUBLINGS, retryAfterSeconds, throttleDelayMs, type LoginThrottlePolicy } from './login-throttle.js';

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { IsNull, MoreThan, type DataSource, type EntityManager } from 'typeorm';
 import { AgentTokenRow } from '../../db/entities/agent-token.js';
-import { ConflictError, NotFoundError, UnauthorizedError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../../../lib/errors/index.js';
 import type { Principal } from '../access.js';
 
 /** The prefix makes a leaked agent token recognisable, and lets the logger redact it anywhere. */

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AccountRow } from '../../db/entities/account.js';
 import { RefreshTokenRow } from '../../db/entities/refresh-token.js';
 import { SessionRow } from '../../db/entities/session.js';
-import { NotFoundError, UnauthorizedError } from '../../platform/errors.js';
+import { NotFoundError, UnauthorizedError } from '../../../lib/errors/index.js';
 import { TOTP_ROLES, type Role } from '../access.js';
 import type { AccessTokens } from './access-tokens.js';
 

@@ -7,7 +7,7 @@ import { refusalOf } from '../../../lib/devices/address-guard.js';
 import { TokenBucketLimiter, type RateLimit } from '../../../lib/rate/token-bucket.js';
 import type { ProbeResult } from '../../../lib/devices/result.js';
 import { MAX_TICKET_SECONDS, PROPOSED_PREFIX, signProbeTicket } from '../../../lib/probe-protocol/ticket.js';
-import { ConflictError, InputError, NotFoundError, TooManyRequestsError, UnavailableError } from '../../platform/errors.js';
+import { ConflictError, InputError, NotFoundError, TooManyRequestsError, UnavailableError } from '../../../lib/errors/index.js';
 import { actorOf, authorize, reaches, type Principal } from '../access.js';
 import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
 import type { FleetView } from '../fleet/fleet-view.js';

@@ -2,7 +2,6 @@
 // open proposals are listed with the two-person rule decided from the reviews, never from the host's own count.
 import { parsePatch } from 'diff';
 import { API_VERSION, validate, type KindName } from '../../../crds/index.js';
-import { ConflictError as GitopsConflictError, InputError as GitopsInputError } from '../../../gitops/errors.js';
 import { proposeFleetChange } from '../../../gitops/fleet-change.js';
 import { schoolOf } from '../../../gitops/fleet/fields.js';
 import { parseFleetTree, type FleetResource } from '../../../gitops/fleet/tree.js';
@@ -11,8 +10,8 @@ import { isFleetFile, readBase, type ProposeResult } from '../../../gitops/propo
 import { renderDiff } from '../../../gitops/render/diff.js';
 import { renderValidFleet } from '../../../gitops/render/render.js';
 import { checkTwoPersonRule } from '../../../gitops/verify/two-person-rule.js';
-import { ConflictError, InputError, NotFoundError, UnavailableError } from '../../platform/errors.js';
-import type { Logger } from '../../platform/logger.js';
+import { ConflictError, InputError, NotFoundError, PolicyViolationError, UnavailableError } from '../../../lib/errors/index.js';
+import type { Logger } from '../../../lib/log/logger.js';
 import { actorOf, SCOPED_ROLES, schoolFilter, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { CredentialsStoreError, type CredentialsStore } from './credentials-store.js';
@@ -336,6 +335,8 @@ export class Proposals {
           ...(planned!.put ? { put: planned!.put } : {}),
           ...(planned!.remove ? { remove: planned!.remove } : {}),
           requestedBy: this.personOf(principal),
+        }).catch((error: unknown) => {
+          throw inCallerTerms(error);
         }),
       );
       await this.deps.audit.record({
@@ -345,7 +346,7 @@ export class Proposals {
       });
       return { proposal: this.view(result, principal), change: { action: change.action, kind: change.kind, name: change.name, object: planned.object } };
     } catch (raw) {
-      const error = translate(raw);
+      const error = raw instanceof CredentialsStoreError ? new UnavailableError(raw.message) : raw instanceof Error ? raw : new Error(String(raw));
       await this.deps.audit.record({ ...auditBase, params: { ...params, ...planned?.audit, error: error.message }, result: outcomeOf(error) });
       throw error;
     }
@@ -391,19 +392,13 @@ export class Proposals {
   }
 }
 
-/** gitops errors name fields of its own request (`put[0].spec.publicHost`); the API names the caller's field. */
-function translate(error: unknown): Error {
-  if (error instanceof GitopsInputError) {
-    const field = /^put\[\d+\]\.([^:]+): ([\s\S]*)$/.exec(error.message);
-    if (field) return new InputError(requestField(field[1]!), field[2]!);
-    // A policy the change would break on the fleet as it is (an undrained node, a missing reference).
-    const policy = /^files: ([\s\S]*)$/.exec(error.message);
-    if (policy) return new ConflictError(`fleet: ${policy[1]!}`);
-    return new InputError('body', error.message);
-  }
-  if (error instanceof GitopsConflictError) return new ConflictError(error.message);
-  if (error instanceof CredentialsStoreError) return new UnavailableError(error.message);
-  return error instanceof Error ? error : new Error(String(error));
+/** gitops names fields of the change it was given (`put[0].spec.publicHost`); the API names the caller's field. */
+function inCallerTerms(error: unknown): unknown {
+  // A policy the change would break on the fleet as it is (an undrained node, a missing reference).
+  if (error instanceof PolicyViolationError) return new ConflictError(`fleet: ${error.detail}`);
+  if (!(error instanceof InputError)) return error;
+  const put = /^put\[\d+\]\./.exec(error.field);
+  return put ? error.renamed(requestField(error.field.slice(put[0].length))) : new InputError('body', error.message);
 }
 
 const outcomeOf = (error: Error): string =>

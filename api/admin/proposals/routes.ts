@@ -1,5 +1,5 @@
 // The write endpoints: each call becomes a pull request (202 with the proposal); without a Git host they answer 503.
-import { UnavailableError } from '../../platform/errors.js';
+import { UnavailableError } from '../../../lib/errors/index.js';
 import type { KindName } from '../../../crds/index.js';
 import { actorOf, authorize, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';

@@ -1,5 +1,5 @@
 // A stream grant: the camera's own media node's WHEP and HLS URLs and a viewer token for that one camera.
-import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError } from '../../../lib/errors/index.js';
 import { actorOf, authorize, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { FleetView } from '../fleet/fleet-view.js';

@@ -1,9 +1,9 @@
 // Dahua EventHttpUpload: `Code=AccessControl;action=Pulse;index=0;data={...}` lines or the same as JSON.
 import { inflateRawSync, inflateSync } from 'node:zlib';
-import { InputError } from '../../platform/errors.js';
+import { InputError } from '../../../lib/errors/index.js';
 import {
   emptyPush,
-  idempotencyKey,
+  attendanceEvent,
   parseJson,
   personId,
   resolveDirection,
@@ -102,16 +102,15 @@ export function parseDahuaUpload(text: string, device: DeviceContext): ParsedPus
       typeof recNo === 'number' && Number.isSafeInteger(recNo)
         ? ['RecNo', recNo]
         : ['UserID', pupil, utc, String(data.Type ?? '')];
-    push.events.push({
-      idempotencyKey: idempotencyKey(device, identity, { personId: pupil, direction, occurredAt }),
-      schoolId: device.schoolId,
-      deviceId: device.deviceId,
-      personId: pupil,
-      direction,
-      occurredAt,
-      source: 'dahua',
-      rawEventType: `AccessControl/${message.action}/method=${Number.isSafeInteger(data.Method) ? String(data.Method) : '?'}`,
-    });
+    push.events.push(
+      attendanceEvent(device, 'dahua', {
+        personId: pupil,
+        direction,
+        occurredAt,
+        rawEventType: `AccessControl/${message.action}/method=${Number.isSafeInteger(data.Method) ? String(data.Method) : '?'}`,
+        identity,
+      }),
+    );
   });
   return push;
 }

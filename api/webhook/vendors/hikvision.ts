@@ -1,10 +1,10 @@
 // Hikvision ISAPI event pushes: one event, as JSON or as the XML some firmwares send, to attendance events.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { InputError } from '../../platform/errors.js';
+import { InputError } from '../../../lib/errors/index.js';
 import {
   deviceTimeToInstant,
   emptyPush,
-  idempotencyKey,
+  attendanceEvent,
   parseJson,
   personId,
   type DeviceContext,
@@ -95,16 +95,15 @@ export function parseHikvisionEvent(text: string, device: DeviceContext, directi
     typeof serialNo === 'number' && Number.isSafeInteger(serialNo) && serialNo >= 0
       ? ['serialNo', serialNo]
       : undefined;
-  push.events.push({
-    idempotencyKey: idempotencyKey(device, identity, { personId: pupil, direction, occurredAt }),
-    schoolId: device.schoolId,
-    deviceId: device.deviceId,
-    personId: pupil,
-    direction,
-    occurredAt,
-    source: 'hikvision',
-    rawEventType: `AccessControllerEvent/5/${Number(access.subEventType)}:${pass}`,
-  });
+  push.events.push(
+    attendanceEvent(device, 'hikvision', {
+      personId: pupil,
+      direction,
+      occurredAt,
+      rawEventType: `AccessControllerEvent/5/${Number(access.subEventType)}:${pass}`,
+      identity,
+    }),
+  );
   return push;
 }
 

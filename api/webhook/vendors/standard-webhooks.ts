@@ -1,11 +1,11 @@
 // Signed JSON per Standard Webhooks, for senders that can sign (a gateway, another system).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { InputError, UnauthorizedError } from '../../platform/errors.js';
+import { InputError, UnauthorizedError } from '../../../lib/errors/index.js';
 import {
   deviceTimeToInstant,
   emptyPush,
-  idempotencyKey,
+  attendanceEvent,
   parseJson,
   personId,
   resolveDirection,
@@ -94,20 +94,15 @@ export function parseSignedAttendance(text: string, device: DeviceContext): Pars
     if (event.direction && event.direction !== direction) {
       throw new InputError(`${field}.direction`, `this device records only '${direction}'`);
     }
-    push.events.push({
-      idempotencyKey: idempotencyKey(device, event.eventId ? ['eventId', event.eventId] : undefined, {
+    push.events.push(
+      attendanceEvent(device, 'standard-webhooks', {
         personId: pupil,
         direction,
         occurredAt,
+        rawEventType: result.data.type,
+        identity: event.eventId ? ['eventId', event.eventId] : undefined,
       }),
-      schoolId: device.schoolId,
-      deviceId: device.deviceId,
-      personId: pupil,
-      direction,
-      occurredAt,
-      source: 'standard-webhooks',
-      rawEventType: result.data.type,
-    });
+    );
   });
   return push;
 }

@@ -16,6 +16,11 @@ const ts = String(now.getTime() / 1000);
 const body = Buffer.from(signedBody([{ personId: '1001', direction: 'in', occurredAt: '2026-11-20T07:55:12+05:00' }]));
 
 describe('verifyStandardWebhook', () => {
+  it("signs the Standard Webhooks specification's published vector byte for byte", () => {
+    const signature = signStandardWebhook(whsecKey('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), 'msg_p5jXN8AQM9LWM0D4loKWxJek', '1614265330', Buffer.from('{"test": 2432232314}'));
+    expect(signature).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  });
+
   it('accepts a valid signature and returns the webhook id', () => {
     const signature = signStandardWebhook(key, 'msg_1', ts, body);
     expect(verifyStandardWebhook({ id: 'msg_1', timestamp: ts, signature, body }, [key], now)).toBe('msg_1');

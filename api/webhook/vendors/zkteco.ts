@@ -1,8 +1,8 @@
 // ZKTeco ADMS ("iclock") pushes: ATTLOG batches of tab-separated lines in the school's local time.
-import { InputError } from '../../platform/errors.js';
+import { InputError } from '../../../lib/errors/index.js';
 import {
   emptyPush,
-  idempotencyKey,
+  attendanceEvent,
   localTimeToInstant,
   personId,
   resolveDirection,
@@ -28,20 +28,15 @@ export function parseZktecoAttlog(text: string, device: DeviceContext, serialNum
     const pupil = personId(pin, `${field} PIN`);
     const occurredAt = localTimeToInstant(time, device.timezone, `${field} time`);
     const direction = resolveDirection(device, STATUS_DIRECTION[Number(status)], `${field} status`);
-    push.events.push({
-      idempotencyKey: idempotencyKey(device, ['zkteco', serialNumber, pupil, time, status], {
+    push.events.push(
+      attendanceEvent(device, 'zkteco', {
         personId: pupil,
         direction,
         occurredAt,
+        rawEventType: `ATTLOG/status=${status}/verify=${/^\d{1,3}$/.test(verify) ? verify : '?'}`,
+        identity: ['zkteco', serialNumber, pupil, time, status],
       }),
-      schoolId: device.schoolId,
-      deviceId: device.deviceId,
-      personId: pupil,
-      direction,
-      occurredAt,
-      source: 'zkteco',
-      rawEventType: `ATTLOG/status=${status}/verify=${/^\d{1,3}$/.test(verify) ? verify : '?'}`,
-    });
+    );
   });
   return push;
 }
