@@ -3,7 +3,7 @@
 // token again is theft or a replay and revokes the agent; so does the admin, at once.
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { ConflictError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../../lib/errors/index.js';
 import type { Principal } from '../access.js';
 import { AGENT_TOKEN_PREFIX } from '../identity/agent-tokens.js';
 

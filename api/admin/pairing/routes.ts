@@ -5,7 +5,7 @@ import { actorOf, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { route, type Route } from '../routes.js';
 import { schoolParams } from '../schemas.js';
-import { NotFoundError } from '../../platform/errors.js';
+import { NotFoundError } from '../../../lib/errors/index.js';
 import { AgentRefreshRefused, PairingRefused, PairingThrottled, type AgentPairing } from './agent-pairing.js';
 import * as p from './schemas.js';
 
