@@ -2,6 +2,7 @@
 // they stay out of shell history and process lists (a pairing code may be a flag: it is spent the moment it works).
 //   page      [--port N] [--no-open]                  the local page on 127.0.0.1 (opened in the browser)
 //   pair      [--code C | --link L | --code-file F] [--api URL] [--label L]   pair with a school admin's one-time code
+//   diagnose  [--school S] [--out FILE] [--upload]      redacted report: LAN, public address, clock, node, NVRs, cameras
 //   status                                                       the paired school, its media node and egress IPs
 //   scan      [--subnet CIDR]... [--concurrency N] [--json]      find devices on this machine's own LAN
 //   discover  [--target IP]... [--no-multicast] [--timeout-ms N] [--username U]   list ONVIF devices (and cameras)
@@ -35,13 +36,14 @@ import { AgentSession, credentialsPath } from './credentials.js';
 import { pairCommand, PairUsageError } from './cli/pair.js';
 import { NotPaired, statusCommand } from './cli/status.js';
 import { pageCommand } from './cli/page.js';
+import { diagnoseCommand } from './cli/diagnose.js';
 import { NotOnLan, renderScan, scanCommand, ScanUsageError } from './cli/scan.js';
 import { checkTunnel, WINDOWS_CAVEAT, writeTunnel, type ExposedNvr, type GatewayKind } from './tunnel.js';
 
 class UsageError extends Error {}
 
 const VENDORS = ['hikvision', 'dahua', 'uniview', 'onvif'] as const;
-const COMMANDS = 'page, pair, status, scan, discover, submit, provision-faceid or tunnel';
+const COMMANDS = 'page, pair, status, scan, diagnose, discover, submit, provision-faceid or tunnel';
 
 const portOf = (value: string | undefined, flag: string, fallback?: number): number | undefined => {
   if (value === undefined) return fallback;
@@ -85,6 +87,9 @@ async function run(argv: string[]): Promise<unknown> {
   if (command === 'pair') return pairCommand(rest);
   if (command === 'status') return statusCommand();
   if (command === 'page') return pageCommand(rest);
+  if (command === 'diagnose') {
+    return diagnoseCommand(rest, client, async () => (existsSync(credentialsPath()) ? (await AgentSession.open(credentialsPath())).schoolId : undefined));
+  }
   if (command === 'scan') {
     const { report, json } = await scanCommand(rest);
     return json ? report : { text: renderScan(report) };

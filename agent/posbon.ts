@@ -102,6 +102,24 @@ export class PosbonClient {
     return this.request('POST', `/schools/${encodeURIComponent(schoolId)}/nvrs`, nvr);
   }
 
+  /** The caller's address as the API sees it, the API's clock and the school's media node URLs. */
+  networkView(schoolId: string): Promise<{ clientAddress: string; serverTime: string; mediaNode: string | null; webrtcBaseUrl: string | null; hlsBaseUrl: string | null }> {
+    return this.request('GET', `/schools/${encodeURIComponent(schoolId)}/network-view`);
+  }
+
+  async nvrs(schoolId: string): Promise<{ id: string }[]> {
+    return (await this.request<{ items: { id: string }[] }>('GET', `/schools/${encodeURIComponent(schoolId)}/nvrs`)).items;
+  }
+
+  async cameras(schoolId: string): Promise<{ id: string; path: string }[]> {
+    return (await this.request<{ items: { id: string; path: string }[] }>('GET', `/schools/${encodeURIComponent(schoolId)}/cameras`)).items;
+  }
+
+  /** Stores a redacted diagnostic report for the school's admins. */
+  uploadDiagnostics(schoolId: string, report: object): Promise<{ id: string; clientAddress: string; createdAt: string }> {
+    return this.request('POST', `/schools/${encodeURIComponent(schoolId)}/diagnostics`, { report });
+  }
+
   /** When the terminal's newest event reached the webhook. */
   faceIdLastEvent(schoolId: string, device: string): Promise<{ lastReceivedAt: string | null; lastEventAt: string | null }> {
     return this.request('GET', `/schools/${encodeURIComponent(schoolId)}/faceid-devices/${encodeURIComponent(device)}/last-event`);

@@ -17,6 +17,7 @@ import { LoginRefused, LoginThrottled } from './identity/accounts.js';
 import { accountRoutes } from './identity/routes.js';
 import { proposalRoutes } from './proposals/routes.js';
 import { pairingRoutes } from './pairing/routes.js';
+import { diagnosticRoutes } from './diagnostics/routes.js';
 import { RefreshRefused, type IssuedTokens } from './identity/sessions.js';
 import { mountRoutes, openApiDocument, route, type Route } from './routes.js';
 import * as s from './schemas.js';
@@ -478,6 +479,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
       },
     }),
     ...proposalRoutes({ proposals: deps.proposals, audit }),
+    ...diagnosticRoutes({ reports: deps.diagnosticReports, audit, fleet }),
     ...pairingRoutes({ pairing: deps.pairing, audit, schoolExists: (id) => fleet.school(id) !== undefined, limit: refreshLimit }),
   ];
 

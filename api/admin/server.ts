@@ -16,6 +16,7 @@ import { AgentTokens } from './identity/agent-tokens.js';
 import { AgentPairing, type PairingThrottle } from './pairing/agent-pairing.js';
 import { WebhookCredentials, type WebhookCredentialsConfig } from './faceid/webhook-credentials.js';
 import { FaceIdActivity } from './faceid/activity.js';
+import { DiagnosticReports } from './diagnostics/diagnostic-reports.js';
 import { Accounts } from './identity/accounts.js';
 import type { LoginThrottlePolicy } from './identity/login-throttle.js';
 import { Sessions } from './identity/sessions.js';
@@ -33,6 +34,7 @@ export interface ApiServices {
   pairing: AgentPairing;
   webhookCredentials: WebhookCredentials;
   faceIdActivity: FaceIdActivity;
+  diagnosticReports: DiagnosticReports;
   viewerKeys: ViewerKeys;
   streams: StreamGrants;
   audit: AuditLog;
@@ -112,7 +114,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
   const streams = StreamGrants.create({ fleet, keys: viewerKeys, audit });
   const connectionTests = ConnectionTests.create({ fleet, audit, probe: options.probe, rate: options.connectionTestRate ?? { perMinute: 10, burst: 5 }, now });
   const proposals = options.proposals ? Proposals.create({ ...options.proposals, audit, logger: options.logger }) : undefined;
-  return { fleet, accounts, sessions, accessTokens, agentTokens, pairing, webhookCredentials, faceIdActivity: FaceIdActivity.create({ dataSource: options.dataSource }), viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
+  return { fleet, accounts, sessions, accessTokens, agentTokens, pairing, webhookCredentials, faceIdActivity: FaceIdActivity.create({ dataSource: options.dataSource }), diagnosticReports: DiagnosticReports.create({ dataSource: options.dataSource, now }), viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
 }
 
 export interface ApiServer {

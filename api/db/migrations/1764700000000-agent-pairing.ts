@@ -3,7 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Pairing a LAN agent by a short code: codes (hashed, single use), failed attempts per client address (throttle and
  * record), agent families (one per paired machine, revocable) and their rotating refresh tokens. The family's
- * short-lived access tokens are agent_token rows, so a revocation applies to the next call.
+ * short-lived access tokens are agent_token rows, so a revocation applies to the next call. Also the diagnostic
+ * reports agents upload.
  */
 export class AgentPairing1764700000000 implements MigrationInterface {
   name = 'AgentPairing1764700000000';
@@ -50,9 +51,20 @@ export class AgentPairing1764700000000 implements MigrationInterface {
     await q.query('CREATE INDEX agent_refresh_token_family ON agent_refresh_token (family_id)');
     await q.query('ALTER TABLE agent_token ADD COLUMN family_id uuid REFERENCES agent_family (id) ON DELETE CASCADE');
     await q.query('CREATE INDEX agent_token_family ON agent_token (family_id) WHERE family_id IS NOT NULL');
+    // Diagnostics a school's agent uploads (already redacted by the agent, and again by the API) for its admins.
+    await q.query(`CREATE TABLE agent_diagnostic_report (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      school_id text NOT NULL,
+      uploaded_by text NOT NULL,
+      client_address text NOT NULL,
+      created_at timestamptz NOT NULL,
+      report jsonb NOT NULL
+    )`);
+    await q.query('CREATE INDEX agent_diagnostic_report_school ON agent_diagnostic_report (school_id, created_at DESC)');
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE agent_diagnostic_report');
     await q.query('ALTER TABLE agent_token DROP COLUMN family_id');
     await q.query('DROP TABLE agent_refresh_token');
     await q.query('DROP TABLE agent_family');
