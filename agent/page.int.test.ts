@@ -114,6 +114,11 @@ describe('the local page', () => {
     await tab.click('#diagnose-do');
     await tab.waitForFunction(`document.querySelector('#diagnose-result').textContent !== ''`);
     expect(await text(tab, '#diagnose-result')).toMatch(/^Soat farqi \(s\): -?[01]; no private IPv4 address on any interface: this machine is not on a school LAN$/);
+    const shown = JSON.parse(await text(tab, '#diagnose-report'));
+    expect(shown).toMatchObject({ schoolId: 'school-a', publicAddress: { seenByApi: '127.0.0.1' }, mediaNode: { name: 'node-a' } });
+    const uploaded = await tab.$eval('#diagnose-report', (el) => el.getAttribute('data-uploaded'));
+    const listed = await call(api, 'GET', '/schools/school-a/diagnostics', { token: head });
+    expect(listed.body.items.map((r: { id: string }) => r.id)).toEqual([uploaded]);
     expect(guard.take().filter((p) => !p.text.includes('/api/scan'))).toEqual([]);
   });
 });

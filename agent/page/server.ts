@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentSession, credentialsPath, pairAgent } from '../credentials.js';
+import { collectDiagnostics } from '../diagnose/report.js';
 import { provisionFaceId } from '../faceid/provision.js';
 import { parsePairingLink } from '../cli/pair.js';
 import { PosbonClient } from '../posbon.js';
@@ -102,15 +103,15 @@ export async function startLocalPage(options: { port?: number; credentials?: str
       );
     },
     'POST diagnose': async () => {
-      const { session: s } = await session();
-      const before = Date.now();
-      const answer = await fetch(`${s.apiUrl.replace(/\/+$/, '')}/healthz`, { signal: AbortSignal.timeout(10_000) });
-      const after = Date.now();
-      const apiTime = Date.parse(answer.headers.get('date') ?? '');
+      const { session: s, client } = await session();
+      const report = await collectDiagnostics(client, s.schoolId);
+      const uploaded = await client.uploadDiagnostics(s.schoolId, report);
       const plan = planScan(localInterfaces(), await hasDefaultGateway());
       return {
-        clockSkewSeconds: Number.isNaN(apiTime) ? null : Math.round(((before + after) / 2 - apiTime) / 1000),
+        clockSkewSeconds: report.clock.skewSeconds,
         lan: plan.lan ? plan.subnets.map((x) => x.cidr).join(', ') || 'no subnet of /22 or smaller' : plan.reason,
+        uploaded: uploaded.id,
+        report,
       };
     },
   };

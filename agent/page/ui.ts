@@ -89,7 +89,7 @@ $('#provision-form').addEventListener('submit', async (e) => {
   } catch (error) { $('#provision-progress').value = 0; say('#provision-result', String(error.message), true); }
 });
 $('#diagnose-do').addEventListener('click', async () => {
-  try { const d = await api('POST', 'diagnose'); say('#diagnose-result', t('clockSkew') + ': ' + d.clockSkewSeconds + '; ' + d.lan); }
+  try { const d = await api('POST', 'diagnose'); say('#diagnose-result', t('clockSkew') + ': ' + d.clockSkewSeconds + '; ' + d.lan); $('#diagnose-report').textContent = JSON.stringify(d.report, null, 2); $('#diagnose-report').dataset.uploaded = d.uploaded; }
   catch (error) { say('#diagnose-result', String(error.message), true); }
 });
 paint();
@@ -111,7 +111,7 @@ export function pageHtml(nonce: string): string {
 <label><span data-t="vendor"></span> <select id="p-vendor"><option>hikvision</option><option>dahua</option><option>zkteco</option></select></label>
 ${field('p-device', 'device')} ${field('p-host', 'host')} <input id="p-port" type="number" value="80" aria-label="port"> ${field('p-user', 'user')} ${field('p-password', 'password', 'password')}
 <button data-t="provisionDo"></button></form><progress id="provision-progress" value="0" max="1"></progress><p id="provision-result" role="status"></p></section>
-<section id="step-diagnose"><h2 data-t="diagnose"></h2><button id="diagnose-do" type="button" data-t="diagnoseDo"></button><p id="diagnose-result" role="status"></p></section>
+<section id="step-diagnose"><h2 data-t="diagnose"></h2><button id="diagnose-do" type="button" data-t="diagnoseDo"></button><p id="diagnose-result" role="status"></p><pre id="diagnose-report"></pre></section>
 </main>
 <script type="application/json" id="messages">${JSON.stringify(MESSAGES)}</script>
 <script nonce="${nonce}">${SCRIPT}</script></body></html>`;
