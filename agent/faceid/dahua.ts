@@ -1,5 +1,5 @@
 // A Dahua access terminal's HTTP API from the school LAN (Digest auth): its serial and type (magicBox.cgi), and the
-// server it uploads access events to (configManager.cgi setConfig/getConfig of EventHttpUpload, docs/adr/0015).
+// server it uploads access events to (configManager.cgi setConfig/getConfig of EventHttpUpload, docs/adr/0016).
 import { authorization } from '../../lib/devices/digest.js';
 
 export class DahuaRefused extends Error {
