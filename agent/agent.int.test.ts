@@ -212,7 +212,7 @@ describe('the LAN agent', () => {
   it('answers bad usage with exit 2, a refused token with exit 4, an unreachable API with exit 5', async () => {
     expect(await agent(['submit', ...submitArgs({ school: '' })])).toEqual({ code: 2, out: undefined, err: 'posbon-agent: --school is required' });
     expect(await agent(['submit', ...submitArgs({ 'public-rtsp-port': '70000' })])).toEqual({ code: 2, out: undefined, err: 'posbon-agent: --public-rtsp-port: must be a port number (1-65535), got "70000"' });
-    expect(await agent(['launch'])).toEqual({ code: 2, out: undefined, err: 'posbon-agent: unknown command launch; commands: discover, submit, provision-faceid, tunnel' });
+    expect(await agent(['launch'])).toEqual({ code: 2, out: undefined, err: 'posbon-agent: unknown command launch; commands: page, pair, status, scan, diagnose, discover, submit, provision-faceid, tunnel' });
     expect(await agent(['tunnel', '--school', 'school-a', '--nvr', '192.168.10.5'])).toEqual({ code: 2, out: undefined, err: 'posbon-agent: --nvr: IP:PORT[,PORT], got "192.168.10.5"' });
     const refused = await agent(['submit', ...submitArgs()], { POSBON_AGENT_TOKEN: 'pag_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
     expect(refused).toEqual({ code: 4, out: undefined, err: 'posbon-agent: GET /schools/school-a: 401 agent token: invalid' });

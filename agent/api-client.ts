@@ -45,15 +45,17 @@ export class ApiRefused extends Error {
 export class PosbonClient {
   constructor(
     private readonly baseUrl: string,
-    private readonly token: string,
+    /** A fixed token, or a paired agent's session that renews its own. */
+    private readonly token: string | (() => Promise<string>),
   ) {}
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
+    const token = typeof this.token === 'string' ? this.token : await this.token();
     try {
       response = await fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(60_000),
       });
@@ -98,6 +100,29 @@ export class PosbonClient {
 
   proposeNvr(schoolId: string, nvr: ProposedNvr): Promise<ProposalAnswer> {
     return this.request('POST', `/schools/${encodeURIComponent(schoolId)}/nvrs`, nvr);
+  }
+
+  /** The caller's address as the API sees it, the API's clock and the school's media node URLs. */
+  networkView(schoolId: string): Promise<{ clientAddress: string; serverTime: string; mediaNode: string | null; webrtcBaseUrl: string | null; hlsBaseUrl: string | null }> {
+    return this.request('GET', `/schools/${encodeURIComponent(schoolId)}/network-view`);
+  }
+
+  async nvrs(schoolId: string): Promise<{ id: string }[]> {
+    return (await this.request<{ items: { id: string }[] }>('GET', `/schools/${encodeURIComponent(schoolId)}/nvrs`)).items;
+  }
+
+  async cameras(schoolId: string): Promise<{ id: string; path: string }[]> {
+    return (await this.request<{ items: { id: string; path: string }[] }>('GET', `/schools/${encodeURIComponent(schoolId)}/cameras`)).items;
+  }
+
+  /** Stores a redacted diagnostic report for the school's admins. */
+  uploadDiagnostics(schoolId: string, report: object): Promise<{ id: string; clientAddress: string; createdAt: string }> {
+    return this.request('POST', `/schools/${encodeURIComponent(schoolId)}/diagnostics`, { report });
+  }
+
+  /** When the terminal's newest event reached the webhook. */
+  faceIdLastEvent(schoolId: string, device: string): Promise<{ lastReceivedAt: string | null; lastEventAt: string | null }> {
+    return this.request('GET', `/schools/${encodeURIComponent(schoolId)}/faceid-devices/${encodeURIComponent(device)}/last-event`);
   }
 
   /** Issues (or rotates, the previous one working a day longer) the token a FaceID terminal pushes with. */

@@ -64,6 +64,7 @@ describe('provisioning a Hikvision terminal', () => {
     expect(JSON.parse(stdout)).toEqual({
       schoolId: 'school-a',
       device: 'gw-1',
+      vendor: 'hikvision',
       model: TERMINAL.model,
       serialNumber: TERMINAL.serialNumber,
       pushesTo: `${ingress.base}/webhook/school-a/in/<token>`,

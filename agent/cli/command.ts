@@ -1,8 +1,10 @@
 // What the agent's subcommands share on top of lib/cli: exit codes, the one error line, flags read the same way in
 // every command, the API client, and output as lines for a person or one JSON document (`--json`) for a script.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { EXIT_OK, EXIT_USAGE, firstLine, isUsageError, UsageError, type CliIo } from '../../lib/cli/command.js';
 import { ApiRefused, PosbonClient } from '../api-client.js';
+import { AgentSession, credentialsPath } from '../credentials.js';
 import { DeviceProblem } from '../submit.js';
 
 export { UsageError, type CliIo, type Command } from '../../lib/cli/command.js';
@@ -69,10 +71,16 @@ export async function secret(io: CliIo, env: string, file: string | undefined, w
 /** The device's password: POSBON_NVR_PASSWORD or `--password-file`. */
 export const devicePassword = (io: CliIo, file: string | undefined): Promise<string | undefined> => secret(io, 'POSBON_NVR_PASSWORD', file, 'device password');
 
+/** The paired agent's own credentials (`pair`), or for automation POSBON_API_URL with a token from the environment. */
 export async function apiClient(io: CliIo): Promise<PosbonClient> {
+  const token = await secret(io, 'POSBON_AGENT_TOKEN', io.env.POSBON_AGENT_TOKEN_FILE, 'agent token');
+  if (!token) {
+    const path = credentialsPath();
+    if (!existsSync(path)) throw new UsageError('not paired: run `pair` with the code a school admin creates (or set POSBON_AGENT_TOKEN for automation)');
+    const session = await AgentSession.open(path);
+    return new PosbonClient(io.env.POSBON_API_URL ?? session.apiUrl, session.accessToken);
+  }
   const url = io.env.POSBON_API_URL;
   if (!url) throw new UsageError('POSBON_API_URL is not set: the Posbon API the agent reports to');
-  const token = await secret(io, 'POSBON_AGENT_TOKEN', io.env.POSBON_AGENT_TOKEN_FILE, 'agent token');
-  if (!token) throw new UsageError('no agent token: set POSBON_AGENT_TOKEN or POSBON_AGENT_TOKEN_FILE (a school admin issues one)');
   return new PosbonClient(url, token);
 }

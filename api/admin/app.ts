@@ -16,6 +16,8 @@ import { isAgentToken } from './identity/agent-tokens.js';
 import { LoginRefused, LoginThrottled } from './identity/accounts.js';
 import { accountRoutes } from './identity/routes.js';
 import { proposalRoutes } from './proposals/routes.js';
+import { pairingRoutes } from './pairing/routes.js';
+import { diagnosticRoutes } from './diagnostics/routes.js';
 import { RefreshRefused, type IssuedTokens } from './identity/sessions.js';
 import { mountRoutes, openApiDocument, route, type Route } from './routes.js';
 import * as s from './schemas.js';
@@ -468,7 +470,24 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         return issued;
       },
     }),
+    route({
+      method: 'get',
+      path: '/schools/:schoolId/faceid-devices/:name/last-event',
+      summary: 'When the terminal\'s newest event reached the webhook (times only): how the agent sees a provisioned terminal push',
+      tag: 'faceid',
+      auth: 'faceid:write',
+      school: (p) => p.schoolId,
+      params: s.faceIdDeviceParams,
+      response: s.faceIdActivity,
+      errors: [404],
+      handler: async ({ params }) => {
+        if (!fleet.faceIdDevice(params.schoolId, params.name)) throw new NotFoundError(`name: school ${params.schoolId} has no FaceIdDevice ${params.name} in the fleet`);
+        return deps.faceIdActivity.lastEvent(params.schoolId, params.name);
+      },
+    }),
     ...proposalRoutes({ proposals: deps.proposals, audit }),
+    ...diagnosticRoutes({ reports: deps.diagnosticReports, audit, fleet }),
+    ...pairingRoutes({ pairing: deps.pairing, audit, schoolExists: (id) => fleet.school(id) !== undefined, limit: refreshLimit }),
   ];
 
   const document = openApiDocument(routes, { title: 'Posbon admin API', version: '0.1.0' });

@@ -282,6 +282,9 @@ export const issuedAgentToken = agentToken.extend({ token: z.string() }).meta({ 
 export const agentTokenList = z.object({ items: z.array(agentToken) });
 
 export const faceIdDeviceParams = z.object({ schoolId: resourceId('school'), name: resourceId('FaceID device') });
+export const faceIdActivity = z
+  .object({ schoolId: z.string(), device: z.string(), lastReceivedAt: z.string().nullable(), lastEventAt: z.string().nullable() })
+  .meta({ id: 'FaceIdActivity' });
 export const webhookCredentialRequest = z
   .object({
     overlapHours: z

@@ -13,7 +13,10 @@ import { FleetView } from './fleet-view/fleet-view.js';
 import type { FleetSource } from './fleet-view/source.js';
 import { AccessTokens } from './identity/access-tokens.js';
 import { AgentTokens } from './identity/agent-tokens.js';
+import { AgentPairing, type PairingThrottle } from './pairing/agent-pairing.js';
 import { WebhookCredentials, type WebhookCredentialsConfig } from './faceid/webhook-credentials.js';
+import { FaceIdActivity } from './faceid/activity.js';
+import { DiagnosticReports } from './diagnostics/diagnostic-reports.js';
 import { Accounts } from './identity/accounts.js';
 import type { LoginThrottlePolicy } from './identity/login-throttle.js';
 import { Sessions } from './identity/sessions.js';
@@ -28,7 +31,10 @@ export interface ApiServices {
   sessions: Sessions;
   accessTokens: AccessTokens;
   agentTokens: AgentTokens;
+  pairing: AgentPairing;
   webhookCredentials: WebhookCredentials;
+  faceIdActivity: FaceIdActivity;
+  diagnosticReports: DiagnosticReports;
   viewerKeys: ViewerKeys;
   streams: StreamGrants;
   audit: AuditLog;
@@ -57,6 +63,8 @@ export interface ApiServicesOptions {
   refreshTtlSeconds?: number;
   viewerTtlSeconds?: number;
   loginThrottle?: LoginThrottlePolicy;
+  /** Failed pairing attempts per client address before the address must wait. */
+  pairingThrottle?: PairingThrottle;
   /** The media nodes' probe sidecars; without it connection tests answer 503. */
   probe?: ProbeAccess;
   /** Connection tests per school: tokens per minute and burst. */
@@ -78,6 +86,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
     now,
   });
   const agentTokens = AgentTokens.create({ dataSource: options.dataSource, now });
+  const pairing = AgentPairing.create({ dataSource: options.dataSource, ...(options.pairingThrottle ? { throttle: options.pairingThrottle } : {}), now });
   const webhookCredentials = WebhookCredentials.create({
     dataSource: options.dataSource,
     devices: (schoolId, deviceId) => fleet.faceIdDevice(schoolId, deviceId),
@@ -105,7 +114,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
   const streams = StreamGrants.create({ fleet, keys: viewerKeys, audit });
   const connectionTests = ConnectionTests.create({ fleet, audit, probe: options.probe, rate: options.connectionTestRate ?? { perMinute: 10, burst: 5 }, now });
   const proposals = options.proposals ? Proposals.create({ ...options.proposals, audit, logger: options.logger }) : undefined;
-  return { fleet, accounts, sessions, accessTokens, agentTokens, webhookCredentials, viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
+  return { fleet, accounts, sessions, accessTokens, agentTokens, pairing, webhookCredentials, faceIdActivity: FaceIdActivity.create({ dataSource: options.dataSource }), diagnosticReports: DiagnosticReports.create({ dataSource: options.dataSource, now }), viewerKeys, streams, audit, connectionTests, ...(proposals ? { proposals } : {}) };
 }
 
 export interface ApiServer {

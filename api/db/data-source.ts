@@ -18,6 +18,7 @@ import { EventAuth1764300000000 } from './migrations/1764300000000-event-auth.js
 import { AttendancePartitions1764500000000 } from './migrations/1764500000000-attendance-partitions.js';
 import { TotpEnrolment1764600000000 } from './migrations/1764600000000-totp-enrolment.js';
 import { SchoolDayIndex1764650000000 } from './migrations/1764650000000-school-day-index.js';
+import { AgentPairing1764700000000 } from './migrations/1764700000000-agent-pairing.js';
 import { assertSchemaCurrent } from './migrate.js';
 
 export const entities = [
@@ -42,6 +43,7 @@ export const migrations = [
   AttendancePartitions1764500000000,
   TotpEnrolment1764600000000,
   SchoolDayIndex1764650000000,
+  AgentPairing1764700000000,
 ];
 
 type DataSourceMigrations = (new () => MigrationInterface)[];

@@ -21,7 +21,7 @@ export interface IsapiSimulator {
   stop(): Promise<void>;
 }
 
-export async function startIsapiSimulator(options: { username: string; password: string; serialNumber: string; model: string }): Promise<IsapiSimulator> {
+export async function startIsapiSimulator(options: { username: string; password: string; serialNumber: string; model: string; host?: string; port?: number }): Promise<IsapiSimulator> {
   const realm = 'DS-K1T671';
   const nonces = new Set<string>();
   let stored: string | undefined;
@@ -54,7 +54,7 @@ export async function startIsapiSimulator(options: { username: string; password:
       if (!authenticated) {
         const nonce = randomBytes(16).toString('hex');
         nonces.add(nonce);
-        res.writeHead(401, { 'www-authenticate': `Digest qop="auth", realm="${realm}", nonce="${nonce}", stale="FALSE"` }).end();
+        res.writeHead(401, { server: 'webserver', 'www-authenticate': `Digest qop="auth", realm="${realm}", nonce="${nonce}", stale="FALSE"` }).end();
         return;
       }
       const body = Buffer.concat(chunks).toString('utf8');
@@ -73,7 +73,7 @@ export async function startIsapiSimulator(options: { username: string; password:
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
   const httpHost = () => {

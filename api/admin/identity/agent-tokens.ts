@@ -124,12 +124,14 @@ export class AgentTokens {
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {
       await this.repo.update({ id: row.id }, { lastUsedAt: now });
     }
+    // A paired agent keeps one name across its rotating tokens, so its audit trail reads as one actor.
+    const id = row.familyId ?? row.id;
     return {
-      accountId: `agent:${row.id}`,
+      accountId: `agent:${id}`,
       username: row.issuedByUsername,
       role: 'AGENT',
       schools: new Set([row.schoolId]),
-      sessionId: row.id,
+      sessionId: id,
     };
   }
 }

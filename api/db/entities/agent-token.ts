@@ -33,4 +33,8 @@ export class AgentTokenRow {
 
   @Column({ type: 'timestamptz', name: 'revoked_at', nullable: true })
   revokedAt!: Date | null;
+
+  /** The paired agent this short-lived token was issued to; null for a token an admin issued by hand. */
+  @Column({ type: 'uuid', name: 'family_id', nullable: true })
+  familyId!: string | null;
 }

@@ -4,6 +4,7 @@ import { Field, Qr, Refusal, Show, useLoad } from '../components.js';
 import { formatTime, t } from '../i18n.js';
 import { href } from '../route.js';
 import { can } from '../session.js';
+import { AgentPairing } from './agent-pairing.js';
 import type { School } from './schools.js';
 
 interface AgentToken {
@@ -71,6 +72,8 @@ export function AgentsPage({ schoolId }: { schoolId: string }) {
       <h1>
         {t('agents')} — {schoolId}
       </h1>
+      <AgentPairing schoolId={schoolId} />
+      <h2>{t('agentTokens')}</h2>
       <p>{t('agentIntro')}</p>
       {can('agent-token:write') && (
         <form class="row" onSubmit={(e) => void issue(e)}>

@@ -1,0 +1,19 @@
+// The machine's own network, read from the operating system: IPv4 interfaces with their prefixes, and whether a
+// default route exists (Linux: /proc/net/route; elsewhere a private address is taken as being on a LAN).
+import { readFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import type { InterfaceAddress } from './subnets.js';
+
+export function localInterfaces(): InterfaceAddress[] {
+  return Object.entries(networkInterfaces()).flatMap(([name, addresses]) =>
+    (addresses ?? [])
+      .filter((a) => a.family === 'IPv4')
+      .map((a) => ({ name, address: a.address, prefix: Number(a.cidr?.split('/')[1] ?? 32), family: 'IPv4' as const, internal: a.internal })),
+  );
+}
+
+export async function hasDefaultGateway(): Promise<boolean> {
+  if (process.platform !== 'linux') return true;
+  const table = await readFile('/proc/net/route', 'utf8').catch(() => '');
+  return table.split('\n').slice(1).some((line) => line.split(/\s+/)[1] === '00000000');
+}
