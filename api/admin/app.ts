@@ -3,6 +3,8 @@ import cors from 'cors';
 import express, { Router, type CookieOptions, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
+import type { Registry } from 'prom-client';
+import { requestDuration } from '../../lib/metrics/index.js';
 import { attendanceRouter } from '../attendance/router.js';
 import { consoleCsp, consoleRouter, originsOf } from '../console/static.js';
 import type { AttendanceReader } from '../attendance/reader.js';
@@ -39,6 +41,8 @@ export interface ApiAppDeps extends ApiServices {
   config: ApiHttpConfig;
   logger: Logger;
   attendance?: AttendanceReader;
+  /** Where request durations go; the metrics port serves it, never this app. */
+  metrics?: Registry;
 }
 
 const ACCESS_COOKIE = 'posbon_access';
@@ -60,6 +64,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
+  if (deps.metrics) app.use(requestDuration(deps.metrics, 'posbon_api'));
   // The console's CSP: WHEP and HLS may reach the fleet's media nodes, nothing else leaves the origin.
   const mediaOrigins = () => originsOf([...fleet.nodes()].flatMap((n) => [n.webrtcBaseUrl, n.hlsBaseUrl]));
   app.use(helmet({ contentSecurityPolicy: consoleCsp(mediaOrigins, config.production) }));

@@ -4,6 +4,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../../lib/errors/index.js';
 import { parseInput } from '../platform/parse.js';
+import { markRoute } from '../../lib/metrics/index.js';
 import { authorize, type Action, type Principal } from './access.js';
 
 export interface RouteContext<P, Q, B> {
@@ -46,7 +47,7 @@ export type Authenticate = (req: Request) => Promise<Principal>;
 
 export function mountRoutes(router: Router, routes: Route[], authenticate: Authenticate): void {
   for (const r of routes) {
-    router[r.method](r.path, ...(r.before ?? []), async (req: Request, res: Response) => {
+    router[r.method](r.path, (_req, res, next) => (markRoute(res, r.path), next()), ...(r.before ?? []), async (req: Request, res: Response) => {
       const principal = r.auth === 'public' ? undefined : await authenticate(req);
       const params = r.params ? parseInput(r.params, req.params, 'path') : req.params;
       if (principal && r.auth !== 'public') {
