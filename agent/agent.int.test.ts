@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { credentialsNameKey, MemoryCredentialsStore } from '../api/admin/proposals/credentials-store.js';
 import { GitHubHost } from '../gitops/hosts/github.js';
-import { renderProbeAllowlist } from '../operator/probe/fleet.js';
+import { renderProbeAllowlist } from '../lib/probe-protocol/render-allowlist.js';
 import type { Fleet } from '../operator/core/fleet.js';
 import { createTestHost, freePort, startRtspCamera, type RtspCamera, type Service, type TestHost } from '../test/harness/index.js';
 import { spawnOnvifSimulator } from '../test/sim/onvif.js';

@@ -1,7 +1,7 @@
 // Pointing a Hikvision FaceID terminal at the webhook: check the terminal answers with these credentials, get its
 // push token from the API (a rotation keeps the previous token working a day, so a terminal that is not
 // reconfigured in the end keeps pushing), set its HTTP host, and read it back.
-import { IsapiClient, IsapiRefused } from './isapi.js';
+import { IsapiClient, IsapiRefused } from '../lib/devices/isapi.js';
 import type { PosbonClient } from './posbon.js';
 import { DeviceProblem } from './submit.js';
 

@@ -1,9 +1,9 @@
 // What an NVR or camera on the school LAN serves, asked over ONVIF from the agent's own machine: the device and its
 // cameras with stream paths, named the way the media node names them (so onvifSync refines, never duplicates).
-import { dialTcp } from '../operator/probe/net.js';
-import { queryOnvif } from '../operator/probe/onvif.js';
-import { discoveredCamerasOf, type DiscoveredCamera } from '../operator/probe/fleet.js';
-import type { OnvifDevice } from '../operator/probe/result.js';
+import { dialTcp } from '../lib/devices/net.js';
+import { queryOnvif } from '../lib/devices/onvif.js';
+import { discoveredCamerasOf, type DiscoveredCamera } from '../lib/devices/discovered-cameras.js';
+import type { OnvifDevice } from '../lib/devices/result.js';
 
 export interface Inventory {
   device: OnvifDevice;

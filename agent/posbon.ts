@@ -1,6 +1,6 @@
 // The Posbon API as the agent uses it: its school, a reachability test from the school's media node, and a
 // proposal (pull request) for an NVR. Authenticated with the school's agent token.
-import type { ProbeResult } from '../operator/probe/result.js';
+import type { ProbeResult } from '../lib/devices/result.js';
 
 export interface ProposedNvr {
   name: string;

@@ -2,7 +2,7 @@
 // school's media node (the only place whose egress IP the router admits), then proposed as a pull request.
 import type { PosbonClient, ProposedNvr } from './posbon.js';
 import { inventory, vendorOf, type Inventory } from './inventory.js';
-import { ProbeFailure } from '../operator/probe/result.js';
+import { ProbeFailure } from '../lib/devices/result.js';
 
 export interface SubmitRequest {
   schoolId: string;

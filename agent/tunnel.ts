@@ -3,7 +3,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { ProbeResult } from '../operator/probe/result.js';
+import type { ProbeResult } from '../lib/devices/result.js';
 import { generateKeyPair, publicKeyOf } from '../operator/tunnel/keys.js';
 import type { PosbonClient } from './posbon.js';
 

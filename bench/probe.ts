@@ -4,8 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { ConfigMapDir, createTestHost, freePort, spawnService, startRtspCamera, waitForPort } from '../test/harness/index.js';
 import { spawnOnvifSimulator } from '../test/sim/onvif.js';
-import { ProbeClient } from '../operator/probe/client.js';
-import { refusalOf } from '../operator/probe/guard.js';
+import { ProbeClient } from '../lib/probe-protocol/client.js';
+import { refusalOf } from '../lib/devices/address-guard.js';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 

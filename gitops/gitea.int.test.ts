@@ -20,7 +20,7 @@ import { proposeFleetChange } from './fleet-change.js';
 import { parseFleetTree, readFleetTree } from './fleet/tree.js';
 import { MergeRefusedError, type FileChange } from './hosts/git-host.js';
 import { GiteaHost } from './hosts/gitea.js';
-import { describeHostContract, seedRepository, type HostUnderTest } from './hosts/host-contract.js';
+import { describeHostContract, seedRepository, type HostUnderTest } from '../test/gitops/host-contract.js';
 import { protect, VERIFY_CONTEXT } from './protect.js';
 import { diffInBody, isFleetFile, propose, type ProposedChange } from './propose.js';
 import { applyRenderDiff } from './render/diff.js';

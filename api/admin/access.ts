@@ -25,6 +25,8 @@ export interface Principal {
   sessionId: string;
   /** The account still holds a generated password: only the actions in BEFORE_PASSWORD_CHANGE are open to it. */
   mustChangePassword?: boolean;
+  /** The role needs a second factor the account has not set up: likewise, only BEFORE_PASSWORD_CHANGE is open. */
+  mustEnrolTotp?: boolean;
 }
 
 /** How the audit log names the caller. */
@@ -55,7 +57,8 @@ export type Action =
   | 'self'
   | 'self:whoami'
   | 'self:logout'
-  | 'self:password';
+  | 'self:password'
+  | 'self:totp';
 
 /**
  * Which roles hold each action; school-scoped roles hold it only within their schools. An AGENT reads its school's
@@ -90,11 +93,16 @@ const GRANTS: Record<Action, ReadonlySet<PrincipalRole>> = {
   'self:whoami': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
   'self:logout': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
   'self:password': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
+  'self:totp': new Set(['SUPER_ADMIN', 'STREAM_ADMIN', 'SCHOOL_ADMIN', 'VIEWER']),
 };
 
-/** What an account may do while it still holds a generated password: say who it is, leave, or replace it. */
-export const BEFORE_PASSWORD_CHANGE: ReadonlySet<Action> = new Set<Action>(['self:whoami', 'self:logout', 'self:password']);
+/**
+ * What an account may do while it still holds a generated password or lacks the second factor its role needs: say
+ * who it is, leave, replace the password, or enrol the second factor.
+ */
+export const BEFORE_PASSWORD_CHANGE: ReadonlySet<Action> = new Set<Action>(['self:whoami', 'self:logout', 'self:password', 'self:totp']);
 export const PASSWORD_CHANGE_REQUIRED = 'PASSWORD_CHANGE_REQUIRED';
+export const TOTP_ENROLMENT_REQUIRED = 'TOTP_ENROLMENT_REQUIRED';
 
 export const holds = (role: PrincipalRole, action: Action): boolean => GRANTS[action].has(role);
 
@@ -109,6 +117,9 @@ export const reaches = (principal: Principal, schoolId: string): boolean =>
 export function authorize(principal: Principal, action: Action, schoolId?: string): void {
   if (principal.mustChangePassword && !BEFORE_PASSWORD_CHANGE.has(action)) {
     throw new ForbiddenError('password: change the generated password first (POST /auth/password)', PASSWORD_CHANGE_REQUIRED);
+  }
+  if (principal.mustEnrolTotp && !BEFORE_PASSWORD_CHANGE.has(action)) {
+    throw new ForbiddenError('totp: set up the second factor first (POST /auth/totp/enrolment)', TOTP_ENROLMENT_REQUIRED);
   }
   if (!holds(principal.role, action)) throw new ForbiddenError(`role ${principal.role} may not ${action}`);
   if (schoolId !== undefined && !reaches(principal, schoolId)) {

@@ -224,7 +224,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     route({
       method: 'get',
       path: '/me',
-      summary: 'Who the caller is, and whether they must change a generated password first',
+      summary: 'Who the caller is, and whether they must change a generated password or enrol a second factor first',
       tag: 'auth',
       auth: 'self:whoami',
       response: s.me,
@@ -235,6 +235,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         schools: [...principal.schools].sort(),
         sessionId: principal.sessionId,
         mustChangePassword: principal.mustChangePassword === true,
+        mustEnrolTotp: principal.mustEnrolTotp === true,
       }),
     }),
     route({

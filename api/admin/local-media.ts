@@ -10,7 +10,8 @@ import { stringify } from 'yaml';
 import type { Fleet } from '../../operator/core/fleet.js';
 import { renderMediaMtxConfig, type RenderOptions, DEFAULT_RENDER_OPTIONS } from '../../operator/core/mediamtx.js';
 import type { FleetPlan } from '../../operator/core/plan.js';
-import { ensureTool, isBuilt, mediamtx } from '../../test/tools/tools.js';
+import { ensureTool, isBuilt } from '../../lib/tools/go-build.js';
+import { mediamtx } from '../../lib/tools/mediamtx.js';
 
 /** Ports from a base: node i takes base+10i (HLS), +1 (WHEP), +2 (WebRTC UDP), +3 (metrics); the camera base+9. */
 export interface LocalMediaPorts {

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { ROLES } from './access.js';
 import { DEFAULT_AGENT_TOKEN_HOURS, MAX_AGENT_TOKEN_HOURS } from './identity/agent-tokens.js';
-import { onvifResultSchema, rtspRequestSchema, rtspResultSchema, tcpResultSchema } from '../../operator/probe/result.js';
+import { onvifResultSchema, rtspResultSchema, tcpResultSchema } from '../../lib/devices/result.js';
+import { rtspRequestSchema } from '../../lib/probe-protocol/requests.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const resourceId = (what: string) => z.string().regex(DNS_LABEL, `must be a ${what} name (DNS label)`);
@@ -140,6 +141,7 @@ export const account = z
     schools: z.array(z.string()),
     totpEnrolled: z.boolean(),
     mustChangePassword: z.boolean().describe('The account holds a generated password and may only change it, ask who it is, or log out.'),
+    mustEnrolTotp: z.boolean().describe('The role needs a second factor that is not set up yet; the user enrols it at first login.'),
     disabled: z.boolean(),
     throttledUntil: z.string().nullable().describe('Logins wait until then after repeated failures.'),
     createdAt: z.string(),
@@ -157,8 +159,7 @@ export const createAccountRequest = z
 export const createdAccount = z
   .object({
     account,
-    initialPassword: z.string().describe('Shown once; the account holder changes it.'),
-    totpUri: z.string().nullable().describe('otpauth:// URI, shown once, for roles that need a second factor.'),
+    initialPassword: z.string().describe('Shown once; the account holder changes it, and enrols a second factor where the role needs one.'),
   })
   .meta({ id: 'CreatedAccount' });
 
@@ -184,7 +185,15 @@ export const auditQuery = z.object({
 });
 
 export const me = z
-  .object({ id: z.string(), username: z.string(), role, schools: z.array(z.string()), sessionId: z.string(), mustChangePassword: z.boolean() })
+  .object({
+    id: z.string(),
+    username: z.string(),
+    role,
+    schools: z.array(z.string()),
+    sessionId: z.string(),
+    mustChangePassword: z.boolean(),
+    mustEnrolTotp: z.boolean().describe('The role needs a second factor that is not set up yet: enrol it before anything else.'),
+  })
   .meta({ id: 'Me' });
 
 export const health = z.object({ ok: z.boolean(), fleetSynced: z.boolean() });

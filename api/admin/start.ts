@@ -18,7 +18,7 @@ import { ClusterFleetSource } from './fleet/cluster-source.js';
 import { FolderFleetSource } from './fleet/folder-source.js';
 import type { FleetSource } from './fleet/source.js';
 import type { ProbeAccess } from './probes/connection-tests.js';
-import { ticketKeySource, tokenSource } from '../../operator/probe/secrets.js';
+import { ticketKeySource, tokenSource } from '../../lib/probe-protocol/auth.js';
 
 /** The sidecars as the API reaches them; the token and ticket key files are read when used, so rotations apply. */
 async function probeAccess(config: ApiConfig): Promise<ProbeAccess | undefined> {

@@ -15,6 +15,7 @@ import { AgentTokens1764100000000 } from './migrations/1764100000000-agent-token
 import { AccountLifecycle1764200000000 } from './migrations/1764200000000-account-lifecycle.js';
 import { EventAuth1764300000000 } from './migrations/1764300000000-event-auth.js';
 import { AttendancePartitions1764500000000 } from './migrations/1764500000000-attendance-partitions.js';
+import { TotpEnrolment1764600000000 } from './migrations/1764600000000-totp-enrolment.js';
 import { assertSchemaCurrent } from './migrate.js';
 
 export const entities = [
@@ -37,6 +38,7 @@ export const migrations = [
   AccountLifecycle1764200000000,
   EventAuth1764300000000,
   AttendancePartitions1764500000000,
+  TotpEnrolment1764600000000,
 ];
 
 type DataSourceMigrations = (new () => MigrationInterface)[];

@@ -1,5 +1,5 @@
 // The ingress service: which device a push is from, and storing what it carried.
-import { ProbeRateLimiter, type RateLimit } from '../../operator/probe/rate.js';
+import { TokenBucketLimiter, type RateLimit } from '../../lib/rate/token-bucket.js';
 import { ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../lib/errors/index.js';
 import type { DeviceContext, DeviceVendor, EventAuth, EventSource, ParsedPush } from './attendance.js';
 import type { AttendanceStore, StoreResult, WebhookReceipt } from './attendance-store.js';
@@ -33,7 +33,7 @@ export interface PushResult extends StoreResult {
 }
 
 export class WebhookIngress {
-  private readonly serialFailures: ProbeRateLimiter;
+  private readonly serialFailures: TokenBucketLimiter;
 
   private constructor(
     private readonly directory: DeviceDirectory,
@@ -43,7 +43,7 @@ export class WebhookIngress {
     private readonly now: () => Date,
     serialFailures: RateLimit,
   ) {
-    this.serialFailures = new ProbeRateLimiter(serialFailures, () => this.now().getTime());
+    this.serialFailures = new TokenBucketLimiter(serialFailures, () => this.now().getTime());
   }
 
   static create(deps: WebhookIngressDeps): WebhookIngress {

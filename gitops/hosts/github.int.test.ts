@@ -4,7 +4,7 @@ import { FakeGitHub, type FakeGitHubUser } from '../../test/fakes/github.js';
 import { FLEET_PROTECTION, protect, VERIFY_CONTEXT } from '../protect.js';
 import { proposeFleetChange } from '../fleet-change.js';
 import { GitHubHost } from './github.js';
-import { describeHostContract, seedRepository, type ContractRole, type HostUnderTest } from './host-contract.js';
+import { describeHostContract, seedRepository, type ContractRole, type HostUnderTest } from '../../test/gitops/host-contract.js';
 
 const LOGINS: Record<ContractRole, string> = { admin: 'root-admin', bot: 'posbon-bot', reviewerA: 'alice', reviewerB: 'bob', outsider: 'carol' };
 const ROLES = Object.keys(LOGINS) as ContractRole[];

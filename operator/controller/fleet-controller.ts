@@ -44,7 +44,7 @@ import { setCondition, sameStatus, type ConditionInput } from './conditions.js';
 import { ResourceInformer, paginated, type ChangeType } from './informers.js';
 import { TerminalError, WorkQueue } from './queue.js';
 import { ReachabilityReconciler } from './reachability.js';
-import { renderProbeAllowlist } from '../probe/fleet.js';
+import { renderProbeAllowlist } from '../../lib/probe-protocol/render-allowlist.js';
 import type { OperatorMetrics } from './metrics.js';
 import { TunnelShell } from './tunnel.js';
 import { nvrEndpoint } from '../core/endpoint.js';

@@ -1,7 +1,7 @@
 // Reachability and ONVIF sync of each NVR, probed from the sidecar of the media node that serves it.
 import type { Nvr } from '../../crds/index.js';
-import { ProbeClient, ProbeClientError } from '../probe/client.js';
-import { discoveredCamerasOf } from '../probe/fleet.js';
+import { ProbeClient, ProbeClientError } from '../../lib/probe-protocol/client.js';
+import { discoveredCamerasOf } from '../../lib/devices/discovered-cameras.js';
 import { publishedCameras } from '../core/fleet.js';
 import type { FleetPlan } from '../core/plan.js';
 import type { Logger } from '../../lib/log/logger.js';

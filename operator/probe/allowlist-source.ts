@@ -1,6 +1,6 @@
 // Keeps the node's allowlist current: reads the mounted ConfigMap file and re-reads it when its content changes.
 import { readFile } from 'node:fs/promises';
-import { parseAllowlist, type Allowlist } from './allowlist.js';
+import { parseAllowlist, type Allowlist } from '../../lib/probe-protocol/allowlist.js';
 import type { Logger } from '../../lib/log/logger.js';
 
 export class AllowlistSource {

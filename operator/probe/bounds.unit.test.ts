@@ -2,8 +2,8 @@ import { PassThrough } from 'node:stream';
 import type { Socket } from 'node:net';
 import { blockListOf, DEFAULT_PROBE_PORTS, fleetBounds } from './bounds.js';
 import { probeConfigFrom } from './config.js';
-import { cappedDial, checkedAddress } from './net.js';
-import { ProbeFailure } from './result.js';
+import { cappedDial, checkedAddress } from '../../lib/devices/net.js';
+import { ProbeFailure } from '../../lib/devices/result.js';
 
 describe('fleetBounds', () => {
   let fleet = ['198.51.100.7'];

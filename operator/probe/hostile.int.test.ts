@@ -3,9 +3,9 @@
 // a second host joined only to it carries the allowed control target, a media node's address and a cluster address.
 import { join } from 'node:path';
 import { ConfigMapDir, createTestHost, eventually, spawnService, waitForPort, type Service, type TestHost } from '../../test/harness/index.js';
-import type { Allowlist } from './allowlist.js';
-import { ProbeClient } from './client.js';
-import type { ProbeResult } from './result.js';
+import type { Allowlist } from '../../lib/probe-protocol/allowlist.js';
+import { ProbeClient } from '../../lib/probe-protocol/client.js';
+import type { ProbeResult } from '../../lib/devices/result.js';
 
 const TOKEN = 'probe-token-fedcba9876543210';
 const TRAP_IP = '203.0.113.20';

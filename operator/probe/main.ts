@@ -3,9 +3,10 @@ import { AllowlistSource } from './allowlist-source.js';
 import { fleetBounds, interfaceAddresses } from './bounds.js';
 import { probeConfigFrom } from './config.js';
 import { createLogger } from '../../lib/log/logger.js';
-import { cappedDial, dialTcp, systemResolver } from './net.js';
-import { ProbeRateLimiter } from './rate.js';
-import { readCredentials, ticketKeySource, tokenSource } from './secrets.js';
+import { cappedDial, dialTcp, systemResolver } from '../../lib/devices/net.js';
+import { TokenBucketLimiter } from '../../lib/rate/token-bucket.js';
+import { ticketKeySource, tokenSource } from '../../lib/probe-protocol/auth.js';
+import { readCredentials } from './credentials.js';
 import { createProbeServer } from './server.js';
 import { ProbeService } from './service.js';
 
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
       fleetAddresses: () => allowlist.current()?.fleetAddresses ?? [],
     }),
     timeoutMs: config.timeoutMs,
-    limiter: new ProbeRateLimiter(config.rate),
+    limiter: new TokenBucketLimiter(config.rate),
     logger,
     ticketKeys: ticketKeySource(config.ticketKey),
   });

@@ -19,8 +19,8 @@ import {
 } from '../../test/harness/index.js';
 import { startDnsStub } from '../../test/sim/dns.js';
 import { spawnOnvifSimulator } from '../../test/sim/onvif.js';
-import type { Allowlist } from './allowlist.js';
-import { ProbeClient, ProbeClientError } from './client.js';
+import type { Allowlist } from '../../lib/probe-protocol/allowlist.js';
+import { ProbeClient, ProbeClientError } from '../../lib/probe-protocol/client.js';
 
 const TOKEN = 'probe-token-0123456789abcdef';
 const NVR_IP = '198.51.100.10';

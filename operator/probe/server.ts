@@ -2,8 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../../lib/log/logger.js';
-import { onvifRequestSchema, rtspRequestSchema, tcpRequestSchema } from './result.js';
-import { bearerOf, tokenMatches } from './secrets.js';
+import { onvifRequestSchema, rtspRequestSchema, tcpRequestSchema } from '../../lib/probe-protocol/requests.js';
+import { bearerOf, tokenMatches } from '../../lib/probe-protocol/auth.js';
 import { RateLimitedError, type ProbeService } from './service.js';
 
 class HttpError extends Error {

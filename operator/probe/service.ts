@@ -1,24 +1,17 @@
 // The probes themselves: admission by the allowlist, the rate limit, the guarded connection, one audit line each.
 import { performance } from 'node:perf_hooks';
-import { admit, findTarget, type Admission, type Allowlist, type AllowlistTarget } from './allowlist.js';
+import { admit, findTarget, type Admission, type Allowlist, type AllowlistTarget } from '../../lib/probe-protocol/allowlist.js';
 import type { FleetBounds } from './bounds.js';
 import type { Logger } from '../../lib/log/logger.js';
-import { checkedAddress, connectWithin, type Dial, type Resolve } from './net.js';
-import { queryOnvif } from './onvif.js';
-import type { ProbeRateLimiter } from './rate.js';
-import {
-  ProbeFailure,
-  type OnvifRequest,
-  type OnvifResult,
-  type ProbeReason,
-  type RtspRequest,
-  type RtspResult,
-  type TcpRequest,
-  type TcpResult,
-} from './result.js';
-import { RtspConnection, type Credentials } from './rtsp.js';
-import { videoStreamsOf } from './sdp.js';
-import { admitTicket } from './ticket.js';
+import { checkedAddress, connectWithin, type Dial, type Resolve } from '../../lib/devices/net.js';
+import { queryOnvif } from '../../lib/devices/onvif.js';
+import type { TokenBucketLimiter } from '../../lib/rate/token-bucket.js';
+import { ProbeFailure, type OnvifResult, type ProbeReason, type RtspResult, type TcpResult } from '../../lib/devices/result.js';
+import type { OnvifRequest, RtspRequest, TcpRequest } from '../../lib/probe-protocol/requests.js';
+import { RtspConnection } from '../../lib/devices/rtsp.js';
+import type { Credentials } from '../../lib/devices/digest.js';
+import { videoStreamsOf } from '../../lib/devices/sdp.js';
+import { admitTicket } from '../../lib/probe-protocol/ticket.js';
 
 export class RateLimitedError extends Error {}
 
@@ -36,7 +29,7 @@ export interface ProbeServiceDeps {
   timeoutMs: number;
   logger: Logger;
   /** Per resolved address, so that many names (or NVRs) for one target share one bucket. */
-  limiter: ProbeRateLimiter;
+  limiter: TokenBucketLimiter;
   /** Keys that sign probe tickets for proposed NVRs; none means tickets are refused. */
   ticketKeys?: () => Promise<Buffer[]>;
   now?: () => number;

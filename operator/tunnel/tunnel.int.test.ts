@@ -28,8 +28,8 @@ import { VIEWER_TOKEN_ISSUER, viewerTokenAudience } from '../core/viewer-token.j
 import { planFleet, schoolPlacement, type ShardPlan } from '../core/plan.js';
 import { renderWireGuardPeers } from '../core/tunnel.js';
 import { TunnelSync, execCommand, type Exec } from './sync.js';
-import { ProbeClient } from '../probe/client.js';
-import { renderProbeAllowlist } from '../probe/fleet.js';
+import { ProbeClient } from '../../lib/probe-protocol/client.js';
+import { renderProbeAllowlist } from '../../lib/probe-protocol/render-allowlist.js';
 
 const USERSPACE = {
   ...process.env,

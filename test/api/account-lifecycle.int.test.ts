@@ -32,24 +32,24 @@ const codeAt = (secret: string, stepOffset = 0) => totpCode(base32Decode(secret)
 const refresh = (refreshToken: string) => call(api, 'POST', '/auth/refresh', { body: { refreshToken } });
 const auditOf = async (action: string) => api.services.audit.list({ action, limit: 20 });
 
-describe('a generated password', () => {
-  let created: { id: string; username: string; password: string; secret: string };
+describe('a generated password and a second factor enrolled at first login', () => {
+  let created: { id: string; username: string; password: string };
   let first: Tokens;
+  let changed: Tokens;
 
   beforeAll(async () => {
     const res = await call(api, 'POST', '/accounts', { token: rootToken, body: { username: 'new-head', role: 'SCHOOL_ADMIN', schools: ['school-a'] } });
     expect(res.status).toBe(201);
-    created = { id: res.body.account.id, username: 'new-head', password: res.body.initialPassword, secret: secretOf(res.body.totpUri) };
+    expect(Object.keys(res.body).sort()).toEqual(['account', 'initialPassword']);
+    created = { id: res.body.account.id, username: 'new-head', password: res.body.initialPassword };
   });
 
-  it('gives a new SCHOOL_ADMIN a second factor, required at login', async () => {
-    expect((await api.services.accounts.get(created.id))).toMatchObject({ totpEnrolled: true, mustChangePassword: true });
-    const without = await call(api, 'POST', '/auth/login', { body: { username: created.username, password: created.password } });
-    expect(without.status).toBe(401);
+  it('leaves a new SCHOOL_ADMIN\'s second factor to its holder: nobody else ever sees it', async () => {
+    expect(await api.services.accounts.get(created.id)).toMatchObject({ totpEnrolled: false, mustEnrolTotp: true, mustChangePassword: true });
   });
 
-  it('opens only whoami, logout and the password change until it is changed, answering 403 PASSWORD_CHANGE_REQUIRED', async () => {
-    const res = await call(api, 'POST', '/auth/login', { body: { username: created.username, password: created.password, totp: codeAt(created.secret) } });
+  it('opens only whoami, logout, the password change and enrolment until the password is changed, answering 403 PASSWORD_CHANGE_REQUIRED', async () => {
+    const res = await call(api, 'POST', '/auth/login', { body: { username: created.username, password: created.password } });
     expect(res.status).toBe(200);
     first = res.body;
     const token = first.accessToken;
@@ -61,7 +61,7 @@ describe('a generated password', () => {
     expect(refused.map((r) => [r.status, r.body.code])).toEqual(Array.from({ length: 6 }, () => [403, 'PASSWORD_CHANGE_REQUIRED']));
     expect((await call(api, 'POST', '/schools/school-a/agent-tokens', { token, body: { label: 'x' } })).body.code).toBe('PASSWORD_CHANGE_REQUIRED');
     const me = await call(api, 'GET', '/me', { token });
-    expect([me.status, me.body.mustChangePassword]).toEqual([200, true]);
+    expect([me.status, me.body.mustChangePassword, me.body.mustEnrolTotp]).toEqual([200, true, true]);
   });
 
   it('is changed with the current password and a long enough new one; every old session ends and a new one starts', async () => {
@@ -70,14 +70,67 @@ describe('a generated password', () => {
     expect([short.status, short.body.error]).toEqual([400, 'newPassword: at least 12 characters']);
     const wrong = await call(api, 'POST', '/auth/password', { token, body: { currentPassword: 'not-it', newPassword: 'a-long-new-passphrase' } });
     expect([wrong.status, wrong.body.error]).toEqual([400, 'currentPassword: does not match']);
-    const changed = await call(api, 'POST', '/auth/password', { token, body: { currentPassword: created.password, newPassword: 'a-long-new-passphrase' } });
-    expect(changed.status).toBe(200);
+    const res = await call(api, 'POST', '/auth/password', { token, body: { currentPassword: created.password, newPassword: 'a-long-new-passphrase' } });
+    expect(res.status).toBe(200);
+    changed = res.body;
     expect((await refresh(first.refreshToken)).status).toBe(401);
-    expect((await call(api, 'GET', '/schools', { token: changed.body.accessToken })).status).toBe(200);
-    expect((await call(api, 'GET', '/me', { token: changed.body.accessToken })).body.mustChangePassword).toBe(false);
-    const again = await call(api, 'POST', '/auth/login', { body: { username: created.username, password: 'a-long-new-passphrase', totp: codeAt(created.secret, 1) } });
-    expect(again.status).toBe(200);
+    const me = await call(api, 'GET', '/me', { token: changed.accessToken });
+    expect([me.body.mustChangePassword, me.body.mustEnrolTotp]).toEqual([false, true]);
     expect((await auditOf('auth.password')).filter((e) => e.actorId === created.id).map((e) => e.result)).toEqual(['ok', 'bad-password']);
+  });
+
+  it('still opens nothing else until a second factor is enrolled, answering 403 TOTP_ENROLMENT_REQUIRED', async () => {
+    const refused = await Promise.all(['/schools', '/audit', '/auth/sessions'].map((path) => call(api, 'GET', path, { token: changed.accessToken })));
+    expect(refused.map((r) => [r.status, r.body.code])).toEqual(Array.from({ length: 3 }, () => [403, 'TOTP_ENROLMENT_REQUIRED']));
+    const refreshed = await refresh(changed.refreshToken);
+    expect((await call(api, 'GET', '/schools', { token: refreshed.body.accessToken })).body.code).toBe('TOTP_ENROLMENT_REQUIRED');
+    changed = refreshed.body;
+  });
+
+  it('enrols the second factor offered by QR once a code from it matches; then every login needs it', async () => {
+    const token = changed.accessToken;
+    const stale = await call(api, 'POST', '/auth/totp/enrolment', { token });
+    const offer = await call(api, 'POST', '/auth/totp/enrolment', { token });
+    expect([stale.status, offer.status]).toEqual([201, 201]);
+    expect(offer.body.totpUri).toMatch(/^otpauth:\/\/totp\/Posbon%3Anew-head\?secret=[A-Z2-7]+&issuer=Posbon&algorithm=SHA1&digits=6&period=30$/);
+    const secret = secretOf(offer.body.totpUri);
+    expect(secret).not.toBe(secretOf(stale.body.totpUri));
+    const fromStale = await call(api, 'POST', '/auth/totp/enrolment/confirm', { token, body: { code: codeAt(secretOf(stale.body.totpUri)) } });
+    expect([fromStale.status, fromStale.body.error]).toEqual([400, 'code: does not match the new second factor; check the device clock and try the next code']);
+    const malformed = await call(api, 'POST', '/auth/totp/enrolment/confirm', { token, body: { code: '12' } });
+    expect([malformed.status, malformed.body.error]).toEqual([400, 'code: must be the 6 digits the authenticator shows']);
+    const done = await call(api, 'POST', '/auth/totp/enrolment/confirm', { token, body: { code: codeAt(secret) } });
+    expect(done.status).toBe(200);
+    expect((await refresh(changed.refreshToken)).status).toBe(401);
+    expect((await call(api, 'GET', '/schools', { token: done.body.accessToken })).status).toBe(200);
+    expect((await call(api, 'GET', '/me', { token: done.body.accessToken })).body.mustEnrolTotp).toBe(false);
+    expect(await api.services.accounts.get(created.id)).toMatchObject({ totpEnrolled: true, mustEnrolTotp: false });
+
+    const without = await call(api, 'POST', '/auth/login', { body: { username: created.username, password: 'a-long-new-passphrase' } });
+    expect(without.status).toBe(401);
+    const replayed = await call(api, 'POST', '/auth/login', { body: { username: created.username, password: 'a-long-new-passphrase', totp: codeAt(secret) } });
+    expect(replayed.status).toBe(401);
+    const next = await call(api, 'POST', '/auth/login', { body: { username: created.username, password: 'a-long-new-passphrase', totp: codeAt(secret, 1) } });
+    expect(next.status).toBe(200);
+    expect((await call(api, 'POST', '/auth/totp/enrolment', { token: next.body.accessToken })).status).toBe(409);
+    const steps = (await auditOf('auth.totp-enrol')).filter((e) => e.actorId === created.id).map((e) => [e.params.step, e.result]);
+    expect(steps).toEqual([
+      ['confirmed', 'ok'],
+      ['confirm', 'bad-code'],
+      ['offered', 'ok'],
+      ['offered', 'ok'],
+    ]);
+  });
+
+  it('is cleared by a credential reset from the API, so the holder enrols a new one at next login', async () => {
+    const reset = await call(api, 'POST', `/accounts/${created.id}/reset-credentials`, { token: rootToken });
+    expect(reset.status).toBe(200);
+    expect(reset.body.totpUri).toBeUndefined();
+    expect(reset.body.account).toMatchObject({ totpEnrolled: false, mustEnrolTotp: true, mustChangePassword: true });
+    const res = await call(api, 'POST', '/auth/login', { body: { username: created.username, password: reset.body.initialPassword } });
+    expect(res.status).toBe(200);
+    const me = await call(api, 'GET', '/me', { token: res.body.accessToken });
+    expect([me.body.mustChangePassword, me.body.mustEnrolTotp]).toEqual([true, true]);
   });
 });
 
@@ -164,7 +217,7 @@ describe('the OpenAPI document', () => {
   it('describes the lifecycle routes with the action each needs', async () => {
     const { paths } = (await call(api, 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, { 'x-posbon-action'?: string }>> };
     const lifecycle = Object.entries(paths)
-      .filter(([path]) => path.startsWith('/accounts') || path === '/auth/password')
+      .filter(([path]) => path.startsWith('/accounts') || path === '/auth/password' || path.startsWith('/auth/totp'))
       .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op['x-posbon-action']}`));
     expect(lifecycle.sort()).toEqual([
       'DELETE /accounts/{accountId} account:write',
@@ -176,6 +229,8 @@ describe('the OpenAPI document', () => {
       'POST /accounts/{accountId}/reset-credentials account:write',
       'POST /accounts/{accountId}/unlock account:write',
       'POST /auth/password self:password',
+      'POST /auth/totp/enrolment self:totp',
+      'POST /auth/totp/enrolment/confirm self:totp',
     ]);
   });
 });

@@ -103,6 +103,15 @@ const ROUTES: MatrixRoute[] = [
     body: () => ({ currentPassword: 'not-the-current-one', newPassword: 'a-long-new-passphrase' }),
     expect: { ...all(400), ...NOT_AGENT },
   },
+  // Every account holder may ask; these admins already hold a second factor and a VIEWER needs none: a conflict either way.
+  { name: 'offer me a second factor', method: 'POST', path: () => '/auth/totp/enrolment', expect: { ...all(409), ...NOT_AGENT } },
+  {
+    name: 'confirm my second factor',
+    method: 'POST',
+    path: () => '/auth/totp/enrolment/confirm',
+    body: () => ({ code: '000000' }),
+    expect: { ...all(409), ...NOT_AGENT },
+  },
   // The account lifecycle: SUPER_ADMIN's alone, on a VIEWER kept for the purpose.
   { name: 'change an account\'s scope', method: 'PATCH', path: () => `/accounts/${targetId}`, body: () => ({ schools: ['school-a'] }), expect: only({ SUPER_ADMIN: [200, 200] }) },
   { name: 'disable an account', method: 'POST', path: () => `/accounts/${targetId}/disable`, expect: only({ SUPER_ADMIN: [200, 200] }) },
@@ -300,13 +309,18 @@ describe('authorization matrix', () => {
     });
   });
 
-  it('refuses every route but whoami, logout and the password change to an account that must change its password', async () => {
+  it('refuses every route but whoami, logout, the password change and second-factor enrolment to an account that must change its password', async () => {
     const seen: Array<[string, number, string | undefined]> = [];
     for (const r of ROUTES) {
       const res = await call(api, r.method, r.path('a'), { token: unchangedToken, ...(r.body ? { body: r.body('a') } : {}) });
       seen.push([r.name, res.status, res.body?.code]);
     }
-    const open: Record<string, [number, undefined]> = { 'who am I': [200, undefined], 'change my password': [400, undefined] };
+    const open: Record<string, [number, undefined]> = {
+      'who am I': [200, undefined],
+      'change my password': [400, undefined],
+      'offer me a second factor': [409, undefined],
+      'confirm my second factor': [409, undefined],
+    };
     expect(seen).toEqual(ROUTES.map((r) => [r.name, ...(open[r.name] ?? [403, 'PASSWORD_CHANGE_REQUIRED'])]));
     expect((await call(api, 'POST', '/auth/logout', { token: unchangedToken })).status).toBe(200);
   });

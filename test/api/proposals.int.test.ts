@@ -367,6 +367,33 @@ describe('GET /proposals', () => {
     const bad = await as('root', 'GET', '/proposals?limit=500');
     expect([bad.status, bad.body.error]).toEqual([400, 'limit: Too big: expected number to be <=100']);
   });
+
+  it('shows one proposal with the rendered diff to fleet-wide roles, its stat alone to its school\'s admin, and nothing to anyone else', async () => {
+    const detailAs = (who: keyof typeof tokens) => as(who, 'GET', `/proposals/${gatePr.number}`);
+    const [root, streams, carol] = await Promise.all([detailAs('root'), detailAs('streams'), detailAs('carol')]);
+    expect([root.status, streams.status, carol.status]).toEqual([200, 200, 200]);
+    const listed = await proposalOf('root', gatePr.number);
+    const { diff, diffStat, ...described } = root.body as { diff: string; diffStat: { file: string }[] };
+    expect(described).toEqual(listed);
+    // The NVR's camera appears in its node's rendered config, its credentials redacted.
+    expect(diff).toContain('+  school-17/school-17-gate/gate:\n+    source: rtsp://REDACTED:REDACTED@gate.nvr17.schools.example.org:554/Streaming/Channels/101\n');
+    // The branch as it stands: the lane camera pushed after the proposal is in it too.
+    expect(diff).toContain('+  school-17/school-17-gate/lane:\n');
+    expect(diffStat.map((f) => f.file)).toEqual(['mediamtx-fsn1-a.yml', 'mediamtx-fsn1-b.yml', 'placements.yaml']);
+    expect(streams.body).toEqual(root.body);
+    expect(carol.body).toEqual({ ...root.body, diff: null });
+
+    const [dave, guard, unknown, malformed] = await Promise.all([
+      as('dave', 'GET', `/proposals/${gatePr.number}`),
+      as('guard', 'GET', `/proposals/${gatePr.number}`),
+      as('root', 'GET', '/proposals/99999'),
+      as('root', 'GET', '/proposals/gate'),
+    ]);
+    expect([dave.status, dave.body.error]).toEqual([404, `number: no proposal ${gatePr.number}`]);
+    expect(guard.status).toBe(403);
+    expect([unknown.status, unknown.body.error]).toEqual([404, 'number: no proposal 99999']);
+    expect([malformed.status, malformed.body.error]).toEqual([400, 'number: Invalid input: expected number, received NaN']);
+  });
 });
 
 describe('the record', () => {

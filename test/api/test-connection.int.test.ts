@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { DEFAULT_PROBE_PORTS } from '../../operator/probe/bounds.js';
-import { ProbeClient } from '../../operator/probe/client.js';
-import { renderProbeAllowlist } from '../../operator/probe/fleet.js';
-import { signProbeTicket } from '../../operator/probe/ticket.js';
+import { ProbeClient } from '../../lib/probe-protocol/client.js';
+import { renderProbeAllowlist } from '../../lib/probe-protocol/render-allowlist.js';
+import { signProbeTicket } from '../../lib/probe-protocol/ticket.js';
 import type { Fleet } from '../../operator/core/fleet.js';
 import {
   createTestHost,

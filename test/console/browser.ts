@@ -4,6 +4,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { totpAt, type TestAccount, type TestApi } from '../api/fixture.js';
 
 export const CHROMIUM = process.env.POSBON_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots go here (git-ignored), one per page and language. */
@@ -122,4 +123,43 @@ export async function waitPlaying(page: Page, tile: string, timeout = 30_000): P
     })()`,
     { timeout, polling: 100 },
   );
+}
+
+const LANGUAGES = ['uz', 'ru', 'en'] as const;
+
+/** A fresh browser context signed in as the account, on the page the console opens first. */
+export async function signIn(browser: Browser, api: TestApi, account: TestAccount): Promise<{ page: Page; guard: PageGuard }> {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  const guard = await PageGuard.attach(page);
+  await page.goto(`${api.url}/`);
+  await page.waitForSelector('input[name=username]');
+  await page.type('input[name=username]', account.username);
+  await page.type('input[name=password]', account.password);
+  if (account.totpSecret) await page.type('input[name=totp]', totpAt(api, account.totpSecret));
+  await page.click('button[type=submit]');
+  await page.waitForSelector('nav');
+  return { page, guard };
+}
+
+export async function visit(page: Page, hash: string, ready: string): Promise<void> {
+  await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+  await page.waitForSelector(ready, { timeout: 30_000 });
+  await page.waitForFunction(`!document.querySelector('[aria-busy=true]')`, { timeout: 30_000 });
+}
+
+export async function setLanguage(page: Page, lang: string): Promise<void> {
+  await page.select('header select', lang);
+  await page.waitForFunction(`document.documentElement.lang === ${JSON.stringify(lang)}`);
+}
+
+/** Screenshots and axe in every language; the page must stay free of problems throughout. */
+export async function inEveryLanguage(page: Page, guard: PageGuard, name: string): Promise<void> {
+  for (const lang of LANGUAGES) {
+    await setLanguage(page, lang);
+    await screenshot(page, `${name}-${lang}`);
+    expect({ page: name, lang, serious: await seriousViolations(page) }).toEqual({ page: name, lang, serious: [] });
+  }
+  expect({ page: name, problems: guard.take() }).toEqual({ page: name, problems: [] });
 }

@@ -4,11 +4,10 @@
 // violation or failed request fails the test.
 import type { Browser, Page } from 'puppeteer-core';
 import { createAccount, totpAt, type TestAccount } from '../api/fixture.js';
-import { frameChecksum, launchChromium, PageGuard, screenshot, seriousViolations, waitPlaying } from './browser.js';
+import { frameChecksum, inEveryLanguage, launchChromium, PageGuard, signIn, visit, waitPlaying } from './browser.js';
 import { startConsoleBench, type ConsoleBench } from './fixture.js';
 
 const CAMERA = 'school-17.school-17-entrance.gate';
-const LANGUAGES = ['uz', 'ru', 'en'] as const;
 /** Viewer tokens this short make the player renew them several times while a test watches. */
 const VIEWER_TTL_S = 20;
 
@@ -32,41 +31,7 @@ afterAll(async () => {
   await bench?.close();
 });
 
-async function open(account: TestAccount): Promise<{ page: Page; guard: PageGuard }> {
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
-  const guard = await PageGuard.attach(page);
-  await page.goto(`${bench.api.url}/`);
-  await page.waitForSelector('input[name=username]');
-  await page.type('input[name=username]', account.username);
-  await page.type('input[name=password]', account.password);
-  if (account.totpSecret) await page.type('input[name=totp]', totpAt(bench.api, account.totpSecret));
-  await page.click('button[type=submit]');
-  await page.waitForSelector('nav');
-  return { page, guard };
-}
-
-async function visit(page: Page, hash: string, ready: string): Promise<void> {
-  await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
-  await page.waitForSelector(ready, { timeout: 30_000 });
-  await page.waitForFunction(`!document.querySelector('[aria-busy=true]')`, { timeout: 30_000 });
-}
-
-async function setLanguage(page: Page, lang: string): Promise<void> {
-  await page.select('header select', lang);
-  await page.waitForFunction(`document.documentElement.lang === ${JSON.stringify(lang)}`);
-}
-
-/** Screenshots and axe in every language; the page must stay free of problems throughout. */
-async function inEveryLanguage(page: Page, guard: PageGuard, name: string): Promise<void> {
-  for (const lang of LANGUAGES) {
-    await setLanguage(page, lang);
-    await screenshot(page, `${name}-${lang}`);
-    expect({ page: name, lang, serious: await seriousViolations(page) }).toEqual({ page: name, lang, serious: [] });
-  }
-  expect({ page: name, problems: guard.take() }).toEqual({ page: name, problems: [] });
-}
+const open = (account: TestAccount) => signIn(browser, bench.api, account);
 
 async function expectMovingVideo(page: Page, via: 'WebRTC' | 'HLS'): Promise<void> {
   const tile = `figure[data-camera="${CAMERA}"]`;
@@ -145,9 +110,55 @@ describe('the console in a real browser', () => {
     await page.type('form.row input', 'ops-1');
     await page.select('form.row select', 'STREAM_ADMIN');
     await page.click('form.row button[type=submit]');
-    await page.waitForSelector('.qr svg');
-    expect(await page.$eval('.qr', (el) => el.getAttribute('aria-label'))).toBeTruthy();
+    await page.waitForSelector('[data-secret=initial-password]');
+    // The new holder enrols the second factor at first login: no QR for the administrator to see.
+    expect(await page.$('.qr')).toBeNull();
     await inEveryLanguage(page, guard, 'accounts');
+    await page.close();
+  });
+
+  it('makes a new school admin change the generated password, then enrol a second factor by QR, before any other page', async () => {
+    const created = await bench.api.services.accounts.create({ username: 'head-17', role: 'SCHOOL_ADMIN', schools: ['school-17'], secondFactor: 'at-first-login' });
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    const guard = await PageGuard.attach(page);
+    await page.goto(`${bench.api.url}/`);
+    await page.waitForSelector('input[name=username]');
+    await page.type('input[name=username]', 'head-17');
+    await page.type('input[name=password]', created.initialPassword);
+    await page.click('button[type=submit]');
+
+    await page.waitForSelector('input[name=newPassword]');
+    expect(await page.$$('nav a')).toHaveLength(0);
+    await inEveryLanguage(page, guard, 'first-login-password');
+    await page.type('input[name=currentPassword]', created.initialPassword);
+    await page.type('input[name=newPassword]', 'gate-keeper-of-17');
+    await page.type('input[name=repeatPassword]', 'gate-keeper-of-17');
+    await page.click('form button[type=submit]');
+
+    await page.waitForSelector('.qr svg');
+    expect(await page.$$('nav a')).toHaveLength(0);
+    const secret = await page.$eval('[data-secret=totp-secret]', (el) => el.textContent ?? '');
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await inEveryLanguage(page, guard, 'first-login-totp');
+    guard.expect(400, '/auth/totp/enrolment/confirm');
+    await page.type('input[name=code]', '000000');
+    await page.click('form button[type=submit]');
+    await page.waitForSelector('[role=alert]');
+    expect(await page.$eval('[role=alert]', (el) => el.textContent)).toContain('code: does not match');
+    guard.clearExpected();
+    await page.click('input[name=code]', { clickCount: 3 });
+    await page.type('input[name=code]', totpAt(bench.api, secret));
+    await page.click('form button[type=submit]');
+
+    await page.waitForSelector('nav a');
+    const menu = await page.$$eval('nav a', (links) => links.map((a) => a.getAttribute('href')));
+    expect(menu).toEqual(['#/schools', '#/live', '#/proposals', '#/attendance', '#/audit', '#/agents']);
+    await visit(page, '#/schools', 'table');
+    expect(await page.$$eval('tbody tr', (rows) => rows.length)).toBe(1);
+    expect(await bench.api.services.accounts.get(created.account.id)).toMatchObject({ mustChangePassword: false, totpEnrolled: true });
+    expect({ problems: guard.take() }).toEqual({ problems: [] });
     await page.close();
   });
 

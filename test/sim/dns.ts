@@ -1,6 +1,6 @@
 // A DNS stub server (RFC 1035, UDP): answers A and AAAA from a fixed table, NXDOMAIN for anything else.
 import { createSocket, type Socket } from 'node:dgram';
-import { parseAddress } from '../../operator/probe/guard.js';
+import { parseAddress } from '../../lib/devices/address-guard.js';
 
 export type DnsRecords = Record<string, string[]>;
 

@@ -35,8 +35,11 @@ async function nextCode(): Promise<string> {
   }
 }
 
-/** The newcomer's path: open the printed URL, log in with the code, watch the example camera move. */
-async function watchInConsole(): Promise<void> {
+/**
+ * The newcomer's path: open the printed URL, log in with the code, replace a generated password where the console
+ * asks for it, watch the example camera move.
+ */
+async function watchInConsole(newPassword?: string): Promise<void> {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -47,7 +50,15 @@ async function watchInConsole(): Promise<void> {
     await page.type('input[name=password]', password);
     await page.type('input[name=totp]', await nextCode());
     await page.click('button[type=submit]');
-    await page.waitForSelector('nav');
+    if (newPassword) {
+      await page.waitForSelector('input[name=newPassword]');
+      await page.type('input[name=currentPassword]', password);
+      await page.type('input[name=newPassword]', newPassword);
+      await page.type('input[name=repeatPassword]', newPassword);
+      await page.click('form button[type=submit]');
+      password = newPassword;
+    }
+    await page.waitForSelector('nav a');
     await page.evaluate(`location.hash = '#/live?cams=school-17.school-17-entrance.gate'`);
     const tile = 'figure[data-camera="school-17.school-17-entrance.gate"]';
     await waitPlaying(page, tile, 60_000);
@@ -124,20 +135,19 @@ afterAll(async () => {
 });
 
 describe('npm start', () => {
-  it('serves the API over its own PostgreSQL, lists the example schools to the bootstrap admin, and stops cleanly', async () => {
+  it('serves the console over its own PostgreSQL: the bootstrap admin logs in, replaces the generated password, watches, and it stops cleanly', async () => {
     const banner = await start();
     const base = `http://127.0.0.1:${apiPort}`;
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true, fleetSynced: true });
     password = /password {2}(\S+)/.exec(banner)?.[1] ?? '';
     secret = /secret=([A-Z2-7]+)/.exec(banner)?.[1] ?? '';
     expect({ password: !!password, secret: !!secret }).toEqual({ password: true, secret: true });
+    await watchInConsole('a-passphrase-of-my-own');
     const login = await loginWithCode();
     expect(login.status).toBe(200);
-    const first = (await login.json()) as { accessToken: string };
-    const accessToken = await changeGeneratedPassword(first.accessToken, 'a-passphrase-of-my-own');
+    const { accessToken } = (await login.json()) as { accessToken: string };
     const schools = (await (await fetch(`${base}/schools`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as { items: { id: string }[] };
     expect(schools.items.map((s) => s.id)).toEqual(['school-17', 'school-42']);
-    await watchInConsole();
 
     expect(await postgresOf()).not.toBe('');
     await service.stop();

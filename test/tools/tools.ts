@@ -1,61 +1,10 @@
-// The real servers the tests run against, built from pinned Go modules into a cache outside the repo.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cp, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+// The real servers the tests run against, built from pinned Go modules into a cache outside the repo (lib/tools).
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { ensureTool, go, goEnv, isBuilt, moduleDir, run, toolPath, toolsCacheDir, type BuildContext, type Tool } from '../../lib/tools/go-build.js';
+import { mediamtx } from '../../lib/tools/mediamtx.js';
 
-const run = promisify(execFile);
-
-export interface Tool {
-  name: string;
-  version: string;
-  /** The executable's file name inside the tool's cache folder. */
-  binary: string;
-  build(ctx: BuildContext): Promise<void>;
-}
-
-export interface BuildContext {
-  /** A scratch folder, removed after the build. */
-  work: string;
-  /** The final path of the binary. */
-  output: string;
-  log(line: string): void;
-}
-
-export const toolsCacheDir = (): string =>
-  process.env.POSBON_TOOLS_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'posbon', 'tools');
-
-export const toolPath = (tool: Tool): string => join(toolsCacheDir(), `${tool.name}-${tool.version}`, tool.binary);
-
-export const isBuilt = (tool: Tool): boolean => existsSync(toolPath(tool));
-
-const goEnv = (): NodeJS.ProcessEnv => ({
-  ...process.env,
-  CGO_ENABLED: '0',
-  GOFLAGS: '-mod=mod -buildvcs=false',
-  // The go directives of the pinned modules fit the installed toolchain; never fetch another.
-  GOTOOLCHAIN: 'local',
-});
-
-async function go(cwd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('go', args, { cwd, env: goEnv(), maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('Go is not installed: the test tools are built from Go modules (https://go.dev/dl)');
-    throw new Error(`go ${args.join(' ')} failed:\n${(e.stderr ?? String(e)).slice(-4000)}`);
-  }
-}
-
-async function moduleDir(cwd: string, module: string, version: string): Promise<string> {
-  const out = await go(cwd, ['mod', 'download', '-json', `${module}@${version}`]);
-  const info = JSON.parse(out) as { Dir?: string; Error?: string };
-  if (!info.Dir) throw new Error(`cannot download ${module}@${version}: ${info.Error ?? 'no folder'}`);
-  return info.Dir;
-}
+export { ensureTool, isBuilt, mediamtx, toolPath, toolsCacheDir, type BuildContext, type Tool };
 
 /** Local `=> ./path` replaces of a module's go.mod, which `go install` refuses and a wrapper must pin instead. */
 async function localReplaces(dir: string): Promise<string[]> {
@@ -96,7 +45,6 @@ async function buildThroughWrapper(ctx: BuildContext, spec: WrapperBuild): Promi
 
 const KUBERNETES = '1.36.3';
 const ETCD = '3.6.8';
-const MEDIAMTX = '1.20.1';
 
 export const kubeApiserver: Tool = {
   name: 'kube-apiserver',
@@ -131,28 +79,6 @@ export const etcd: Tool = {
       replaceVersion: (m) => (m.startsWith('go.etcd.io/etcd/') && m !== 'go.etcd.io/etcd' ? `v${ETCD}` : undefined),
       ldflags: '-s -w',
     }),
-};
-
-export const mediamtx: Tool = {
-  name: 'mediamtx',
-  version: MEDIAMTX,
-  binary: 'mediamtx',
-  async build(ctx) {
-    await writeFile(join(ctx.work, 'go.mod'), 'module posbon.local/tools\n\ngo 1.26\n');
-    const dir = await moduleDir(ctx.work, 'github.com/bluenviron/mediamtx', `v${MEDIAMTX}`);
-    const src = join(ctx.work, 'mediamtx');
-    await cp(dir, src, { recursive: true });
-    await run('chmod', ['-R', 'u+w', src]);
-    // Two embedded files are git-ignored upstream, so the module lacks them.
-    await writeFile(join(src, 'internal/core/VERSION'), `v${MEDIAMTX}`);
-    const hlsVersion = (await readFile(join(src, 'internal/servers/hls/hlsjsdownloader/VERSION'), 'utf8')).trim();
-    ctx.log(`fetching hls.js ${hlsVersion} from the npm registry`);
-    const { stdout } = await run('npm', ['pack', `hls.js@${hlsVersion.replace(/^v/, '')}`, '--silent'], { cwd: ctx.work });
-    await run('tar', ['-xzf', join(ctx.work, stdout.trim().split('\n').pop()!), '-C', ctx.work]);
-    await cp(join(ctx.work, 'package/dist/hls.min.js'), join(src, 'internal/servers/hls/hls.min.js'));
-    ctx.log('compiling mediamtx');
-    await go(src, ['build', '-ldflags', '-s -w', '-o', ctx.output, '.']);
-  },
 };
 
 const GITEA = '1.26.0';
@@ -255,61 +181,3 @@ export const vegeta: Tool = {
 export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds];
 /** Built when a benchmark first asks for them. */
 export const BENCH_TOOLS: Tool[] = [vegeta];
-
-/** One build of a tool at a time across processes (parallel test runs, several checkouts). */
-async function lockBuild(folder: string, tool: Tool, log: (line: string) => void): Promise<() => Promise<void>> {
-  const lock = join(folder, '.building');
-  let announced = false;
-  for (;;) {
-    try {
-      await mkdir(lock);
-      await writeFile(join(lock, 'pid'), String(process.pid));
-      return () => rm(lock, { recursive: true, force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => '0'));
-      if (owner > 0 && !processAlive(owner)) {
-        await rm(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (!announced) log(`[${tool.name}] waiting for another process building it`);
-      announced = true;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function ensureTool(tool: Tool, log: (line: string) => void): Promise<string> {
-  const output = toolPath(tool);
-  if (existsSync(output)) return output;
-  const started = Date.now();
-  const folder = join(toolsCacheDir(), `${tool.name}-${tool.version}`);
-  await mkdir(folder, { recursive: true });
-  const release = await lockBuild(folder, tool, log);
-  if (existsSync(output)) {
-    await release();
-    return output;
-  }
-  const work = await mkdtemp(join(tmpdir(), `posbon-${tool.name}-`));
-  const partial = `${output}.partial`;
-  try {
-    await tool.build({ work, output: partial, log: (line) => log(`[${tool.name}] ${line}`) });
-    await chmod(partial, 0o755);
-    // Renamed last, so an interrupted build never looks finished.
-    await run('mv', [partial, output]);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-    await release();
-  }
-  log(`[${tool.name}] built ${tool.version} in ${((Date.now() - started) / 1000).toFixed(0)} s → ${output}`);
-  return output;
-}

@@ -16,6 +16,8 @@ export interface AccessTokenClaims {
   sessionId: string;
   /** Carried so that every route can refuse a generated password without a database round trip. */
   mustChangePassword?: boolean;
+  /** Likewise for a role that needs a second factor and has none yet. */
+  mustEnrolTotp?: boolean;
 }
 
 /** Verified tokens kept in memory; a client sends the same token for its whole life, so most requests hit. */
@@ -48,6 +50,7 @@ export class AccessTokens {
       schools: claims.schools,
       sid: claims.sessionId,
       ...(claims.mustChangePassword ? { pwc: true } : {}),
+      ...(claims.mustEnrolTotp ? { tte: true } : {}),
     })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
       .setSubject(claims.accountId)
@@ -93,6 +96,7 @@ export class AccessTokens {
         schools: new Set(schools),
         sessionId: payload.sid,
         ...(payload.pwc === true ? { mustChangePassword: true } : {}),
+        ...(payload.tte === true ? { mustEnrolTotp: true } : {}),
       };
       return { principal, expiresAtMs: (payload.exp ?? 0) * 1000 };
     } catch (error) {

@@ -17,6 +17,8 @@ export interface AccountView {
   role: Role;
   schools: string[];
   totpEnrolled: boolean;
+  /** The role needs a second factor the account has not set up yet: it may only enrol one (and change its password). */
+  mustEnrolTotp: boolean;
   mustChangePassword: boolean;
   disabled: boolean;
   throttledUntil: string | null;
@@ -40,7 +42,7 @@ export interface Revoked {
 /** Why a login failed, for the audit log only: the caller always sees the same answer. */
 export class LoginRefused extends UnauthorizedError {
   constructor(
-    readonly reason: 'unknown-user' | 'disabled' | 'bad-password' | 'totp-missing' | 'bad-totp' | 'totp-replay' | 'totp-not-enrolled',
+    readonly reason: 'unknown-user' | 'disabled' | 'bad-password' | 'totp-missing' | 'bad-totp' | 'totp-replay',
     readonly accountId?: string,
   ) {
     super('invalid username, password or one-time code');
@@ -58,6 +60,16 @@ export class LoginThrottled extends TooManyRequestsError {
   }
 }
 
+/** How a role that needs a second factor gets one: issued with the account (shown once to whoever made it), or enrolled by its user at first login. */
+export type SecondFactor = 'issue' | 'at-first-login';
+
+/** A one-time code that did not match the second factor being enrolled: counted like a failed login. */
+export class EnrolmentCodeRefused extends InputError {
+  constructor(readonly accountId: string) {
+    super('code', 'does not match the new second factor; check the device clock and try the next code');
+  }
+}
+
 /** A current password that did not match, on a password change: counted like a failed login. */
 export class PasswordRefused extends InputError {
   constructor(readonly accountId: string) {
@@ -71,6 +83,7 @@ const view = (row: AccountRow, now: Date): AccountView => ({
   role: row.role as Role,
   schools: [...row.schools].sort(),
   totpEnrolled: row.totpSealed !== null,
+  mustEnrolTotp: TOTP_ROLES.has(row.role as Role) && row.totpSealed === null,
   mustChangePassword: row.mustChangePassword,
   disabled: row.disabledAt !== null,
   throttledUntil: row.throttledUntil && row.throttledUntil > now ? row.throttledUntil.toISOString() : null,
@@ -85,6 +98,7 @@ interface ReservedRow {
   role: string;
   schools: string[];
   totp_sealed: Buffer | null;
+  totp_pending_sealed: Buffer | null;
   totp_last_step: string | null;
   failed_logins: number;
 }
@@ -96,6 +110,9 @@ const newPassword = () => randomBytes(16).toString('base64url');
 const STALE_LOGIN_MS = 60_000;
 /** Unknown usernames whose failures are remembered, the least recently tried forgotten first. */
 const MAX_DECOYS = 10_000;
+
+/** A pending secret is sealed under its own context, so it can never be mistaken for the enrolled one. */
+const pendingContext = (accountId: string) => `${accountId}:pending`;
 
 const isUniqueViolation = (error: unknown) => (error as { driverError?: { code?: string } }).driverError?.code === '23505';
 
@@ -152,11 +169,11 @@ export class Accounts {
    * Creates an account with a generated password (and a TOTP secret for roles that need one), returned once. A
    * generated password must be changed at first login unless the caller says otherwise.
    */
-  async create(input: { username: string; role: Role; schools: string[]; password?: string; mustChangePassword?: boolean }): Promise<NewAccount> {
+  async create(input: { username: string; role: Role; schools: string[]; password?: string; mustChangePassword?: boolean; secondFactor?: SecondFactor }): Promise<NewAccount> {
     checkScope(input.role, input.schools);
     const id = randomUUID();
     const password = input.password ?? newPassword();
-    const totpSecret = TOTP_ROLES.has(input.role) ? newTotpSecret() : null;
+    const totpSecret = TOTP_ROLES.has(input.role) && input.secondFactor !== 'at-first-login' ? newTotpSecret() : null;
     const row = this.repo.create({
       id,
       username: input.username,
@@ -196,6 +213,42 @@ export class Accounts {
       const step = this.checkTotp(attempt, totp);
       const row = await this.succeed(attempt, step);
       if (!row) throw new LoginRefused('totp-replay', attempt.id);
+      ok = true;
+      return view(row, this.now());
+    } finally {
+      if (!ok) await this.release(attempt.id);
+    }
+  }
+
+  /**
+   * Offers a new second factor to an account whose role needs one and that has none yet; it takes effect only when
+   * a code from it is confirmed. Asking again replaces the offer, so a lost QR code costs nothing.
+   */
+  async beginTotpEnrolment(accountId: string): Promise<{ totpUri: string }> {
+    const row = await this.repo.findOneBy({ id: accountId });
+    if (!row || row.disabledAt) throw new NotFoundError(`accountId: no account ${accountId}`);
+    if (!TOTP_ROLES.has(row.role as Role)) throw new ConflictError(`totp: a ${row.role} signs in without a second factor`);
+    if (row.totpSealed) throw new ConflictError('totp: a second factor is already set up; an administrator can reset it');
+    const secret = newTotpSecret();
+    await this.repo.update({ id: accountId }, { totpPendingSealed: seal(this.sealingKey, secret, pendingContext(accountId)) });
+    return { totpUri: totpUri('Posbon', row.username, secret) };
+  }
+
+  /** Makes the offered second factor the account's own once a code from it matches; throttled like a login. */
+  async confirmTotpEnrolment(accountId: string, code: string): Promise<AccountView> {
+    // Nothing to confirm is not a guess: refused before the attempt is counted.
+    const row = await this.repo.findOneBy({ id: accountId });
+    if (row?.totpSealed) throw new ConflictError('totp: a second factor is already set up');
+    if (row && !row.totpPendingSealed) throw new ConflictError('totp: no second factor is being set up; start again');
+    const attempt = await this.reserve('id', accountId);
+    let ok = false;
+    try {
+      if (attempt.totp_sealed || !attempt.totp_pending_sealed) throw new ConflictError('totp: the second factor changed meanwhile; start again');
+      const secret = unseal(this.sealingKey, attempt.totp_pending_sealed, pendingContext(accountId));
+      const step = matchTotp(secret, code, this.now());
+      if (step === undefined) throw new EnrolmentCodeRefused(accountId);
+      const row = await this.succeed(attempt, step, { totpSealed: seal(this.sealingKey, secret, accountId) });
+      if (!row) throw new EnrolmentCodeRefused(accountId);
       ok = true;
       return view(row, this.now());
     } finally {
@@ -243,7 +296,7 @@ export class Accounts {
        ) o
        WHERE a.id = o.id AND a.disabled_at IS NULL
          AND (a.failed_logins < $3 OR a.throttled_until IS NULL OR a.throttled_until <= $2::timestamptz)
-       RETURNING a.id, a.username, a.password_hash, a.role, a.schools, a.totp_sealed, a.totp_last_step, a.failed_logins, o.admitted`,
+       RETURNING a.id, a.username, a.password_hash, a.role, a.schools, a.totp_sealed, a.totp_pending_sealed, a.totp_last_step, a.failed_logins, o.admitted`,
       [value, now, freeFailures, baseDelayMs, maxDelayMs, maxInFlight, new Date(now.getTime() - STALE_LOGIN_MS), MAX_DOUBLINGS],
     )) as [Array<ReservedRow & { admitted: boolean }>, number];
     const reserved = rows[0];
@@ -271,10 +324,13 @@ export class Accounts {
     if (this.decoys.size > MAX_DECOYS) this.decoys.delete(this.decoys.keys().next().value!);
   }
 
-  /** The TOTP step a code matches, for roles that need one; a missing code counts as a wrong one. */
+  /**
+   * The TOTP step a code matches, for roles that need one; a missing code counts as a wrong one. A role without a
+   * second factor yet signs in with the password alone into a session that may only enrol one.
+   */
   private checkTotp(attempt: ReservedRow, totp: string | undefined): number | undefined {
     if (!TOTP_ROLES.has(attempt.role as Role)) return undefined;
-    if (!attempt.totp_sealed) throw new LoginRefused('totp-not-enrolled', attempt.id);
+    if (!attempt.totp_sealed) return undefined;
     if (totp === undefined) throw new LoginRefused('totp-missing', attempt.id);
     const last = attempt.totp_last_step === null ? undefined : Number(attempt.totp_last_step);
     const step = matchTotp(unseal(this.sealingKey, attempt.totp_sealed, attempt.id), totp, this.now(), last);
@@ -286,18 +342,28 @@ export class Accounts {
    * Ends a good attempt: consumes the TOTP step (once: a step already used loses the race and yields undefined),
    * takes back the failures counted up to this attempt, and frees its in-flight slot, in one statement.
    */
-  private async succeed(attempt: ReservedRow, step: number | undefined, change?: { passwordHash: string }): Promise<AccountRow | undefined> {
+  private async succeed(
+    attempt: ReservedRow,
+    step: number | undefined,
+    change?: { passwordHash: string } | { totpSealed: Buffer },
+  ): Promise<AccountRow | undefined> {
     const now = this.now();
+    const [set, values] =
+      change === undefined
+        ? ['', []]
+        : 'passwordHash' in change
+          ? [', password_hash = $5, must_change_password = false, password_changed_at = $6', [change.passwordHash, now]]
+          : [', totp_sealed = $5, totp_pending_sealed = NULL', [change.totpSealed]];
     const [rows] = (await this.dataSource.query(
       `UPDATE account SET
          failed_logins = GREATEST(failed_logins - $2, 0),
          throttled_until = CASE WHEN failed_logins - $2 >= $3 THEN throttled_until ELSE NULL END,
          logins_in_flight = GREATEST(logins_in_flight - 1, 0),
          totp_last_step = COALESCE($4::bigint, totp_last_step)
-         ${change ? ', password_hash = $5, must_change_password = false, password_changed_at = $6' : ''}
+         ${set}
        WHERE id = $1 AND disabled_at IS NULL AND ($4::bigint IS NULL OR totp_last_step IS NULL OR totp_last_step < $4::bigint)
        RETURNING id`,
-      [attempt.id, attempt.failed_logins, this.throttle.freeFailures, step ?? null, ...(change ? [change.passwordHash, now] : [])],
+      [attempt.id, attempt.failed_logins, this.throttle.freeFailures, step ?? null, ...values],
     )) as [Array<{ id: string }>, number];
     if (!rows[0]) return undefined;
     return (await this.repo.findOneBy({ id: attempt.id })) ?? undefined;
@@ -367,16 +433,17 @@ export class Accounts {
    * Sets a new generated password (to be changed at next login) and, for roles that need one, a new TOTP secret;
    * lifts the throttle and ends every session. For an admin who lost a password or an authenticator.
    */
-  async resetCredentials(id: string): Promise<NewAccount & { revoked: Revoked }> {
+  async resetCredentials(id: string, secondFactor: SecondFactor = 'issue'): Promise<NewAccount & { revoked: Revoked }> {
     const password = newPassword();
     const passwordHash = await hash(password);
     return this.dataSource.transaction(async (tx) => {
       const row = await this.locked(tx, id);
       const now = this.now();
-      const totpSecret = TOTP_ROLES.has(row.role as Role) ? newTotpSecret() : null;
+      const totpSecret = TOTP_ROLES.has(row.role as Role) && secondFactor === 'issue' ? newTotpSecret() : null;
       const changed = {
         passwordHash,
         totpSealed: totpSecret ? seal(this.sealingKey, totpSecret, id) : null,
+        totpPendingSealed: null,
         totpLastStep: null,
         mustChangePassword: true,
         failedLogins: 0,

@@ -6,7 +6,7 @@ import { actorOf, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { route, type Route } from '../routes.js';
 import * as s from '../schemas.js';
-import { LoginThrottled, PasswordRefused, type Accounts, type Revoked } from './accounts.js';
+import { EnrolmentCodeRefused, LoginThrottled, PasswordRefused, type Accounts, type Revoked } from './accounts.js';
 import * as a from './schemas.js';
 import type { IssuedTokens, Sessions } from './sessions.js';
 
@@ -59,6 +59,46 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       },
     }),
     route({
+      method: 'post',
+      path: '/auth/totp/enrolment',
+      summary: 'Offer the caller a second factor (a role that needs one and has none yet); it counts once a code from it is confirmed',
+      tag: 'auth',
+      auth: 'self:totp',
+      response: a.totpEnrolment,
+      status: 201,
+      errors: [409],
+      handler: async ({ principal, requestId }) => {
+        const offer = await accounts.beginTotpEnrolment(principal.accountId);
+        await record(principal, requestId, 'auth.totp-enrol', { step: 'offered' });
+        return offer;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/totp/enrolment/confirm',
+      summary: 'Confirm the offered second factor with a code from it: every session ends and a new one starts',
+      tag: 'auth',
+      auth: 'self:totp',
+      body: a.confirmTotpRequest,
+      response: s.tokenPair,
+      errors: [409, 429],
+      handler: async ({ principal, body, req, res, requestId }) => {
+        let account;
+        try {
+          account = await accounts.confirmTotpEnrolment(principal.accountId, body.code);
+        } catch (error) {
+          if (error instanceof EnrolmentCodeRefused || error instanceof LoginThrottled) {
+            await record(principal, requestId, 'auth.totp-enrol', { step: 'confirm' }, error instanceof LoginThrottled ? error.reason : 'bad-code');
+          }
+          throw error;
+        }
+        const ended = await sessions.revokeAll(principal.accountId, 'second-factor-enrolled');
+        const tokens = await sessions.start(account, req.get('user-agent'));
+        await record(principal, requestId, 'auth.totp-enrol', { step: 'confirmed', endedSessions: ended.length, sessionId: tokens.sessionId });
+        return sendTokens(res, tokens);
+      },
+    }),
+    route({
       method: 'get',
       path: '/accounts',
       summary: 'Every account',
@@ -71,16 +111,16 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       ...admin('account.create'),
       method: 'post',
       path: '/accounts',
-      summary: 'Create an account; its initial password (and TOTP URI for roles that need one) are shown once and must be changed at first login',
+      summary: 'Create an account; its initial password is shown once and must be changed at first login, where roles that need a second factor enrol one',
       auth: 'account:write',
       body: s.createAccountRequest,
       response: s.createdAccount,
       status: 201,
       errors: [409],
       handler: async ({ body, principal, requestId }) => {
-        const created = await accounts.create(body);
+        const created = await accounts.create({ ...body, secondFactor: 'at-first-login' });
         await record(principal, requestId, 'account.create', { accountId: created.account.id, username: body.username, role: body.role, schools: body.schools });
-        return { account: created.account, initialPassword: created.initialPassword, totpUri: created.totpUri };
+        return { account: created.account, initialPassword: created.initialPassword };
       },
     }),
     route({
@@ -154,15 +194,15 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       ...admin('account.reset-credentials'),
       method: 'post',
       path: '/accounts/:accountId/reset-credentials',
-      summary: 'Set a new generated password (and a new second factor for roles that need one), shown once; sessions end and the throttle lifts',
+      summary: 'Set a new generated password, shown once, and clear the second factor so the holder enrols a new one at next login; sessions end and the throttle lifts',
       auth: 'account:write',
       params: a.accountParams,
       response: a.resetCredentials,
       errors: [404],
       handler: async ({ params, principal, requestId }) => {
-        const reset = await accounts.resetCredentials(params.accountId);
+        const reset = await accounts.resetCredentials(params.accountId, 'at-first-login');
         await record(principal, requestId, 'account.reset-credentials', { accountId: reset.account.id, username: reset.account.username, ...counts(reset.revoked) });
-        return { account: reset.account, initialPassword: reset.initialPassword, totpUri: reset.totpUri, revoked: reset.revoked };
+        return { account: reset.account, initialPassword: reset.initialPassword, revoked: reset.revoked };
       },
     }),
     route({

@@ -16,6 +16,15 @@ export const changePasswordRequest = z
   .strict()
   .meta({ id: 'ChangePasswordRequest' });
 
+export const totpEnrolment = z
+  .object({ totpUri: z.string().describe('otpauth:// URI of the offered second factor, for an authenticator app (a QR code); shown once.') })
+  .meta({ id: 'TotpEnrolment' });
+
+export const confirmTotpRequest = z
+  .object({ code: z.string().regex(/^[0-9]{6}$/, 'must be the 6 digits the authenticator shows') })
+  .strict()
+  .meta({ id: 'ConfirmTotpRequest' });
+
 export const updateAccountRequest = z
   .object({
     role: role.optional(),
@@ -38,7 +47,6 @@ export const resetCredentials = z
   .object({
     account,
     initialPassword: z.string().describe('Shown once; the holder must change it at next login.'),
-    totpUri: z.string().nullable().describe('otpauth:// URI of a new second factor, shown once, for roles that need one.'),
     revoked,
   })
   .meta({ id: 'ResetCredentials' });

@@ -5,7 +5,7 @@ import { AccountRow } from '../../db/entities/account.js';
 import { RefreshTokenRow } from '../../db/entities/refresh-token.js';
 import { SessionRow } from '../../db/entities/session.js';
 import { NotFoundError, UnauthorizedError } from '../../../lib/errors/index.js';
-import type { Role } from '../access.js';
+import { TOTP_ROLES, type Role } from '../access.js';
 import type { AccessTokens } from './access-tokens.js';
 
 /** The prefix makes a leaked refresh token recognisable, and lets the logger redact it anywhere. */
@@ -51,6 +51,7 @@ export interface SessionAccount {
   role: Role;
   schools: string[];
   mustChangePassword?: boolean;
+  mustEnrolTotp?: boolean;
 }
 
 /** Revokes every live session of an account in the caller's transaction; returns their ids. */
@@ -119,7 +120,14 @@ export class Sessions {
       await tx.getRepository(SessionRow).update({ id: session.id }, { lastUsedAt: now });
       return this.issue(
         tx,
-        { id: account.id, username: account.username, role: account.role as Role, schools: account.schools, mustChangePassword: account.mustChangePassword },
+        {
+          id: account.id,
+          username: account.username,
+          role: account.role as Role,
+          schools: account.schools,
+          mustChangePassword: account.mustChangePassword,
+          mustEnrolTotp: TOTP_ROLES.has(account.role as Role) && account.totpSealed === null,
+        },
         session,
         now,
       );
@@ -178,6 +186,7 @@ export class Sessions {
       schools: account.schools,
       sessionId: session.id,
       ...(account.mustChangePassword ? { mustChangePassword: true } : {}),
+      ...(account.mustEnrolTotp ? { mustEnrolTotp: true } : {}),
     });
     return {
       accessToken: access.token,

@@ -2,11 +2,11 @@
 // router admits only that node. Merged NVRs are in the node's allowlist; a proposed one goes under a signed ticket.
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { ProbeClient, ProbeClientError } from '../../../operator/probe/client.js';
-import { refusalOf } from '../../../operator/probe/guard.js';
-import { ProbeRateLimiter, type RateLimit } from '../../../operator/probe/rate.js';
-import type { ProbeResult } from '../../../operator/probe/result.js';
-import { MAX_TICKET_SECONDS, PROPOSED_PREFIX, signProbeTicket } from '../../../operator/probe/ticket.js';
+import { ProbeClient, ProbeClientError } from '../../../lib/probe-protocol/client.js';
+import { refusalOf } from '../../../lib/devices/address-guard.js';
+import { TokenBucketLimiter, type RateLimit } from '../../../lib/rate/token-bucket.js';
+import type { ProbeResult } from '../../../lib/devices/result.js';
+import { MAX_TICKET_SECONDS, PROPOSED_PREFIX, signProbeTicket } from '../../../lib/probe-protocol/ticket.js';
 import { ConflictError, InputError, NotFoundError, TooManyRequestsError, UnavailableError } from '../../../lib/errors/index.js';
 import { actorOf, authorize, reaches, type Principal } from '../access.js';
 import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
@@ -42,7 +42,7 @@ export interface ProposedTestRequest extends NvrTestRequest {
 const TICKET_SECONDS = 60;
 
 export class ConnectionTests {
-  private readonly limiter: ProbeRateLimiter;
+  private readonly limiter: TokenBucketLimiter;
 
   private constructor(
     private readonly fleet: FleetView,
@@ -51,7 +51,7 @@ export class ConnectionTests {
     rate: RateLimit,
     private readonly now: () => Date,
   ) {
-    this.limiter = new ProbeRateLimiter(rate, () => this.now().getTime());
+    this.limiter = new TokenBucketLimiter(rate, () => this.now().getTime());
   }
 
   static create(deps: { fleet: FleetView; audit: AuditLog; probe?: ProbeAccess | undefined; rate: RateLimit; now?: () => Date }): ConnectionTests {

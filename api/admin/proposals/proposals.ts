@@ -6,7 +6,9 @@ import { proposeFleetChange } from '../../../gitops/fleet-change.js';
 import { schoolOf } from '../../../gitops/fleet/fields.js';
 import { parseFleetTree, type FleetResource } from '../../../gitops/fleet/tree.js';
 import { HostError, type GitHost, type Person, type PullRequest } from '../../../gitops/hosts/git-host.js';
-import { readBase, type ProposeResult } from '../../../gitops/propose.js';
+import { isFleetFile, readBase, type ProposeResult } from '../../../gitops/propose.js';
+import { renderDiff } from '../../../gitops/render/diff.js';
+import { renderValidFleet } from '../../../gitops/render/render.js';
 import { checkTwoPersonRule } from '../../../gitops/verify/two-person-rule.js';
 import { ConflictError, InputError, NotFoundError, PolicyViolationError, UnavailableError } from '../../../lib/errors/index.js';
 import type { Logger } from '../../../lib/log/logger.js';
@@ -21,6 +23,7 @@ import type {
   NvrCreate,
   NvrUpdate,
   OpenProposal,
+  ProposalDetail,
   ProposalResult,
   ProposalView,
   SchoolPatch,
@@ -266,6 +269,32 @@ export class Proposals {
       .sort((a, b) => b.pr.number - a.pr.number);
     const items = await inBatches(selected.slice(0, page.limit), 8, ({ pr, school }) => this.describe(pr, school));
     return { items, next: selected.length > page.limit ? selected[page.limit - 1]!.pr.number : null };
+  }
+
+  /**
+   * One proposal with what it would change in the rendered MediaMTX configs: the branch against the base branch as
+   * both stand now. Another school's proposal is a 404, so a scoped caller learns nothing of it.
+   */
+  async detail(principal: Principal, number: number): Promise<ProposalDetail> {
+    const missing = () => new NotFoundError(`number: no proposal ${number}`);
+    const pr = await this.host(async (h) => {
+      try {
+        return await h.getPullRequest(number);
+      } catch (error) {
+        if (error instanceof HostError && error.status === 404) return null;
+        throw error;
+      }
+    });
+    if (!pr) throw missing();
+    const school = labelValue(pr.labels, 'school/');
+    if (!schoolFilter(principal)(school)) throw missing();
+    const [described, base, head] = await Promise.all([
+      this.describe(pr, school),
+      this.host((h) => h.readTree(pr.base.ref, isFleetFile)),
+      this.host((h) => h.readTree(pr.head.ref, isFleetFile)),
+    ]);
+    const diff = renderDiff(renderValidFleet(parseFleetTree(base)), renderValidFleet(parseFleetTree(head)));
+    return { ...described, diffStat: diffStat(diff), diff: SCOPED_ROLES.has(principal.role) ? null : diff };
   }
 
   private async describe(pr: PullRequest, school: string | null): Promise<OpenProposal> {

@@ -166,5 +166,16 @@ export function proposalRoutes(deps: { proposals: Proposals | undefined; audit: 
         return service().list(principal, query);
       },
     }),
+    route({
+      method: 'get',
+      path: '/proposals/:number',
+      summary: 'One proposal the caller may see, with its approval state and the rendered MediaMTX diff (for fleet-wide roles)',
+      tag: 'proposals',
+      auth: 'proposal:read',
+      params: p.proposalParams,
+      response: p.proposalDetail,
+      errors: [404, 503],
+      handler: ({ principal, params }) => service().detail(principal, params.number),
+    }),
   ];
 }

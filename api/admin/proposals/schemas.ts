@@ -117,6 +117,18 @@ export const openProposal = z
   })
   .meta({ id: 'OpenProposal' });
 
+export const proposalParams = z.object({ number: z.coerce.number().int().positive('must be a pull request number') });
+
+export const proposalDetail = openProposal
+  .extend({
+    diffStat: z.array(diffStat).describe('Rendered MediaMTX config files the branch changes against the base branch now, with lines added and removed.'),
+    diff: z
+      .string()
+      .nullable()
+      .describe('The redacted rendered diff of the branch against the base branch now; null for school-scoped callers, since its context lines show other schools.'),
+  })
+  .meta({ id: 'ProposalDetail' });
+
 export const proposalsQuery = z.object({
   schoolId: resourceId('school').optional(),
   before: z.coerce.number().int().positive().optional().describe('Return pull requests numbered below this (paging).'),
@@ -138,3 +150,4 @@ export type MediaNodeUpdate = z.output<typeof mediaNodeUpdate>;
 export type ProposalView = z.output<typeof proposal>;
 export type ProposalResult = z.output<typeof proposalResult>;
 export type OpenProposal = z.output<typeof openProposal>;
+export type ProposalDetail = z.output<typeof proposalDetail>;

@@ -9,7 +9,7 @@ export class ApiRefusal extends Error {
   }
 }
 
-interface Tokens {
+export interface Tokens {
   accessExpiresAt: string;
   refreshExpiresAt: string;
 }

@@ -69,7 +69,7 @@ export function conditionWords(c: Condition): string {
 }
 
 export function Conditions({ conditions }: { conditions: Condition[] }) {
-  if (conditions.length === 0) return <span class="muted">{t('none')}</span>;
+  if (conditions.length === 0) return <span class="muted">{t('noStatusYet')}</span>;
   return (
     <ul class="conditions">
       {conditions.map((c) => (

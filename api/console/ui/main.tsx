@@ -8,6 +8,7 @@ import { AccountsPage } from './pages/accounts.js';
 import { AgentSchoolsPage, AgentsPage } from './pages/agents.js';
 import { AttendancePage } from './pages/attendance.js';
 import { AuditPage } from './pages/audit.js';
+import { PasswordPage, TotpEnrolmentPage } from './pages/credentials.js';
 import { LivePage } from './pages/live.js';
 import { LoginPage } from './pages/login.js';
 import { ProposalsPage } from './pages/proposals.js';
@@ -61,6 +62,7 @@ function Page() {
   if (first === 'audit') return <AuditPage query={query} />;
   if (first === 'agents') return <AgentSchoolsPage />;
   if (first === 'accounts') return <AccountsPage />;
+  if (first === 'password') return <PasswordPage forced={false} />;
   return <h1>{t('notFound')}</h1>;
 }
 
@@ -83,6 +85,8 @@ function App() {
       </>
     );
   }
+  // A generated password or a missing second factor opens nothing else until it is dealt with, as in the API.
+  const pending = current.mustChangePassword ? <PasswordPage forced /> : current.mustEnrolTotp ? <TotpEnrolmentPage /> : undefined;
   const active = `/${parts[0] ?? 'schools'}`;
   return (
     <>
@@ -95,7 +99,7 @@ function App() {
         </a>
         <nav aria-label={t('mainNav')}>
           <ul>
-            {MENU.filter((m) => can(m.action)).map((m) => (
+            {MENU.filter((m) => !pending && can(m.action)).map((m) => (
               <li key={m.path}>
                 <a href={href(m.path)} aria-current={active === m.path ? 'page' : undefined}>
                   {t(m.label)}
@@ -106,6 +110,7 @@ function App() {
         </nav>
         <LanguagePicker />
         <span class="who">{t('signedInAs', { user: current.username, role: current.role })}</span>
+        {!pending && <a href={href('/password')}>{t('changePassword')}</a>}
         <button
           type="button"
           onClick={() =>
@@ -119,7 +124,7 @@ function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Page />
+        {pending ?? <Page />}
       </main>
     </>
   );

@@ -9,6 +9,8 @@ export interface Me {
   role: PrincipalRole;
   schools: string[];
   sessionId: string;
+  mustChangePassword: boolean;
+  mustEnrolTotp: boolean;
 }
 
 export const me = signal<Me | null | undefined>(undefined);

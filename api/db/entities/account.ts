@@ -21,6 +21,10 @@ export class AccountRow {
   @Column({ type: 'bytea', name: 'totp_sealed', nullable: true })
   totpSealed!: Buffer | null;
 
+  /** A second factor offered at first login, sealed; it replaces `totpSealed` once a code from it is shown. */
+  @Column({ type: 'bytea', name: 'totp_pending_sealed', nullable: true })
+  totpPendingSealed!: Buffer | null;
+
   /** Failed logins in a row; an attempt counts as failed from the moment it is let through until it succeeds. */
   @Column({ type: 'integer', name: 'failed_logins', default: 0 })
   failedLogins!: number;

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { get, post } from '../api.js';
-import { Field, Qr, Refusal, Show, useLoad } from '../components.js';
+import { Field, Refusal, Show, useLoad } from '../components.js';
 import { formatTime, t } from '../i18n.js';
 import { ROLES } from '../../../admin/access.js';
 
@@ -10,13 +10,13 @@ interface Account {
   role: string;
   schools: string[];
   totpEnrolled: boolean;
-  lockedUntil: string | null;
+  mustEnrolTotp: boolean;
+  throttledUntil: string | null;
 }
 
 interface Created {
   account: Account;
   initialPassword: string;
-  totpUri: string | null;
 }
 
 export function AccountsPage() {
@@ -57,7 +57,7 @@ export function AccountsPage() {
                   <td>{a.role}</td>
                   <td>{a.schools.join(', ') || t('all')}</td>
                   <td>{a.totpEnrolled ? t('yes') : t('no')}</td>
-                  <td>{a.lockedUntil ? formatTime(a.lockedUntil) : t('no')}</td>
+                  <td>{a.throttledUntil ? formatTime(a.throttledUntil) : t('no')}</td>
                 </tr>
               ))}
             </tbody>
@@ -95,7 +95,7 @@ export function AccountsPage() {
               <code data-secret="initial-password">{created.initialPassword}</code>
             </dd>
           </dl>
-          {created.totpUri && <Qr text={created.totpUri} label={t('enrolQr')} />}
+          {created.account.mustEnrolTotp && <p>{t('enrolAtLogin')}</p>}
         </section>
       )}
     </>

@@ -16,6 +16,77 @@ interface OpenProposal {
   approvals: { required: number; approvers: string[]; discounted: { reviewer: string; why: string }[]; blocking: string[]; satisfied: boolean };
 }
 
+interface Detail extends OpenProposal {
+  diffStat: { file: string; added: number; removed: number }[];
+  diff: string | null;
+}
+
+/** A unified diff's lines, marked for colour and for screen readers alike. */
+function DiffText({ diff }: { diff: string }) {
+  const lines = diff.replace(/\n$/, '').split('\n');
+  return (
+    <pre class="diff" tabIndex={0} aria-label={t('renderedDiff')}>
+      {lines.map((line, i) => {
+        const kind = line.startsWith('+++') || line.startsWith('---') ? 'file' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : line.startsWith('@@') ? 'hunk' : 'ctx';
+        return (
+          <span key={i} class={kind}>
+            {line}
+            {'\n'}
+          </span>
+        );
+      })}
+    </pre>
+  );
+}
+
+/** What the proposal changes in the rendered MediaMTX configs, loaded when the reviewer opens it. */
+function Changes({ number }: { number: number }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details class="changes" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>{t('renderedChanges')}</summary>
+      {open && <ChangesBody number={number} />}
+    </details>
+  );
+}
+
+function ChangesBody({ number }: { number: number }) {
+  const detail = useLoad(() => get<Detail>(`/proposals/${number}`), [number]);
+  return (
+    <Show loaded={detail}>
+      {(d) => (
+        <>
+          {d.diffStat.length === 0 ? (
+            <p>{t('noRenderedChanges')}</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('file')}</th>
+                  <th scope="col">{t('linesAdded')}</th>
+                  <th scope="col">{t('linesRemoved')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.diffStat.map((f) => (
+                  <tr key={f.file}>
+                    <td>
+                      <code>{f.file}</code>
+                    </td>
+                    <td class="ok">+{f.added}</td>
+                    <td class="bad">−{f.removed}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {d.diff === null ? <p class="muted">{t('diffInGit')}</p> : d.diff !== '' && <DiffText diff={d.diff} />}
+        </>
+      )}
+    </Show>
+  );
+}
+
 interface Page {
   items: OpenProposal[];
   next: number | null;
@@ -76,6 +147,7 @@ export function ProposalsPage({ schoolId }: { schoolId: string | undefined }) {
                       )}
                     </dd>
                   </dl>
+                  <Changes number={p.number} />
                   <a href={p.url} rel="noreferrer" target="_blank">
                     {t('openInGit')}
                   </a>

@@ -1,12 +1,12 @@
 // The contract every GitHost keeps, as one suite run against real Gitea and the GitHub fake.
-import { readFleetTree } from '../fleet/tree.js';
-import { parseFleetTree } from '../fleet/tree.js';
-import { proposeFleetChange } from '../fleet-change.js';
-import { diffInBody, isFleetFile } from '../propose.js';
-import { protect, VERIFY_CONTEXT } from '../protect.js';
-import { verify } from '../verify/verify.js';
-import { eventually } from '../../test/harness/process.js';
-import { HostError, MergeRefusedError, type BotIdentity, type GitHost } from './git-host.js';
+import { readFleetTree } from '../../gitops/fleet/tree.js';
+import { parseFleetTree } from '../../gitops/fleet/tree.js';
+import { proposeFleetChange } from '../../gitops/fleet-change.js';
+import { diffInBody, isFleetFile } from '../../gitops/propose.js';
+import { protect, VERIFY_CONTEXT } from '../../gitops/protect.js';
+import { verify } from '../../gitops/verify/verify.js';
+import { eventually } from '../harness/process.js';
+import { HostError, MergeRefusedError, type BotIdentity, type GitHost } from '../../gitops/hosts/git-host.js';
 
 export type ContractRole = 'admin' | 'bot' | 'reviewerA' | 'reviewerB' | 'outsider';
 

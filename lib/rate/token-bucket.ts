@@ -1,4 +1,4 @@
-// Per-NVR token buckets, so that no caller can turn the sidecar into a flood against one school's router.
+// Token buckets per key (an NVR, a device, a caller): bursts up to `burst`, then `perMinute` on average.
 export interface RateLimit {
   /** Tokens added per minute. */
   perMinute: number;
@@ -6,7 +6,7 @@ export interface RateLimit {
   burst: number;
 }
 
-export class ProbeRateLimiter {
+export class TokenBucketLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(

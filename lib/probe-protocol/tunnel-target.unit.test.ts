@@ -1,5 +1,5 @@
 import { parseAllowlist } from './allowlist.js';
-import { renderProbeAllowlist } from './fleet.js';
+import { renderProbeAllowlist } from './render-allowlist.js';
 
 describe('a tunnel target in the probe allowlist', () => {
   const render = (host: string) => renderProbeAllowlist('node-a', [{ namespace: 'f', name: 'n', publicHost: host, publicRtspPort: 554, tunnel: true }]);

@@ -1,8 +1,6 @@
-// Caller tokens and NVR credentials, both read from mounted Secrets at the moment they are needed.
+// The probe's caller tokens and ticket keys, read from mounted Secrets at the moment they are needed.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Credentials } from './rtsp.js';
 import { parseTicketKeys } from './ticket.js';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
@@ -32,26 +30,6 @@ export function tokenSource(options: { file?: string; value?: string }): () => P
 export function bearerOf(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1];
-}
-
-/**
- * Reads an NVR's credentials from the mounted folder, in either layout:
- * `<dir>/<namespace>/<secret>/{username,password}` (one volume item per Secret), or
- * `<dir>/<namespace>.<secret>.{username,password}` (the keys of one per-node Secret mounted whole, which the
- * kubelet updates in place; a pod cannot mount Secrets of the schools' namespaces directly).
- * Undefined when neither is there.
- */
-export async function readCredentials(dir: string, namespace: string, secret: string): Promise<Credentials | undefined> {
-  const layouts = [(field: string) => join(dir, namespace, secret, field), (field: string) => join(dir, `${namespace}.${secret}.${field}`)];
-  for (const file of layouts) {
-    try {
-      const [username, password] = await Promise.all(['username', 'password'].map((f) => readFile(file(f), 'utf8')));
-      return { username: username!.trim(), password: password!.replace(/\r?\n$/, '') };
-    } catch {
-      // try the next layout
-    }
-  }
-  return undefined;
 }
 
 /** Ticket keys, read again on each use so a rotated Secret applies without a restart; unreadable or bad means none. */

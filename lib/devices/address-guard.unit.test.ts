@@ -1,4 +1,4 @@
-import { parseAddress, refusalOf } from './guard.js';
+import { parseAddress, refusalOf } from './address-guard.js';
 
 describe('the probe address guard', () => {
   test.each([

@@ -1,6 +1,5 @@
 import { admit, parseAllowlist } from './allowlist.js';
-import { ProbeRateLimiter } from './rate.js';
-import { tokenMatches } from './secrets.js';
+import { tokenMatches } from './auth.js';
 
 const allowlist = parseAllowlist(
   JSON.stringify({
@@ -31,19 +30,6 @@ describe('admission by the node allowlist', () => {
   });
   test('rejects unknown keys rather than ignoring them', () => {
     expect(() => parseAllowlist(JSON.stringify({ node: 'n', targets: [], allowPrivate: true }))).toThrow();
-  });
-});
-
-describe('per-NVR rate limit', () => {
-  test('allows a burst, then one probe per refill interval, per NVR', () => {
-    let now = 0;
-    const limiter = new ProbeRateLimiter({ perMinute: 6, burst: 2 }, () => now);
-    expect([limiter.take('a/x'), limiter.take('a/x'), limiter.take('a/x')]).toEqual([true, true, false]);
-    expect(limiter.take('a/y')).toBe(true);
-    now = 9_999;
-    expect(limiter.take('a/x')).toBe(false);
-    now = 10_000;
-    expect(limiter.take('a/x')).toBe(true);
   });
 });
 

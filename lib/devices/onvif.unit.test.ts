@@ -1,5 +1,3 @@
-import { PassThrough } from 'node:stream';
-import { createLogger } from '../../lib/log/logger.js';
 import { camerasOf, streamPathOf } from './onvif.js';
 
 const profile = (token: string, source: string, encoding: string, width: number, height: number) => ({
@@ -35,19 +33,5 @@ describe('cameras from ONVIF profiles', () => {
   test('stream paths never carry userinfo', () => {
     expect(streamPathOf('rtsp://u:p@10.0.0.1:8554/a/b')).toEqual({ path: '/a/b', port: 8554 });
     expect(streamPathOf('not a url')).toBeUndefined();
-  });
-});
-
-describe('the probe logger', () => {
-  test('redacts secret fields and URL credentials itself', async () => {
-    const stream = new PassThrough();
-    const lines: string[] = [];
-    stream.on('data', (c: Buffer) => lines.push(c.toString()));
-    const logger = createLogger({ component: 'probe', stream });
-    logger.info('probe', { password: 'hunter2', nested: { authorization: 'Bearer x', url: 'rtsp://u:hunter2@h/p' }, token: 'abc' });
-    await new Promise((r) => setImmediate(r));
-    const entry = JSON.parse(lines.join('')) as Record<string, unknown>;
-    expect(entry).toMatchObject({ password: '[REDACTED]', token: '[REDACTED]', nested: { authorization: '[REDACTED]', url: 'rtsp://[REDACTED]@h/p' } });
-    expect(lines.join('')).not.toContain('hunter2');
   });
 });

@@ -1,4 +1,5 @@
-import { authorization, parseChallenge, parseResponse } from './rtsp.js';
+import { parseResponse } from './rtsp.js';
+import { authorization, parseChallenge } from './digest.js';
 
 describe('RTSP responses', () => {
   test('splits a response with a body and keeps what follows', () => {

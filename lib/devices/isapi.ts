@@ -1,6 +1,6 @@
 // A Hikvision terminal's ISAPI from the school LAN (ISAPI 2.0: XML over HTTP, Digest auth): who the device is, and
 // the HTTP host it pushes access events to (FACTS.md: PUT /ISAPI/Event/notification/httpHosts/{id}).
-import { authorization } from '../operator/probe/rtsp.js';
+import { authorization } from './digest.js';
 
 export class IsapiRefused extends Error {
   constructor(

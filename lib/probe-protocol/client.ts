@@ -1,7 +1,7 @@
 // How the operator and the API call one media node's probe sidecar.
 import { z } from 'zod';
-import type { Credentials } from './rtsp.js';
-import { onvifResultSchema, rtspResultSchema, tcpResultSchema, type OnvifResult, type RtspResult, type TcpResult } from './result.js';
+import type { Credentials } from '../devices/digest.js';
+import { onvifResultSchema, rtspResultSchema, tcpResultSchema, type OnvifResult, type RtspResult, type TcpResult } from '../devices/result.js';
 
 export class ProbeClientError extends Error {
   constructor(

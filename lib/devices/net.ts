@@ -1,7 +1,7 @@
 // The only way a probe reaches the network: resolve once, check every address, connect to the checked address.
 import { promises as dns } from 'node:dns';
 import { connect, isIP, type Socket } from 'node:net';
-import { refusalOf } from './guard.js';
+import { refusalOf } from './address-guard.js';
 import { ProbeFailure } from './result.js';
 
 /** Resolves a host name to addresses; IP literals never reach it. */

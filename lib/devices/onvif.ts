@@ -3,7 +3,7 @@ import { Agent, type ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Cam, type CamProfile } from 'onvif';
 import { reasonOfSocketError, type Dial } from './net.js';
-import type { Credentials } from './rtsp.js';
+import type { Credentials } from './digest.js';
 import { ProbeFailure, type OnvifCamera, type OnvifDevice, type OnvifStream } from './result.js';
 
 /** An HTTP agent that can only ever reach one address and port, whatever a device's service URLs say. */
