@@ -5,7 +5,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { requestDuration } from '../../lib/metrics/index.js';
-import { attendanceRouter } from '../attendance/router.js';
+import { attendanceRoutes } from '../attendance/routes.js';
 import { consoleCsp, consoleRouter, originsOf } from '../console/static.js';
 import type { AttendanceReader } from '../attendance/reader.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
@@ -370,14 +370,18 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     }),
     route({
       method: 'get',
-      path: '/media-nodes/:nodeId',
+      path: '/media-nodes/:name',
       summary: 'One media node',
       tag: 'fleet',
       auth: 'media-node:read',
       params: s.nodeParams,
       response: s.mediaNode,
       errors: [404],
-      handler: ({ params }) => fleet.node(params.nodeId) ?? notFound('nodeId', params.nodeId),
+      handler: ({ params }) => {
+        const node = fleet.node(params.name);
+        if (!node) throw new NotFoundError(`name: no media node ${params.name}`);
+        return node;
+      },
     }),
     route({
       method: 'get',
@@ -467,6 +471,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
       },
     }),
     ...proposalRoutes({ proposals: deps.proposals, audit }),
+    ...(deps.attendance ? attendanceRoutes({ reader: deps.attendance, scopeOf: schoolFilter, timezoneOf: (schoolId) => fleet.timezoneOf(schoolId) }) : []),
   ];
 
   const document = openApiDocument(routes, { title: 'Posbon admin API', version: '0.1.0' });
@@ -475,24 +480,6 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     res.json(document);
   });
   mountRoutes(router, routes, authenticate);
-  if (deps.attendance) {
-    const attendance = deps.attendance;
-    const scoped = Router();
-    scoped.use(async (req, res, next) => {
-      const principal = await authenticate(req);
-      authorize(principal, 'attendance:read');
-      res.locals.principal = principal;
-      next();
-    });
-    scoped.use(
-      attendanceRouter({
-        reader: attendance,
-        scopeOf: (req) => schoolFilter((req.res!.locals as { principal: Principal }).principal),
-        timezoneOf: (schoolId) => fleet.timezoneOf(schoolId),
-      }),
-    );
-    router.use('/attendance', scoped);
-  }
   app.use(router);
   if (config.consoleDir) app.use(consoleRouter(config.consoleDir));
   app.use((req, _res, next) => next(new InputError('path', `no route ${req.method} ${req.path}`, 404)));

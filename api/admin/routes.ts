@@ -132,7 +132,8 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
         ),
       },
     };
-    if (r.auth !== 'public') operation.security = [{ bearer: [] }, { cookie: [] }];
+    // An empty list says "no authentication" to clients and linters; a missing one would inherit nothing and say nothing.
+    operation.security = r.auth === 'public' ? [] : [{ bearer: [] }, { cookie: [] }];
     if (r.auth !== 'public') operation['x-posbon-action'] = r.auth;
     if (r.body) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input', components) } } };
     (paths[toOpenApiPath(r.path)] ??= {})[r.method] = operation;
@@ -140,6 +141,8 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
   return rewriteRefs({
     openapi: '3.1.0',
     info,
+    // Relative: the document is served by the API it describes, at whatever address it is reached.
+    servers: [{ url: '/', description: 'the API serving this document' }],
     paths,
     components: {
       schemas: components,
