@@ -1,4 +1,5 @@
 // The admin API: identity, the fleet from memory, stream grants and the audit trail, behind one error middleware.
+import { parseCookie } from 'cookie';
 import cors from 'cors';
 import express, { Router, type CookieOptions, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -48,14 +49,8 @@ export interface ApiAppDeps extends ApiServices {
 const ACCESS_COOKIE = 'posbon_access';
 const REFRESH_COOKIE = 'posbon_refresh';
 
-function cookies(req: Request): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) out.set(part.slice(0, at).trim(), decodeURIComponent(part.slice(at + 1).trim()));
-  }
-  return out;
-}
+/** One cookie of the request; a value that is not valid percent-encoding is kept as sent rather than failing the request. */
+const cookieOf = (req: Request, name: string): string | undefined => parseCookie(req.get('cookie') ?? '')[name];
 
 export function createApiApp(deps: ApiAppDeps): express.Express {
   const { config, logger, fleet, accounts, sessions, accessTokens, agentTokens, webhookCredentials, viewerKeys, streams, audit, connectionTests } = deps;
@@ -87,7 +82,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   const authenticate = async (req: Request): Promise<Principal> => {
     const header = req.get('authorization');
     const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    const token = bearer ?? cookies(req).get(ACCESS_COOKIE);
+    const token = bearer ?? cookieOf(req, ACCESS_COOKIE);
     if (!token) throw new UnauthorizedError('authentication required: send a Bearer access token');
     return bearer && isAgentToken(bearer) ? agentTokens.verify(bearer) : accessTokens.verify(token);
   };
@@ -111,7 +106,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   };
 
   const refreshTokenOf = (req: Request, body: { refreshToken?: string | undefined }): string => {
-    const token = config.production ? cookies(req).get(REFRESH_COOKIE) : (body.refreshToken ?? cookies(req).get(REFRESH_COOKIE));
+    const token = config.production ? cookieOf(req, REFRESH_COOKIE) : (body.refreshToken ?? cookieOf(req, REFRESH_COOKIE));
     if (!token) throw new InputError('refreshToken', config.production ? 'missing: the refresh cookie was not sent' : 'required');
     return token;
   };
