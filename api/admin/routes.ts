@@ -2,7 +2,7 @@
 // wrapper, and the OpenAPI document is generated from the same objects.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, UnauthorizedError } from '../../lib/errors/index.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../lib/errors/index.js';
 import { parseInput } from '../platform/parse.js';
 import { markRoute } from '../../lib/metrics/index.js';
 import { authorize, type Action, type Principal } from './access.js';
@@ -41,6 +41,11 @@ export interface Route<P = unknown, Q = unknown, B = unknown, R = unknown> {
 }
 
 export const route = <P, Q, B, R>(r: Route<P, Q, B, R>): Route => r as unknown as Route;
+
+/** A 404 naming the path parameter: `nvrId: no nvr x`. */
+export function notFound(field: string, id: string): never {
+  throw new NotFoundError(`${field}: no ${field.replace(/Id$/, '')} ${id}`);
+}
 
 
 export type Authenticate = (req: Request) => Promise<Principal>;
