@@ -12,7 +12,9 @@ function structural(node: unknown): unknown {
   if (node === null || typeof node !== 'object') return node;
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(node as JsonSchema)) {
-    if (key === '$schema' || key === 'additionalProperties' || key === 'id') continue;
+    if (key === '$schema' || key === 'id' || key === 'propertyNames') continue;
+    // `false` (a strict object) is the API server's own pruning; a schema (a record) types the map's values.
+    if (key === 'additionalProperties' && (value === false || value === true)) continue;
     out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as JsonSchema).map(([k, v]) => [k, structural(v)])) : structural(value);
   }
   // zod's date-time pattern uses look-arounds RE2 cannot run; the format says the same.

@@ -2,6 +2,7 @@
 import { stringify } from 'yaml';
 import { GROUP, VERSION, validateAny, type MediaNode } from '../crds/index.js';
 import { stackMediaNodeLabels, stackOutputsSchema, type StackOutputs } from '../pulumi/outputs.js';
+import { MEDIAMTX_PORTS } from '../operator/core/media-host.js';
 import { InputError } from '../lib/errors/index.js';
 import { fleetPath } from './fleet/layout.js';
 import type { FleetResource, FleetTree } from './fleet/tree.js';
@@ -49,7 +50,8 @@ export function mediaNodeChange(
   const change: MediaNodeChange = { put: [], remove: [] };
   for (const node of [...outputs.nodes].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const current = existing.get(node.name);
-    const url = `https://${node.mediaHostname}`;
+    // MediaMTX terminates TLS itself, WHEP and HLS each on its own port (no front on 443).
+    const url = (port: number) => `https://${node.mediaHostname}:${port}`;
     const object: MediaNode = {
       apiVersion: `${GROUP}/${VERSION}`,
       kind: 'MediaNode',
@@ -57,8 +59,8 @@ export function mediaNodeChange(
       spec: {
         region: node.region,
         egressIPs: [node.ipv4],
-        webrtcBaseUrl: url,
-        hlsBaseUrl: url,
+        webrtcBaseUrl: url(MEDIAMTX_PORTS.webrtc),
+        hlsBaseUrl: url(MEDIAMTX_PORTS.hls),
         capacityWeight: node.capacityWeight,
         maxCameras: node.maxCameras,
         cordoned: current ? specOf(current).cordoned === true : options.cordonNew === true,

@@ -77,8 +77,8 @@ describe('posbon-gitops media-nodes', () => {
       spec: {
         region: 'eu-central',
         egressIPs: [nodes[0]!.ipv4],
-        webrtcBaseUrl: 'https://fsn1-1.media.posbon.example.org',
-        hlsBaseUrl: 'https://fsn1-1.media.posbon.example.org',
+        webrtcBaseUrl: 'https://fsn1-1.media.posbon.example.org:8889',
+        hlsBaseUrl: 'https://fsn1-1.media.posbon.example.org:8888',
         capacityWeight: 100,
         maxCameras: 5000,
         cordoned: false,

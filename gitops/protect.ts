@@ -2,6 +2,7 @@
 import { ConflictError, InputError } from '../lib/errors/index.js';
 import { HostError, type BotIdentity, type GitHost, type ProtectionRule } from './hosts/git-host.js';
 import { PROPOSAL_BRANCH_PREFIX } from './verify/two-person-rule.js';
+import { verifyWorkflows, type WorkflowFile } from './workflows/verify-workflow.js';
 
 export const VERIFY_CONTEXT = 'posbon/verify';
 
@@ -45,6 +46,8 @@ export interface ProtectResult {
   rule: ProtectionRule;
   /** Branches only the bot may write. */
   botBranches: string;
+  /** The CI workflows that post posbon/verify, as written on the branch. */
+  workflows: WorkflowFile[];
 }
 
 export async function protect(host: GitHost, owners: CodeOwners, bot: BotIdentity, branch?: string): Promise<ProtectResult> {
@@ -54,17 +57,21 @@ export async function protect(host: GitHost, owners: CodeOwners, bot: BotIdentit
   }
   const target = branch ?? (await host.defaultBranch());
   const rule = fleetProtection(owners, bot);
+  const workflows = verifyWorkflows(host.kind);
   try {
-    // CODEOWNERS first: once the branch is protected, it changes only through a pull request.
+    // CODEOWNERS and the workflows first: once the branch is protected, they change only through a pull request.
     await host.setFileCodeowners(target, codeownersFile(owners));
+    const changed = [];
+    for (const file of workflows) if ((await host.readFile(target, file.path)) !== file.content) changed.push(file);
+    if (changed.length > 0) await host.commitFiles({ branch: target, message: 'Run posbon-gitops verify on every pull request and review', files: changed });
   } catch (error) {
     if (error instanceof HostError && [403, 405, 409, 422].includes(error.status)) {
-      throw new ConflictError(`CODEOWNERS on ${target} differs and the branch refuses direct commits: propose the new file instead (${error.message})`);
+      throw new ConflictError(`CODEOWNERS or the verify workflows on ${target} differ and the branch refuses direct commits: propose the new files instead (${error.message})`);
     }
     throw error;
   }
   // Proposal branches first: a requester's commit there must come from the bot alone before reviews can mean anything.
   await host.restrictBranchesToBot(PROPOSAL_BRANCH_PREFIX, bot);
   await host.setBranchProtection(target, rule);
-  return { branch: target, rule, botBranches: `${PROPOSAL_BRANCH_PREFIX}**` };
+  return { branch: target, rule, botBranches: `${PROPOSAL_BRANCH_PREFIX}**`, workflows };
 }

@@ -7,6 +7,7 @@ import { LeaderElector } from './controller/leader.js';
 import { createOperatorMetrics } from './controller/metrics.js';
 import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
 import { jwksSettings } from './jwks-settings.js';
+import { mediaSettings } from './media-settings.js';
 import { createLogger, type Logger } from '../lib/log/logger.js';
 import { DEFAULT_WORKLOAD_OPTIONS } from './workload.js';
 
@@ -96,6 +97,7 @@ export async function main(): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const mediaNamespace = env('POSBON_MEDIA_NAMESPACE', 'posbon-media');
+  const media = mediaSettings(process.env);
   const controller = defaultControllerConfig({
     fleetNamespace: env('POSBON_FLEET_NAMESPACE', 'posbon-fleet'),
     mediaNamespace,
@@ -114,6 +116,7 @@ export async function main(): Promise<void> {
           }
         : {}),
       ...(process.env.POSBON_TUNNEL_IMAGE ? { tunnelImage: process.env.POSBON_TUNNEL_IMAGE } : {}),
+      ...media,
     },
     ...(process.env.POSBON_PROBE_IMAGE
       ? { probe: { intervalMs: Number(env('POSBON_PROBE_INTERVAL_SECONDS', '600')) * 1000 } }
@@ -125,6 +128,7 @@ export async function main(): Promise<void> {
       ...DEFAULT_RENDER_OPTIONS,
       ...jwksSettings(process.env),
       allowOrigins: env('POSBON_ALLOW_ORIGINS', '*').split(','),
+      ...(media.certificateIssuer ? { certificateIssuer: media.certificateIssuer } : {}),
     },
   });
   const running = await runOperator({

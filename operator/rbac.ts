@@ -56,6 +56,8 @@ export function operatorRbac(options: RbacOptions): Array<Record<string, unknown
       // Each node's MTX_CONFKEY and probe credentials, and the probe token: written here, read by the node's pod.
       { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+      // Each node's certificate for its WHEP and HLS host; cert-manager, not the operator, writes its Secret.
+      { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'create', 'patch', 'delete'] },
     ]),
     // Events of cluster-scoped MediaNodes can only live in the default namespace.
     ...role('default', [events]),

@@ -2,8 +2,9 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { MediaNode } from '../crds/index.js';
-import { MEDIA_NODE_LABEL, MEDIAMTX_PORTS, mediaNodeTaint } from './core/media-host.js';
+import { MEDIA_NODE_LABEL, MEDIAMTX_PORTS, PRIVATE_PORTS, mediaNodeTaint } from './core/media-host.js';
 import { MEDIAMTX_API_DIR } from './core/mediamtx.js';
+import { MEDIAMTX_TLS_DIR, mediaNodeTls, renderCertificate, type CertificateIssuer } from './core/media-tls.js';
 
 /** Every container of the node's pod but WireGuard's: a fixed non-root user, nothing writable, no escalation. */
 const NON_ROOT: kplus.ContainerSecurityContextProps = {
@@ -23,7 +24,22 @@ export interface WorkloadOptions {
   probeClusterCidrs?: string[];
   /** Image of the WireGuard sidecar, added for nodes that serve tunnel schools; left out when unset. */
   tunnelImage?: string;
+  /** Issuer of the nodes' certificates when a MediaNode names none; without either, no Certificate is rendered. */
+  certificateIssuer?: CertificateIssuer;
+  /** Taints of dedicated media machines every node's pod tolerates (a MediaNode may add its own). */
+  tolerations?: Toleration[];
+  /** Labels every media machine carries (a MediaNode may add its own). */
+  nodeSelector?: Record<string, string>;
 }
+
+export interface Toleration {
+  key: string;
+  operator: 'Equal' | 'Exists';
+  value?: string | undefined;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | undefined;
+}
+
+
 
 export const DEFAULT_WORKLOAD_OPTIONS: WorkloadOptions = {
   namespace: 'posbon-media',
@@ -43,7 +59,7 @@ export const probeCredentialsSecretName = (node: string) => `mediamtx-${node}-pr
 export const PROBE_TOKEN_SECRET = 'posbon-probe-token';
 export const tunnelConfigMapName = (node: string) => `mediamtx-${node}-tunnel`;
 export const tunnelKeySecretName = (node: string) => `mediamtx-${node}-wireguard`;
-export const TUNNEL_PORT = 9442;
+export const TUNNEL_PORT = PRIVATE_PORTS.tunnelStatus;
 export const CONFIG_FILE = 'mediamtx.yml';
 
 /** Deployment and Service of a node's MediaMTX, as plain manifests ready for server-side apply. */
@@ -71,10 +87,9 @@ export function renderWorkload(
   deployment.select(
     kplus.LabelSelector.of({ labels: { [NODE_LABEL]: node.metadata.name, 'app.kubernetes.io/name': 'mediamtx' } }),
   );
-  deployment.scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is(NODE_LABEL, node.metadata.name)));
-  const taint = mediaNodeTaint(node.metadata.name);
-  deployment.scheduling.tolerate(
-    kplus.Node.tainted(kplus.NodeTaintQuery.is(taint.key, taint.value, { effect: kplus.TaintEffect.NO_SCHEDULE })),
+  const selector: Record<string, string> = { ...options.nodeSelector, ...node.spec.placement?.nodeSelector, [NODE_LABEL]: node.metadata.name };
+  deployment.scheduling.attract(
+    kplus.Node.labeled(...Object.keys(selector).sort().map((key) => kplus.NodeLabelQuery.is(key, selector[key]!))),
   );
   const container = deployment.addContainer({
     name: 'mediamtx',
@@ -85,8 +100,15 @@ export function renderWorkload(
       { name: 'hls', number: MEDIAMTX_PORTS.hls },
       { name: 'webrtc', number: MEDIAMTX_PORTS.webrtc },
       { name: 'webrtc-udp', number: MEDIAMTX_PORTS.webrtcUdp, protocol: kplus.Protocol.UDP },
+      // Named for a PodMonitor: Prometheus scrapes the pod's IP, the machine's private address on the host network.
+      { name: 'metrics', number: PRIVATE_PORTS.metrics },
     ],
-    envVariables: { MTX_CONFKEY: kplus.EnvValue.fromSecretValue({ secret: confKey, key: 'key' }) },
+    envVariables: {
+      MTX_CONFKEY: kplus.EnvValue.fromSecretValue({ secret: confKey, key: 'key' }),
+      // status.hostIP is the machine's node-ip, its private address: Prometheus in the cluster reaches it, the internet does not.
+      HOST_IP: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_IP),
+      MTX_METRICSADDRESS: kplus.EnvValue.fromValue(`$(HOST_IP):${PRIVATE_PORTS.metrics}`),
+    },
     readiness: kplus.Probe.fromTcpSocket({ port: MEDIAMTX_PORTS.hls, periodSeconds: Duration.seconds(5) }),
     liveness: kplus.Probe.fromTcpSocket({
       port: MEDIAMTX_PORTS.hls,
@@ -109,6 +131,12 @@ export function renderWorkload(
     sizeLimit: Size.mebibytes(1),
   });
   container.mount(MEDIAMTX_API_DIR, apiSocket);
+  const tls = mediaNodeTls(node, options.certificateIssuer);
+  if (tls) {
+    // A folder mount: the kubelet swaps the files atomically on renewal and MediaMTX rereads them, keeping viewers.
+    const secret = kplus.Secret.fromSecretName(chart, 'tls-secret', tls.secretName);
+    container.mount(MEDIAMTX_TLS_DIR, kplus.Volume.fromSecret(chart, 'tls', secret, { name: 'tls', defaultMode: 0o440 }), { readOnly: true });
+  }
   if (options.probeImage) {
     addProbeSidecar(chart, deployment, node.metadata.name, options.probeImage, options.probeClusterCidrs ?? []);
     addSessionExpiry(deployment, options.probeImage, apiSocket);
@@ -125,7 +153,32 @@ export function renderWorkload(
   });
   const manifests = chart.toJson() as Array<Record<string, unknown>>;
   if (options.tunnelImage) withTunnelCapabilities(manifests);
+  withTolerations(manifests, [{ ...mediaNodeTaint(node.metadata.name), operator: 'Equal' }, ...(options.tolerations ?? []), ...(node.spec.placement?.tolerations ?? [])]);
+  if (tls) manifests.push(renderCertificate(node, tls, options.namespace, labels));
   return manifests;
+}
+
+/**
+ * Written as Kubernetes spells them: cdk8s-plus cannot express an Exists toleration without an effect. Duplicates
+ * (the same toleration from the operator and the node) are written once.
+ */
+function withTolerations(manifests: Array<Record<string, unknown>>, tolerations: Toleration[]): void {
+  const seen = new Set<string>();
+  const unique = tolerations
+    .map((t) => ({
+      key: t.key,
+      operator: t.operator,
+      ...(t.operator === 'Equal' && t.value !== undefined ? { value: t.value } : {}),
+      ...(t.effect ? { effect: t.effect } : {}),
+    }))
+    .filter((t) => {
+      const id = JSON.stringify(t);
+      return seen.has(id) ? false : (seen.add(id), true);
+    });
+  for (const m of manifests) {
+    const pod = (m as { spec?: { template?: { spec?: Record<string, unknown> } } }).spec?.template?.spec;
+    if (pod) pod.tolerations = unique;
+  }
 }
 
 /** cdk8s-plus names capabilities with a CAP_ prefix and has no ALL; Kubernetes' own names are written here. */
@@ -145,7 +198,7 @@ function withTunnelCapabilities(manifests: Array<Record<string, unknown>>): void
   }
 }
 
-export const PROBE_PORT = 9440;
+export const PROBE_PORT = PRIVATE_PORTS.probe;
 
 /** Ends viewer sessions whose token has expired, through MediaMTX's control API socket (ADR 0004). */
 function addSessionExpiry(deployment: kplus.Deployment, image: string, apiSocket: kplus.Volume): void {

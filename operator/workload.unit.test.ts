@@ -32,7 +32,7 @@ describe('renderWorkload', () => {
       { mountPath: '/config', name: 'config', readOnly: true },
       { mountPath: '/var/run/posbon-mediamtx', name: 'mediamtx-api' },
     ]);
-    expect(mediamtx.env).toEqual([{ name: 'MTX_CONFKEY', valueFrom: { secretKeyRef: { key: 'key', name: 'mediamtx-fsn1-a-confkey' } } }]);
+    expect(mediamtx.env[0]).toEqual({ name: 'MTX_CONFKEY', valueFrom: { secretKeyRef: { key: 'key', name: 'mediamtx-fsn1-a-confkey' } } });
     expect(deployment.spec.template.spec.volumes).toEqual(expect.arrayContaining([{ name: 'config', configMap: { name: 'mediamtx-fsn1-a' } }]));
     expect(JSON.stringify(deployment)).not.toContain('subPath');
     expect(mediamtx.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
@@ -99,5 +99,105 @@ describe('renderWorkload with the WireGuard sidecar', () => {
       ]),
     );
     expect(JSON.stringify(tunnelDeployment)).not.toContain('subPath');
+  });
+});
+
+describe('renderWorkload with a certificate and dedicated machines', () => {
+  const issuer = { name: 'media-ca', kind: 'Issuer' as const, group: 'cert-manager.io' };
+  const node = mediaNode('fsn1-a', {
+    webrtcBaseUrl: 'https://fsn1-a.media.example:8889',
+    hlsBaseUrl: 'https://fsn1-a-hls.media.example:8888/hls',
+    placement: {
+      tolerations: [
+        { key: 'dedicated', operator: 'Equal', value: 'media', effect: 'NoSchedule' },
+        { key: 'hetzner/dedicated', operator: 'Exists' },
+      ],
+      nodeSelector: { 'node.kubernetes.io/instance-type': 'ccx23' },
+    },
+  });
+  const manifests = renderWorkload(node, {
+    namespace: 'posbon-media',
+    mediamtxImage: 'mediamtx:test',
+    certificateIssuer: { name: 'letsencrypt', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'media', effect: 'NoSchedule' }],
+    nodeSelector: { 'posbon.io/pool': 'media' },
+  }) as any[];
+  const [deployment, , certificate] = manifests;
+  const labels = {
+    'app.kubernetes.io/managed-by': 'posbon-operator',
+    'app.kubernetes.io/part-of': 'posbon',
+    'app.kubernetes.io/name': 'mediamtx',
+    'posbon.io/media-node': 'fsn1-a',
+  };
+
+  it("renders the node's Certificate for the hosts of its base URLs, signed by the operator's issuer", () => {
+    expect(manifests.map((m) => m.kind)).toEqual(['Deployment', 'Service', 'Certificate']);
+    expect(certificate).toEqual({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'mediamtx-fsn1-a-tls', namespace: 'posbon-media', labels },
+      spec: {
+        secretName: 'mediamtx-fsn1-a-tls',
+        dnsNames: ['fsn1-a-hls.media.example', 'fsn1-a.media.example'],
+        issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        usages: ['server auth', 'digital signature'],
+        duration: '2160h',
+        renewBefore: '720h',
+        secretTemplate: { labels },
+      },
+    });
+    const own = renderWorkload(mediaNode('fsn1-a', { tls: { issuerRef: issuer } }), { namespace: 'posbon-media', mediamtxImage: 'm' }) as any[];
+    expect(own[2].spec.issuerRef).toEqual(issuer);
+    expect(renderWorkload(mediaNode('fsn1-a'), { namespace: 'posbon-media', mediamtxImage: 'm' }).map((m) => m.kind)).toEqual(['Deployment', 'Service']);
+  });
+
+  it("mounts the certificate's Secret as a folder, so a renewal reaches MediaMTX without a restart", () => {
+    const mediamtx = deployment.spec.template.spec.containers.find((c: any) => c.name === 'mediamtx');
+    expect(mediamtx.volumeMounts).toEqual([
+      { mountPath: '/config', name: 'config', readOnly: true },
+      { mountPath: '/var/run/posbon-mediamtx', name: 'mediamtx-api' },
+      { mountPath: '/tls', name: 'tls', readOnly: true },
+    ]);
+    expect(deployment.spec.template.spec.volumes).toEqual(expect.arrayContaining([{ name: 'tls', secret: { secretName: 'mediamtx-fsn1-a-tls', defaultMode: 0o440 } }]));
+  });
+
+  it("binds MediaMTX's metrics to the machine's private address, never every interface", () => {
+    const mediamtx = deployment.spec.template.spec.containers.find((c: any) => c.name === 'mediamtx');
+    expect(mediamtx.env).toEqual([
+      { name: 'MTX_CONFKEY', valueFrom: { secretKeyRef: { key: 'key', name: 'mediamtx-fsn1-a-confkey' } } },
+      { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+      { name: 'MTX_METRICSADDRESS', value: '$(HOST_IP):9998' },
+    ]);
+    expect(mediamtx.ports).toEqual([
+      { containerPort: 8888, name: 'hls' },
+      { containerPort: 8889, name: 'webrtc' },
+      { containerPort: 8189, name: 'webrtc-udp', protocol: 'UDP' },
+      { containerPort: 9998, name: 'metrics' },
+    ]);
+  });
+
+  it("tolerates its own taint, the operator's and the node's dedicated taints once each, and selects the machine by every label", () => {
+    const pod = deployment.spec.template.spec;
+    expect(pod.tolerations).toEqual([
+      { key: 'posbon.io/media-node', operator: 'Equal', value: 'fsn1-a', effect: 'NoSchedule' },
+      { key: 'dedicated', operator: 'Equal', value: 'media', effect: 'NoSchedule' },
+      { key: 'hetzner/dedicated', operator: 'Exists' },
+    ]);
+    expect(pod.affinity).toEqual({
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            {
+              matchExpressions: [
+                { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['ccx23'] },
+                { key: 'posbon.io/media-node', operator: 'In', values: ['fsn1-a'] },
+                { key: 'posbon.io/pool', operator: 'In', values: ['media'] },
+              ],
+            },
+          ],
+        },
+      },
+    });
   });
 });

@@ -1,5 +1,5 @@
 // The media nodes' firewall: exactly what viewers and admins need, from the ports the operator renders MediaMTX with.
-import { MEDIAMTX_PORTS, VIEWER_HTTPS_PORT } from '../operator/core/media-host.js';
+import { MEDIAMTX_PORTS } from '../operator/core/media-host.js';
 import type { StackConfig } from './config.js';
 
 export interface FirewallRule {
@@ -17,16 +17,12 @@ const ANYWHERE = ['0.0.0.0/0', '::/0'];
  * The cluster's node ports (kubelet, flannel) get no rule: they are reached over the private network, which
  * Cloud Firewalls do not filter (https://docs.hetzner.com/cloud/firewalls/faq), and are closed on the public one.
  * No outbound rule: with none, all outbound traffic is allowed, and pulls go to any school's RTSP port.
+ * MediaMTX's metrics, the probe and the tunnel status listen on the private address and get no rule either.
  */
 export function firewallRules(admin: StackConfig['admin']): FirewallRule[] {
   return [
-    {
-      description: 'viewers: WHEP and HLS over HTTPS',
-      direction: 'in',
-      protocol: 'tcp',
-      port: String(VIEWER_HTTPS_PORT),
-      sourceIps: ANYWHERE,
-    },
+    { description: 'viewers: HLS over HTTPS', direction: 'in', protocol: 'tcp', port: String(MEDIAMTX_PORTS.hls), sourceIps: ANYWHERE },
+    { description: 'viewers: WHEP over HTTPS', direction: 'in', protocol: 'tcp', port: String(MEDIAMTX_PORTS.webrtc), sourceIps: ANYWHERE },
     {
       description: 'viewers: WebRTC media (ICE over UDP)',
       direction: 'in',

@@ -6,6 +6,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { parse, stringify } from 'yaml';
 import { mediaNode, nvr, school } from '../test/fixtures/fleet.js';
 import { FakeHetzner, valueOf, type Registration, type SecretValue } from '../test/fakes/hcloud.js';
+import { PRIVATE_PORTS } from '../operator/core/media-host.js';
 import { parseStackConfig } from './config.js';
 import { stackMediaNodeLabels } from './outputs.js';
 import { mediaNodeStack } from './program.js';
@@ -183,7 +184,14 @@ describe('media nodes on Hetzner', () => {
     });
   });
 
-  it('opens exactly HTTPS and WebRTC UDP to everyone and SSH to the admin CIDRs, nothing else', async () => {
+  it("never opens MediaMTX's metrics, the probe or the tunnel status, which listen on the machine's private address", async () => {
+    const { resources } = await run(stackConfig([fsn1(2)], empty));
+    const opened = ofType(resources, 'firewall:Firewall').flatMap((f) => (f.inputs.rules as Array<{ port: string }>).map((r) => r.port));
+    expect(opened.length).toBeGreaterThan(0);
+    for (const port of Object.values(PRIVATE_PORTS)) expect(opened).not.toContain(String(port));
+  });
+
+  it('opens exactly HLS and WHEP over HTTPS and WebRTC UDP to everyone and SSH to the admin CIDRs, nothing else', async () => {
     const { resources } = await run(stackConfig([fsn1(2)], empty));
     const firewalls = ofType(resources, 'firewall:Firewall');
     expect(firewalls.map((f) => f.inputs)).toEqual([
@@ -191,13 +199,8 @@ describe('media nodes on Hetzner', () => {
         name: 'posbon-media-nodes',
         labels: MANAGED,
         rules: [
-          {
-            description: 'viewers: WHEP and HLS over HTTPS',
-            direction: 'in',
-            protocol: 'tcp',
-            port: '443',
-            sourceIps: ['0.0.0.0/0', '::/0'],
-          },
+          { description: 'viewers: HLS over HTTPS', direction: 'in', protocol: 'tcp', port: '8888', sourceIps: ['0.0.0.0/0', '::/0'] },
+          { description: 'viewers: WHEP over HTTPS', direction: 'in', protocol: 'tcp', port: '8889', sourceIps: ['0.0.0.0/0', '::/0'] },
           {
             description: 'viewers: WebRTC media (ICE over UDP)',
             direction: 'in',

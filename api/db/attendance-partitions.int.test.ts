@@ -109,7 +109,7 @@ describe('converting attendance_event to monthly partitions', () => {
       { indexname: 'attendance_event_idempotency_key' },
       { indexname: 'attendance_event_pkey' },
       { indexname: 'attendance_event_pupil_window' },
-      { indexname: 'attendance_event_school_time' },
+      { indexname: 'attendance_event_school_day' },
     ]);
     await c.end();
   }, 180_000);

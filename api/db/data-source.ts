@@ -16,6 +16,7 @@ import { AccountLifecycle1764200000000 } from './migrations/1764200000000-accoun
 import { EventAuth1764300000000 } from './migrations/1764300000000-event-auth.js';
 import { AttendancePartitions1764500000000 } from './migrations/1764500000000-attendance-partitions.js';
 import { TotpEnrolment1764600000000 } from './migrations/1764600000000-totp-enrolment.js';
+import { SchoolDayIndex1764650000000 } from './migrations/1764650000000-school-day-index.js';
 import { assertSchemaCurrent } from './migrate.js';
 
 export const entities = [
@@ -39,6 +40,7 @@ export const migrations = [
   EventAuth1764300000000,
   AttendancePartitions1764500000000,
   TotpEnrolment1764600000000,
+  SchoolDayIndex1764650000000,
 ];
 
 type DataSourceMigrations = (new () => MigrationInterface)[];

@@ -1,6 +1,27 @@
 import { z } from 'zod';
 import { tunnelRange } from '../schema/tunnel.js';
-import { conditions, dnsLabel, httpsUrl, observedGeneration, port, publicIpv4 } from '../schema/fields.js';
+import { conditions, dnsLabel, dnsSubdomain, httpsUrl, observedGeneration, port, publicIpv4 } from '../schema/fields.js';
+
+/** A cert-manager issuer: an Issuer in the media namespace or a ClusterIssuer. */
+export const certificateIssuerRef = z
+  .object({
+    name: dnsSubdomain('Name of the issuer.'),
+    kind: z.enum(['Issuer', 'ClusterIssuer']).default('ClusterIssuer').describe('Issuer (in the media namespace) or ClusterIssuer.'),
+    group: dnsSubdomain('API group of the issuer.').default('cert-manager.io'),
+  })
+  .strict()
+  .describe('The cert-manager issuer that signs the node\'s certificate.');
+
+const toleration = z
+  .object({
+    key: z.string().min(1).max(316).describe('Taint key the toleration matches.'),
+    operator: z.enum(['Equal', 'Exists']).default('Equal').describe('Equal matches the value; Exists any value.'),
+    value: z.string().max(63).optional().describe('Taint value, for Equal.'),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional().describe('Taint effect; every effect when unset.'),
+  })
+  .strict()
+  .describe('A taint the node\'s MediaMTX pod tolerates.');
+
 
 export const mediaNodeSpec = z
   .object({
@@ -24,6 +45,22 @@ export const mediaNodeSpec = z
       .strict()
       .optional()
       .describe('WireGuard endpoint for tunnel-mode schools; the defaults apply when unset.'),
+    tls: z
+      .object({ issuerRef: certificateIssuerRef.optional() })
+      .strict()
+      .optional()
+      .describe('TLS of WHEP and HLS: a cert-manager Certificate for the hosts of the base URLs; the operator\'s issuer applies when unset.'),
+    placement: z
+      .object({
+        tolerations: z.array(toleration).max(16).optional().describe('Taints of dedicated machines the pod tolerates, beside the node\'s own.'),
+        nodeSelector: z
+          .record(z.string().min(1).max(316), z.string().max(63))
+          .optional()
+          .describe('Labels the machine must carry, beside posbon.io/media-node.'),
+      })
+      .strict()
+      .optional()
+      .describe('Where the node\'s MediaMTX pod may run; added to the operator\'s own placement settings.'),
   })
   .strict()
   .describe('A MediaMTX server on a cloud machine with static egress IPs: one shard of the fleet.');

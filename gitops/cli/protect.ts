@@ -39,7 +39,7 @@ export const protectCommand: Command = {
       if (fleet.length === 0) throw new InputError('--owners', 'at least one reviewer login is required');
       const result = await protect(hostFrom(values, io.env), { fleet, mediaNodes: list(values['media-node-owners']) }, botFrom(values, io.env), values.branch);
       if (values.json) io.out(JSON.stringify(result));
-      else io.out(`protected ${result.branch}: ${result.rule.requiredApprovals} owner approvals, stale dismissed, rejections block, requires ${result.rule.requiredStatusChecks.join(', ')}; only ${result.rule.checksFrom.login} writes ${result.botBranches}`);
+      else io.out(`protected ${result.branch}: ${result.rule.requiredApprovals} owner approvals, stale dismissed, rejections block, requires ${result.rule.requiredStatusChecks.join(', ')}; only ${result.rule.checksFrom.login} writes ${result.botBranches}; CI: ${result.workflows.map((w) => w.path).join(', ')}`);
       return EXIT.ok;
     } catch (error) {
       return fail(error, io);

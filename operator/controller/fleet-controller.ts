@@ -50,6 +50,7 @@ import { TunnelShell } from './tunnel.js';
 import { nvrEndpoint } from '../core/endpoint.js';
 import { idleNodeTunnel } from '../core/tunnel.js';
 import { tunnelCondition } from '../tunnel/health.js';
+import { certificateName } from '../core/media-tls.js';
 
 export const FIELD_MANAGER = 'posbon-operator';
 export const HASH_ANNOTATION = 'posbon.io/config-hash';
@@ -197,6 +198,7 @@ export class FleetController {
     const onError = (queue: string) => (key: string, error: unknown, retryInMs: number | undefined) => {
       const reason = error instanceof TerminalError ? error.reason : error instanceof ApiException ? `ApiError${error.code}` : 'Error';
       this.metrics.errors.inc({ reason });
+      if (key.startsWith('node/')) this.metrics.shardStalled.set({ node: key.slice('node/'.length) }, 1);
       this.log.warn('reconcile failed', { queue, key, reason, retryInMs, error: error instanceof Error ? error.message : String(error) });
     };
     this.shardQueue = new WorkQueue((key) => this.timed('shard', () => (key === PLAN ? this.replan() : this.reconcileShard(key))), {
@@ -549,6 +551,7 @@ export class FleetController {
         : { type: 'Ready', status: 'True', reason: 'ConfigApplied', message: `${result.cameraCount} cameras of ${shard.schools.length} schools` },
       hash,
     );
+    this.metrics.shardStalled.set({ node: name }, 0);
   }
 
   private async apply(object: Manifest): Promise<void> {
@@ -559,7 +562,9 @@ export class FleetController {
     else if (object.kind === 'Service') await this.core.patchNamespacedService(common, options);
     else if (object.kind === 'Deployment') await this.apps.patchNamespacedDeployment(common, options);
     else if (object.kind === 'Secret') await this.core.patchNamespacedSecret(common, options);
-    else throw new Error(`cannot apply ${String(object.apiVersion)} ${object.kind}`);
+    else if (object.kind === 'Certificate') {
+      await this.objects.patchNamespacedCustomObject({ ...common, group: 'cert-manager.io', version: 'v1', plural: 'certificates' }, options);
+    } else throw new Error(`cannot apply ${String(object.apiVersion)} ${object.kind}`);
   }
 
   private async applyWorkload(node: MediaNode): Promise<void> {
@@ -695,6 +700,11 @@ export class FleetController {
     await this.core.deleteNamespacedSecret({ name: confKeySecretName(node), namespace: ns }).catch(ignoreMissing);
     await this.core.deleteNamespacedConfigMap({ name: probeConfigMapName(node), namespace: ns }).catch(ignoreMissing);
     await this.core.deleteNamespacedSecret({ name: probeCredentialsSecretName(node), namespace: ns }).catch(ignoreMissing);
+    // cert-manager leaves a Certificate's Secret behind; both go with the node (404 too when cert-manager is absent).
+    await this.objects
+      .deleteNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates', namespace: ns, name: certificateName(node) })
+      .catch(ignoreMissing);
+    await this.core.deleteNamespacedSecret({ name: certificateName(node), namespace: ns }).catch(ignoreMissing);
     await this.tunnel.deleteNode(node);
     this.tunnelKeys.delete(node);
     this.probeHashes.delete(node);
@@ -703,6 +713,8 @@ export class FleetController {
     this.appliedHashes.delete(node);
     this.workloadHashes.delete(node);
     this.confKeys.delete(node);
+    this.metrics.mediaNodeReady.remove({ node });
+    this.metrics.shardStalled.remove({ node });
     this.log.info('shard removed', { resource: `MediaNode/${node}` });
   }
 
@@ -713,6 +725,7 @@ export class FleetController {
   /** The node's status trails its ConfigMap in the status queue, so a cold start writes every shard first. */
   private recordNodeOutcome(node: MediaNode, shard: ShardPlan, ready: ConditionInput, hash?: string, eventType?: 'Warning'): void {
     const name = node.metadata.name;
+    this.metrics.mediaNodeReady.set({ node: name }, ready.status === 'True' ? 1 : 0);
     this.nodeOutcomes.set(name, { node, shard, ready, ...(hash ? { hash } : {}) });
     if (eventType) this.pendingEvents.set(name, [...(this.pendingEvents.get(name) ?? []), { type: eventType, reason: ready.reason, message: ready.message }]);
     this.statusQueue.add(`MediaNode/${name}`);

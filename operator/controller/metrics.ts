@@ -9,6 +9,8 @@ export interface OperatorMetrics {
   shardCameras: Gauge<'node'>;
   shardSchools: Gauge<'node'>;
   leader: Gauge;
+  mediaNodeReady: Gauge<'node'>;
+  shardStalled: Gauge<'node'>;
 }
 
 export function createOperatorMetrics(): OperatorMetrics {
@@ -28,5 +30,17 @@ export function createOperatorMetrics(): OperatorMetrics {
     shardCameras: new Gauge({ name: 'posbon_operator_shard_cameras', help: 'Cameras assigned to each media node.', labelNames: ['node'], registers: [registry] }),
     shardSchools: new Gauge({ name: 'posbon_operator_shard_schools', help: 'Schools assigned to each media node.', labelNames: ['node'], registers: [registry] }),
     leader: new Gauge({ name: 'posbon_operator_leader', help: '1 while this replica holds the lease.', registers: [registry] }),
+    mediaNodeReady: new Gauge({
+      name: 'posbon_operator_media_node_ready',
+      help: "1 while the media node's Ready condition, as the leader last wrote it, is True.",
+      labelNames: ['node'],
+      registers: [registry],
+    }),
+    shardStalled: new Gauge({
+      name: 'posbon_operator_shard_stalled',
+      help: "1 while the last reconcile of the media node's shard failed (its previous config stays in place).",
+      labelNames: ['node'],
+      registers: [registry],
+    }),
   };
 }

@@ -2,15 +2,16 @@
 
 /** Ports MediaMTX listens on (host network), as the rendered config and the workload declare them. */
 export const MEDIAMTX_PORTS = {
+  /** HLS, over TLS when the node has a certificate; a MediaNode's hlsBaseUrl names this port. */
   hls: 8888,
-  /** WHEP over HTTP; viewers reach it through the node's TLS front on `VIEWER_HTTPS_PORT`. */
+  /** WHEP, over TLS when the node has a certificate; a MediaNode's webrtcBaseUrl names this port. */
   webrtc: 8889,
   /** WebRTC media (ICE) over UDP, `webrtcLocalUDPAddress`. No TCP ICE listener is rendered. */
   webrtcUdp: 8189,
 } as const;
 
-/** Viewers' HTTPS port for WHEP and HLS: a MediaNode's base URLs are https on the default port. */
-export const VIEWER_HTTPS_PORT = 443;
+/** Ports on the machine's private address only, for the cluster: MediaMTX's metrics, the probe and tunnel status. */
+export const PRIVATE_PORTS = { metrics: 9998, probe: 9440, tunnelStatus: 9442 } as const;
 
 /** Node label naming the media node a machine is; the workload is pinned to it. */
 export const MEDIA_NODE_LABEL = 'posbon.io/media-node';

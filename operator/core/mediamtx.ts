@@ -6,6 +6,7 @@ import type { MediaNode, Nvr } from '../../crds/index.js';
 import { nvrEndpoint } from './endpoint.js';
 import type { PublishedCamera } from './fleet.js';
 import { MEDIAMTX_PORTS } from './media-host.js';
+import { MEDIAMTX_TLS_FILES, mediaNodeTls, type CertificateIssuer } from './media-tls.js';
 import { VIEWER_TOKEN_ISSUER, viewerTokenAudience } from './viewer-token.js';
 
 export interface RenderOptions {
@@ -20,8 +21,13 @@ export interface RenderOptions {
   apiAddress: string;
   /** Browser origins allowed to play HLS and WHEP. */
   allowOrigins: string[];
-  /** Prometheus endpoint of MediaMTX; loopback unless a scrape network is configured. */
+  /**
+   * Prometheus endpoint of MediaMTX as written in the file; the workload overrides it with MTX_METRICSADDRESS on the
+   * machine's private address, which the operator cannot know when it renders.
+   */
   metricsAddress: string;
+  /** Issuer of the nodes' certificates when a MediaNode names none; without either, WHEP and HLS are plain HTTP. */
+  certificateIssuer?: CertificateIssuer;
   hlsAddress: string;
   webrtcAddress: string;
   webrtcLocalUDPAddress: string;
@@ -64,6 +70,8 @@ function sourceUrl(nvr: Nvr, rtspPath: string, credentials: NvrCredentials): str
 
 /** The global section: the same for every render of a node, since changing it drops every session. */
 function globalSection(node: MediaNode, options: RenderOptions): Record<string, unknown> {
+  // MediaMTX rereads the key pair when the mounted Secret changes, so a renewal never touches this section.
+  const tls = mediaNodeTls(node, options.certificateIssuer) !== undefined;
   return {
     logLevel: 'info',
     logDestinations: ['stdout'],
@@ -90,12 +98,14 @@ function globalSection(node: MediaNode, options: RenderOptions): Record<string, 
     moq: false,
     hls: true,
     hlsAddress: options.hlsAddress,
+    ...(tls ? { hlsEncryption: true, hlsServerKey: MEDIAMTX_TLS_FILES.key, hlsServerCert: MEDIAMTX_TLS_FILES.cert } : {}),
     // Copies: a shared array would be written as a YAML anchor and alias.
     hlsAllowOrigins: [...options.allowOrigins],
     hlsVariant: 'lowLatency',
     hlsMuxerCloseAfter: '60s',
     webrtc: true,
     webrtcAddress: options.webrtcAddress,
+    ...(tls ? { webrtcEncryption: true, webrtcServerKey: MEDIAMTX_TLS_FILES.key, webrtcServerCert: MEDIAMTX_TLS_FILES.cert } : {}),
     webrtcAllowOrigins: [...options.allowOrigins],
     webrtcLocalUDPAddress: options.webrtcLocalUDPAddress,
     webrtcIPsFromInterfaces: true,

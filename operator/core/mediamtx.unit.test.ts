@@ -112,6 +112,30 @@ describe('renderMediaMtxConfig', () => {
     ]);
   });
 
+  it('serves WHEP and HLS over TLS from the mounted key pair when the node or the operator names an issuer', () => {
+    const plain = renderMediaMtxConfig(node, members, () => creds).config;
+    const tlsKeys = {
+      hlsEncryption: true,
+      hlsServerKey: '/tls/tls.key',
+      hlsServerCert: '/tls/tls.crt',
+      webrtcEncryption: true,
+      webrtcServerKey: '/tls/tls.key',
+      webrtcServerCert: '/tls/tls.crt',
+    };
+    const issuer = { name: 'letsencrypt', kind: 'ClusterIssuer' as const, group: 'cert-manager.io' };
+    const byOperator = renderMediaMtxConfig(node, members, () => creds, { ...DEFAULT_RENDER_OPTIONS, certificateIssuer: issuer }).config;
+    const byNode = renderMediaMtxConfig(mediaNode('fsn1-a', { egressIPs: node.spec.egressIPs, tls: { issuerRef: issuer } }), members, () => creds).config;
+    expect(byOperator).toEqual({ ...plain, ...tlsKeys });
+    expect(byNode).toEqual(byOperator);
+    expect(Object.keys(byOperator).slice(Object.keys(byOperator).indexOf('hlsAddress'), Object.keys(byOperator).indexOf('hlsAllowOrigins'))).toEqual([
+      'hlsAddress',
+      'hlsEncryption',
+      'hlsServerKey',
+      'hlsServerCert',
+    ]);
+    expect(validateMediaMtxConfig(byOperator)).toEqual([]);
+  });
+
   it('is deterministic whatever the order of its members', () => {
     expect(renderMediaMtxConfig(node, [...members].reverse(), () => creds).yaml).toBe(renderMediaMtxConfig(node, members, () => creds).yaml);
   });

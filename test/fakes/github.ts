@@ -79,6 +79,8 @@ interface Status {
   context: string;
   state: string;
   description: string;
+  /** The link GitHub shows beside the status, e.g. the CI run; null when none was given. */
+  target_url: string | null;
   creator: { login: string };
   /** The App that posted it, when an App did. */
   app_id: number | null;
@@ -512,7 +514,7 @@ export class FakeGitHub {
   private createStatus(sha: string, body: Body, user: FakeGitHubUser) {
     this.commit(sha);
     if (!['pending', 'success', 'failure', 'error'].includes(body.state)) throw new HttpError(422, 'Validation Failed');
-    const status: Status = { context: body.context ?? 'default', state: body.state, description: body.description ?? '', creator: { login: user.login }, app_id: user.appId ?? null };
+    const status: Status = { context: body.context ?? 'default', state: body.state, description: body.description ?? '', target_url: body.target_url ?? null, creator: { login: user.login }, app_id: user.appId ?? null };
     // The newest status of a context comes first.
     this.statuses.set(sha, [status, ...(this.statuses.get(sha) ?? [])]);
     return status;

@@ -36,3 +36,4 @@ export const testDatabase = (prefix?: string): Promise<string> => createDatabase
 export const testKubeconfigFor = (user: string, groups: string[] = []): Promise<string> =>
   userKubeconfig(required('POSBON_TEST_CONTROL_PLANE_DIR'), testKubeConfig().getCurrentCluster()!.server, user, groups);
 export * from './viewer.js';
+export * from './tls.js';

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -77,7 +77,11 @@ export async function startPostgres(): Promise<Postgres> {
     urlFor,
     pause: async () => service?.stop(),
     resume: start,
-    stop: async () => service?.stop(),
+    // The data folder holds hundreds of megabytes per cluster: a run must not leave them behind in /tmp.
+    stop: async () => {
+      await service?.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -158,6 +158,43 @@ export const argoCdCrds: Tool = {
     ]),
 };
 
+const CERT_MANAGER = '1.21.2';
+
+/** cert-manager's Certificate, Issuer and ClusterIssuer CRDs: the operator renders Certificates for media nodes. */
+export const certManagerCrds: Tool = {
+  name: 'cert-manager-crds',
+  version: CERT_MANAGER,
+  binary: 'crds.yaml',
+  build: (ctx) =>
+    crdBundle(
+      ctx,
+      ['certificates', 'issuers', 'clusterissuers'].map((plural) => ({
+        module: 'github.com/cert-manager/cert-manager',
+        version: `v${CERT_MANAGER}`,
+        path: `deploy/crds/cert-manager.io_${plural}.yaml`,
+      })),
+    ),
+};
+
+const PROMETHEUS = '0.316.0';
+
+/**
+ * promtool checks and unit-tests the chart's alert rules; the module has no local replaces, so it builds directly.
+ * `remove_all_sd` leaves out every service-discovery plugin (cloud SDKs, client-go): rule tests need none of them.
+ */
+export const promtool: Tool = {
+  name: 'promtool',
+  version: PROMETHEUS,
+  binary: 'promtool',
+  async build(ctx) {
+    await writeFile(join(ctx.work, 'go.mod'), 'module posbon.local/tools\n\ngo 1.26\n');
+    ctx.log(`resolving github.com/prometheus/prometheus@v${PROMETHEUS}`);
+    await go(ctx.work, ['get', `github.com/prometheus/prometheus/cmd/promtool@v${PROMETHEUS}`]);
+    ctx.log('compiling promtool');
+    await go(ctx.work, ['build', '-tags', 'remove_all_sd', '-ldflags', '-s -w', '-o', ctx.output, 'github.com/prometheus/prometheus/cmd/promtool']);
+  },
+};
+
 const VEGETA = '12.12.0';
 
 /**
@@ -178,6 +215,6 @@ export const vegeta: Tool = {
 };
 
 /** What the tests need; `npm run tools` and CI build these. */
-export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds];
+export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, certManagerCrds, promtool];
 /** Built when a benchmark first asks for them. */
 export const BENCH_TOOLS: Tool[] = [vegeta];
