@@ -87,7 +87,7 @@ describe('the metrics of a cluster of workers', () => {
       await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200), 60_000, 200);
       const scrape = async () => parsePrometheusText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
       const misses = (families: Awaited<ReturnType<typeof scrape>>) =>
-        sampleValue(families, 'posbon_webhook_http_request_duration_seconds', { method: 'POST', route: 'unmatched', status: '404' }, 'posbon_webhook_http_request_duration_seconds_count') ?? 0;
+        sampleValue(families, 'posbon_webhook_http_request_duration_seconds', { method: 'POST', route: 'unmatched', code: '404' }, 'posbon_webhook_http_request_duration_seconds_count') ?? 0;
       // The primary hands connections to the workers in turn, so these land on both.
       for (let i = 0; i < 20; i++) {
         const res = await fetch(`http://127.0.0.1:${port}/nowhere/${i}`, { method: 'POST', headers: { connection: 'close' } });

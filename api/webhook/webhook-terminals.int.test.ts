@@ -141,7 +141,7 @@ describe('rate-limited passes', () => {
     for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'posbon_webhook_commit_batches_total']) {
       expect({ name, present: metrics.has(name) }).toEqual({ name, present: true });
     }
-    const routes = new Set(metrics.get('posbon_webhook_http_request_duration_seconds')!.samples.map((s) => `${s.labels.method} ${s.labels.route} ${s.labels.status}`));
+    const routes = new Set(metrics.get('posbon_webhook_http_request_duration_seconds')!.samples.map((s) => `${s.labels.method} ${s.labels.route} ${s.labels.code}`));
     expect(routes).toContain('POST /webhook/:schoolId/:direction/:deviceToken 200');
     // Control: the token is a real one, and appears in no label.
     expect(hikPath()).toContain(ingress.tokens.hikvision);

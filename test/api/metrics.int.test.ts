@@ -34,7 +34,7 @@ describe('the API metrics', () => {
     expect((await call(api, 'GET', '/no/such/route')).status).toBe(404);
     const families = await scrape();
     const count = (method: string, route: string, status: string) =>
-      sampleValue(families, 'posbon_api_http_request_duration_seconds', { method, route, status }, 'posbon_api_http_request_duration_seconds_count');
+      sampleValue(families, 'posbon_api_http_request_duration_seconds', { method, route, code: status }, 'posbon_api_http_request_duration_seconds_count');
     expect([
       count('GET', '/schools/:schoolId', '200'),
       count('GET', '/schools/:schoolId', '403'),
@@ -46,6 +46,7 @@ describe('the API metrics', () => {
     const routes = new Set(families.get('posbon_api_http_request_duration_seconds')!.samples.map((s) => s.labels.route));
     expect([...routes].filter((r) => /school-a|school-b|such/.test(r!))).toEqual([]);
     expect(families.get('posbon_api_http_request_duration_seconds')!.type).toBe('histogram');
+    expect(sampleValue(families, 'posbon_api_http_requests_total', { method: 'GET', route: '/schools/:schoolId', code: '403' })).toBe(1);
   });
 
   it('carry a HELP and a TYPE line for every family, and the process metrics under their standard names', async () => {
