@@ -240,7 +240,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     ...fleetRoutes({ fleet, connectionTests, streams, streamLimit }),
     ...auditRoutes({ audit }),
     ...accountRoutes({ accounts, sessions, audit, sendTokens }),
-    ...agentTokenRoutes({ fleet, agentTokens, audit }),
+    ...agentTokenRoutes({ fleet, agentTokens }),
     ...webhookCredentialRoutes({ webhookCredentials, audit }),
     ...proposalRoutes({ proposals: deps.proposals, audit }),
     ...(deps.attendance ? attendanceRoutes({ reader: deps.attendance, scopeOf: schoolFilter, timezoneOf: (schoolId) => fleet.timezoneOf(schoolId) }) : []),

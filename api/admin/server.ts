@@ -78,14 +78,14 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
     ttlSeconds: options.accessTtlSeconds ?? 600,
     now,
   });
-  const agentTokens = AgentTokens.create({ dataSource: options.dataSource, now });
+  const audit = AuditLog.create({ dataSource: options.dataSource, logger: options.logger, now });
+  const agentTokens = AgentTokens.create({ dataSource: options.dataSource, audit, now });
   const webhookCredentials = WebhookCredentials.create({
     dataSource: options.dataSource,
     devices: (schoolId, deviceId) => fleet.faceIdDevice(schoolId, deviceId),
     ...(options.webhook ? { config: options.webhook } : {}),
     now,
   });
-  const audit = AuditLog.create({ dataSource: options.dataSource, logger: options.logger, now });
   const accounts = Accounts.create({
     dataSource: options.dataSource,
     sealingKey: options.totpSealingKey ?? randomBytes(32),

@@ -1,13 +1,11 @@
 // LAN agent tokens of a school: issued once, listed without the token, revoked.
-import { actorOf } from '../access.js';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { FleetView } from '../fleet/fleet-view.js';
 import { notFound, route, type Route } from '../routes.js';
 import * as s from '../schemas.js';
 import type { AgentTokens } from './agent-tokens.js';
 
-export function agentTokenRoutes(deps: { fleet: FleetView; agentTokens: AgentTokens; audit: AuditLog }): Route[] {
-  const { fleet, agentTokens, audit } = deps;
+export function agentTokenRoutes(deps: { fleet: FleetView; agentTokens: AgentTokens }): Route[] {
+  const { fleet, agentTokens } = deps;
   return [
     route({
       method: 'post',
@@ -23,9 +21,7 @@ export function agentTokenRoutes(deps: { fleet: FleetView; agentTokens: AgentTok
       errors: [404, 409],
       handler: async ({ params, body, principal, requestId }) => {
         if (!fleet.school(params.schoolId)) notFound('schoolId', params.schoolId);
-        const issued = await agentTokens.issue(principal, params.schoolId, body.label, body.ttlHours);
-        await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'agent-token.issue', params: { agent: issued.id, label: body.label, expiresAt: issued.expiresAt }, result: 'ok' });
-        return issued;
+        return agentTokens.issue(principal, requestId, params.schoolId, body.label, body.ttlHours);
       },
     }),
     route({
@@ -50,9 +46,7 @@ export function agentTokenRoutes(deps: { fleet: FleetView; agentTokens: AgentTok
       response: s.agentToken,
       errors: [404],
       handler: async ({ params, principal, requestId }) => {
-        const revoked = await agentTokens.revoke(params.schoolId, params.tokenId);
-        await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'agent-token.revoke', params: { agent: params.tokenId }, result: 'ok' });
-        return revoked;
+        return agentTokens.revoke(principal, requestId, params.schoolId, params.tokenId);
       },
     }),
   ];
