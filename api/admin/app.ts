@@ -241,7 +241,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     ...auditRoutes({ audit }),
     ...accountRoutes({ accounts, sessions, audit, sendTokens }),
     ...agentTokenRoutes({ fleet, agentTokens }),
-    ...webhookCredentialRoutes({ webhookCredentials, audit }),
+    ...webhookCredentialRoutes({ webhookCredentials }),
     ...proposalRoutes({ proposals: deps.proposals, audit }),
     ...(deps.attendance ? attendanceRoutes({ reader: deps.attendance, scopeOf: schoolFilter, timezoneOf: (schoolId) => fleet.timezoneOf(schoolId) }) : []),
   ];

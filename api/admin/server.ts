@@ -83,6 +83,7 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
   const webhookCredentials = WebhookCredentials.create({
     dataSource: options.dataSource,
     devices: (schoolId, deviceId) => fleet.faceIdDevice(schoolId, deviceId),
+    audit,
     ...(options.webhook ? { config: options.webhook } : {}),
     now,
   });
