@@ -95,14 +95,14 @@ afterAll(async () => {
   await host?.destroy();
 });
 
-/** Runs the agent CLI as its own process; returns its exit code, its JSON output and its one-line error. */
+/** Runs the agent CLI as its own process with `--json`; returns its exit code, its JSON output and its one-line error. */
 async function agent(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: unknown; err: string }> {
   const options = {
     env: { ...process.env, POSBON_API_URL: api.url, POSBON_AGENT_TOKEN: agentToken, POSBON_NVR_PASSWORD: camera.password, ...env },
     timeout: 60_000,
   };
   try {
-    const { stdout, stderr } = await run(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli.ts'), ...args], options);
+    const { stdout, stderr } = await run(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/main.ts'), ...args, '--json'], options);
     return { code: 0, out: JSON.parse(stdout), err: stderr.trim() };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -129,7 +129,7 @@ describe('the LAN agent', () => {
   });
 
   it('discovers the NVR by multicast, run on the school network as a school admin would run it', async () => {
-    const { stdout } = await host.exec(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli.ts'), 'discover', '--timeout-ms', '1500']);
+    const { stdout } = await host.exec(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/main.ts'), 'discover', '--timeout-ms', '1500', '--json']);
     expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ onvifHost: host.ip, onvifPort: 80, scopes: expect.objectContaining({ name: ['DS-7608NI'] }) })]);
   });
 
@@ -212,7 +212,7 @@ describe('the LAN agent', () => {
   it('answers bad usage with exit 2, a refused token with exit 4, an unreachable API with exit 5', async () => {
     expect(await agent(['submit', ...submitArgs({ school: '' })])).toEqual({ code: 2, out: undefined, err: 'posbon-agent: --school is required' });
     expect(await agent(['submit', ...submitArgs({ 'public-rtsp-port': '70000' })])).toEqual({ code: 2, out: undefined, err: 'posbon-agent: --public-rtsp-port: must be a port number (1-65535), got "70000"' });
-    expect(await agent(['launch'])).toEqual({ code: 2, out: undefined, err: 'posbon-agent: unknown command launch: discover, submit, provision-faceid or tunnel' });
+    expect(await agent(['launch'])).toEqual({ code: 2, out: undefined, err: 'posbon-agent: unknown command launch; commands: discover, submit, provision-faceid, tunnel' });
     expect(await agent(['tunnel', '--school', 'school-a', '--nvr', '192.168.10.5'])).toEqual({ code: 2, out: undefined, err: 'posbon-agent: --nvr: IP:PORT[,PORT], got "192.168.10.5"' });
     const refused = await agent(['submit', ...submitArgs()], { POSBON_AGENT_TOKEN: 'pag_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
     expect(refused).toEqual({ code: 4, out: undefined, err: 'posbon-agent: GET /schools/school-a: 401 agent token: invalid' });

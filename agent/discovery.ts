@@ -3,6 +3,7 @@
 // Devices answer ProbeMatches by unicast UDP to the sender.
 import { randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { elementsOf, parseXml, textOf } from '../lib/devices/xml.js';
 
 export const DISCOVERY_GROUP = '239.255.255.250';
 export const DISCOVERY_PORT = 3702;
@@ -42,19 +43,16 @@ export function probeMessage(messageId: string): string {
   );
 }
 
-/** The text of every element with this local name, whatever its namespace prefix. */
-const elements = (xml: string, local: string): string[] =>
-  [...xml.matchAll(new RegExp(`<(?:[\\w-]+:)?${local}(?:\\s[^>]*)?>([^<]*)</(?:[\\w-]+:)?${local}>`, 'g'))].map((m) => m[1]!.trim());
-
 /** Parses one ProbeMatches message; undefined for anything else (our own probe echoed back, a Hello, garbage). */
 export function parseProbeMatch(xml: string, answeredFrom: string): DiscoveredDevice | undefined {
-  if (!/<(?:[\w-]+:)?ProbeMatches[\s>]/.test(xml)) return undefined;
-  const endpoint = elements(xml, 'Address')[0];
-  const xaddrs = (elements(xml, 'XAddrs')[0] ?? '').split(/\s+/).filter(Boolean);
+  const match = elementsOf(elementsOf(parseXml(xml), 'ProbeMatches')[0], 'ProbeMatch')[0];
+  if (match === undefined) return undefined;
+  const endpoint = textOf(match, 'Address');
+  const xaddrs = (textOf(match, 'XAddrs') ?? '').split(/\s+/).filter(Boolean);
   const service = xaddrs.map((x) => URL.parse(x)).find((u) => u && (u.protocol === 'http:' || u.protocol === 'https:'));
   if (!endpoint || !service) return undefined;
   const scopes: Record<string, string[]> = {};
-  for (const scope of (elements(xml, 'Scopes')[0] ?? '').split(/\s+/)) {
+  for (const scope of (textOf(match, 'Scopes') ?? '').split(/\s+/)) {
     const m = /^onvif:\/\/www\.onvif\.org\/([^/]+)\/(.+)$/i.exec(scope);
     if (!m) continue;
     let value = m[2]!;

@@ -2,7 +2,7 @@
 // push token from the API (a rotation keeps the previous token working a day, so a terminal that is not
 // reconfigured in the end keeps pushing), set its HTTP host, and read it back.
 import { IsapiClient, IsapiRefused } from '../lib/devices/isapi.js';
-import type { PosbonClient } from './posbon.js';
+import type { PosbonClient } from './api-client.js';
 import { DeviceProblem } from './submit.js';
 
 export interface ProvisionRequest {

@@ -1,6 +1,6 @@
 // Submitting an NVR the agent found: its cameras read over ONVIF on the LAN, its router mapping tested from the
 // school's media node (the only place whose egress IP the router admits), then proposed as a pull request.
-import type { PosbonClient, ProposedNvr } from './posbon.js';
+import type { PosbonClient, ProposedNvr } from './api-client.js';
 import { inventory, vendorOf, type Inventory } from './inventory.js';
 import { ProbeFailure } from '../lib/devices/result.js';
 

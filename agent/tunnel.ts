@@ -4,10 +4,10 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ProbeResult } from '../lib/devices/result.js';
-import { generateKeyPair, publicKeyOf } from '../operator/tunnel/keys.js';
-import type { PosbonClient } from './posbon.js';
+import { generateKeyPair, publicKeyOf } from '../lib/wireguard/keys.js';
+import type { PosbonClient } from './api-client.js';
 
-export { generateKeyPair, publicKeyOf, type KeyPair } from '../operator/tunnel/keys.js';
+export { generateKeyPair, publicKeyOf, type KeyPair } from '../lib/wireguard/keys.js';
 
 export interface ExposedNvr {
   host: string;

@@ -2,8 +2,8 @@
 import { stringify } from 'yaml';
 import { validateAny, type FleetResource as FleetObject } from '../crds/index.js';
 import { InputError } from '../lib/errors/index.js';
-import { fleetPath, placeOf, type FleetKind } from './fleet/layout.js';
-import { parseFleetTree, type FleetResource } from './fleet/tree.js';
+import { fleetPath, placeOf, type FleetKind } from './fleet-repo/layout.js';
+import { parseFleetTree, type FleetResource } from './fleet-repo/tree.js';
 import type { FileChange, GitHost, Person } from './hosts/git-host.js';
 import { propose, readBase, type ProposeResult } from './propose.js';
 

@@ -17,7 +17,7 @@ import { testKubeConfig, testNamespace } from '../test/harness/index.js';
 import { eventually } from '../test/harness/process.js';
 import { startGitea, type Gitea, type GiteaRole } from '../test/harness/gitea.js';
 import { proposeFleetChange } from './fleet-change.js';
-import { parseFleetTree, readFleetTree } from './fleet/tree.js';
+import { parseFleetTree, readFleetTree } from './fleet-repo/tree.js';
 import { MergeRefusedError, type FileChange } from './hosts/git-host.js';
 import { GiteaHost } from './hosts/gitea.js';
 import { describeHostContract, seedRepository, type HostUnderTest } from '../test/gitops/host-contract.js';

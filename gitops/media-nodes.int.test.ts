@@ -11,7 +11,7 @@ import { eventually } from '../test/harness/process.js';
 import { mediaNodeStack } from '../pulumi/program.js';
 import type { CliIo } from './cli/command.js';
 import { main } from './cli/main.js';
-import { readFleetTree } from './fleet/tree.js';
+import { readFleetTree } from './fleet-repo/tree.js';
 import { MergeRefusedError } from './hosts/git-host.js';
 import { GiteaHost } from './hosts/gitea.js';
 import { protect, VERIFY_CONTEXT } from './protect.js';

@@ -2,10 +2,10 @@
 import { stringify } from 'yaml';
 import { GROUP, VERSION, validateAny, type MediaNode } from '../crds/index.js';
 import { stackMediaNodeLabels, stackOutputsSchema, type StackOutputs } from '../pulumi/outputs.js';
-import { MEDIAMTX_PORTS } from '../operator/core/media-host.js';
+import { MEDIAMTX_PORTS } from '../operator/core/index.js';
 import { InputError } from '../lib/errors/index.js';
-import { fleetPath } from './fleet/layout.js';
-import type { FleetResource, FleetTree } from './fleet/tree.js';
+import { fleetPath } from './fleet-repo/layout.js';
+import type { FleetResource, FleetTree } from './fleet-repo/tree.js';
 import type { FileChange } from './hosts/git-host.js';
 
 export interface MediaNodeChange {

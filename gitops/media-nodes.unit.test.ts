@@ -9,7 +9,7 @@ import { FakeHetzner, valueOf } from '../test/fakes/hcloud.js';
 import { mediaNodeStack } from '../pulumi/program.js';
 import type { CliIo } from './cli/command.js';
 import { main } from './cli/main.js';
-import { readFleetTree } from './fleet/tree.js';
+import { readFleetTree } from './fleet-repo/tree.js';
 import { GitHubHost } from './hosts/github.js';
 
 const EXAMPLE = join(process.cwd(), 'gitops/example');

@@ -1,8 +1,8 @@
 // A fleet change becomes one branch, one commit and one pull request; proposing the same change again changes nothing.
 import { createHash } from 'node:crypto';
 import { InputError, PolicyViolationError } from '../lib/errors/index.js';
-import { isPosbonObject } from './fleet/model.js';
-import { parseFleetTree, resourceId, type FleetTree } from './fleet/tree.js';
+import { isPosbonObject } from './fleet-repo/model.js';
+import { parseFleetTree, resourceId, type FleetTree } from './fleet-repo/tree.js';
 import type { FileChange, GitHost, Person, PullRequest } from './hosts/git-host.js';
 import { renderDiff } from './render/diff.js';
 import { renderValidFleet } from './render/render.js';

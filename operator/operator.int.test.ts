@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { CoreV1Api, CustomObjectsApi, V1ConfigMap } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 import { GROUP, VERSION } from '../crds/index.js';
-import { fleetCluster, startController } from '../test/fixtures/operator.js';
+import { createMediaNode, fleetCluster, startController } from '../test/fixtures/operator.js';
 import { eventually } from '../test/harness/index.js';
 import type { FleetController } from './controller/fleet-controller.js';
 import { openMediaMtxConfig } from './core/mediamtx.js';
@@ -42,13 +42,6 @@ async function createSecret(name: string, username = 'admin', password = newPass
   });
   return password;
 }
-
-const mediaNode = (name: string, ip: string) => ({
-  apiVersion: `${GROUP}/${VERSION}`,
-  kind: 'MediaNode',
-  metadata: { name },
-  spec: { region, egressIPs: [ip], webrtcBaseUrl: `https://${name}.media.example`, hlsBaseUrl: `https://${name}.media.example/hls` },
-});
 
 const school = (name: string, extra: Record<string, unknown> = {}) => ({
   apiVersion: `${GROUP}/${VERSION}`,
@@ -102,8 +95,8 @@ afterAll(async () => {
 
 describe('the operator', () => {
   it('renders one ConfigMap per media node with each school on exactly one node', async () => {
-    await create('medianodes', mediaNode(nodeA, '198.51.100.61'));
-    await create('medianodes', mediaNode(nodeB, '198.51.100.62'));
+    await createMediaNode({ objects }, nodeA, region, '198.51.100.61');
+    await createMediaNode({ objects }, nodeB, region, '198.51.100.62');
     for (let i = 1; i <= 6; i++) {
       await create('schools', school(`s${i}`));
       await createSecret(`n${i}-credentials`);

@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/index.js';
-import { fleetCluster, startController } from '../test/fixtures/operator.js';
+import { createMediaNode, fleetCluster, startController } from '../test/fixtures/operator.js';
 import { eventually, freePort } from '../test/harness/index.js';
 import type { FleetController } from './controller/fleet-controller.js';
-import { generateKeyPair, publicKeyOf } from './tunnel/keys.js';
+import { generateKeyPair, publicKeyOf } from '../lib/wireguard/keys.js';
 import { DEFAULT_WORKLOAD_OPTIONS, tunnelConfigMapName, tunnelKeySecretName } from './workload.js';
 
 let core: CoreV1Api;
@@ -39,12 +39,7 @@ beforeAll(async () => {
   sidecar = createServer((req, res) => res.writeHead(req.url === '/handshakes' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(reported)));
   await new Promise<void>((resolve) => sidecar.listen(port, '127.0.0.1', resolve));
   controller = await startController(cluster, { applyWorkloads: false, workload: { ...DEFAULT_WORKLOAD_OPTIONS, tunnelImage: 'posbon:test' }, tunnelPoll: { intervalMs: 300, urlFor: () => `http://127.0.0.1:${port}` } });
-  await create('medianodes', {
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'MediaNode',
-    metadata: { name: node },
-    spec: { region, egressIPs: ['198.51.100.70'], webrtcBaseUrl: `https://${node}.media.example`, hlsBaseUrl: `https://${node}.media.example/hls`, tunnel: { addressRange: '10.255.0.0/24' } },
-  });
+  await createMediaNode(cluster, node, region, '198.51.100.70', { tunnel: { addressRange: '10.255.0.0/24' } });
   await core.createNamespacedSecret({ namespace: fleetNs, body: { metadata: { name: 'gate-credentials' }, stringData: { username: 'viewer', password: `pw-${randomBytes(6).toString('hex')}` } } });
   await create('schools', {
     apiVersion: `${GROUP}/${VERSION}`,
@@ -129,12 +124,7 @@ describe('the operator with a tunnel school', () => {
 
   it('gives a node with no tunnel school an empty peer list, so its first one is a peer change and not a restart', async () => {
     const idle = `${region}-idle`;
-    await create('medianodes', {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'MediaNode',
-      metadata: { name: idle },
-      spec: { region, egressIPs: ['198.51.100.71'], webrtcBaseUrl: `https://${idle}.media.example`, hlsBaseUrl: `https://${idle}.media.example/hls`, cordoned: true },
-    });
+    await createMediaNode({ objects }, idle, region, '198.51.100.71', { cordoned: true });
     const data = await eventually(async () => (await core.readNamespacedConfigMap({ name: tunnelConfigMapName(idle), namespace: mediaNs })).data!, 30_000, 200);
     expect(data).toEqual({ 'peers.conf': '[Interface]\nListenPort = 51820\n', routes: '', address: '10.255.0.1/20\n' });
   });

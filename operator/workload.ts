@@ -2,7 +2,7 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { MediaNode } from '../crds/index.js';
-import { MEDIA_NODE_LABEL, MEDIAMTX_PORTS, PRIVATE_PORTS, mediaNodeTaint } from './core/media-host.js';
+import { configMapName, MEDIA_NODE_LABEL, MEDIAMTX_PORTS, PRIVATE_PORTS, mediaNodeTaint } from './core/media-host.js';
 import { MEDIAMTX_API_DIR } from './core/mediamtx.js';
 import { MEDIAMTX_TLS_DIR, mediaNodeTls, renderCertificate, type CertificateIssuer } from './core/media-tls.js';
 
@@ -52,7 +52,7 @@ export const MANAGED_LABELS = {
 } as const;
 export const NODE_LABEL = MEDIA_NODE_LABEL;
 
-export const configMapName = (node: string) => `mediamtx-${node}`;
+export { configMapName };
 export const confKeySecretName = (node: string) => `mediamtx-${node}-confkey`;
 export const probeConfigMapName = (node: string) => `mediamtx-${node}-probe`;
 export const probeCredentialsSecretName = (node: string) => `mediamtx-${node}-probe-credentials`;

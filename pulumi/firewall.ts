@@ -1,5 +1,5 @@
 // The media nodes' firewall: exactly what viewers and admins need, from the ports the operator renders MediaMTX with.
-import { MEDIAMTX_PORTS } from '../operator/core/media-host.js';
+import { MEDIAMTX_PORTS } from '../operator/core/index.js';
 import type { StackConfig } from './config.js';
 
 export interface FirewallRule {

@@ -6,7 +6,7 @@ import { renderCloudInit } from './cloud-init.js';
 import type { StackConfig } from './config.js';
 import { firewallRules } from './firewall.js';
 import { planNodes, retiredNodes, type PlannedNode } from './nodes.js';
-import { MEDIA_NODE_LABEL } from '../operator/core/media-host.js';
+import { MEDIA_NODE_LABEL } from '../operator/core/index.js';
 import { POOL_LABEL, type NodeOutput, type RetiredOutput } from './outputs.js';
 
 const MANAGED = { 'app.kubernetes.io/managed-by': 'pulumi', 'app.kubernetes.io/part-of': 'posbon' };

@@ -1,5 +1,5 @@
 // Which media nodes a configuration asks for: names from the pool and a stable ordinal, placement groups under Hetzner's limit.
-import { MEDIA_NODE_LABEL, mediaNodeTaint } from '../operator/core/media-host.js';
+import { MEDIA_NODE_LABEL, mediaNodeTaint } from '../operator/core/index.js';
 import type { PoolConfig, StackConfig } from './config.js';
 import { POOL_LABEL } from './outputs.js';
 

@@ -1,8 +1,7 @@
 // The media-node stack as a Pulumi program: validate the config, refuse an undrained removal, then declare the resources.
 import { resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { typedFleet } from '../gitops/fleet/model.js';
-import { readFleetTree } from '../gitops/fleet/tree.js';
+import { typedFleet, readFleetTree } from '../gitops/index.js';
 import { parseStackConfig, StackConfigError, type StackConfig } from './config.js';
 import { provisionMediaNodes, type MediaNodeStack } from './media-nodes.js';
 import { removalBlockers } from './removal.js';

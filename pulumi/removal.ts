@@ -1,6 +1,5 @@
 // A node leaves the stack only after its MediaNode was drained through the fleet: the check the program runs before any resource.
-import type { Fleet } from '../operator/core/fleet.js';
-import { planFleet } from '../operator/core/plan.js';
+import { type Fleet, planFleet } from '../operator/core/index.js';
 import type { StackConfig } from './config.js';
 import { liveOrdinals } from './nodes.js';
 import { POOL_LABEL, stackMediaNodeLabels } from './outputs.js';

@@ -21,7 +21,7 @@ import { accountRoutes } from './identity/routes.js';
 import { agentTokenRoutes } from './identity/agent-token-routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { webhookCredentialRoutes } from './faceid/routes.js';
-import { fleetRoutes } from './fleet/routes.js';
+import { fleetRoutes } from './fleet-view/routes.js';
 import { proposalRoutes } from './proposals/routes.js';
 import { RefreshRefused, type IssuedTokens } from './identity/sessions.js';
 import { mountRoutes, openApiDocument, route, type Route } from './routes.js';

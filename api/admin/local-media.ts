@@ -7,9 +7,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Fleet } from '../../operator/core/fleet.js';
-import { renderMediaMtxConfig, type RenderOptions, DEFAULT_RENDER_OPTIONS } from '../../operator/core/mediamtx.js';
-import type { FleetPlan } from '../../operator/core/plan.js';
+import {
+  type Fleet,
+  renderMediaMtxConfig,
+  type RenderOptions,
+  DEFAULT_RENDER_OPTIONS,
+  type FleetPlan,
+} from '../../operator/core/index.js';
 import { ensureTool, isBuilt } from '../../lib/tools/go-build.js';
 import { mediamtx } from '../../lib/tools/mediamtx.js';
 

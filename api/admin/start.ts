@@ -11,13 +11,12 @@ import { Maintenance } from '../db/maintenance.js';
 import { retentionFromEnv } from '../db/retention-env.js';
 import { migrateDatabase, SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../db/migrate.js';
 import { createLogger } from '../../lib/log/logger.js';
-import { DEFAULT_RENDER_OPTIONS, REDACTED, renderMediaMtxConfig } from '../../operator/core/mediamtx.js';
-import { planFleet } from '../../operator/core/plan.js';
+import { DEFAULT_RENDER_OPTIONS, REDACTED, renderMediaMtxConfig, planFleet } from '../../operator/core/index.js';
 import { apiConfig, type ApiConfig } from './config.js';
-import { ClusterFleetSource } from './fleet/cluster-source.js';
-import { FolderFleetSource } from './fleet/folder-source.js';
-import type { FleetSource } from './fleet/source.js';
-import type { ProbeAccess } from './probes/connection-tests.js';
+import { ClusterFleetSource } from './fleet-view/cluster-source.js';
+import { FolderFleetSource } from './fleet-view/folder-source.js';
+import type { FleetSource } from './fleet-view/source.js';
+import type { ProbeAccess } from './connection-tests/connection-tests.js';
 import { ticketKeySource, tokenSource } from '../../lib/probe-protocol/auth.js';
 
 /** The sidecars as the API reaches them; the token and ticket key files are read when used, so rotations apply. */
@@ -35,14 +34,13 @@ async function probeAccess(config: ApiConfig): Promise<ProbeAccess | undefined> 
 import { credentialsNameKey, MemoryCredentialsStore, type CredentialsStore } from './proposals/credentials-store.js';
 import { KubernetesCredentialsStore } from './proposals/kubernetes-credentials-store.js';
 import { createApiServices, listenApi, type ProposalOptions } from './server.js';
-import { GiteaHost } from '../../gitops/hosts/gitea.js';
-import { GitHubHost } from '../../gitops/hosts/github.js';
+import { GiteaHost, GitHubHost } from '../../gitops/index.js';
 import { startLocalPostgres } from './local-postgres.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { listenJwks } from './streams/jwks-server.js';
 import { localKeys, localKeysFile, type LocalKeys } from './local-keys.js';
 import { localFleet, startLocalMedia, type LocalMedia } from './local-media.js';
-import { MemoryFleetSource } from './fleet/source.js';
+import { MemoryFleetSource } from './fleet-view/source.js';
 import { ensureConsole } from '../console/build.js';
 import { CONSOLE_DIST } from '../console/static.js';
 

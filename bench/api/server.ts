@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { openMigrated } from '../../api/db/migrate.js';
-import { MemoryFleetSource } from '../../api/admin/fleet/source.js';
+import { MemoryFleetSource } from '../../api/admin/fleet-view/source.js';
 import { createApiServices, listenApi } from '../../api/admin/server.js';
 import { createLogger } from '../../lib/log/logger.js';
 import type { Fleet } from '../../operator/core/fleet.js';

@@ -2,7 +2,7 @@ import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../lib/errors/index.js';
-import { parseFleetTree, readFleetTree, type FleetTree } from '../fleet/tree.js';
+import { parseFleetTree, readFleetTree, type FleetTree } from '../fleet-repo/tree.js';
 import { describeChange, mediaNodeChange, mediaNodeFiles, parseStackOutputs } from '../media-nodes.js';
 import { isFleetFile, propose, readBase } from '../propose.js';
 import { EXIT, fail, type Command } from './command.js';

@@ -2,7 +2,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../lib/errors/index.js';
-import { readFleetTree } from '../fleet/tree.js';
+import { readFleetTree } from '../fleet-repo/tree.js';
 import { renderDiff } from '../render/diff.js';
 import { renderFleet, type FleetRender } from '../render/render.js';
 import { EXIT, fail, type Command } from './command.js';

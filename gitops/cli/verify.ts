@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../../lib/errors/index.js';
-import { readFleetTree } from '../fleet/tree.js';
+import { readFleetTree } from '../fleet-repo/tree.js';
 import { formatViolation } from '../verify/policy.js';
 import { postVerifyStatus, verifyOpenPullRequests, type StatusOptions } from '../verify/open-pull-requests.js';
 import { verify, type VerifyInput } from '../verify/verify.js';

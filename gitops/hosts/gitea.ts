@@ -14,7 +14,8 @@ import {
   type Review,
   type ReviewState,
 } from './git-host.js';
-import { RestClient } from './rest.js';
+import { PullRequestApi } from './pulls.js';
+import { RestClient, type RetryPolicy } from './rest.js';
 import { BlobCache, decodeBlob, readSelectedBlobs, type TreeEntry } from './tree-reader.js';
 
 export interface GiteaHostOptions {
@@ -23,19 +24,8 @@ export interface GiteaHostOptions {
   owner: string;
   repo: string;
   token: string;
-}
-
-interface GiteaPull {
-  number: number;
-  title: string;
-  body: string | null;
-  state: 'open' | 'closed';
-  merged: boolean;
-  user: { login: string };
-  head: { ref: string; sha: string };
-  base: { ref: string };
-  labels: { name: string }[] | null;
-  html_url: string;
+  /** How calls are retried and rate limits waited out. */
+  retry?: Partial<RetryPolicy>;
 }
 
 interface GiteaReview {
@@ -62,14 +52,21 @@ export class GiteaHost implements GitHost {
   readonly kind = 'gitea' as const;
 
   private readonly blobs = new BlobCache();
+  private readonly pulls: PullRequestApi;
 
   private constructor(
     private readonly api: RestClient,
     private readonly repoPath: string,
-  ) {}
+  ) {
+    this.pulls = new PullRequestApi(api, repoPath, { size: PAGE, param: 'limit' }, 'stat=false&verification=false&files=false');
+  }
 
   static create(options: GiteaHostOptions): GiteaHost {
-    const api = RestClient.create({ baseUrl: `${options.url.replace(/\/+$/, '')}/api/v1`, headers: { Authorization: `token ${options.token}` } });
+    const api = RestClient.create({
+      baseUrl: `${options.url.replace(/\/+$/, '')}/api/v1`,
+      headers: { Authorization: `token ${options.token}` },
+      ...(options.retry ? { retry: options.retry } : {}),
+    });
     return new GiteaHost(api, `/repos/${encodeURIComponent(options.owner)}/${encodeURIComponent(options.repo)}`);
   }
 
@@ -130,42 +127,20 @@ export class GiteaHost implements GitHost {
   }
 
   async openPullRequest(input: OpenPullRequest): Promise<{ pullRequest: PullRequest; created: boolean }> {
-    const existing = (await this.listPullRequests('open')).find((pr) => pr.head.ref === input.head && pr.base.ref === input.base);
-    if (existing) return { pullRequest: existing, created: false };
-    const pull = await this.api.request<GiteaPull>('POST', `${this.repoPath}/pulls`, {
-      head: input.head,
-      base: input.base,
-      title: input.title,
-      body: input.body,
-    });
-    if (input.labels.length > 0) await this.addLabels(pull.number, input.labels);
-    return { pullRequest: await this.getPullRequest(pull.number), created: true };
+    const existing = (await this.pulls.list('open')).find((pr) => pr.head.ref === input.head && pr.base.ref === input.base);
+    return this.pulls.open(input, existing, (number, labels) => this.addLabels(number, labels));
   }
 
-  async listPullRequests(state: 'open' | 'all'): Promise<PullRequest[]> {
-    return (await this.api.all<GiteaPull>(`${this.repoPath}/pulls?state=${state}`, PAGE, 'limit')).map(toPullRequest);
+  listPullRequests(state: 'open' | 'all'): Promise<PullRequest[]> {
+    return this.pulls.list(state);
   }
 
-  async getPullRequest(number: number): Promise<PullRequest> {
-    return toPullRequest(await this.api.request<GiteaPull>('GET', `${this.repoPath}/pulls/${number}`));
+  getPullRequest(number: number): Promise<PullRequest> {
+    return this.pulls.get(number);
   }
 
-  async listPullRequestCommits(number: number): Promise<Commit[]> {
-    type GiteaCommit = {
-      sha: string;
-      commit: { author: Person; committer: Person; message: string };
-      author: { login: string } | null;
-      committer: { login: string } | null;
-    };
-    const commits = await this.api.all<GiteaCommit>(`${this.repoPath}/pulls/${number}/commits?stat=false&verification=false&files=false`, PAGE, 'limit');
-    return commits.map((c) => ({
-      sha: c.sha,
-      author: { name: c.commit.author.name, email: c.commit.author.email },
-      authorLogin: c.author?.login ?? null,
-      committer: { name: c.commit.committer.name, email: c.commit.committer.email },
-      committerLogin: c.committer?.login ?? null,
-      message: c.commit.message,
-    }));
+  listPullRequestCommits(number: number): Promise<Commit[]> {
+    return this.pulls.commits(number);
   }
 
   async listReviews(number: number): Promise<Review[]> {
@@ -261,20 +236,6 @@ export class GiteaHost implements GitHost {
     );
     return found && found.type === 'file' ? { content: found.content ?? '', sha: found.sha } : null;
   }
-}
-
-function toPullRequest(pull: GiteaPull): PullRequest {
-  return {
-    number: pull.number,
-    title: pull.title,
-    body: pull.body ?? '',
-    state: pull.merged ? 'merged' : pull.state,
-    author: pull.user.login,
-    head: { ref: pull.head.ref, sha: pull.head.sha },
-    base: { ref: pull.base.ref },
-    labels: (pull.labels ?? []).map((l) => l.name),
-    url: pull.html_url,
-  };
 }
 
 /** A stable colour per label name, so re-created labels look the same. */

@@ -152,3 +152,82 @@ describe('proposeFleetChange refuses, before opening anything', () => {
     expect(await underTest.host('admin').listPullRequests('all')).toEqual([]);
   });
 });
+
+describe('GitHubHost under rate limits and a busy front', () => {
+  let fake: FakeGitHub;
+  let sleeps: number[];
+  const admin = () => fake.users[0]!;
+  /** The admin's host; its waits are recorded instead of slept, so a test takes no longer than the host answers. */
+  const host = (user: FakeGitHubUser = admin()) =>
+    GitHubHost.create({ url: fake.url, owner: fake.owner, repo: fake.repo, token: user.token, retry: { sleep: async (ms) => void sleeps.push(ms) } });
+  const repo = () => `/repos/${fake.owner}/${fake.repo}`;
+  const failure = (promise: Promise<unknown>) => promise.then(() => 'done', (e: Error & { status?: number }) => `${e.status} ${e.message}`);
+
+  beforeAll(async () => {
+    ({ fake } = await startFake());
+    fakes.push(fake);
+  });
+  beforeEach(() => {
+    sleeps = [];
+    fake.requests.length = 0;
+  });
+
+  it("waits as long as a secondary limit's retry-after says, then carries the request out", async () => {
+    fake.limitNext({ kind: 'secondary', retryAfterSeconds: 2 });
+    expect(await host().defaultBranch()).toBe('main');
+    expect(sleeps).toEqual([2000]);
+    expect(fake.requests).toEqual([`GET ${repo()}`, `GET ${repo()}`]);
+  });
+
+  it('waits for the primary limit to reset, and then sends a write again too: a limited request was never carried out', async () => {
+    const sha = (await host().branchHead('main'))!;
+    fake.limitNext({ kind: 'primary', status: 429, resetInSeconds: 2 });
+    await host().createStatus(sha, { context: 'posbon/verify', state: 'pending', description: 'checking' });
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThan(0);
+    expect(sleeps[0]).toBeLessThanOrEqual(2000);
+    expect(fake.requests.slice(1)).toEqual([`POST ${repo()}/statuses/${sha}`, `POST ${repo()}/statuses/${sha}`]);
+  });
+
+  it('fails at once, in one line naming the reset, when the limit resets later than it would wait', async () => {
+    fake.limitNext({ kind: 'primary', resetInSeconds: 3600 });
+    expect(await failure(host().defaultBranch())).toMatch(
+      /^403 GET \/repos\/[^ ]+: 403 API rate limit exceeded for user ID \d+\.; rate limited until \d{4}-\d\d-\d\dT[\d:.]+Z, later than this client waits$/,
+    );
+    expect({ sleeps, requests: fake.requests.length }).toEqual({ sleeps: [], requests: 1 });
+  });
+
+  it('waits a minute, then twice as long, on a secondary limit that names no time, and gives up past its longest wait', async () => {
+    fake.limitNext({ kind: 'secondary' }, { kind: 'secondary' });
+    expect(await failure(host().defaultBranch())).toMatch(/^403 GET \/repos\/[^ ]+: 403 You have exceeded a secondary rate limit\. .*; rate limited until .*, later than this client waits$/);
+    expect(sleeps).toEqual([60_000]);
+  });
+
+  it('gives up after its attempts with the last answer', async () => {
+    fake.limitNext(...Array.from({ length: 4 }, () => ({ kind: 'secondary' as const, status: 429 as const, retryAfterSeconds: 1 })));
+    expect(await failure(host().defaultBranch())).toMatch(/^429 GET \/repos\/[^ ]+: 429 You have exceeded a secondary rate limit\./);
+    expect({ sleeps, requests: fake.requests.length }).toEqual({ sleeps: [1000, 1000, 1000], requests: 4 });
+  });
+
+  it('tries a read again after a 502, never a write, whose first try may have been carried out', async () => {
+    fake.limitNext({ kind: 'unavailable' });
+    expect(await host().defaultBranch()).toBe('main');
+    expect(sleeps).toHaveLength(1);
+    const sha = (await host().branchHead('main'))!;
+    fake.requests.length = 0;
+    fake.limitNext({ kind: 'unavailable' });
+    expect(await failure(host().createStatus(sha, { context: 'posbon/verify', state: 'pending', description: 'checking' }))).toBe(
+      `502 POST ${repo()}/statuses/${sha}: 502 Server Error`,
+    );
+    expect(fake.requests).toEqual([`POST ${repo()}/statuses/${sha}`]);
+  });
+
+  it('does not retry a 403 that is no rate limit: it is a permission', async () => {
+    const app = fake.users.find((u) => u.appId !== undefined)!;
+    // Without the bot's login the App's token asks /user for its identity, which GitHub refuses to an App.
+    const change = host(app).commitFiles({ branch: 'main', message: 'm', files: [{ path: 'a.txt', content: 'a' }], author: { name: 'A', email: 'a@posbon.test' } });
+    expect(await failure(change)).toBe('403 GET /user: 403 Resource not accessible by integration');
+    expect(fake.requests.filter((r) => r === 'GET /user')).toEqual(['GET /user']);
+    expect(sleeps).toEqual([]);
+  });
+});

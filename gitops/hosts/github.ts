@@ -14,7 +14,8 @@ import {
   type Review,
   type ReviewState,
 } from './git-host.js';
-import { RestClient } from './rest.js';
+import { PullRequestApi } from './pulls.js';
+import { RestClient, type RetryPolicy } from './rest.js';
 import { BlobCache, decodeBlob, readSelectedBlobs, type TreeEntry } from './tree-reader.js';
 
 export interface GitHubHostOptions {
@@ -25,19 +26,8 @@ export interface GitHubHostOptions {
   token: string;
   /** The bot's login (an App's `slug[bot]`): an App's installation token cannot read its own account at /user. */
   bot?: string;
-}
-
-interface GitHubPull {
-  number: number;
-  title: string;
-  body: string | null;
-  state: 'open' | 'closed';
-  merged_at: string | null;
-  user: { login: string };
-  head: { ref: string; sha: string };
-  base: { ref: string };
-  labels: { name: string }[];
-  html_url: string;
+  /** How calls are retried and rate limits waited out (tests pass a recording sleep). */
+  retry?: Partial<RetryPolicy>;
 }
 
 const PAGE = 100;
@@ -46,18 +36,22 @@ export class GitHubHost implements GitHost {
   readonly kind = 'github' as const;
 
   private readonly blobs = new BlobCache();
+  private readonly pulls: PullRequestApi;
 
   private constructor(
     private readonly api: RestClient,
     private readonly owner: string,
     private readonly repoPath: string,
     private readonly bot: string | undefined,
-  ) {}
+  ) {
+    this.pulls = new PullRequestApi(api, repoPath, { size: PAGE, param: 'per_page' });
+  }
 
   static create(options: GitHubHostOptions): GitHubHost {
     const api = RestClient.create({
       baseUrl: options.url,
       headers: { Authorization: `Bearer ${options.token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' },
+      ...(options.retry ? { retry: options.retry } : {}),
     });
     return new GitHubHost(api, options.owner, `/repos/${encodeURIComponent(options.owner)}/${encodeURIComponent(options.repo)}`, options.bot);
   }
@@ -119,41 +113,22 @@ export class GitHubHost implements GitHost {
   }
 
   async openPullRequest(input: OpenPullRequest): Promise<{ pullRequest: PullRequest; created: boolean }> {
-    const head = `${this.owner}:${input.head}`;
-    const existing = await this.api.request<GitHubPull[]>(
-      'GET',
-      `${this.repoPath}/pulls?state=open&head=${encodeURIComponent(head)}&base=${encodeURIComponent(input.base)}`,
-    );
-    if (existing[0]) return { pullRequest: toPullRequest(existing[0]), created: false };
-    const pull = await this.api.request<GitHubPull>('POST', `${this.repoPath}/pulls`, { title: input.title, head: input.head, base: input.base, body: input.body });
-    if (input.labels.length > 0) await this.addLabels(pull.number, input.labels);
-    return { pullRequest: await this.getPullRequest(pull.number), created: true };
+    // GitHub filters by head (as owner:branch) and base itself.
+    const head = encodeURIComponent(`${this.owner}:${input.head}`);
+    const [existing] = await this.pulls.query(`state=open&head=${head}&base=${encodeURIComponent(input.base)}`);
+    return this.pulls.open(input, existing, (number, labels) => this.addLabels(number, labels));
   }
 
-  async listPullRequests(state: 'open' | 'all'): Promise<PullRequest[]> {
-    return (await this.api.all<GitHubPull>(`${this.repoPath}/pulls?state=${state}`, PAGE, 'per_page')).map(toPullRequest);
+  listPullRequests(state: 'open' | 'all'): Promise<PullRequest[]> {
+    return this.pulls.list(state);
   }
 
-  async getPullRequest(number: number): Promise<PullRequest> {
-    return toPullRequest(await this.api.request<GitHubPull>('GET', `${this.repoPath}/pulls/${number}`));
+  getPullRequest(number: number): Promise<PullRequest> {
+    return this.pulls.get(number);
   }
 
-  async listPullRequestCommits(number: number): Promise<Commit[]> {
-    type GitHubCommit = {
-      sha: string;
-      commit: { author: Person; committer: Person; message: string };
-      author: { login: string } | null;
-      committer: { login: string } | null;
-    };
-    const commits = await this.api.all<GitHubCommit>(`${this.repoPath}/pulls/${number}/commits`, PAGE, 'per_page');
-    return commits.map((c) => ({
-      sha: c.sha,
-      author: { name: c.commit.author.name, email: c.commit.author.email },
-      authorLogin: c.author?.login ?? null,
-      committer: { name: c.commit.committer.name, email: c.commit.committer.email },
-      committerLogin: c.committer?.login ?? null,
-      message: c.commit.message,
-    }));
+  listPullRequestCommits(number: number): Promise<Commit[]> {
+    return this.pulls.commits(number);
   }
 
   async listReviews(number: number): Promise<Review[]> {
@@ -242,17 +217,3 @@ export class GitHubHost implements GitHost {
 
 const encodeRef = (ref: string) => ref.split('/').map(encodeURIComponent).join('/');
 const encodePath = encodeRef;
-
-function toPullRequest(pull: GitHubPull): PullRequest {
-  return {
-    number: pull.number,
-    title: pull.title,
-    body: pull.body ?? '',
-    state: pull.merged_at ? 'merged' : pull.state,
-    author: pull.user.login,
-    head: { ref: pull.head.ref, sha: pull.head.sha },
-    base: { ref: pull.base.ref },
-    labels: pull.labels.map((l) => l.name),
-    url: pull.html_url,
-  };
-}

@@ -1,19 +1,21 @@
 // `render`: the operator's pure core over a fleet tree, with credentials redacted: exactly what each media node will load.
 import { stringify } from 'yaml';
-import { planFleet, schoolPlacement } from '../../operator/core/plan.js';
-import { DEFAULT_ASSIGN_OPTIONS, type AssignOptions } from '../../operator/core/assign.js';
 import {
+  planFleet,
+  schoolPlacement,
+  DEFAULT_ASSIGN_OPTIONS,
+  type AssignOptions,
   DEFAULT_RENDER_OPTIONS,
   REDACTED,
   renderMediaMtxConfig,
   validateMediaMtxConfig,
   type MediaMtxConfig,
   type RenderOptions,
-} from '../../operator/core/mediamtx.js';
-import { configMapName } from '../../operator/workload.js';
+  configMapName,
+} from '../../operator/core/index.js';
 import { InputError } from '../../lib/errors/index.js';
-import { typedFleet, type TypedFleet } from '../fleet/model.js';
-import { resourceId, type FleetTree } from '../fleet/tree.js';
+import { typedFleet, type TypedFleet } from '../fleet-repo/model.js';
+import { resourceId, type FleetTree } from '../fleet-repo/tree.js';
 
 /** The API server refuses objects over 1 MiB; the operator writes no sealed config above this many bytes. */
 export const MAX_SEALED_CONFIG_BYTES = 1_000_000;

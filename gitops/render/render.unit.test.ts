@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { main } from '../cli/main.js';
 import type { CliIo } from '../cli/command.js';
-import { parseFleetTree, readFleetTree, type FleetTree } from '../fleet/tree.js';
+import { parseFleetTree, readFleetTree, type FleetTree } from '../fleet-repo/tree.js';
 import { applyRenderDiff, renderDiff } from './diff.js';
 import { renderFleet } from './render.js';
 

@@ -1,6 +1,6 @@
 // Verifies every open pull request against the default branch from the host's own trees, posting posbon/verify on
 // each head: what the fleet repository's CI runs on any pull request or review event, with no event payload to trust.
-import { parseFleetTree } from '../fleet/tree.js';
+import { parseFleetTree } from '../fleet-repo/tree.js';
 import type { CommitStatusState, GitHost } from '../hosts/git-host.js';
 import { isFleetFile } from '../propose.js';
 import { VERIFY_CONTEXT } from '../protect.js';

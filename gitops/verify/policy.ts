@@ -1,5 +1,5 @@
 // A policy is a pure function over a fleet change (the pull request's head tree and its base) returning violations.
-import type { FleetTree } from '../fleet/tree.js';
+import type { FleetTree } from '../fleet-repo/tree.js';
 
 export interface Violation {
   policy: string;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { stringify } from 'yaml';
-import { parseFleetTree } from '../fleet/tree.js';
+import { parseFleetTree } from '../fleet-repo/tree.js';
 import { FLEET_POLICIES } from './policies/index.js';
 import { runPolicies, type Violation } from './policy.js';
 

@@ -1,6 +1,6 @@
 // `verify`: the fleet policies over a tree (and its base), and for a pull request the two-person rule.
 import type { GitHost } from '../hosts/git-host.js';
-import type { FleetTree } from '../fleet/tree.js';
+import type { FleetTree } from '../fleet-repo/tree.js';
 import { FLEET_POLICIES } from './policies/index.js';
 import { runPolicies, type Policy, type Violation } from './policy.js';
 import { checkTwoPersonRule, type TwoPersonVerdict } from './two-person-rule.js';

@@ -1,6 +1,7 @@
 // A Hikvision terminal's ISAPI from the school LAN (ISAPI 2.0: XML over HTTP, Digest auth): who the device is, and
 // the HTTP host it pushes access events to (FACTS.md: PUT /ISAPI/Event/notification/httpHosts/{id}).
 import { authorization } from './digest.js';
+import { parseXml, textOf } from './xml.js';
 
 export class IsapiRefused extends Error {
   constructor(
@@ -11,7 +12,7 @@ export class IsapiRefused extends Error {
   }
 }
 
-const element = (xml: string, name: string): string | undefined => new RegExp(`<(?:[\\w-]+:)?${name}>([^<]*)</(?:[\\w-]+:)?${name}>`).exec(xml)?.[1];
+const element = (xml: string, name: string): string | undefined => textOf(parseXml(xml), name);
 const xmlText = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export interface HttpHost {
@@ -76,7 +77,7 @@ export class IsapiClient {
     const answer = await this.request('PUT', '/ISAPI/Event/notification/httpHosts/1', xml);
     if (element(answer, 'statusCode') !== '1') throw new IsapiRefused('Rejected', `the terminal did not take the HTTP host: ${element(answer, 'subStatusCode') ?? 'no status'}`);
     const kept = await this.request('GET', '/ISAPI/Event/notification/httpHosts/1');
-    const same = element(kept, 'url') === xmlText(host.url) && element(kept, 'hostName') === host.hostName && element(kept, 'portNo') === String(host.portNo);
+    const same = element(kept, 'url') === host.url && element(kept, 'hostName') === host.hostName && element(kept, 'portNo') === String(host.portNo);
     if (!same) throw new IsapiRefused('Rejected', 'the terminal answered OK but kept another HTTP host');
   }
 }

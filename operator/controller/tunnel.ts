@@ -3,7 +3,7 @@
 import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
 import { renderTunnelRoutes, renderWireGuardPeers, type NodeTunnel } from '../core/tunnel.js';
 import type { Logger } from '../../lib/log/logger.js';
-import { generateKeyPair, publicKeyOf } from '../tunnel/keys.js';
+import { generateKeyPair, publicKeyOf } from '../../lib/wireguard/keys.js';
 import { MANAGED_LABELS, NODE_LABEL, TUNNEL_PORT, tunnelConfigMapName, tunnelKeySecretName } from '../workload.js';
 
 type Manifest = Record<string, unknown> & { kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> };

@@ -16,5 +16,8 @@ export const PRIVATE_PORTS = { metrics: 9998, probe: 9440, tunnelStatus: 9442 } 
 /** Node label naming the media node a machine is; the workload is pinned to it. */
 export const MEDIA_NODE_LABEL = 'posbon.io/media-node';
 
+/** The ConfigMap of a media node's sealed MediaMTX config, also the name of its Deployment and Service. */
+export const configMapName = (node: string) => `mediamtx-${node}`;
+
 /** The taint that keeps every other workload off a media node's machine; only that node's MediaMTX tolerates it. */
 export const mediaNodeTaint = (node: string) => ({ key: MEDIA_NODE_LABEL, value: node, effect: 'NoSchedule' as const });

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { ClusterFleetSource } from '../../api/admin/fleet/cluster-source.js';
+import { ClusterFleetSource } from '../../api/admin/fleet-view/cluster-source.js';
 import { GROUP, VERSION } from '../../crds/index.js';
 import { installCrds } from '../../crds/install.js';
 import { FleetController, defaultControllerConfig } from '../../operator/controller/fleet-controller.js';

@@ -6,7 +6,7 @@ import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } fro
 import { parse } from 'yaml';
 import { credentialsNameKey, credentialsSecretName } from '../../api/admin/proposals/credentials-store.js';
 import { credentialsStoreRbac, KubernetesCredentialsStore } from '../../api/admin/proposals/kubernetes-credentials-store.js';
-import { readFleetTree } from '../../gitops/fleet/tree.js';
+import { readFleetTree } from '../../gitops/fleet-repo/tree.js';
 import { GiteaHost } from '../../gitops/hosts/gitea.js';
 import { diffInBody } from '../../gitops/propose.js';
 import { startGitea, type Gitea, type GiteaRole } from '../harness/gitea.js';

@@ -7,7 +7,7 @@ import type { Browser } from 'puppeteer-core';
 import { credentialsNameKey, MemoryCredentialsStore } from '../../api/admin/proposals/credentials-store.js';
 import { ensureConsole } from '../../api/console/build.js';
 import { CONSOLE_DIST } from '../../api/console/static.js';
-import { readFleetTree } from '../../gitops/fleet/tree.js';
+import { readFleetTree } from '../../gitops/fleet-repo/tree.js';
 import { GiteaHost } from '../../gitops/hosts/gitea.js';
 import { call, createAccount, login, startTestApi, type TestAccount, type TestApi } from '../api/fixture.js';
 import { startGitea, type Gitea } from '../harness/gitea.js';

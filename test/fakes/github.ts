@@ -99,6 +99,16 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * How GitHub answers a request over a rate limit (docs.github.com, "Rate limits for the REST API"): the primary limit
+ * with 403 or 429, `x-ratelimit-remaining: 0` and the reset time in epoch seconds; a secondary limit with 403 or 429,
+ * its message, and `retry-after` in seconds when GitHub names a wait. `unavailable` is a 502 of a busy front.
+ */
+export type FakeRateLimit =
+  | { kind: 'primary'; status?: 403 | 429; resetInSeconds: number }
+  | { kind: 'secondary'; status?: 403 | 429; retryAfterSeconds?: number }
+  | { kind: 'unavailable' };
+
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const now = () => new Date().toISOString();
 
@@ -121,6 +131,9 @@ export class FakeGitHub {
   private readonly protections = new Map<string, Protection>();
   private readonly labels = new Set<string>();
   private nextReview = 1;
+  private readonly limits: FakeRateLimit[] = [];
+  /** Every request as `METHOD /path`, in order, the refused ones included. */
+  readonly requests: string[] = [];
 
   constructor(readonly users: FakeGitHubUser[]) {
     this.owner = users[0]!.login;
@@ -142,6 +155,11 @@ export class FakeGitHub {
     await new Promise((resolve) => this.server?.close(resolve));
   }
 
+  /** The next requests (one each, in order) are answered with these limits instead of being carried out. */
+  limitNext(...limits: FakeRateLimit[]): void {
+    this.limits.push(...limits);
+  }
+
   /** What a test may read directly: the rule GitHub stores for a branch. */
   protection(branch: string): Protection | undefined {
     return this.protections.get(branch);
@@ -161,8 +179,8 @@ export class FakeGitHub {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const send = (status: number, body?: unknown) => {
-      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
       res.end(body === undefined ? '' : JSON.stringify(body));
     };
     try {
@@ -170,6 +188,9 @@ export class FakeGitHub {
       const user = this.users.find((u) => u.token === token);
       if (!user) throw new HttpError(401, 'Bad credentials');
       const url = new URL(req.url ?? '/', 'http://fake');
+      this.requests.push(`${req.method} ${url.pathname}`);
+      const limit = this.limits.shift();
+      if (limit) return send(...this.limitAnswer(limit, user));
       const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Body) : {};
       const prefix = `/repos/${this.owner}/${this.repo}`;
       // An App's installation token has no user of its own to read (403), as on github.com.
@@ -190,6 +211,19 @@ export class FakeGitHub {
       if (error instanceof HttpError) send(error.status, { message: error.message, documentation_url: 'https://docs.github.com/rest' });
       else send(500, { message: String(error) });
     }
+  }
+
+  private limitAnswer(limit: FakeRateLimit, user: FakeGitHubUser): [number, unknown, Record<string, string>] {
+    const docs = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api';
+    if (limit.kind === 'unavailable') return [502, { message: 'Server Error' }, {}];
+    if (limit.kind === 'primary') {
+      const reset = String(Math.floor(Date.now() / 1000) + limit.resetInSeconds);
+      const headers = { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': reset, 'x-ratelimit-resource': 'core' };
+      return [limit.status ?? 403, { message: `API rate limit exceeded for user ID ${this.idOf(user)}.`, documentation_url: docs }, headers];
+    }
+    const message =
+      'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000.';
+    return [limit.status ?? 403, { message, documentation_url: docs }, limit.retryAfterSeconds !== undefined ? { 'retry-after': String(limit.retryAfterSeconds) } : {}];
   }
 
   private route(method: string, path: string, query: URLSearchParams, body: Body, user: FakeGitHubUser): [number, unknown] {

@@ -1,6 +1,6 @@
 // The contract every GitHost keeps, as one suite run against real Gitea and the GitHub fake.
-import { readFleetTree } from '../../gitops/fleet/tree.js';
-import { parseFleetTree } from '../../gitops/fleet/tree.js';
+import { readFleetTree } from '../../gitops/fleet-repo/tree.js';
+import { parseFleetTree } from '../../gitops/fleet-repo/tree.js';
 import { proposeFleetChange } from '../../gitops/fleet-change.js';
 import { diffInBody, isFleetFile } from '../../gitops/propose.js';
 import { protect, VERIFY_CONTEXT } from '../../gitops/protect.js';

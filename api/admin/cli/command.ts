@@ -1,35 +1,22 @@
-// What every admin subcommand shares: its shape, exit codes, and how a failure becomes one line.
+// What the admin subcommands add to the shared CLI plumbing (lib/cli): their exit codes and errors.
+import { EXIT_OK, EXIT_USAGE, firstLine, isUsageError, type CliIo } from '../../../lib/cli/command.js';
 import { PosbonError, ConflictError, InputError, NotFoundError } from '../../../lib/errors/index.js';
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-  env: NodeJS.ProcessEnv;
-}
-
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  run(args: string[], io: CliIo): Promise<number>;
-}
+export { UsageError, type CliIo, type Command } from '../../../lib/cli/command.js';
 
 export const EXIT = {
-  ok: 0,
+  ok: EXIT_OK,
   /** The account does not exist, or the change is refused. */
   failed: 1,
-  usage: 2,
+  usage: EXIT_USAGE,
   /** The database could not be opened. */
   database: 3,
 } as const;
 
-/** A bad argument, reported as usage. */
-export class UsageError extends Error {}
-
 /** Maps an error to its exit code and prints one line. */
 export function fail(error: unknown, io: CliIo): number {
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-  if (error instanceof UsageError || error instanceof InputError) return io.err(`error: ${message}`), EXIT.usage;
-  if (error instanceof NotFoundError || error instanceof ConflictError || error instanceof PosbonError) return io.err(`refused: ${message}`), EXIT.failed;
-  return io.err(`failed: ${message}`), EXIT.database;
+  const line = firstLine(error);
+  if (isUsageError(error) || error instanceof InputError) return io.err(`error: ${line}`), EXIT.usage;
+  if (error instanceof NotFoundError || error instanceof ConflictError || error instanceof PosbonError) return io.err(`refused: ${line}`), EXIT.failed;
+  return io.err(`failed: ${line}`), EXIT.database;
 }

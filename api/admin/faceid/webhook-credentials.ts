@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { NotFoundError, UnavailableError } from '../../../lib/errors/index.js';
 import { DeviceSecrets, type SecretKeys } from '../../webhook/secrets.js';
 import { vendorOf } from '../../webhook/vendors/registry.js';
-import type { FaceIdDeviceEntry } from '../fleet/fleet-view.js';
+import type { FaceIdDeviceEntry } from '../fleet-view/fleet-view.js';
 import { actorOf, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
 

@@ -1,5 +1,5 @@
 // LAN agent tokens of a school: issued once, listed without the token, revoked.
-import type { FleetView } from '../fleet/fleet-view.js';
+import type { FleetView } from '../fleet-view/fleet-view.js';
 import { notFound, route, type Route } from '../routes.js';
 import * as s from '../schemas.js';
 import type { AgentTokens } from './agent-tokens.js';

@@ -2,14 +2,22 @@
 // open proposals are listed with the two-person rule decided from the reviews, never from the host's own count.
 import { parsePatch } from 'diff';
 import { API_VERSION, validate, type KindName } from '../../../crds/index.js';
-import { proposeFleetChange } from '../../../gitops/fleet-change.js';
-import { schoolOf } from '../../../gitops/fleet/fields.js';
-import { parseFleetTree, type FleetResource } from '../../../gitops/fleet/tree.js';
-import { HostError, type GitHost, type Person, type PullRequest } from '../../../gitops/hosts/git-host.js';
-import { isFleetFile, readBase, type ProposeResult } from '../../../gitops/propose.js';
-import { renderDiff } from '../../../gitops/render/diff.js';
-import { renderValidFleet } from '../../../gitops/render/render.js';
-import { checkTwoPersonRule } from '../../../gitops/verify/two-person-rule.js';
+import {
+  proposeFleetChange,
+  schoolOf,
+  parseFleetTree,
+  type FleetResource,
+  HostError,
+  type GitHost,
+  type Person,
+  type PullRequest,
+  isFleetFile,
+  readBase,
+  type ProposeResult,
+  renderDiff,
+  renderValidFleet,
+  checkTwoPersonRule,
+} from '../../../gitops/index.js';
 import { ConflictError, InputError, NotFoundError, PolicyViolationError, UnavailableError } from '../../../lib/errors/index.js';
 import type { Logger } from '../../../lib/log/logger.js';
 import { actorOf, SCOPED_ROLES, schoolFilter, type Principal } from '../access.js';

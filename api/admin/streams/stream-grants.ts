@@ -2,7 +2,7 @@
 import { ConflictError, NotFoundError } from '../../../lib/errors/index.js';
 import { actorOf, authorize, type Principal } from '../access.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { FleetView } from '../fleet/fleet-view.js';
+import type { FleetView } from '../fleet-view/fleet-view.js';
 import type { ViewerKeys } from './viewer-keys.js';
 
 export interface StreamGrant {

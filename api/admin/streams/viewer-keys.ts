@@ -3,7 +3,12 @@
 // published (staged) before it signs.
 import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { MAX_VIEWER_TOKEN_SECONDS, VIEWER_TOKEN_ISSUER, viewerTokenAudience, viewerTokenSubject } from '../../../operator/core/viewer-token.js';
+import {
+  MAX_VIEWER_TOKEN_SECONDS,
+  VIEWER_TOKEN_ISSUER,
+  viewerTokenAudience,
+  viewerTokenSubject,
+} from '../../../operator/core/index.js';
 
 const ALG = 'ES256';
 /** Viewer tokens live at most five minutes; the media nodes' session expiry relies on the same bound. */

@@ -1,5 +1,5 @@
 // One gateway key per school: a key shared by two schools would let either gateway speak for the other.
-import { resourceId, type FleetResource } from '../../fleet/tree.js';
+import { resourceId, type FleetResource } from '../../fleet-repo/tree.js';
 import type { Policy, Violation } from '../policy.js';
 
 const gatewayKeyOf = (r: FleetResource): string | null => {

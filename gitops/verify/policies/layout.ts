@@ -1,7 +1,7 @@
 // Each resource sits where the layout says its kind lives, under the school it belongs to.
-import { FLEET_KINDS, placeOf } from '../../fleet/layout.js';
-import { schoolOf } from '../../fleet/fields.js';
-import { resourceId } from '../../fleet/tree.js';
+import { FLEET_KINDS, placeOf } from '../../fleet-repo/layout.js';
+import { schoolOf } from '../../fleet-repo/fields.js';
+import { resourceId } from '../../fleet-repo/tree.js';
 import type { Policy, Violation } from '../policy.js';
 
 const fleetKinds: readonly string[] = FLEET_KINDS;

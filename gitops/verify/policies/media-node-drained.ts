@@ -1,6 +1,6 @@
 // A media node leaves the fleet only after it was drained in an earlier, merged change, and no school pins it.
-import { isDraining, mediaNodeRefOf } from '../../fleet/fields.js';
-import { resourceId } from '../../fleet/tree.js';
+import { isDraining, mediaNodeRefOf } from '../../fleet-repo/fields.js';
+import { resourceId } from '../../fleet-repo/tree.js';
 import type { Policy, Violation } from '../policy.js';
 
 export const mediaNodeRemovedOnlyWhenDrained: Policy = {

@@ -1,6 +1,6 @@
 // Names are `<school>-<name>`; a school whose id is a prefix of another's (school-1, school-1-7) must not take the other's names.
-import { schoolOf } from '../../fleet/fields.js';
-import { resourceId } from '../../fleet/tree.js';
+import { schoolOf } from '../../fleet-repo/fields.js';
+import { resourceId } from '../../fleet-repo/tree.js';
 import type { Policy, Violation } from '../policy.js';
 
 const POLICY = 'names-within-own-school';

@@ -1,5 +1,5 @@
 // No credential in Git: secret-like keys holding values, URLs with passwords, and Secret objects.
-import { resourceId, type FleetTree } from '../../fleet/tree.js';
+import { resourceId, type FleetTree } from '../../fleet-repo/tree.js';
 import type { Policy, Violation } from '../policy.js';
 
 const SECRET_KEY = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|private[-_]?key|credentials?|pwd)$/i;

@@ -1,6 +1,6 @@
 // An Nvr may reference only the credential Secret the API makes for it (ADR 0002): `nvr-<school>-<nvr>-<hash>`.
-import { credentialsSecretOf, schoolOf } from '../../fleet/fields.js';
-import { resourceId } from '../../fleet/tree.js';
+import { credentialsSecretOf, schoolOf } from '../../fleet-repo/fields.js';
+import { resourceId } from '../../fleet-repo/tree.js';
 import type { Policy, Violation } from '../policy.js';
 
 const POLICY = 'nvr-credentials-of-own-school';

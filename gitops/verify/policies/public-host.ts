@@ -1,8 +1,8 @@
 // A media node pulls from an NVR's public address; a private or special one would make the probe a network scanner.
 import { isIP } from 'node:net';
 import { isPublicHost } from '../../../crds/schema/fields.js';
-import { publicHostOf } from '../../fleet/fields.js';
-import { resourceId } from '../../fleet/tree.js';
+import { publicHostOf } from '../../fleet-repo/fields.js';
+import { resourceId } from '../../fleet-repo/tree.js';
 import type { Policy } from '../policy.js';
 
 /** Why a host cannot be an NVR's public address, or null when it can; the verdict is the CRD's own rule. */

@@ -1,6 +1,6 @@
 // Every reference between fleet resources points at something in the tree.
-import { mediaNodeRefOf, schoolOf } from '../../fleet/fields.js';
-import { resourceId } from '../../fleet/tree.js';
+import { mediaNodeRefOf, schoolOf } from '../../fleet-repo/fields.js';
+import { resourceId } from '../../fleet-repo/tree.js';
 import type { Policy, Violation } from '../policy.js';
 
 export const referencesResolve: Policy = {

@@ -1,6 +1,6 @@
 // Every Posbon object in the tree is what the API server would accept: the crds/ schemas, field by field.
-import { typedFleet } from '../../fleet/model.js';
-import { resourceId } from '../../fleet/tree.js';
+import { typedFleet } from '../../fleet-repo/model.js';
+import { resourceId } from '../../fleet-repo/tree.js';
 import type { Policy } from '../policy.js';
 
 export const schemaValid: Policy = {

@@ -1,5 +1,5 @@
 // Each media node's config, rendered as the operator will render it, fits a ConfigMap, its camera limit and MediaMTX.
-import { resourceId } from '../../fleet/tree.js';
+import { resourceId } from '../../fleet-repo/tree.js';
 import { renderValidFleet, MAX_SEALED_CONFIG_BYTES } from '../../render/render.js';
 import type { Policy, Violation } from '../policy.js';
 

@@ -1,7 +1,7 @@
 // A tunnel NVR is reachable only through its school's gateway, and only at addresses the school declared it exposes.
 import { exposes } from '../../../crds/schema/tunnel.js';
-import { schoolOf } from '../../fleet/fields.js';
-import { resourceId, type FleetResource } from '../../fleet/tree.js';
+import { schoolOf } from '../../fleet-repo/fields.js';
+import { resourceId, type FleetResource } from '../../fleet-repo/tree.js';
 import type { Policy, Violation } from '../policy.js';
 
 const spec = (r: FleetResource): Record<string, unknown> => (typeof r.object.spec === 'object' && r.object.spec !== null ? (r.object.spec as Record<string, unknown>) : {});

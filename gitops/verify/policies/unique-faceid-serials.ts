@@ -1,6 +1,6 @@
 // The webhook finds a terminal by its serial number: two devices with one serial would post as each other's school.
-import { serialNumberOf } from '../../fleet/fields.js';
-import { resourceId, type FleetResource } from '../../fleet/tree.js';
+import { serialNumberOf } from '../../fleet-repo/fields.js';
+import { resourceId, type FleetResource } from '../../fleet-repo/tree.js';
 import type { Policy, Violation } from '../policy.js';
 
 const POLICY = 'unique-faceid-serials';

@@ -1,4 +1,4 @@
-import { resourceId, type FleetResource } from '../../fleet/tree.js';
+import { resourceId, type FleetResource } from '../../fleet-repo/tree.js';
 import type { Policy } from '../policy.js';
 
 export const uniqueNames: Policy = {

@@ -1,6 +1,6 @@
 // Two cameras on one MediaMTX path would leave one of them silently unreachable.
-import { publishedCameras } from '../../../operator/core/fleet.js';
-import { resourceId, type FleetResource } from '../../fleet/tree.js';
+import { publishedCameras } from '../../../operator/core/index.js';
+import { resourceId, type FleetResource } from '../../fleet-repo/tree.js';
 import { renderValidFleet } from '../../render/render.js';
 import type { Policy, Violation } from '../policy.js';
 

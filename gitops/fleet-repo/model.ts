@@ -1,6 +1,6 @@
 // The fleet tree as the resource model reads it: every Posbon object validated by the crds/ schemas, typed for the core.
 import { GROUP, validateAny, type FaceIdDevice, type FieldError, type MediaNode, type Nvr, type School } from '../../crds/index.js';
-import type { Fleet } from '../../operator/core/fleet.js';
+import type { Fleet } from '../../operator/core/index.js';
 import type { FleetResource, FleetTree } from './tree.js';
 
 export interface InvalidResource {

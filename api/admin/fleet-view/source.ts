@@ -1,5 +1,5 @@
 // Where the admin API's fleet comes from: informers in a cluster, a folder of YAML on a laptop, or memory in tests.
-import type { Fleet } from '../../../operator/core/fleet.js';
+import type { Fleet } from '../../../operator/core/index.js';
 
 export interface FleetSource {
   /** Loads the fleet once (or starts watching); resolves when the first full copy is in memory. */

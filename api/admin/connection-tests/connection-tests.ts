@@ -10,7 +10,7 @@ import { MAX_TICKET_SECONDS, PROPOSED_PREFIX, signProbeTicket } from '../../../l
 import { ConflictError, InputError, NotFoundError, TooManyRequestsError, UnavailableError } from '../../../lib/errors/index.js';
 import { actorOf, authorize, reaches, type Principal } from '../access.js';
 import type { AuditLog, AuditRecord } from '../audit/audit-log.js';
-import type { FleetView } from '../fleet/fleet-view.js';
+import type { FleetView } from '../fleet-view/fleet-view.js';
 
 export type ProbeKind = 'tcp' | 'rtsp' | 'onvif';
 

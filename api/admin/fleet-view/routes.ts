@@ -2,7 +2,7 @@
 import type { RequestHandler } from 'express';
 import { NotFoundError } from '../../../lib/errors/index.js';
 import { reaches, SCOPED_ROLES } from '../access.js';
-import type { ConnectionTests } from '../probes/connection-tests.js';
+import type { ConnectionTests } from '../connection-tests/connection-tests.js';
 import { notFound, route, type Route } from '../routes.js';
 import * as s from '../schemas.js';
 import type { StreamGrants } from '../streams/stream-grants.js';

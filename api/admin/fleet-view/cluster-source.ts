@@ -3,7 +3,7 @@ import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type Kube
 import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
 import { ResourceInformer } from '../../../operator/controller/informers.js';
 import type { Logger } from '../../../lib/log/logger.js';
-import type { Fleet } from '../../../operator/core/fleet.js';
+import type { Fleet } from '../../../operator/core/index.js';
 import type { FleetSource } from './source.js';
 
 type Kind = 'School' | 'Nvr' | 'MediaNode' | 'FaceIdDevice';

@@ -1,7 +1,12 @@
 // The fleet as the API answers it: plans and views built once per change, so a request is a map lookup.
 import type { Condition, MediaNode, School } from '../../../crds/index.js';
-import { publishedCameras } from '../../../operator/core/fleet.js';
-import { planFleet, schoolPlacement, type FleetPlan, type SchoolPlacement } from '../../../operator/core/plan.js';
+import {
+  publishedCameras,
+  planFleet,
+  schoolPlacement,
+  type FleetPlan,
+  type SchoolPlacement,
+} from '../../../operator/core/index.js';
 import type { CameraView, MediaNodeView, NvrView, SchoolView } from '../schemas.js';
 import type { FleetSource } from './source.js';
 

@@ -1,7 +1,7 @@
 // The embedded default's fleet: a folder laid out like the fleet repository, validated with the resource model.
 import { validate, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
-import { readFleetTree } from '../../../gitops/fleet/tree.js';
-import type { Fleet } from '../../../operator/core/fleet.js';
+import { readFleetTree } from '../../../gitops/index.js';
+import type { Fleet } from '../../../operator/core/index.js';
 import type { FleetSource } from './source.js';
 
 export interface FolderProblem {
