@@ -44,8 +44,10 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     if (!m) throw new Error(`unreadable sample: ${line}`);
     const name = m[1]!;
     const owner = families.has(name) ? name : (SUFFIXES.map((s) => (name.endsWith(s) ? name.slice(0, -s.length) : '')).find((n) => n && families.has(n)) ?? name);
-    const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`unreadable value: ${line}`);
+    // Prometheus reads values with Go's ParseFloat, which takes NaN and Inf in any letter case (prom-client writes "Nan").
+    const text = m[3]!.toLowerCase();
+    const value = text === '+inf' || text === 'inf' ? Infinity : text === '-inf' ? -Infinity : text === 'nan' ? NaN : Number(m[3]);
+    if (Number.isNaN(value) && text !== 'nan') throw new Error(`unreadable value: ${line}`);
     family(owner).samples.push({ name, labels: labelsOf(m[2] ?? '', line), value });
   }
   return families;
