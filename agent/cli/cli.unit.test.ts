@@ -12,7 +12,7 @@ function io(env: NodeJS.ProcessEnv = {}): CliIo & { lines: { out: string[]; err:
 
 describe('posbon-agent', () => {
   it.each<[string, string[], string]>([
-    ['an unknown command', ['launch'], 'posbon-agent: unknown command launch; commands: discover, submit, provision-faceid, tunnel'],
+    ['an unknown command', ['launch'], 'posbon-agent: unknown command launch; commands: page, pair, status, scan, diagnose, discover, submit, provision-faceid, tunnel'],
     ['a missing flag', ['submit', '--name', 'gate'], 'posbon-agent: --username is required'],
     ['a flag of another command', ['discover', '--school', 'school-a'], "posbon-agent: Unknown option '--school'"],
     ['a bad port', ['provision-faceid', '--school', 's', '--device', 'd', '--lan-host', '10.0.0.9', '--lan-port', '0', '--username', 'admin'], 'posbon-agent: --lan-port: must be a port number (1-65535), got "0"'],
@@ -26,7 +26,7 @@ describe('posbon-agent', () => {
   it('prints its commands with --help', async () => {
     const cli = io();
     expect(await main(['--help'], cli)).toBe(0);
-    expect(cli.lines.out[0]!.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(' ')[0])).toEqual(['discover', 'submit', 'provision-faceid', 'tunnel']);
+    expect(cli.lines.out[0]!.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(' ')[0])).toEqual(['page', 'pair', 'status', 'scan', 'diagnose', 'discover', 'submit', 'provision-faceid', 'tunnel']);
   });
 
   it('tells a person what the tunnel command did, and a script the same as one JSON document', async () => {

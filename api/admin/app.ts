@@ -1,20 +1,27 @@
 // The admin API: identity, the fleet from memory, stream grants and the audit trail, behind one error middleware.
+import { parseCookie } from 'cookie';
 import cors from 'cors';
 import express, { Router, type CookieOptions, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { attendanceRouter } from '../attendance/router.js';
+import type { Registry } from 'prom-client';
+import { requestDuration } from '../../lib/metrics/index.js';
+import { attendanceRoutes } from '../attendance/routes.js';
 import { consoleCsp, consoleRouter, originsOf } from '../console/static.js';
 import type { AttendanceReader } from '../attendance/reader.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
-import { InputError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../../lib/errors/index.js';
+import { InputError, TooManyRequestsError, UnauthorizedError } from '../../lib/errors/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { requestContext } from '../platform/request-id.js';
 import { requestForgeryGuard } from './http/request-forgery.js';
-import { actorOf, authorize, reaches, schoolFilter, SCOPED_ROLES, type Principal } from './access.js';
+import { schoolFilter, type Principal } from './access.js';
 import { isAgentToken } from './identity/agent-tokens.js';
 import { LoginRefused, LoginThrottled } from './identity/accounts.js';
 import { accountRoutes } from './identity/routes.js';
+import { agentTokenRoutes } from './identity/agent-token-routes.js';
+import { auditRoutes } from './audit/routes.js';
+import { faceIdActivityRoutes, webhookCredentialRoutes } from './faceid/routes.js';
+import { fleetRoutes } from './fleet-view/routes.js';
 import { proposalRoutes } from './proposals/routes.js';
 import { pairingRoutes } from './pairing/routes.js';
 import { diagnosticRoutes } from './diagnostics/routes.js';
@@ -41,19 +48,15 @@ export interface ApiAppDeps extends ApiServices {
   config: ApiHttpConfig;
   logger: Logger;
   attendance?: AttendanceReader;
+  /** Where request durations go; the metrics port serves it, never this app. */
+  metrics?: Registry;
 }
 
 const ACCESS_COOKIE = 'posbon_access';
 const REFRESH_COOKIE = 'posbon_refresh';
 
-function cookies(req: Request): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) out.set(part.slice(0, at).trim(), decodeURIComponent(part.slice(at + 1).trim()));
-  }
-  return out;
-}
+/** One cookie of the request; a value that is not valid percent-encoding is kept as sent rather than failing the request. */
+const cookieOf = (req: Request, name: string): string | undefined => parseCookie(req.get('cookie') ?? '')[name];
 
 export function createApiApp(deps: ApiAppDeps): express.Express {
   const { config, logger, fleet, accounts, sessions, accessTokens, agentTokens, webhookCredentials, viewerKeys, streams, audit, connectionTests } = deps;
@@ -62,6 +65,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
+  if (deps.metrics) app.use(requestDuration(deps.metrics, 'posbon_api'));
   // The console's CSP: WHEP and HLS may reach the fleet's media nodes, nothing else leaves the origin.
   // Parsed again only when a rebuild replaces the node list, not on every request: the header is on every response.
   let originsOfNodes: { nodes: unknown; origins: string[] } | undefined;
@@ -91,7 +95,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   const authenticate = async (req: Request): Promise<Principal> => {
     const header = req.get('authorization');
     const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    const token = bearer ?? cookies(req).get(ACCESS_COOKIE);
+    const token = bearer ?? cookieOf(req, ACCESS_COOKIE);
     if (!token) throw new UnauthorizedError('authentication required: send a Bearer access token');
     return bearer && isAgentToken(bearer) ? agentTokens.verify(bearer) : accessTokens.verify(token);
   };
@@ -115,7 +119,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   };
 
   const refreshTokenOf = (req: Request, body: { refreshToken?: string | undefined }): string => {
-    const token = config.production ? cookies(req).get(REFRESH_COOKIE) : (body.refreshToken ?? cookies(req).get(REFRESH_COOKIE));
+    const token = config.production ? cookieOf(req, REFRESH_COOKIE) : (body.refreshToken ?? cookieOf(req, REFRESH_COOKIE));
     if (!token) throw new InputError('refreshToken', config.production ? 'missing: the refresh cookie was not sent' : 'required');
     return token;
   };
@@ -242,252 +246,16 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
         mustEnrolTotp: principal.mustEnrolTotp === true,
       }),
     }),
-    route({
-      method: 'get',
-      path: '/schools',
-      summary: 'Schools the caller may see, with assigned node, allowlist IPs and conditions',
-      tag: 'fleet',
-      auth: 'school:read',
-      response: s.schoolList,
-      handler: ({ principal }) => {
-        if (!SCOPED_ROLES.has(principal.role)) return { items: [...fleet.schools()] };
-        const items = [...principal.schools].sort().flatMap((id) => fleet.school(id) ?? []);
-        return { items };
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/schools/:schoolId',
-      summary: 'One school',
-      tag: 'fleet',
-      auth: 'school:read',
-      params: s.schoolParams,
-      school: (p) => p.schoolId,
-      response: s.school,
-      errors: [404],
-      handler: ({ params }) => fleet.school(params.schoolId) ?? notFound('schoolId', params.schoolId),
-    }),
-    route({
-      method: 'get',
-      path: '/schools/:schoolId/nvrs',
-      summary: 'NVRs of a school, with their cameras and reachability',
-      tag: 'fleet',
-      auth: 'nvr:read',
-      params: s.schoolParams,
-      school: (p) => p.schoolId,
-      response: s.nvrList,
-      errors: [404],
-      handler: ({ params }) => {
-        if (!fleet.school(params.schoolId)) notFound('schoolId', params.schoolId);
-        return { items: [...fleet.nvrsOf(params.schoolId)] };
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/schools/:schoolId/cameras',
-      summary: 'Cameras a school publishes',
-      tag: 'fleet',
-      auth: 'camera:read',
-      params: s.schoolParams,
-      school: (p) => p.schoolId,
-      response: s.cameraList,
-      errors: [404],
-      handler: ({ params }) => {
-        if (!fleet.school(params.schoolId)) notFound('schoolId', params.schoolId);
-        return { items: [...fleet.camerasOf(params.schoolId)] };
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/nvrs/:nvrId',
-      summary: 'One NVR',
-      tag: 'fleet',
-      auth: 'nvr:read',
-      params: s.nvrParams,
-      response: s.nvr,
-      errors: [404],
-      handler: ({ params, principal }) => {
-        const nvr = fleet.nvr(params.nvrId);
-        // The school is known only after the lookup; an NVR outside the scope answers as if it did not exist.
-        if (!nvr || !reaches(principal, nvr.schoolId)) notFound('nvrId', params.nvrId);
-        return nvr!;
-      },
-    }),
-    route({
-      method: 'post',
-      path: '/nvrs/:nvrId/test-connection',
-      summary: 'Probe an NVR from the sidecar of the media node serving it (the only address its router admits); audited, rate-limited per school',
-      tag: 'fleet',
-      auth: 'nvr:test',
-      params: s.nvrParams,
-      body: s.nvrTestRequest,
-      response: s.connectionTest,
-      errors: [404, 409, 429, 503],
-      handler: ({ params, body, principal, requestId }) => connectionTests.testNvr(principal, params.nvrId, body, requestId),
-    }),
-    route({
-      method: 'post',
-      path: '/schools/:schoolId/test-connection',
-      summary: 'Test from node: probe a proposed (not yet merged) NVR from the media node serving the school, under a short-lived signed ticket',
-      tag: 'fleet',
-      auth: 'nvr:test',
-      params: s.schoolParams,
-      school: (p) => p.schoolId,
-      body: s.proposedTestRequest,
-      response: s.connectionTest,
-      errors: [404, 409, 429, 503],
-      handler: ({ params, body, principal, requestId }) => connectionTests.testProposed(principal, params.schoolId, body, requestId),
-    }),
-    route({
-      method: 'get',
-      path: '/cameras/:cameraId',
-      summary: 'One camera',
-      tag: 'fleet',
-      auth: 'camera:read',
-      params: s.cameraParams,
-      school: (p) => p.cameraId.split('.')[0]!,
-      response: s.camera,
-      errors: [404],
-      handler: ({ params }) => fleet.camera(params.cameraId)?.view ?? notFound('cameraId', params.cameraId),
-    }),
-    route({
-      method: 'get',
-      path: '/cameras/:cameraId/stream',
-      summary: 'WHEP and HLS URLs on the camera\'s own media node, with a viewer token for this camera only (at most 5 minutes)',
-      tag: 'streams',
-      auth: 'stream:watch',
-      params: s.cameraParams,
-      school: (p) => p.cameraId.split('.')[0]!,
-      response: s.streamGrant,
-      errors: [404, 409, 429],
-      before: [streamLimit],
-      handler: ({ params, principal, requestId }) => streams.grant(principal, params.cameraId, requestId),
-    }),
-    route({
-      method: 'get',
-      path: '/media-nodes',
-      summary: 'Media nodes and their health',
-      tag: 'fleet',
-      auth: 'media-node:read',
-      response: s.mediaNodeList,
-      handler: () => ({ items: [...fleet.nodes()] }),
-    }),
-    route({
-      method: 'get',
-      path: '/media-nodes/:nodeId',
-      summary: 'One media node',
-      tag: 'fleet',
-      auth: 'media-node:read',
-      params: s.nodeParams,
-      response: s.mediaNode,
-      errors: [404],
-      handler: ({ params }) => fleet.node(params.nodeId) ?? notFound('nodeId', params.nodeId),
-    }),
-    route({
-      method: 'get',
-      path: '/audit',
-      summary: 'Audit entries the caller may read: all for SUPER_ADMIN, their schools\' for SCHOOL_ADMIN',
-      tag: 'audit',
-      auth: 'audit:read',
-      query: s.auditQuery,
-      response: s.auditList,
-      handler: async ({ query, principal }) => {
-        if (query.schoolId !== undefined) authorize(principal, 'audit:read', query.schoolId);
-        const scoped = SCOPED_ROLES.has(principal.role);
-        return {
-          items: await audit.list({
-            ...(scoped ? { schools: principal.schools } : {}),
-            ...(query.schoolId !== undefined ? { schoolId: query.schoolId } : {}),
-            ...(query.action !== undefined ? { action: query.action } : {}),
-            ...(query.before !== undefined ? { before: query.before } : {}),
-            limit: query.limit,
-          }),
-        };
-      },
-    }),
+    ...fleetRoutes({ fleet, connectionTests, streams, streamLimit }),
+    ...auditRoutes({ audit }),
     ...accountRoutes({ accounts, sessions, audit, sendTokens }),
-    route({
-      method: 'post',
-      path: '/schools/:schoolId/agent-tokens',
-      summary: 'Issue a LAN agent token for the school: it proposes and tests this school\'s devices only; shown once',
-      tag: 'agents',
-      auth: 'agent-token:write',
-      school: (p) => p.schoolId,
-      params: s.schoolParams,
-      body: s.issueAgentTokenRequest,
-      response: s.issuedAgentToken,
-      status: 201,
-      errors: [404, 409],
-      handler: async ({ params, body, principal, requestId }) => {
-        if (!fleet.school(params.schoolId)) notFound('schoolId', params.schoolId);
-        const issued = await agentTokens.issue(principal, params.schoolId, body.label, body.ttlHours);
-        await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'agent-token.issue', params: { agent: issued.id, label: body.label, expiresAt: issued.expiresAt }, result: 'ok' });
-        return issued;
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/schools/:schoolId/agent-tokens',
-      summary: 'The school\'s agent tokens, newest first (never the tokens themselves)',
-      tag: 'agents',
-      auth: 'agent-token:read',
-      school: (p) => p.schoolId,
-      params: s.schoolParams,
-      response: s.agentTokenList,
-      handler: async ({ params }) => ({ items: await agentTokens.list(params.schoolId) }),
-    }),
-    route({
-      method: 'delete',
-      path: '/schools/:schoolId/agent-tokens/:tokenId',
-      summary: 'Revoke an agent token; its next call is refused',
-      tag: 'agents',
-      auth: 'agent-token:write',
-      school: (p) => p.schoolId,
-      params: s.agentTokenParams,
-      response: s.agentToken,
-      errors: [404],
-      handler: async ({ params, principal, requestId }) => {
-        const revoked = await agentTokens.revoke(params.schoolId, params.tokenId);
-        await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'agent-token.revoke', params: { agent: params.tokenId }, result: 'ok' });
-        return revoked;
-      },
-    }),
-    route({
-      method: 'post',
-      path: '/schools/:schoolId/faceid-devices/:name/webhook-credential',
-      summary: 'Issue (or rotate) the path token a FaceID terminal pushes with, and its push URLs; shown once',
-      tag: 'faceid',
-      auth: 'faceid:write',
-      school: (p) => p.schoolId,
-      params: s.faceIdDeviceParams,
-      body: s.webhookCredentialRequest,
-      response: s.webhookCredential,
-      status: 201,
-      errors: [404, 409, 503],
-      handler: async ({ params, body, principal, requestId }) => {
-        const issued = await webhookCredentials.issue(params.schoolId, params.name, body.overlapHours);
-        await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'faceid.webhook-credential', params: { device: params.name, rotated: issued.rotated, overlapHours: body.overlapHours }, result: 'ok' });
-        return issued;
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/schools/:schoolId/faceid-devices/:name/last-event',
-      summary: 'When the terminal\'s newest event reached the webhook (times only): how the agent sees a provisioned terminal push',
-      tag: 'faceid',
-      auth: 'faceid:write',
-      school: (p) => p.schoolId,
-      params: s.faceIdDeviceParams,
-      response: s.faceIdActivity,
-      errors: [404],
-      handler: async ({ params }) => {
-        if (!fleet.faceIdDevice(params.schoolId, params.name)) throw new NotFoundError(`name: school ${params.schoolId} has no FaceIdDevice ${params.name} in the fleet`);
-        return deps.faceIdActivity.lastEvent(params.schoolId, params.name);
-      },
-    }),
+    ...agentTokenRoutes({ fleet, agentTokens }),
+    ...webhookCredentialRoutes({ webhookCredentials }),
+    ...faceIdActivityRoutes({ fleet, activity: deps.faceIdActivity }),
     ...proposalRoutes({ proposals: deps.proposals, audit }),
     ...diagnosticRoutes({ reports: deps.diagnosticReports, audit, fleet }),
     ...pairingRoutes({ pairing: deps.pairing, audit, schoolExists: (id) => fleet.school(id) !== undefined, limit: refreshLimit }),
+    ...(deps.attendance ? attendanceRoutes({ reader: deps.attendance, scopeOf: schoolFilter, timezoneOf: (schoolId) => fleet.timezoneOf(schoolId) }) : []),
   ];
 
   const document = openApiDocument(routes, { title: 'Posbon admin API', version: '0.1.0' });
@@ -496,31 +264,9 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     res.json(document);
   });
   mountRoutes(router, routes, authenticate);
-  if (deps.attendance) {
-    const attendance = deps.attendance;
-    const scoped = Router();
-    scoped.use(async (req, res, next) => {
-      const principal = await authenticate(req);
-      authorize(principal, 'attendance:read');
-      res.locals.principal = principal;
-      next();
-    });
-    scoped.use(
-      attendanceRouter({
-        reader: attendance,
-        scopeOf: (req) => schoolFilter((req.res!.locals as { principal: Principal }).principal),
-        timezoneOf: (schoolId) => fleet.timezoneOf(schoolId),
-      }),
-    );
-    router.use('/attendance', scoped);
-  }
   app.use(router);
   if (config.consoleDir) app.use(consoleRouter(config.consoleDir));
   app.use((req, _res, next) => next(new InputError('path', `no route ${req.method} ${req.path}`, 404)));
   app.use(errorMiddleware(logger));
   return app;
-}
-
-function notFound(field: string, id: string): never {
-  throw new NotFoundError(`${field}: no ${field.replace(/Id$/, '')} ${id}`);
 }

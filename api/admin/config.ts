@@ -14,6 +14,8 @@ export interface ApiConfig {
   databaseUrl?: string;
   host: string;
   port: number;
+  /** Where /metrics listens, apart from `port`. */
+  metricsPort: number;
   /** Absent only outside production: generated per run. */
   accessTokenSecret?: Buffer;
   /** Seals TOTP seeds in the database. */
@@ -92,6 +94,8 @@ const environment = z.object({
   DATABASE_URL: optional(z.string().url('DATABASE_URL must be a postgres:// URL')),
   POSBON_API_HOST: optional(z.string()),
   POSBON_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** /metrics listens here, apart from the API's port, on the same host. */
+  POSBON_API_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   POSBON_ACCESS_TOKEN_SECRET: optional(base64Key('POSBON_ACCESS_TOKEN_SECRET', 32)),
   POSBON_TOTP_SEALING_KEY: optional(exactKey('POSBON_TOTP_SEALING_KEY')),
   POSBON_CREDENTIAL_NAMING_KEY: optional(base64Key('POSBON_CREDENTIAL_NAMING_KEY', 32)),
@@ -231,6 +235,7 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     production,
     host: e.POSBON_API_HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: e.POSBON_API_PORT,
+    metricsPort: e.POSBON_API_METRICS_PORT,
     accessTtlSeconds: e.POSBON_ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: e.POSBON_REFRESH_TOKEN_TTL_SECONDS,
     viewerTtlSeconds: e.POSBON_VIEWER_TOKEN_TTL_SECONDS,

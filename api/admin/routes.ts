@@ -2,8 +2,9 @@
 // wrapper, and the OpenAPI document is generated from the same objects.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, UnauthorizedError } from '../../lib/errors/index.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../lib/errors/index.js';
 import { parseInput } from '../platform/parse.js';
+import { markRoute } from '../../lib/metrics/index.js';
 import { authorize, type Action, type Principal } from './access.js';
 
 export interface RouteContext<P, Q, B> {
@@ -41,12 +42,17 @@ export interface Route<P = unknown, Q = unknown, B = unknown, R = unknown> {
 
 export const route = <P, Q, B, R>(r: Route<P, Q, B, R>): Route => r as unknown as Route;
 
+/** A 404 naming the path parameter: `nvrId: no nvr x`. */
+export function notFound(field: string, id: string): never {
+  throw new NotFoundError(`${field}: no ${field.replace(/Id$/, '')} ${id}`);
+}
+
 
 export type Authenticate = (req: Request) => Promise<Principal>;
 
 export function mountRoutes(router: Router, routes: Route[], authenticate: Authenticate): void {
   for (const r of routes) {
-    router[r.method](r.path, ...(r.before ?? []), async (req: Request, res: Response) => {
+    router[r.method](r.path, (_req, res, next) => (markRoute(res, r.path), next()), ...(r.before ?? []), async (req: Request, res: Response) => {
       const principal = r.auth === 'public' ? undefined : await authenticate(req);
       const params = r.params ? parseInput(r.params, req.params, 'path') : req.params;
       if (principal && r.auth !== 'public') {
@@ -131,7 +137,8 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
         ),
       },
     };
-    if (r.auth !== 'public') operation.security = [{ bearer: [] }, { cookie: [] }];
+    // An empty list says "no authentication" to clients and linters; a missing one would inherit nothing and say nothing.
+    operation.security = r.auth === 'public' ? [] : [{ bearer: [] }, { cookie: [] }];
     if (r.auth !== 'public') operation['x-posbon-action'] = r.auth;
     if (r.body) operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input', components) } } };
     (paths[toOpenApiPath(r.path)] ??= {})[r.method] = operation;
@@ -139,6 +146,8 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
   return rewriteRefs({
     openapi: '3.1.0',
     info,
+    // Relative: the document is served by the API it describes, at whatever address it is reached.
+    servers: [{ url: '/', description: 'the API serving this document' }],
     paths,
     components: {
       schemas: components,

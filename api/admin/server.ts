@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { AttendanceReader } from '../attendance/reader.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { createApiApp, type ApiHttpConfig } from './app.js';
+import { processRegistry, serveMetrics } from '../../lib/metrics/index.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { GitHost } from '../../gitops/index.js';
 import type { CredentialsStore } from './proposals/credentials-store.js';
@@ -85,15 +86,16 @@ export async function createApiServices(options: ApiServicesOptions): Promise<Ap
     ttlSeconds: options.accessTtlSeconds ?? 600,
     now,
   });
-  const agentTokens = AgentTokens.create({ dataSource: options.dataSource, now });
+  const audit = AuditLog.create({ dataSource: options.dataSource, logger: options.logger, now });
+  const agentTokens = AgentTokens.create({ dataSource: options.dataSource, audit, now });
   const pairing = AgentPairing.create({ dataSource: options.dataSource, ...(options.pairingThrottle ? { throttle: options.pairingThrottle } : {}), now });
   const webhookCredentials = WebhookCredentials.create({
     dataSource: options.dataSource,
     devices: (schoolId, deviceId) => fleet.faceIdDevice(schoolId, deviceId),
+    audit,
     ...(options.webhook ? { config: options.webhook } : {}),
     now,
   });
-  const audit = AuditLog.create({ dataSource: options.dataSource, logger: options.logger, now });
   const accounts = Accounts.create({
     dataSource: options.dataSource,
     sealingKey: options.totpSealingKey ?? randomBytes(32),
@@ -121,6 +123,8 @@ export interface ApiServer {
   server: Server;
   port: number;
   url: string;
+  /** Where /metrics is served, apart from the API's port; absent when not served. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -131,8 +135,12 @@ export async function listenApi(options: {
   http: ApiHttpConfig;
   host: string;
   port: number;
+  /** The port of the metrics listener, on the same host; absent: no metrics. */
+  metricsPort?: number;
 }): Promise<ApiServer> {
+  const metrics = options.metricsPort === undefined ? undefined : processRegistry();
   const app = createApiApp({
+    ...(metrics ? { metrics } : {}),
     config: options.http,
     logger: options.logger,
     ...options.services,
@@ -147,11 +155,14 @@ export async function listenApi(options: {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  const metricsServer = metrics ? await serveMetrics({ registry: metrics }, options.host, options.metricsPort!) : undefined;
   return {
     server,
     port,
     url: `http://${host}:${port}`,
+    metricsUrl: metricsServer ? `http://${host}:${metricsServer.port}` : undefined,
     async close() {
+      await metricsServer?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,5 +1,5 @@
 // The attendance read routes over HTTP against real PostgreSQL: whole answers that match their schemas, scope enforced.
-import express from 'express';
+import express, { Router } from 'express';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import type { DataSource } from 'typeorm';
@@ -8,7 +8,9 @@ import { openMigrated } from '../db/migrate.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
 import { createLogger } from '../../lib/log/logger.js';
 import { AttendanceReader } from './reader.js';
-import { attendanceRouter } from './router.js';
+import { schoolFilter } from '../admin/access.js';
+import { mountRoutes } from '../admin/routes.js';
+import { attendanceRoutes } from './routes.js';
 import { attendanceList } from './schemas.js';
 
 let dataSource: DataSource;
@@ -40,19 +42,22 @@ beforeAll(async () => {
   ]);
   const logger = createLogger({ component: 'reads', stream: new Writable({ write: (_c, _e, done) => done() }) });
   const app = express();
-  app.use(
-    attendanceRouter({
-      reader: AttendanceReader.create({ dataSource }),
-      // The admin API derives the scope from the caller's role; here a header names the one school allowed.
-      scopeOf: (req) => (schoolId) => req.get('x-test-school') === schoolId,
-      timezoneOf: (schoolId) => ZONES[schoolId],
-    }),
-  );
+  const router = Router();
+  const routes = attendanceRoutes({ reader: AttendanceReader.create({ dataSource }), scopeOf: schoolFilter, timezoneOf: (schoolId) => ZONES[schoolId] });
+  // The admin API authenticates a token; here a header names the one school of a school admin.
+  mountRoutes(router, routes, async (req) => ({
+    accountId: 'a1',
+    username: 'head',
+    role: 'SCHOOL_ADMIN',
+    schools: new Set([req.get('x-test-school') ?? '']),
+    sessionId: 's1',
+  }));
+  app.use(router);
   app.use(errorMiddleware(logger));
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const address = server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/attendance`;
 });
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));

@@ -1,6 +1,8 @@
 // The FaceID webhook ingress as its own Express app, deployable and scalable apart from the admin API.
 import express from 'express';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../lib/log/logger.js';
+import { markRoute, requestDuration } from '../../lib/metrics/index.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
 import { InputError } from '../../lib/errors/index.js';
 import { requestContext } from '../platform/request-id.js';
@@ -12,6 +14,8 @@ export { DEFAULT_LIMITS, type BodyLimits } from './vendors/registry.js';
 export interface WebhookAppDeps {
   ingress: WebhookIngress;
   logger: Logger;
+  /** Where the request durations go; the metrics port serves it, never this app. */
+  metrics: Registry;
   limits?: Partial<BodyLimits>;
 }
 
@@ -24,16 +28,16 @@ export function createWebhookApp(deps: WebhookAppDeps): express.Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
+  app.use(requestDuration(deps.metrics, 'posbon_webhook'));
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  app.get('/metrics', (_req, res) => {
-    res.type('text/plain').send(ingress.metrics());
-  });
 
   for (const vendor of WEBHOOK_VENDORS) {
-    for (const route of vendor.routes) app[route.method](route.path, route.handler({ ingress, limits }));
+    for (const route of vendor.routes) {
+      app[route.method](route.path, (_req, res, next) => (markRoute(res, route.path), next()), route.handler({ ingress, limits }));
+    }
   }
 
   app.use((req, _res, next) => next(new InputError('path', `no webhook route ${req.method} ${req.path}`, 404)));

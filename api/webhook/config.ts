@@ -12,6 +12,7 @@ const key = (name: string) =>
 const environment = z.object({
   DATABASE_URL: z.string({ message: 'DATABASE_URL is required' }).url(),
   POSBON_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  POSBON_WEBHOOK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   POSBON_TOKEN_HASH_KEY: key('POSBON_TOKEN_HASH_KEY'),
   POSBON_WEBHOOK_SEALING_KEY: key('POSBON_WEBHOOK_SEALING_KEY'),
   POSBON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
@@ -21,6 +22,8 @@ const environment = z.object({
 export interface WebhookConfig {
   databaseUrl: string;
   port: number;
+  /** Where /metrics is served, apart from the port devices push to; absent: not served. */
+  metricsPort?: number;
   keys: SecretKeys;
   logLevel: string;
   poolSize: number;
@@ -49,6 +52,7 @@ export function webhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
   return {
     databaseUrl: e.DATABASE_URL,
     port: e.POSBON_WEBHOOK_PORT,
+    metricsPort: e.POSBON_WEBHOOK_METRICS_PORT,
     keys: { tokenHashKey: e.POSBON_TOKEN_HASH_KEY, sealingKey: e.POSBON_WEBHOOK_SEALING_KEY },
     logLevel: e.POSBON_LOG_LEVEL,
     poolSize: e.POSBON_DB_POOL_SIZE,

@@ -4,6 +4,7 @@ import { ForbiddenError, NotFoundError, TooManyRequestsError, UnauthorizedError 
 import type { DeviceContext, DeviceVendor, EventAuth, EventSource, ParsedPush } from './attendance.js';
 import type { AttendanceStore, StoreResult, WebhookReceipt } from './attendance-store.js';
 import type { DeviceDirectory } from './devices.js';
+import type { WebhookMetrics } from './metrics.js';
 import type { DeviceSecrets } from './secrets.js';
 import { verifyStandardWebhook, type SignedRequest } from './vendors/standard-webhooks.js';
 
@@ -11,6 +12,7 @@ export interface WebhookIngressDeps {
   directory: DeviceDirectory;
   secrets: DeviceSecrets;
   store: AttendanceStore;
+  metrics: WebhookMetrics;
   /** Refused ZKTeco requests allowed per source address before it is answered 429 (default 10 a minute, burst 20). */
   serialFailures?: RateLimit;
   now?: () => Date;
@@ -30,16 +32,14 @@ export interface PushResult extends StoreResult {
   ignored: number;
 }
 
-type Counter = 'requests' | 'stored' | 'duplicates' | 'rate_limited' | 'heartbeats' | 'ignored';
-
 export class WebhookIngress {
-  readonly counters = new Map<string, number>();
   private readonly serialFailures: TokenBucketLimiter;
 
   private constructor(
     private readonly directory: DeviceDirectory,
     private readonly secrets: DeviceSecrets,
     private readonly store: AttendanceStore,
+    private readonly metrics: WebhookMetrics,
     private readonly now: () => Date,
     serialFailures: RateLimit,
   ) {
@@ -47,7 +47,7 @@ export class WebhookIngress {
   }
 
   static create(deps: WebhookIngressDeps): WebhookIngress {
-    return new WebhookIngress(deps.directory, deps.secrets, deps.store, deps.now ?? (() => new Date()), deps.serialFailures ?? { perMinute: 10, burst: 20 });
+    return new WebhookIngress(deps.directory, deps.secrets, deps.store, deps.metrics, deps.now ?? (() => new Date()), deps.serialFailures ?? { perMinute: 10, burst: 20 });
   }
 
   /**
@@ -94,36 +94,12 @@ export class WebhookIngress {
 
   async accept(source: EventSource, push: ParsedPush, auth: EventAuth, receipt?: WebhookReceipt): Promise<PushResult> {
     const result = await this.store.record(push.events.map((event) => ({ ...event, auth })), receipt);
-    this.count(source, 'requests', 1);
-    this.count(source, 'stored', result.stored);
-    this.count(source, 'duplicates', result.duplicates);
-    this.count(source, 'rate_limited', result.rateLimited);
-    this.count(source, 'heartbeats', push.heartbeats);
-    this.count(source, 'ignored', push.ignored);
+    this.metrics.count(source, 'requests', 1);
+    this.metrics.count(source, 'stored', result.stored);
+    this.metrics.count(source, 'duplicates', result.duplicates);
+    this.metrics.count(source, 'rate_limited', result.rateLimited);
+    this.metrics.count(source, 'heartbeats', push.heartbeats);
+    this.metrics.count(source, 'ignored', push.ignored);
     return { ...result, heartbeats: push.heartbeats, ignored: push.ignored };
-  }
-
-  /** Prometheus text of the counters and of the store's group commits. */
-  metrics(): string {
-    const lines = ['# TYPE posbon_webhook_total counter'];
-    for (const [key, value] of [...this.counters].sort()) {
-      const [source, counter] = key.split(' ');
-      lines.push(`posbon_webhook_total{source="${source}",counter="${counter}"} ${value}`);
-    }
-    const { batches, events, commitMs } = this.store.stats;
-    lines.push(
-      '# TYPE posbon_webhook_commit_batches_total counter',
-      `posbon_webhook_commit_batches_total ${batches}`,
-      '# TYPE posbon_webhook_commit_events_total counter',
-      `posbon_webhook_commit_events_total ${events}`,
-      '# TYPE posbon_webhook_commit_seconds_total counter',
-      `posbon_webhook_commit_seconds_total ${(commitMs / 1000).toFixed(6)}`,
-    );
-    return `${lines.join('\n')}\n`;
-  }
-
-  private count(source: EventSource, counter: Counter, by: number): void {
-    const key = `${source} ${counter}`;
-    this.counters.set(key, (this.counters.get(key) ?? 0) + by);
   }
 }

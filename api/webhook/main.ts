@@ -1,6 +1,8 @@
 // The webhook ingress as a process: settings from the environment, devices from a file, a graceful stop on SIGTERM.
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
+import { AggregatorRegistry } from 'prom-client';
+import { serveMetrics } from '../../lib/metrics/index.js';
 import { openDatabase } from '../db/data-source.js';
 import { SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../db/migrate.js';
 import { createLogger, redactText, type Logger } from '../../lib/log/logger.js';
@@ -48,6 +50,11 @@ async function supervise(config: WebhookProcessConfig, logger: Logger): Promise<
     cluster.fork();
   });
   for (let i = 0; i < config.workers; i++) cluster.fork();
+  // The primary serves the workers' metrics summed; each worker answers its share over IPC.
+  if (config.server.metricsPort !== undefined) {
+    const metrics = await serveMetrics({ cluster: new AggregatorRegistry() }, '0.0.0.0', config.server.metricsPort);
+    logger.info('webhook metrics listening', { port: metrics.port, workers: config.workers });
+  }
   const stop = (signal: NodeJS.Signals) => {
     stopping = true;
     logger.info('stopping workers', { signal });

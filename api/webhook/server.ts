@@ -1,14 +1,17 @@
 // Wires the ingress from a config and a device directory, and listens; what `main` and tests start.
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../db/data-source.js';
 import type { Logger } from '../../lib/log/logger.js';
+import { serveMetrics, shareWithPrimary, type MetricsServer } from '../../lib/metrics/index.js';
 import { OutageLog } from '../platform/outage-log.js';
 import { createWebhookApp, type BodyLimits } from './app.js';
 import { AttendanceStore, type AttendanceStoreDeps } from './attendance-store.js';
 import type { WebhookConfig } from './config.js';
 import type { DeviceDirectory } from './devices.js';
 import { WebhookIngress } from './ingress.js';
+import { WebhookMetrics } from './metrics.js';
 import { DeviceSecrets } from './secrets.js';
 import { WebhookIdRetention } from './webhook-id-retention.js';
 
@@ -18,6 +21,9 @@ export interface WebhookServer {
   dataSource: DataSource;
   secrets: DeviceSecrets;
   ingress: WebhookIngress;
+  metrics: WebhookMetrics;
+  /** The port /metrics is served on, when this process serves it (not a cluster worker, whose primary does). */
+  metricsPort: number | undefined;
   store: AttendanceStore;
   retention: WebhookIdRetention;
   /** Stops at once: open connections are cut. */
@@ -43,9 +49,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const outage = OutageLog.create({ logger, dependency: 'database' });
   const secrets = DeviceSecrets.create({ dataSource, keys: config.keys, outage });
   const store = AttendanceStore.create({ dataSource, logger, outage, ...options.store });
-  const ingress = WebhookIngress.create({ directory, secrets, store });
+  const metrics = WebhookMetrics.create({ stats: store.stats });
+  const ingress = WebhookIngress.create({ directory, secrets, store, metrics });
   const retention = WebhookIdRetention.create({ dataSource, logger });
-  const app = createWebhookApp({ ingress, logger, ...(options.limits ? { limits: options.limits } : {}) });
+  const app = createWebhookApp({ ingress, logger, metrics: metrics.registry, ...(options.limits ? { limits: options.limits } : {}) });
   const server = app.listen(config.port, options.host ?? '0.0.0.0');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -53,12 +60,16 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   });
   server.keepAliveTimeout = 65_000;
   if (options.retention ?? true) retention.start();
+  let metricsServer: MetricsServer | undefined;
+  if (cluster.isWorker) shareWithPrimary(metrics.registry);
+  else if (config.metricsPort !== undefined) metricsServer = await serveMetrics({ registry: metrics.registry }, options.host ?? '0.0.0.0', config.metricsPort);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info('webhook ingress listening', { port });
+  logger.info('webhook ingress listening', { port, metricsPort: metricsServer?.port });
 
   const closed = new Promise<void>((resolve) => server.once('close', resolve));
   const finish = async () => {
+    await metricsServer?.close();
     await retention.stop();
     await store.drain();
     if (dataSource.isInitialized) await dataSource.destroy();
@@ -69,6 +80,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     dataSource,
     secrets,
     ingress,
+    metrics,
+    metricsPort: metricsServer?.port,
     store,
     retention,
     async close() {

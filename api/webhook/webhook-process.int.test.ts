@@ -6,19 +6,27 @@ import { stringify } from 'yaml';
 import { eventually, freePort, harnessDir, spawnService, testDatabase, type Service } from '../../test/harness/index.js';
 import { DEVICES, startTestIngress, type TestIngress } from '../../test/webhook/ingress.js';
 import { hikvisionEventJson } from '../../test/webhook/fixtures.js';
+import { parsePrometheusText, sampleValue } from '../../test/harness/prometheus.js';
 import { openDatabase } from '../db/data-source.js';
 import { migrateDatabase } from '../db/migrate.js';
 
 const key = () => randomBytes(32).toString('base64');
 
-async function runIngress(env: Record<string, string>): Promise<{ service: Service; port: number }> {
+async function runIngress(env: Record<string, string>): Promise<{ service: Service; port: number; metricsPort: number }> {
   const dir = await harnessDir('webhook-keys');
   await writeFile(join(dir, 'devices.yaml'), stringify(DEVICES));
   const port = await freePort();
+  const metricsPort = await freePort();
   const service = await spawnService('webhook', process.execPath, ['--import', 'tsx', join(process.cwd(), 'api/webhook/main.ts')], {
-    env: { PATH: process.env.PATH, POSBON_WEBHOOK_DEVICES: join(dir, 'devices.yaml'), POSBON_WEBHOOK_PORT: String(port), ...env },
+    env: {
+      PATH: process.env.PATH,
+      POSBON_WEBHOOK_DEVICES: join(dir, 'devices.yaml'),
+      POSBON_WEBHOOK_PORT: String(port),
+      POSBON_WEBHOOK_METRICS_PORT: String(metricsPort),
+      ...env,
+    },
   });
-  return { service, port };
+  return { service, port, metricsPort };
 }
 
 /** Waits for a process that must stop by itself; one still running after the wait is stopped and fails the test. */
@@ -64,6 +72,31 @@ describe('the ingress process holds only its own keys', () => {
     try {
       const health = await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).json(), 60_000, 200);
       expect(health).toEqual({ ok: true });
+    } finally {
+      await service.stop();
+    }
+  });
+});
+
+describe('the metrics of a cluster of workers', () => {
+  it('are served summed over the workers on the metrics port, and not on the public port', async () => {
+    const databaseUrl = await testDatabase('webhook_metrics');
+    await migrateDatabase(databaseUrl);
+    const { service, port, metricsPort } = await runIngress({ DATABASE_URL: databaseUrl, POSBON_TOKEN_HASH_KEY: key(), POSBON_WEBHOOK_SEALING_KEY: key(), POSBON_WEBHOOK_WORKERS: '2' });
+    try {
+      await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200), 60_000, 200);
+      const scrape = async () => parsePrometheusText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+      const misses = (families: Awaited<ReturnType<typeof scrape>>) =>
+        sampleValue(families, 'posbon_webhook_http_request_duration_seconds', { method: 'POST', route: 'unmatched', code: '404' }, 'posbon_webhook_http_request_duration_seconds_count') ?? 0;
+      // The primary hands connections to the workers in turn, so these land on both.
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}/nowhere/${i}`, { method: 'POST', headers: { connection: 'close' } });
+        expect(res.status).toBe(404);
+      }
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+      await eventually(async () => expect(misses(await scrape())).toBe(20), 30_000, 200);
+      const families = await scrape();
+      expect([...families].filter(([, f]) => !f.help || !f.type).map(([name]) => name)).toEqual([]);
     } finally {
       await service.stop();
     }

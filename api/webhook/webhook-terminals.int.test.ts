@@ -14,6 +14,7 @@ import {
   zktecoAttlog,
 } from '../../test/webhook/fixtures.js';
 import { startTestIngress, type TestIngress } from '../../test/webhook/ingress.js';
+import { parsePrometheusText, sampleValue } from '../../test/harness/prometheus.js';
 
 let ingress: TestIngress;
 
@@ -127,9 +128,24 @@ describe('rate-limited passes', () => {
     expect(json(await push(second))).toEqual([200, { ...one, stored: 0, rateLimited: 1 }]);
     expect(json(await push(second))).toEqual([200, { ...one, stored: 0, duplicates: 1 }]);
     expect((await stored('rl1')).map((r) => r.duplicate)).toEqual([false, true]);
-    const metrics = await (await fetch(`${ingress.base}/metrics`)).text();
-    expect(metrics).toMatch(/posbon_webhook_total\{source="hikvision",counter="rate_limited"\} [1-9]/);
-    expect(metrics).toMatch(/posbon_webhook_total\{source="hikvision",counter="duplicates"\} [1-9]/);
+    const metrics = parsePrometheusText(await (await fetch(`${ingress.metricsBase}/metrics`)).text());
+    expect(sampleValue(metrics, 'posbon_webhook_events_rate_limited_total', { source: 'hikvision' })).toBeGreaterThan(0);
+    expect(sampleValue(metrics, 'posbon_webhook_events_duplicate_total', { source: 'hikvision' })).toBeGreaterThan(0);
+  });
+
+  it('are scraped from the metrics port with HELP lines, process metrics and durations by route template', async () => {
+    expect((await fetch(`${ingress.base}/metrics`)).status).toBe(404);
+    const text = await (await fetch(`${ingress.metricsBase}/metrics`)).text();
+    const metrics = parsePrometheusText(text);
+    expect([...metrics].filter(([, f]) => !f.help || !f.type).map(([name]) => name)).toEqual([]);
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'posbon_webhook_commit_batches_total']) {
+      expect({ name, present: metrics.has(name) }).toEqual({ name, present: true });
+    }
+    const routes = new Set(metrics.get('posbon_webhook_http_request_duration_seconds')!.samples.map((s) => `${s.labels.method} ${s.labels.route} ${s.labels.code}`));
+    expect(routes).toContain('POST /webhook/:schoolId/:direction/:deviceToken 200');
+    // Control: the token is a real one, and appears in no label.
+    expect(hikPath()).toContain(ingress.tokens.hikvision);
+    expect(text).not.toContain(ingress.tokens.hikvision);
   });
 });
 

@@ -129,6 +129,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     logger,
     host: '127.0.0.1',
     port: 0,
+    metricsPort: 0,
     http: { production: false, corsOrigins: [], loginPerMinute: 10_000, tokensPerMinute: 10_000, trustProxy: false, ...options.http },
   });
   return {

@@ -87,6 +87,11 @@ describe('cookie-authenticated writes from other sites', () => {
     expect([own.status, own.body.rotated]).toEqual([201, false]);
   });
 
+  it('reads a cookie that is not valid percent-encoding as a wrong token, not as a server error', async () => {
+    const res = await call(api, 'GET', '/me', { headers: { cookie: 'theme=dark; posbon_access=%E0%A4%A' } });
+    expect(res.status).toBe(401);
+  });
+
   it('takes the allowed console origin, and Bearer tokens from anywhere', async () => {
     const console = await rotate(
       {

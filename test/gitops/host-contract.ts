@@ -153,16 +153,16 @@ export function describeHostContract(name: string, setup: () => Promise<HostUnde
       [
         "an NVR using another school's credentials",
         [{ ...gateNvr(7), spec: { ...gateNvr(7).spec, credentialsSecretRef: { name: 'nvr-school-42-yard-0c4d7e99' } } }],
-        /^InputError: files: nvr-credentials-of-own-school: .* spec\.credentialsSecretRef nvr-school-42-yard-0c4d7e99 is not a credentials Secret of school-17-gate-7 in school school-17/,
+        /^PolicyViolationError: files: nvr-credentials-of-own-school: .* spec\.credentialsSecretRef nvr-school-42-yard-0c4d7e99 is not a credentials Secret of school-17-gate-7 in school school-17/,
       ],
-      ['a FaceID terminal with the serial number of another', [faceIdDevice('school-42', 'door', 'ds-k1t341am-20240117')], /^InputError: files: unique-faceid-serials: .* is already the serial of FaceIdDevice\/school-17-main-door/],
+      ['a FaceID terminal with the serial number of another', [faceIdDevice('school-42', 'door', 'ds-k1t341am-20240117')], /^PolicyViolationError: files: unique-faceid-serials: .* is already the serial of FaceIdDevice\/school-17-main-door/],
       [
         "a school taking the names of a school whose id it prefixes",
         [
           { apiVersion: 'posbon.io/v1alpha1', kind: 'School', metadata: { name: 'school-17-annex' }, spec: { displayName: 'School 17 annex', region: 'eu-central', timezone: 'Asia/Tashkent' } },
           { ...gateNvr(8), metadata: { name: 'school-17-annex-gate' }, spec: { ...gateNvr(8).spec, credentialsSecretRef: { name: 'nvr-school-17-annex-gate-0a1b2c3d' } } },
         ],
-        /^InputError: files: names-within-own-school: .* school-17-annex-gate reads as a name of school school-17-annex; school school-17 cannot use names under school-17-annex-$/,
+        /^PolicyViolationError: files: names-within-own-school: .* school-17-annex-gate reads as a name of school school-17-annex; school school-17 cannot use names under school-17-annex-$/,
       ],
     ])('refuses to propose %s, before opening anything', async (_name, put, expected) => {
       const before = (await h.host('admin').listPullRequests('all')).length;

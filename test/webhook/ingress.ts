@@ -71,6 +71,8 @@ export const DEVICES: FaceIdDeviceRecord[] = ([
 
 export interface TestIngress extends WebhookServer {
   base: string;
+  /** The metrics listener, apart from the port devices push to. */
+  metricsBase: string;
   /** Every log line written, parsed. */
   logs: string[];
   tokens: { hikvision: string; dahua: string; dahuaIn: string; otherSchool: string };
@@ -100,6 +102,7 @@ export async function startTestIngress(
     config: {
       databaseUrl,
       port: 0,
+      metricsPort: 0,
       keys: options.keys ?? { tokenHashKey: randomBytes(32), sealingKey: randomBytes(32) },
       logLevel: 'debug',
       poolSize: 8,
@@ -126,5 +129,5 @@ export async function startTestIngress(
       'webhook-signature': signStandardWebhook(whsecKey(signingSecret), id, timestamp, Buffer.from(body)),
     };
   };
-  return { ...server, base: `http://127.0.0.1:${server.port}`, logs, tokens, signingSecret, sign };
+  return { ...server, base: `http://127.0.0.1:${server.port}`, metricsBase: `http://127.0.0.1:${server.metricsPort}`, logs, tokens, signingSecret, sign };
 }

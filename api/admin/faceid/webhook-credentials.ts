@@ -7,6 +7,8 @@ import { NotFoundError, UnavailableError } from '../../../lib/errors/index.js';
 import { DeviceSecrets, type SecretKeys } from '../../webhook/secrets.js';
 import { vendorOf } from '../../webhook/vendors/registry.js';
 import type { FaceIdDeviceEntry } from '../fleet-view/fleet-view.js';
+import { actorOf, type Principal } from '../access.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface WebhookCredentialsConfig {
   /** Where terminals reach the webhook ingress, e.g. https://attendance.posbon.example.org. */
@@ -46,16 +48,24 @@ export class WebhookCredentials {
     private readonly secrets: DeviceSecrets | undefined,
     private readonly publicUrl: string,
     private readonly devices: FaceIdDeviceLookup,
+    private readonly audit: AuditLog,
     private readonly now: () => Date,
   ) {}
 
-  static create(deps: { dataSource: DataSource; devices: FaceIdDeviceLookup; config?: WebhookCredentialsConfig; now?: () => Date }): WebhookCredentials {
+  static create(deps: { dataSource: DataSource; devices: FaceIdDeviceLookup; audit: AuditLog; config?: WebhookCredentialsConfig; now?: () => Date }): WebhookCredentials {
     const now = deps.now ?? (() => new Date());
     const secrets = deps.config ? DeviceSecrets.create({ dataSource: deps.dataSource, keys: deps.config.keys, now, cacheTtlMs: 0 }) : undefined;
-    return new WebhookCredentials(secrets, (deps.config?.publicUrl ?? '').replace(/\/+$/, ''), deps.devices, now);
+    return new WebhookCredentials(secrets, (deps.config?.publicUrl ?? '').replace(/\/+$/, ''), deps.devices, deps.audit, now);
   }
 
-  async issue(schoolId: string, deviceId: string, overlapHours: number): Promise<IssuedWebhookCredential> {
+  /** Issues (or rotates) a device's credential and records it in the audit trail (never the token). */
+  async issue(principal: Principal, requestId: string, schoolId: string, deviceId: string, overlapHours: number): Promise<IssuedWebhookCredential> {
+    const issued = await this.issueFor(schoolId, deviceId, overlapHours);
+    await this.audit.record({ ...actorOf(principal), schoolId, requestId, action: 'faceid.webhook-credential', params: { device: deviceId, rotated: issued.rotated, overlapHours }, result: 'ok' });
+    return issued;
+  }
+
+  private async issueFor(schoolId: string, deviceId: string, overlapHours: number): Promise<IssuedWebhookCredential> {
     if (!this.secrets) {
       throw new UnavailableError('webhook credentials are not configured: set POSBON_WEBHOOK_PUBLIC_URL and POSBON_TOKEN_HASH_KEY');
     }

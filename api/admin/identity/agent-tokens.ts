@@ -4,7 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { IsNull, MoreThan, type DataSource, type EntityManager } from 'typeorm';
 import { AgentTokenRow } from '../../db/entities/agent-token.js';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../../../lib/errors/index.js';
-import type { Principal } from '../access.js';
+import { actorOf, type Principal } from '../access.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 /** The prefix makes a leaked agent token recognisable, and lets the logger redact it anywhere. */
 export const AGENT_TOKEN_PREFIX = 'pag_';
@@ -62,18 +63,20 @@ export async function revokeAgentTokensIssuedBy(tx: EntityManager, accountId: st
 export class AgentTokens {
   private constructor(
     private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
     private readonly now: () => Date,
   ) {}
 
-  static create(deps: { dataSource: DataSource; now?: () => Date }): AgentTokens {
-    return new AgentTokens(deps.dataSource, deps.now ?? (() => new Date()));
+  static create(deps: { dataSource: DataSource; audit: AuditLog; now?: () => Date }): AgentTokens {
+    return new AgentTokens(deps.dataSource, deps.audit, deps.now ?? (() => new Date()));
   }
 
   private get repo() {
     return this.dataSource.getRepository(AgentTokenRow);
   }
 
-  async issue(issuer: Principal, schoolId: string, label: string, hours = DEFAULT_AGENT_TOKEN_HOURS): Promise<IssuedAgentToken> {
+  /** Issues a token and records it in the audit trail (never the token itself). */
+  async issue(issuer: Principal, requestId: string, schoolId: string, label: string, hours = DEFAULT_AGENT_TOKEN_HOURS): Promise<IssuedAgentToken> {
     if (!(hours >= 1 && hours <= MAX_AGENT_TOKEN_HOURS)) throw new RangeError(`agent tokens live 1 to ${MAX_AGENT_TOKEN_HOURS} hours`);
     const now = this.now();
     const live = await this.repo.count({ where: { schoolId, revokedAt: IsNull(), expiresAt: MoreThan(now) } });
@@ -94,7 +97,9 @@ export class AgentTokens {
         revokedAt: null,
       }),
     );
-    return { ...view(row), token };
+    const issued = { ...view(row), token };
+    await this.audit.record({ ...actorOf(issuer), schoolId, requestId, action: 'agent-token.issue', params: { agent: issued.id, label, expiresAt: issued.expiresAt }, result: 'ok' });
+    return issued;
   }
 
   async list(schoolId: string): Promise<AgentTokenView[]> {
@@ -102,7 +107,7 @@ export class AgentTokens {
   }
 
   /** Revokes a token of this school; a token of another school is as absent as one that never existed. */
-  async revoke(schoolId: string, id: string): Promise<AgentTokenView> {
+  async revoke(principal: Principal, requestId: string, schoolId: string, id: string): Promise<AgentTokenView> {
     const row = await this.repo.findOne({ where: { id, schoolId } });
     if (!row) throw new NotFoundError(`tokenId: no agent token ${id} for school ${schoolId}`);
     if (!row.revokedAt) {
@@ -111,6 +116,7 @@ export class AgentTokens {
       // Another request revoked it in between: its time stands.
       row.revokedAt = affected ? at : ((await this.repo.findOne({ where: { id } }))?.revokedAt ?? at);
     }
+    await this.audit.record({ ...actorOf(principal), schoolId, requestId, action: 'agent-token.revoke', params: { agent: id }, result: 'ok' });
     return view(row);
   }
 
