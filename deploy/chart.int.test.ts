@@ -198,10 +198,11 @@ describe('helm install into the test API server', () => {
     }
     expect(answers).toEqual({
       operator: [
-        'list schools.posbon.io in fleet', 'watch nvrs.posbon.io in fleet',
+        // FaceIdDevice readiness is the operator's; it collects credential Secrets nothing references (ADR 0002).
+        'list schools.posbon.io in fleet', 'watch nvrs.posbon.io in fleet', 'list faceiddevices.posbon.io in fleet',
         'patch schools.posbon.io/status in fleet', 'patch nvrs.posbon.io/status in fleet',
         'list medianodes.posbon.io', 'patch medianodes.posbon.io/status',
-        'get secrets in fleet', 'list secrets in fleet',
+        'get secrets in fleet', 'list secrets in fleet', 'delete secrets in fleet',
         'create secrets in media', 'get secrets in media', 'create configmaps in media', 'create deployments.apps in media', 'update leases.coordination.k8s.io in media',
         'create events in fleet',
       ],
