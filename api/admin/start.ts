@@ -211,22 +211,35 @@ async function main(): Promise<void> {
     process.stdout.write(`Live view (example camera: ${api.url}/#/live?cams=school-17.school-17-entrance.gate)\n${media.lines.join('\n')}\n\n`);
   }
 
+  // Each step is bounded: a watch or a pooled connection that does not let go must not outlive the pod's grace period.
+  const step = async (name: string, work: () => Promise<unknown> | undefined): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      Promise.resolve(work()).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_STEP_MS))),
+    ]).finally(() => clearTimeout(timer));
+    if (!done) process.stderr.write(`posbon: shutdown step ${name} did not finish in ${SHUTDOWN_STEP_MS / 1000} s; going on\n`);
+    return done;
+  };
   const shutdown = async () => {
-    await media?.stop();
+    await step('local media', () => media?.stop());
     services.fleet.stop();
-    await maintenance.stop();
-    await api.close();
-    await jwks?.close();
+    await step('maintenance', () => maintenance.stop());
+    const served = await step('http', () => api.close());
+    await step('jwks', () => jwks?.close());
     // After the last request: every stream token's queued audit entry is written before the database closes.
-    await services.audit.close();
-    await source.stop();
-    await dataSource.destroy();
-    await embedded?.stop();
-    process.exit(0);
+    const audited = await step('audit', () => services.audit.close());
+    await step('fleet source', () => source.stop());
+    await step('database', () => dataSource.destroy());
+    await step('embedded PostgreSQL', () => embedded?.stop());
+    process.exit(served && audited ? 0 : 1);
   };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
 }
+
+/** How long one shutdown step may take; Kubernetes allows 30 s for all of them by default. */
+const SHUTDOWN_STEP_MS = 5_000;
 
 main().catch((error: unknown) => {
   process.stderr.write(`posbon: ${error instanceof Error ? error.message : String(error)}\n`);
