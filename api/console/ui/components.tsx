@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiRefusal } from './api.js';
 import { known, t } from './i18n.js';
+import { can } from './session.js';
 
 export interface Loaded<T> {
   data?: T;
@@ -105,3 +106,20 @@ export const Field = ({ label, children }: { label: string; children: ComponentC
     {children}
   </label>
 );
+
+/** The last cell of an agent's row: revoked, a revoke button for those who may, or nothing. */
+export function RevokeCell({ label, revoked, onRevoke }: { label: string; revoked: boolean; onRevoke: () => void }) {
+  return (
+    <td>
+      {revoked ? (
+        t('revoked')
+      ) : can('agent-token:write') ? (
+        <button type="button" onClick={onRevoke} aria-label={`${t('revoke')}: ${label}`}>
+          {t('revoke')}
+        </button>
+      ) : (
+        '—'
+      )}
+    </td>
+  );
+}

@@ -2,7 +2,7 @@
 // types it into the agent's page or `posbon-agent pair`, and sees and revokes the agents paired so far.
 import { useState } from 'preact/hooks';
 import { del, get, post } from '../api.js';
-import { Qr, Refusal, Show, useLoad } from '../components.js';
+import { Qr, Refusal, RevokeCell, Show, useLoad } from '../components.js';
 import { formatTime, t } from '../i18n.js';
 import { can } from '../session.js';
 
@@ -87,17 +87,7 @@ export function AgentPairing({ schoolId }: { schoolId: string }) {
                     <td>{a.pairedBy}</td>
                     <td>{formatTime(a.createdAt)}</td>
                     <td>{a.lastRefreshedAt ? formatTime(a.lastRefreshedAt) : '—'}</td>
-                    <td>
-                      {a.revokedAt ? (
-                        t('revoked')
-                      ) : can('agent-token:write') ? (
-                        <button type="button" onClick={() => void revoke(a.id)} aria-label={`${t('revoke')}: ${a.label}`}>
-                          {t('revoke')}
-                        </button>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
+                    <RevokeCell label={a.label} revoked={a.revokedAt !== null} onRevoke={() => void revoke(a.id)} />
                   </tr>
                 ))}
               </tbody>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { del, get, post } from '../api.js';
-import { Field, Qr, Refusal, Show, useLoad } from '../components.js';
+import { Field, Qr, Refusal, RevokeCell, Show, useLoad } from '../components.js';
 import { formatTime, t } from '../i18n.js';
 import { href } from '../route.js';
 import { can } from '../session.js';
@@ -116,17 +116,7 @@ export function AgentsPage({ schoolId }: { schoolId: string }) {
                     <td>{a.issuedBy}</td>
                     <td>{formatTime(a.expiresAt)}</td>
                     <td>{a.lastUsedAt ? formatTime(a.lastUsedAt) : '—'}</td>
-                    <td>
-                      {a.revokedAt ? (
-                        t('revoked')
-                      ) : can('agent-token:write') ? (
-                        <button type="button" onClick={() => void revoke(a.id)} aria-label={`${t('revoke')}: ${a.label}`}>
-                          {t('revoke')}
-                        </button>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
+                    <RevokeCell label={a.label} revoked={a.revokedAt !== null} onRevoke={() => void revoke(a.id)} />
                   </tr>
                 ))}
               </tbody>
