@@ -143,8 +143,8 @@ describe('proposeFleetChange refuses, before opening anything', () => {
   it.each([
     ['an object the schema rejects, naming the field', { env: 'dev', put: [nvr({ publicHost: '192.168.1.10' })] }, /^InputError: put\[0\]\.spec\.publicHost: must be a public IP address or DNS name/],
     ['a plaintext password', { env: 'dev', put: [nvr({ password: 'hunter2' })] }, /^InputError: put\[0\]\.spec\.password: unknown field "password"$/],
-    ['an NVR of a school that does not exist', { env: 'dev', put: [nvr({ schoolRef: 'school-99' })] }, /^InputError: files: references-resolve: .*spec\.schoolRef school-99 names no School/],
-    ['removing a media node that was not drained', { env: 'dev', remove: [{ kind: 'MediaNode' as const, name: 'fsn1-a' }] }, /^InputError: files: media-node-removed-only-when-drained: .*MediaNode fsn1-a is removed without being drained first/],
+    ['an NVR of a school that does not exist', { env: 'dev', put: [nvr({ schoolRef: 'school-99' })] }, /^PolicyViolationError: files: references-resolve: .*spec\.schoolRef school-99 names no School/],
+    ['removing a media node that was not drained', { env: 'dev', remove: [{ kind: 'MediaNode' as const, name: 'fsn1-a' }] }, /^PolicyViolationError: files: media-node-removed-only-when-drained: .*MediaNode fsn1-a is removed without being drained first/],
     ['removing what is not there', { env: 'dev', remove: [{ kind: 'Nvr' as const, name: 'school-17-nothing' }] }, /^InputError: remove\[0\]: Nvr\/school-17-nothing is not in clusters\/dev$/],
     ['an empty change', { env: 'dev' }, /^InputError: put: a change puts or removes at least one object$/],
   ])('%s', async (_name, request, expected) => {
