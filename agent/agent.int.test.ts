@@ -102,7 +102,7 @@ async function agent(args: string[], env: Record<string, string> = {}): Promise<
     timeout: 60_000,
   };
   try {
-    const { stdout, stderr } = await run(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/main.ts'), ...args, '--json'], options);
+    const { stdout, stderr } = await run(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/bin.ts'), ...args, '--json'], options);
     return { code: 0, out: JSON.parse(stdout), err: stderr.trim() };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -129,7 +129,7 @@ describe('the LAN agent', () => {
   });
 
   it('discovers the NVR by multicast, run on the school network as a school admin would run it', async () => {
-    const { stdout } = await host.exec(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/main.ts'), 'discover', '--timeout-ms', '1500', '--json']);
+    const { stdout } = await host.exec(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/bin.ts'), 'discover', '--timeout-ms', '1500', '--json']);
     expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ onvifHost: host.ip, onvifPort: 80, scopes: expect.objectContaining({ name: ['DS-7608NI'] }) })]);
   });
 

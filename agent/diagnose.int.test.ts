@@ -33,7 +33,7 @@ describe('diagnose', () => {
     const password = 'Nvr-secret-password-123';
     const out = join(await mkdtemp(join(tmpdir(), 'posbon-diag-')), 'report.json');
     const env = { ...process.env, POSBON_API_URL: api.url, POSBON_AGENT_TOKEN: agentToken, POSBON_NVR_PASSWORD: password };
-    const { stdout } = await run(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/main.ts'), 'diagnose', '--school', 'school-a', '--out', out, '--upload', '--json'], { env, timeout: 120_000 });
+    const { stdout } = await run(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/bin.ts'), 'diagnose', '--school', 'school-a', '--out', out, '--upload', '--json'], { env, timeout: 120_000 });
     const printed = JSON.parse(stdout) as { report: Record<string, unknown>; uploaded: { id: string } };
     const written = JSON.parse(await readFile(out, 'utf8'));
     expect(written).toEqual(printed.report);

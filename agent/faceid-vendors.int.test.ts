@@ -42,7 +42,7 @@ interface Run {
 /** The agent CLI as its own process; `running` lets a test act while it waits. */
 function agent(args: string[], password = DAHUA.password): { done: Promise<Run>; stderr: () => string } {
   const env = { ...process.env, POSBON_API_URL: api.url, POSBON_AGENT_TOKEN: agentToken, POSBON_NVR_PASSWORD: password };
-  const child = spawn(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/main.ts'), 'provision-faceid', '--school', 'school-a', '--json', ...args], { env });
+  const child = spawn(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/bin.ts'), 'provision-faceid', '--school', 'school-a', '--json', ...args], { env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

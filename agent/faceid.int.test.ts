@@ -38,7 +38,7 @@ async function provision(password = TERMINAL.password): Promise<{ code: number; 
   const args = ['provision-faceid', '--school', 'school-a', '--device', 'gw-1', '--lan-host', '127.0.0.1', '--lan-port', String(terminal.port), '--direction', 'in', '--username', TERMINAL.username, '--json'];
   const env = { ...process.env, POSBON_API_URL: api.url, POSBON_AGENT_TOKEN: agentToken, POSBON_NVR_PASSWORD: password };
   try {
-    const { stdout, stderr } = await run(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/main.ts'), ...args], { env, timeout: 60_000 });
+    const { stdout, stderr } = await run(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), 'agent/cli/bin.ts'), ...args], { env, timeout: 60_000 });
     return { code: 0, stdout, err: stderr.trim() };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -10,7 +10,7 @@ import { spawnOnvifSimulator } from '../test/sim/onvif.js';
 
 const run = promisify(execFile);
 const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
-const CLI = join(process.cwd(), 'agent/cli/main.ts');
+const CLI = join(process.cwd(), 'agent/cli/bin.ts');
 const octet = 100 + Math.floor(Math.random() * 100);
 const net = `10.77.${octet}`;
 

@@ -24,7 +24,7 @@ export async function buildAgent(options: { out: string; sea: boolean }): Promis
   const bundle = join(out, 'posbon-agent.cjs');
   // CommonJS: Node 20's single-executable applications run one CommonJS script.
   await build({
-    entryPoints: [resolve(import.meta.dirname, '..', 'cli', 'main.ts')],
+    entryPoints: [resolve(import.meta.dirname, '..', 'cli', 'bin.ts')],
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -26,7 +26,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 3000));
   // The CLI's own start (tsx compiling) is timed apart, so the figure is the scan's.
   const startAt = performance.now();
-  await run('ip', ['netns', 'exec', lan.pc.netns, TSX, join(process.cwd(), 'agent/cli/main.ts'), 'scan', '--subnet', '8.8.8.0/24']).catch(() => undefined);
+  await run('ip', ['netns', 'exec', lan.pc.netns, TSX, join(process.cwd(), 'agent/cli/bin.ts'), 'scan', '--subnet', '8.8.8.0/24']).catch(() => undefined);
   const startupMs = performance.now() - startAt;
   console.log(`agent CLI start and refusal (no scan): ${startupMs.toFixed(0)} ms`);
   for (const concurrency of [64, 256, 512]) {
@@ -34,7 +34,7 @@ try {
     let found = 0;
     for (let i = 0; i < rounds; i++) {
       const t0 = performance.now();
-      const { stdout } = await run('ip', ['netns', 'exec', lan.pc.netns, TSX, join(process.cwd(), 'agent/cli/main.ts'), 'scan', '--json', '--concurrency', String(concurrency)], { maxBuffer: 1 << 22 });
+      const { stdout } = await run('ip', ['netns', 'exec', lan.pc.netns, TSX, join(process.cwd(), 'agent/cli/bin.ts'), 'scan', '--json', '--concurrency', String(concurrency)], { maxBuffer: 1 << 22 });
       times.push(performance.now() - t0 - startupMs);
       found = (JSON.parse(stdout) as { devices: unknown[] }).devices.length;
     }

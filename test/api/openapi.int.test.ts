@@ -30,7 +30,7 @@ describe('the OpenAPI document', () => {
         .filter(([, op]) => Array.isArray(op.security) && op.security.length === 0)
         .map(([method]) => `${method.toUpperCase()} ${path}`),
     );
-    expect(publicOps.sort()).toEqual(['GET /.well-known/jwks.json', 'GET /healthz', 'POST /auth/login', 'POST /auth/refresh']);
+    expect(publicOps.sort()).toEqual(['GET /.well-known/jwks.json', 'GET /healthz', 'POST /agent/pair', 'POST /agent/refresh', 'POST /auth/login', 'POST /auth/refresh']);
   });
 
   it('lists the attendance reads', () => {
