@@ -92,6 +92,8 @@ describeImages('the images', () => {
         DATABASE_URL: url,
         POSBON_API_HOST: '127.0.0.1',
         POSBON_API_PORT: String(port),
+        // Host networking: any free port, since another process on this machine may hold 9464.
+        POSBON_API_METRICS_PORT: '0',
         POSBON_ACCESS_TOKEN_SECRET: key(),
         POSBON_TOTP_SEALING_KEY: key(),
         POSBON_CREDENTIAL_NAMING_KEY: key(),
@@ -117,7 +119,7 @@ describeImages('the images', () => {
     const port = await freePort();
     const name = await start(
       images.webhook,
-      { DATABASE_URL: url, POSBON_WEBHOOK_PORT: String(port), POSBON_TOKEN_HASH_KEY: key(), POSBON_WEBHOOK_SEALING_KEY: key(), POSBON_WEBHOOK_DEVICES: '/devices/devices.yaml' },
+      { DATABASE_URL: url, POSBON_WEBHOOK_PORT: String(port), POSBON_WEBHOOK_METRICS_PORT: '0', POSBON_TOKEN_HASH_KEY: key(), POSBON_WEBHOOK_SEALING_KEY: key(), POSBON_WEBHOOK_DEVICES: '/devices/devices.yaml' },
       ['-v', `${dir}:/devices:ro`],
     );
     expect(await healthz(name, port)).toBe(200);

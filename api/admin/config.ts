@@ -15,7 +15,8 @@ export interface ApiConfig {
   host: string;
   port: number;
   /** Where /metrics listens, apart from `port`. */
-  metricsPort: number;
+  /** Where /metrics listens; unset outside production unless asked, so a local run holds no fixed extra port. */
+  metricsPort: number | undefined;
   /** Absent only outside production: generated per run. */
   accessTokenSecret?: Buffer;
   /** Seals TOTP seeds in the database. */
@@ -94,8 +95,8 @@ const environment = z.object({
   DATABASE_URL: optional(z.string().url('DATABASE_URL must be a postgres:// URL')),
   POSBON_API_HOST: optional(z.string()),
   POSBON_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** /metrics listens here, apart from the API's port, on the same host. */
-  POSBON_API_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** /metrics listens here, apart from the API's port, on the same host (9464 in production; 0 for any free port). */
+  POSBON_API_METRICS_PORT: optional(z.coerce.number().int().min(0).max(65535)),
   POSBON_ACCESS_TOKEN_SECRET: optional(base64Key('POSBON_ACCESS_TOKEN_SECRET', 32)),
   POSBON_TOTP_SEALING_KEY: optional(exactKey('POSBON_TOTP_SEALING_KEY')),
   POSBON_CREDENTIAL_NAMING_KEY: optional(base64Key('POSBON_CREDENTIAL_NAMING_KEY', 32)),
@@ -235,7 +236,7 @@ export function apiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     production,
     host: e.POSBON_API_HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: e.POSBON_API_PORT,
-    metricsPort: e.POSBON_API_METRICS_PORT,
+    metricsPort: e.POSBON_API_METRICS_PORT ?? (production ? 9464 : undefined),
     accessTtlSeconds: e.POSBON_ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: e.POSBON_REFRESH_TOKEN_TTL_SECONDS,
     viewerTtlSeconds: e.POSBON_VIEWER_TOKEN_TTL_SECONDS,

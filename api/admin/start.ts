@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     logger,
     host: config.host,
     port: config.port,
-    metricsPort: config.metricsPort,
+    ...(config.metricsPort !== undefined ? { metricsPort: config.metricsPort } : {}),
     http: {
       production: config.production,
       corsOrigins: config.corsOrigins,

@@ -32,6 +32,8 @@ beforeAll(async () => {
     DATABASE_URL: await testDatabase('bootstrap'),
     POSBON_API_HOST: '127.0.0.1',
     POSBON_API_PORT: String(port),
+    // Any free port: another process on this machine may hold 9464.
+    POSBON_API_METRICS_PORT: '0',
     POSBON_ACCESS_TOKEN_SECRET: randomBytes(32).toString('base64'),
     POSBON_TOTP_SEALING_KEY: randomBytes(32).toString('base64'),
     POSBON_CREDENTIAL_NAMING_KEY: randomBytes(32).toString('base64'),
