@@ -3,7 +3,7 @@
 // every acknowledged event up to the last archived WAL is there once. And a point-in-time restore between two known
 // events returns exactly the events up to it. The store only ever holds ciphertext.
 import { execFile } from 'node:child_process';
-import { chown, mkdir, open, readdir } from 'node:fs/promises';
+import { chown, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -35,6 +35,9 @@ afterAll(async () => {
   await primary?.stop();
   for (const server of restored) await server.stop();
   await store?.stop();
+  // Several hundred MB of data folders and bucket per run on a shared disk.
+  if (repo) await rm(repo.dir, { recursive: true, force: true });
+  if (store) await rm(store.root, { recursive: true, force: true });
 }, 60_000);
 
 const send = async (n: number): Promise<boolean> => {
