@@ -186,7 +186,7 @@ describeCluster('the chart on a kubelet node', () => {
       });
       return { status: res.status, body: (await res.json()) as Record<string, string> };
     };
-    const totp = totpCode(base32Decode(credential.totp_secret!), totpStep(Date.now()));
+    const totp = totpCode(base32Decode(credential.totp_secret!), totpStep(new Date()));
     const login = await post('/auth/login', { username: credential.username, password: credential.password, totp });
     expect(login.status).toBe(200);
     const changed = await post('/auth/password', { currentPassword: credential.password, newPassword: 'a-long-cluster-passphrase' }, login.body.accessToken);

@@ -91,6 +91,8 @@ state = "${dir}/containerd/state"
   # Without it every sandbox fails here with "can't get final child's PID from pipe" (no CAP_SYS_RESOURCE).
   restrict_oom_score_adj = true
   enable_selinux = false
+  # Pods' network namespaces under the state folder, so stop() finds every one of them.
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -122,15 +124,15 @@ const cniConfig = (dir: string, bridge: string, podCidr: string, gateway: string
     ],
   });
 
-const kubeletConfig = (dir: string, ports: { kubelet: number; healthz: number }, gateway: string) =>
+const kubeletConfig = (dir: string, port: number, gateway: string) =>
   stringify({
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
     address: '127.0.0.1',
-    port: ports.kubelet,
+    port,
     readOnlyPort: 0,
-    healthzBindAddress: '127.0.0.1',
-    healthzPort: ports.healthz,
+    // Its /healthz server is not needed: readiness is the Node's Ready condition.
+    healthzPort: 0,
     tlsCertFile: join(dir, 'kubelet-serving.crt'),
     tlsPrivateKeyFile: join(dir, 'kubelet-serving.key'),
     authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: join(dir, 'ca.crt') } },
@@ -150,6 +152,13 @@ const kubeletConfig = (dir: string, ports: { kubelet: number; healthz: number },
     serializeImagePulls: false,
     maxPods: 30,
   });
+
+/** Ports that are free now and distinct from each other (one `freePort()` after another may repeat a port). */
+async function distinctPorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
 
 async function ip(...args: string[]): Promise<void> {
   await run('ip', args);
@@ -252,6 +261,8 @@ export async function startCluster(log: (line: string) => void = () => {}): Prom
       servingIps: [kubernetesServiceIp],
       servingDns: ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${CLUSTER_DOMAIN}`],
       serviceAccountAdmission: true,
+      // The kubelet's rights come from the Node authorizer, scoped to its own node and pods, as on a real cluster.
+      authorizationMode: 'Node,RBAC',
       extraArgs: async (cpDir) => {
         await issueCert(cpDir, 'apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', 'extendedKeyUsage=clientAuth\n');
         return [
@@ -291,6 +302,7 @@ export async function startCluster(log: (line: string) => void = () => {}): Prom
     await importImage(pause.archive);
 
     log('controller-manager, scheduler, kube-proxy, CoreDNS');
+    const [controllerPort, schedulerPort, proxyHealthz, proxyMetrics, dnsHealth, kubeletPort] = await distinctPorts(6);
     services.push(
       await spawnService('kube-controller-manager', controllerManagerBin, [
         `--kubeconfig=${controllerKubeconfig}`,
@@ -301,14 +313,14 @@ export async function startCluster(log: (line: string) => void = () => {}): Prom
         `--service-cluster-ip-range=${serviceCidr}`,
         '--leader-elect=false',
         '--bind-address=127.0.0.1',
-        `--secure-port=${await freePort()}`,
+        `--secure-port=${controllerPort}`,
         `--cert-dir=${join(dir, 'controller-manager')}`,
       ]),
       await spawnService('kube-scheduler', schedulerBin, [
         `--kubeconfig=${schedulerKubeconfig}`,
         '--leader-elect=false',
         '--bind-address=127.0.0.1',
-        `--secure-port=${await freePort()}`,
+        `--secure-port=${schedulerPort}`,
         `--cert-dir=${join(dir, 'scheduler')}`,
       ]),
       await spawnService('kube-proxy', proxyBin, [
@@ -316,8 +328,8 @@ export async function startCluster(log: (line: string) => void = () => {}): Prom
         '--proxy-mode=iptables',
         `--hostname-override=${NODE_NAME}`,
         `--cluster-cidr=${podCidr}`,
-        `--healthz-bind-address=127.0.0.1:${await freePort()}`,
-        `--metrics-bind-address=127.0.0.1:${await freePort()}`,
+        `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
+        `--metrics-bind-address=127.0.0.1:${proxyMetrics}`,
         // Leave the machine's conntrack sysctls as they are (no CAP_SYS_RESOURCE, and other people's tests).
         '--conntrack-max-per-core=0',
         '--conntrack-tcp-timeout-established=0',
@@ -325,7 +337,6 @@ export async function startCluster(log: (line: string) => void = () => {}): Prom
         '--iptables-localhost-nodeports=false',
       ]),
     );
-    const dnsHealth = await freePort();
     await writeFile(
       join(dir, 'Corefile'),
       `.:53 {\n  bind ${gateway}\n  errors\n  health 127.0.0.1:${dnsHealth}\n  kubernetes ${CLUSTER_DOMAIN} {\n    kubeconfig ${dnsKubeconfig}\n  }\n}\n`,
@@ -333,8 +344,7 @@ export async function startCluster(log: (line: string) => void = () => {}): Prom
     services.push(await spawnService('coredns', corednsBin, ['-conf', join(dir, 'Corefile')]));
 
     log('kubelet');
-    const ports = { kubelet: await freePort(), healthz: await freePort() };
-    await writeFile(join(dir, 'kubelet.yaml'), kubeletConfig(dir, ports, gateway));
+    await writeFile(join(dir, 'kubelet.yaml'), kubeletConfig(dir, kubeletPort!, gateway));
     const kubelet = await spawnService('kubelet', kubeletBin, [
       `--config=${join(dir, 'kubelet.yaml')}`,
       `--kubeconfig=${nodeKubeconfig}`,

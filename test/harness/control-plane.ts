@@ -91,6 +91,8 @@ export interface ControlPlaneOptions {
   /** More names of the serving certificate, e.g. the `kubernetes` Service's ClusterIP that pods dial. */
   servingIps?: string[];
   servingDns?: string[];
+  /** `Node,RBAC` when a kubelet joins: its rights then come from the Node authorizer, scoped to its own pods. */
+  authorizationMode?: string;
   /** Pods get ServiceAccount tokens: needed only when a kubelet runs them. */
   serviceAccountAdmission?: boolean;
   /** Flags added to the API server's, for certificates issued in `dir` before it starts. */
@@ -141,7 +143,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--tls-private-key-file=${join(dir, 'serving.key')}`,
       `--client-ca-file=${join(dir, 'ca.crt')}`,
       `--service-cluster-ip-range=${options.serviceCidr ?? '10.0.0.0/24'}`,
-      '--authorization-mode=RBAC',
+      `--authorization-mode=${options.authorizationMode ?? 'RBAC'}`,
       '--service-account-issuer=https://localhost',
       `--service-account-key-file=${join(dir, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`,

@@ -337,10 +337,10 @@ export const CHART_TOOLS: Tool[] = [
   certManagerCrds,
   prometheusOperatorCrds,
 ];
-/** A real node for running the chart's pods (kubelet, scheduler, controller-manager, kubectl); built on demand, not by CI yet. */
+/** A real node for running the chart's pods: kubelet, scheduler, controller-manager, kube-proxy, CoreDNS, kubectl. */
 export const CLUSTER_TOOLS: Tool[] = [kubectl, kubelet, kubeScheduler, kubeControllerManager, kubeProxy, coredns];
 
 /** What the tests need; `npm run tools` and CI build these. */
-export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, promtool, ...CHART_TOOLS];
+export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, promtool, ...CHART_TOOLS, ...CLUSTER_TOOLS];
 /** Built when a benchmark first asks for them. */
 export const BENCH_TOOLS: Tool[] = [vegeta];
