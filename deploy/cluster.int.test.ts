@@ -3,7 +3,7 @@
 // media node's MediaMTX pod (host network) plays the example camera to a token the in-cluster API signed.
 import { execFile } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
@@ -53,6 +53,7 @@ describeCluster('the chart on a kubelet node', () => {
   let helm: string;
   let apiUrl: string;
   let tag: string;
+  let tls: string;
 
   beforeAll(async () => {
     const started = Date.now();
@@ -84,7 +85,7 @@ describeCluster('the chart on a kubelet node', () => {
     await cluster.kubectl(['label', 'namespace', NS.media, 'pod-security.kubernetes.io/enforce=privileged']);
     await cluster.kubectl(['create', 'namespace', NS.fleet]);
     await cluster.kubectl(['-n', NS.system, 'create', 'secret', 'generic', 'posbon-database', `--from-literal=url=${databaseUrl.toString()}`]);
-    const tls = await harnessDir('cluster-jwks');
+    tls = await harnessDir('jwks');
     await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', join(tls, 'ca.key')]);
     await run('openssl', ['req', '-x509', '-new', '-key', join(tls, 'ca.key'), '-out', join(tls, 'ca.crt'), '-days', '2', '-subj', '/CN=posbon-test-jwks-ca']);
     const service = `${RELEASE}-api.${NS.system}.svc`;
@@ -121,6 +122,7 @@ describeCluster('the chart on a kubelet node', () => {
     await camera?.stop();
     await host?.destroy();
     await postgres?.stop();
+    if (tls) await rm(tls, { recursive: true, force: true });
   }, 300_000);
 
   it('brings the operator, API and webhook pods to Ready under PSS restricted', async () => {
@@ -178,21 +180,23 @@ describeCluster('the chart on a kubelet node', () => {
     const [pod] = (await core.listNamespacedPod({ namespace: NS.system, labelSelector: `app.kubernetes.io/instance=${RELEASE},app.kubernetes.io/component=api` })).items;
     const file = join(cluster.podDir(pod!.metadata!.uid!), 'volumes', 'kubernetes.io~empty-dir', 'tmp', 'posbon', 'bootstrap-credential');
     const credential = Object.fromEntries((await readFile(file, 'utf8')).split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-    const post = async (path: string, body: unknown, token?: string) => {
+    // In production the API hands its tokens out only as cookies (httpOnly), as the console uses them.
+    const session = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('posbon_access='));
+    const post = async (path: string, body: unknown, cookie?: string) => {
       const res = await fetch(`${apiUrl}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
         body: JSON.stringify(body),
       });
-      return { status: res.status, body: (await res.json()) as Record<string, string> };
+      return { status: res.status, cookie: session(res) };
     };
     const totp = totpCode(base32Decode(credential.totp_secret!), totpStep(new Date()));
     const login = await post('/auth/login', { username: credential.username, password: credential.password, totp });
-    expect(login.status).toBe(200);
-    const changed = await post('/auth/password', { currentPassword: credential.password, newPassword: 'a-long-cluster-passphrase' }, login.body.accessToken);
-    expect(changed.status).toBe(200);
+    expect([login.status, login.cookie]).toEqual([200, expect.stringMatching(/^posbon_access=./)]);
+    const changed = await post('/auth/password', { currentPassword: credential.password, newPassword: 'a-long-cluster-passphrase' }, login.cookie);
+    expect([changed.status, changed.cookie]).toEqual([200, expect.stringMatching(/^posbon_access=./)]);
 
-    const res = await fetch(`${apiUrl}/cameras/${CAMERA}/stream`, { headers: { authorization: `Bearer ${changed.body.accessToken}` } });
+    const res = await fetch(`${apiUrl}/cameras/${CAMERA}/stream`, { headers: { cookie: changed.cookie! } });
     const grant = (await res.json()) as { mediaNode: string; hlsUrl: string; token: string };
     expect([res.status, grant.mediaNode, grant.hlsUrl]).toEqual([200, MEDIA_NODE, 'https://fsn1-b.media.posbon.example.org:8888/school-42/school-42-yard/yard/index.m3u8']);
     const path = new URL(grant.hlsUrl).pathname.replace(/^\//, '').replace(/\/index\.m3u8$/, '');
