@@ -57,12 +57,12 @@ export class WebhookIngress {
   async deviceByToken(schoolId: string, token: string, vendor: DeviceVendor, from: string): Promise<AuthenticatedDevice> {
     const ref = await this.secrets.verifyToken(schoolId, token);
     const device = this.directory.byId(ref.schoolId, ref.deviceId);
-    if (!device) throw new ForbiddenError('deviceToken: the device is no longer registered');
+    if (!device) throw new ForbiddenError('deviceToken', 'the device is no longer registered');
     if (device.vendor !== vendor)
-      throw new ForbiddenError(`deviceToken: the device is a ${device.vendor} terminal, not ${vendor}`);
+      throw new ForbiddenError('deviceToken', `the device is a ${device.vendor} terminal, not ${vendor}`);
     const sources = this.directory.sourcesOf(device.schoolId);
     if (!sources) return { device, auth: 'path-token' };
-    if (!sources.allows(from)) throw new ForbiddenError(`source: ${schoolId} does not declare the address this push came from`);
+    if (!sources.allows(from)) throw new ForbiddenError('source', `${schoolId} does not declare the address this push came from`);
     return { device, auth: 'path-token+source-address' };
   }
 
@@ -85,9 +85,9 @@ export class WebhookIngress {
     request: SignedRequest,
   ): Promise<{ device: DeviceContext; receipt: WebhookReceipt }> {
     const device = this.directory.byId(schoolId, deviceId);
-    if (!device) throw new NotFoundError(`deviceId: no FaceIdDevice ${deviceId} in school ${schoolId}`);
+    if (!device) throw new NotFoundError('deviceId', `no FaceIdDevice ${deviceId} in school ${schoolId}`);
     const keys = await this.secrets.signingKeys(device);
-    if (keys.length === 0) throw new ForbiddenError('deviceId: the device has no signing secret');
+    if (keys.length === 0) throw new ForbiddenError('deviceId', 'the device has no signing secret');
     const webhookId = verifyStandardWebhook(request, keys, this.now());
     return { device, receipt: { schoolId, deviceId, webhookId } };
   }
