@@ -16,6 +16,8 @@ export interface WebhookIngressDeps {
   /** Refused ZKTeco requests allowed per source address before it is answered 429 (default 10 a minute, burst 20). */
   serialFailures?: RateLimit;
   now?: () => Date;
+  /** Told after a commit which device's events were stored (the FaceIdDevice Last-Event column); never awaited. */
+  deviceStatus?: { stored(device: { schoolId: string; deviceId: string }): void };
 }
 
 /** A device and how its request proved it. */
@@ -42,12 +44,13 @@ export class WebhookIngress {
     private readonly metrics: WebhookMetrics,
     private readonly now: () => Date,
     serialFailures: RateLimit,
+    private readonly deviceStatus: WebhookIngressDeps['deviceStatus'],
   ) {
     this.serialFailures = new TokenBucketLimiter(serialFailures, () => this.now().getTime());
   }
 
   static create(deps: WebhookIngressDeps): WebhookIngress {
-    return new WebhookIngress(deps.directory, deps.secrets, deps.store, deps.metrics, deps.now ?? (() => new Date()), deps.serialFailures ?? { perMinute: 10, burst: 20 });
+    return new WebhookIngress(deps.directory, deps.secrets, deps.store, deps.metrics, deps.now ?? (() => new Date()), deps.serialFailures ?? { perMinute: 10, burst: 20 }, deps.deviceStatus);
   }
 
   /**
@@ -94,6 +97,7 @@ export class WebhookIngress {
 
   async accept(source: EventSource, push: ParsedPush, auth: EventAuth, receipt?: WebhookReceipt): Promise<PushResult> {
     const result = await this.store.record(push.events.map((event) => ({ ...event, auth })), receipt);
+    if (result.stored > 0 && push.events[0]) this.deviceStatus?.stored(push.events[0]);
     this.metrics.count(source, 'requests', 1);
     this.metrics.count(source, 'stored', result.stored);
     this.metrics.count(source, 'duplicates', result.duplicates);
