@@ -288,7 +288,7 @@ export class AttendanceStore {
       for (const r of returned) storedKeys.set(r.idempotency_key, r.duplicate);
     }
     return batch.map((submission, index) => {
-      if (replayed.has(index)) return new ConflictError('webhook-id: this message was already received');
+      if (replayed.has(index)) return new ConflictError('webhook-id', 'this message was already received');
       let stored = 0;
       let rateLimited = 0;
       for (const event of submission.events) {
