@@ -244,6 +244,16 @@ const KUBECONFORM = '0.8.0';
 export const helm = goCommand('helm', 'helm.sh/helm/v3', HELM, 'helm.sh/helm/v3/cmd/helm', `-X helm.sh/helm/v3/internal/version.version=v${HELM} -s -w`);
 export const kubeconform = goCommand('kubeconform', 'github.com/yannh/kubeconform', KUBECONFORM, 'github.com/yannh/kubeconform/cmd/kubeconform');
 
+const VERSITYGW = '1.8.0';
+/** An S3-compatible server over a folder: the backup target of the restore drill, as Hetzner's Object Storage is in production. */
+export const versitygw = goCommand(
+  'versitygw',
+  'github.com/versity/versitygw',
+  VERSITYGW,
+  'github.com/versity/versitygw/cmd/versitygw',
+  `-X main.Version=v${VERSITYGW} -s -w`,
+);
+
 /** The chart's schema versions: the oldest supported Kubernetes and the newest pinned. */
 export const SCHEMA_KUBERNETES = [OLDEST_KUBERNETES, KUBERNETES] as const;
 
@@ -285,6 +295,6 @@ export const CHART_TOOLS: Tool[] = [
 export const CLUSTER_TOOLS: Tool[] = [kubectl, kubelet, kubeScheduler, kubeControllerManager];
 
 /** What the tests need; `npm run tools` and CI build these. */
-export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, oldestKubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, promtool, ...CHART_TOOLS];
+export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, oldestKubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, promtool, versitygw, ...CHART_TOOLS];
 /** Built when a benchmark first asks for them. */
 export const BENCH_TOOLS: Tool[] = [vegeta];
