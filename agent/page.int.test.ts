@@ -234,12 +234,12 @@ describe('the local page', () => {
     expect(await tab.$eval('#public-host', (el) => (el as unknown as { value: string }).value)).toBe(wan);
     await tab.click('#test-do');
     await settled(tab, '#test-result');
-    expect([await state(tab, '#test-result'), await text(tab, '#test-result')]).toEqual(['failed', expect.stringMatching(/^rtsp: Refused\b.*; onvif: Refused\b/)]);
+    expect([await state(tab, '#test-result'), await text(tab, '#test-result')]).toEqual(['failed', expect.stringMatching(/^rtsp: Refused\b[^;]*$/)]);
     for (const [, publicPort, lanHost, lanPort] of forwards.matchAll(/^(\d+)\/TCP → ([\d.]+):(\d+)/gm)) await router.forward(Number(publicPort), lanHost!, Number(lanPort));
     await tab.$eval('#test-result', (el) => el.removeAttribute('data-state'));
     await tab.click('#test-do');
     await settled(tab, '#test-result');
-    expect([await state(tab, '#test-result'), await text(tab, '#test-result')]).toEqual(['ok', 'rtsp: Ok; onvif: Ok']);
+    expect([await state(tab, '#test-result'), await text(tab, '#test-result')]).toEqual(['ok', 'rtsp: Ok (reachable); onvif: Ok (reachable)']);
 
     // Submit: the page links the proposal, which is in the fleet repository with no password in it.
     await tab.type('#nvr-name', 'gate');
@@ -264,6 +264,15 @@ describe('the local page', () => {
       credentialsSecretRef: { name: expect.any(String) },
     });
     expect(file).not.toContain(camera.password);
+    // The node tested the mapping three times (refused once, then RTSP and ONVIF); submit spent no fourth probe.
+    const root = (await login(api, await createAccount(api, 'root', 'SUPER_ADMIN'))).accessToken;
+    const audit = (await call(api, 'GET', '/audit?schoolId=school-a&limit=50', { token: root })).body.items as { actorType: string; action: string; result: string }[];
+    expect(audit.filter((e) => e.actorType === 'agent' && /^(nvr|proposal)\./.test(e.action)).map((e) => [e.action, e.result])).toEqual([
+      ['proposal.Nvr.create', 'ok'],
+      ['nvr.test-proposed', 'Ok'],
+      ['nvr.test-proposed', 'Ok'],
+      ['nvr.test-proposed', 'Refused'],
+    ]);
 
     // A Dahua terminal set up from the page; its first push reaches the webhook ingress.
     await tab.select('#p-vendor', 'dahua');

@@ -1,7 +1,7 @@
 // The agent's local page on 127.0.0.1: the flow pair → scan → pick → credentials and cameras → router guidance →
 // test from the media node → submit → provision → diagnose for a school admin, each step calling the same library
 // code as the CLI. Every request passes the gate in guard.ts; device credentials pass through, never stored.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,11 +56,18 @@ const optionalPort = (body: Record<string, unknown>, key: string): number | unde
 
 const credentialsOf = (body: Record<string, unknown>) => ({ username: str(body, 'username'), password: str(body, 'password') });
 
+/** A mapping that passed the media node's test is remembered this long, so submitting it does not test it again. */
+const TESTED_FOR_MS = 10 * 60_000;
+
+const mappingKey = (m: { publicHost: string; rtspPort: number; onvifPort: number | undefined; username: string; password: string }) =>
+  createHash('sha256').update(JSON.stringify([m.publicHost, m.rtspPort, m.onvifPort ?? null, m.username, m.password])).digest('hex');
+
 export async function startLocalPage(options: { port?: number; credentials?: string } = {}): Promise<LocalPage> {
   const token = randomBytes(24).toString('base64url');
   const path = options.credentials ?? credentialsPath();
   let scan: { progress: ScanProgress; report?: ScanReport; error?: string } | undefined;
   let listening = 0;
+  const tested = new Map<string, number>();
 
   const session = async () => {
     if (!existsSync(path)) throw new PageInputError('not paired yet: pair first');
@@ -115,20 +122,23 @@ export async function startLocalPage(options: { port?: number; credentials?: str
       const onvifPort = optionalPort(body, 'onvifPort');
       const credentials = credentialsOf(body);
       const rtsp = await client.testFromNode(s.schoolId, { kind: 'rtsp', host: publicHost, rtspPort, path: str(body, 'path'), credentials });
-      const onvif = onvifPort === undefined ? undefined : await client.testFromNode(s.schoolId, { kind: 'onvif', host: publicHost, rtspPort, onvifPort, credentials });
+      // A mapping that does not carry RTSP is wrong as a whole: the node's per-NVR probe budget is kept for the retest.
+      const onvif = onvifPort === undefined || rtsp.reason !== 'Ok' ? undefined : await client.testFromNode(s.schoolId, { kind: 'onvif', host: publicHost, rtspPort, onvifPort, credentials });
+      if (rtsp.reason === 'Ok' && (onvif === undefined ? onvifPort === undefined : onvif.reason === 'Ok')) tested.set(mappingKey({ publicHost, rtspPort, onvifPort, ...credentials }), Date.now());
       const brief = (r: { reason: string; message?: string }) => ({ reason: r.reason, ...(r.message ? { message: r.message } : {}) });
       return { rtsp: brief(rtsp), ...(onvif ? { onvif: brief(onvif) } : {}) };
     },
     'POST submit': async (body) => {
       const { client, session: s } = await session();
       const onvifPort = optionalPort(body, 'publicOnvifPort');
-      return submitNvr(client, {
-        schoolId: s.schoolId,
-        name: str(body, 'name'),
-        lan: { host: str(body, 'lanHost'), onvifPort: port(body, 'lanOnvifPort') },
-        mapping: { publicHost: str(body, 'publicHost'), rtspPort: port(body, 'publicRtspPort'), ...(onvifPort !== undefined ? { onvifPort } : {}) },
-        credentials: credentialsOf(body),
-      });
+      const mapping = { publicHost: str(body, 'publicHost'), rtspPort: port(body, 'publicRtspPort'), ...(onvifPort !== undefined ? { onvifPort } : {}) };
+      const credentials = credentialsOf(body);
+      const testedAt = tested.get(mappingKey({ ...mapping, onvifPort, ...credentials }));
+      return submitNvr(
+        client,
+        { schoolId: s.schoolId, name: str(body, 'name'), lan: { host: str(body, 'lanHost'), onvifPort: port(body, 'lanOnvifPort') }, mapping, credentials },
+        { mappingTested: testedAt !== undefined && Date.now() - testedAt < TESTED_FOR_MS },
+      );
     },
     'POST provision': async (body) => {
       const { client, session: s } = await session();
