@@ -259,7 +259,8 @@ describe('the local page', () => {
       publicRtspPort: 554,
       publicOnvifPort: 8080,
       onvifSync: true,
-      cameras: [{ id: 'videosource-1', name: 'Main gate', rtspPath: '/live' }],
+      connectivity: 'public',
+      cameras: [{ id: 'videosource-1', name: 'Main gate', rtspPath: '/live', stream: 'main', enabled: true }],
       lan: { localIp: nvrHost.ip, serial: 'DS7608-0042', model: 'DS-7608NI' },
       credentialsSecretRef: { name: expect.any(String) },
     });
