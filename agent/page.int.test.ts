@@ -67,6 +67,9 @@ const responder = (host: TestHost, options: Record<string, string>) =>
   serviceOn(host, `${options.kind}-responder`, ['test/sim/lan-responder-cli.ts'], { POSBON_LAN_RESPONDER: JSON.stringify({ ...options, host: host.ip }) }, /responder on/);
 
 beforeAll(async () => {
+  // Gitea first: its port is picked before it binds, so it starts before this file opens any other connection.
+  gitea = await startGitea(process.env.POSBON_TEST_PG_URL!);
+  fleetRepo = await gitea.createRepository('fleet');
   lan = await createTestLan('page', net, 24, { router: { wan } });
   const router = lan.router!;
   nvrHost = await lan.addHost('page-nvr', 11);
@@ -95,8 +98,6 @@ beforeAll(async () => {
   };
   const probe = await startProbeSidecar({ node: 'node-a', allowlist: renderProbeAllowlist('node-a', []), credentials: {}, token: PROBE_TOKEN, ticketKey: TICKET_KEY });
   services.push(probe.service);
-  gitea = await startGitea(process.env.POSBON_TEST_PG_URL!);
-  fleetRepo = await gitea.createRepository('fleet');
   await gitHost('admin').commitFiles({
     branch: 'main',
     message: 'The fleet',
