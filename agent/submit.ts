@@ -24,7 +24,11 @@ export interface SubmitOutcome {
 /** A problem with the device or its mapping that the person at the school can fix; the CLI exits 3. */
 export class DeviceProblem extends Error {}
 
-export async function submitNvr(client: PosbonClient, request: SubmitRequest): Promise<SubmitOutcome> {
+/**
+ * `mappingTested`: the caller saw this very mapping pass the media node's test just now (the page's test step), so
+ * the node's per-NVR probe budget is not spent twice on the same test.
+ */
+export async function submitNvr(client: PosbonClient, request: SubmitRequest, options: { mappingTested?: boolean } = {}): Promise<SubmitOutcome> {
   const school = await client.school(request.schoolId);
   if (!school.mediaNode) throw new DeviceProblem(`school ${request.schoolId} has no media node serving it yet; ask the platform team`);
 
@@ -39,14 +43,7 @@ export async function submitNvr(client: PosbonClient, request: SubmitRequest): P
   if (cameras.length === 0) throw new DeviceProblem(`${request.lan.host} reports no camera with an RTSP stream`);
 
   const { publicHost, rtspPort, onvifPort } = request.mapping;
-  const rtsp = await client.testFromNode(request.schoolId, { kind: 'rtsp', host: publicHost, rtspPort, path: cameras[0]!.mainPath!, credentials: request.credentials });
-  if (rtsp.reason !== 'Ok') {
-    throw new DeviceProblem(`media node ${school.mediaNode} cannot play rtsp://${publicHost}:${rtspPort}${cameras[0]!.mainPath}: ${rtsp.reason}${rtsp.message ? ` (${rtsp.message})` : ''}; check the router forwards port ${rtspPort} to ${request.lan.host} and admits ${school.allowlistIPs.join(', ') || 'the node'}`);
-  }
-  if (onvifPort !== undefined) {
-    const onvif = await client.testFromNode(request.schoolId, { kind: 'onvif', host: publicHost, rtspPort, onvifPort, credentials: request.credentials });
-    if (onvif.reason !== 'Ok') throw new DeviceProblem(`media node ${school.mediaNode} cannot reach ONVIF at ${publicHost}:${onvifPort}: ${onvif.reason}${onvif.message ? ` (${onvif.message})` : ''}`);
-  }
+  if (!options.mappingTested) await testMapping(client, request, school, cameras[0]!.mainPath!);
 
   const name = request.name.startsWith(`${request.schoolId}-`) ? request.name : `${request.schoolId}-${request.name}`;
   const proposed: ProposedNvr = {
@@ -70,4 +67,16 @@ export async function submitNvr(client: PosbonClient, request: SubmitRequest): P
     mediaNode: school.mediaNode,
     cameras: proposed.cameras,
   };
+}
+
+async function testMapping(client: PosbonClient, request: SubmitRequest, school: { mediaNode: string | null; allowlistIPs: string[] }, path: string): Promise<void> {
+  const { publicHost, rtspPort, onvifPort } = request.mapping;
+  const rtsp = await client.testFromNode(request.schoolId, { kind: 'rtsp', host: publicHost, rtspPort, path, credentials: request.credentials });
+  if (rtsp.reason !== 'Ok') {
+    throw new DeviceProblem(`media node ${school.mediaNode} cannot play rtsp://${publicHost}:${rtspPort}${path}: ${rtsp.reason}${rtsp.message ? ` (${rtsp.message})` : ''}; check the router forwards port ${rtspPort} to ${request.lan.host} and admits ${school.allowlistIPs.join(', ') || 'the node'}`);
+  }
+  if (onvifPort !== undefined) {
+    const onvif = await client.testFromNode(request.schoolId, { kind: 'onvif', host: publicHost, rtspPort, onvifPort, credentials: request.credentials });
+    if (onvif.reason !== 'Ok') throw new DeviceProblem(`media node ${school.mediaNode} cannot reach ONVIF at ${publicHost}:${onvifPort}: ${onvif.reason}${onvif.message ? ` (${onvif.message})` : ''}`);
+  }
 }

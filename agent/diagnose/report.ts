@@ -4,15 +4,22 @@
 // Redacted before it leaves the function: no credential, no token.
 import { getServers } from 'node:dns';
 import { redact } from '../../lib/log/logger.js';
+import { routerWanAddress, type RouterWan } from '../../lib/devices/router-wan.js';
 import type { PosbonClient } from '../api-client.js';
-import { hasDefaultGateway, localInterfaces } from '../scan/interfaces.js';
+import { defaultGatewayAddress, hasDefaultGateway, localInterfaces } from '../scan/interfaces.js';
 import { ipToInt, isPrivateSubnet } from '../scan/subnets.js';
 
 export interface DiagnosticReport {
   generatedAt: string;
   schoolId: string;
-  lan: { interfaces: { name: string; address: string; prefix: number }[]; defaultGateway: boolean; dns: string[] };
-  publicAddress: { seenByApi: string; guess: 'cgnat' | 'private' | 'public' | 'unknown' };
+  lan: { interfaces: { name: string; address: string; prefix: number }[]; defaultGateway: boolean; gatewayAddress: string | null; dns: string[] };
+  publicAddress: {
+    seenByApi: string;
+    guess: 'cgnat' | 'private' | 'public' | 'unknown';
+    /** What the router says its WAN address is (UPnP IGD, else NAT-PMP); null when it answers neither. */
+    routerWan: RouterWan | null;
+    nat: NatVerdict;
+  };
   clock: { skewSeconds: number | null; ok: boolean };
   mediaNode: { name: string | null; webrtc: string; hls: string };
   nvrs: { id: string; ok: boolean; reason: string }[];
@@ -32,6 +39,22 @@ export function addressGuess(address: string): DiagnosticReport['publicAddress']
   return isPrivateSubnet(n, 32) || v4.startsWith('127.') ? 'private' : 'public';
 }
 
+export type NatVerdict = 'no-nat-beyond-router' | 'cgnat' | 'double-nat-or-cgnat' | 'router-wan-unknown';
+
+export const NAT_VERDICT_TEXT: Record<NatVerdict, string> = {
+  'no-nat-beyond-router': 'no NAT beyond the router: port forwarding on the router reaches the school',
+  cgnat: 'CGNAT: the router\'s WAN address is in 100.64.0.0/10, so the provider shares it; port forwarding cannot work, use the tunnel',
+  'double-nat-or-cgnat': 'double NAT or CGNAT: the router\'s WAN address is not the address the API sees; forward on the upstream router too, or use the tunnel',
+  'router-wan-unknown': 'router WAN address unknown: the router answers neither UPnP IGD nor NAT-PMP',
+};
+
+/** The NAT guess from the address the API sees and the one the router reports. Pure. */
+export function natVerdict(seenByApi: string, routerWan: string | null): NatVerdict {
+  if (!routerWan) return 'router-wan-unknown';
+  if (addressGuess(routerWan) === 'cgnat') return 'cgnat';
+  return routerWan === seenByApi.replace(/^::ffff:/, '') ? 'no-nat-beyond-router' : 'double-nat-or-cgnat';
+}
+
 /** What a URL answers: `answers <status>` (401 too: the server and path are there), or why it does not. */
 async function answers(url: string | null): Promise<string> {
   if (!url) return 'no media node';
@@ -44,7 +67,9 @@ async function answers(url: string | null): Promise<string> {
   }
 }
 
-export async function collectDiagnostics(client: PosbonClient, schoolId: string): Promise<DiagnosticReport> {
+export async function collectDiagnostics(client: PosbonClient, schoolId: string, options: { routerTimeoutMs?: number } = {}): Promise<DiagnosticReport> {
+  const gatewayAddress = await defaultGatewayAddress();
+  const routerWan = await routerWanAddress({ gateway: gatewayAddress, timeoutMs: options.routerTimeoutMs ?? 3000 });
   const before = Date.now();
   const view = await client.networkView(schoolId);
   const after = Date.now();
@@ -68,9 +93,15 @@ export async function collectDiagnostics(client: PosbonClient, schoolId: string)
     lan: {
       interfaces: localInterfaces().filter((i) => !i.internal).map(({ name, address, prefix }) => ({ name, address, prefix })),
       defaultGateway: await hasDefaultGateway(),
+      gatewayAddress,
       dns: getServers(),
     },
-    publicAddress: { seenByApi: view.clientAddress, guess: addressGuess(view.clientAddress) },
+    publicAddress: {
+      seenByApi: view.clientAddress,
+      guess: addressGuess(view.clientAddress),
+      routerWan,
+      nat: natVerdict(view.clientAddress, routerWan?.address ?? null),
+    },
     clock: { skewSeconds: Number.isFinite(skew) ? skew : null, ok: Number.isFinite(skew) && Math.abs(skew) <= MAX_CLOCK_SKEW_SECONDS },
     mediaNode: { name: view.mediaNode, webrtc: await answers(view.webrtcBaseUrl), hls: await answers(view.hlsBaseUrl) },
     nvrs: nvrResults,

@@ -15,15 +15,32 @@ export interface PortForward {
   what: 'rtsp' | 'onvif';
 }
 
-/** Public ports from 20001 on, ten per device, so each NVR's mapping is easy to read and never collides. */
-export const FIRST_PUBLIC_PORT = 20_000;
+/**
+ * Public ports the media node's probe may test (its default camera ports, operator/probe/bounds.ts), in the order
+ * they are handed out: RTSP's own ports, then HTTP alternates for ONVIF; 80 and 443 stay free for the router's own page.
+ */
+export const PUBLIC_PORTS = { rtsp: [554, 8554, 10554], onvif: [8080, 8081, 8899] } as const;
 
-export function routerGuidance(devices: ChosenDevice[], allowFrom: string[]): { forwards: PortForward[]; allowFrom: string[] } {
+export interface RouterGuidance {
+  forwards: PortForward[];
+  allowFrom: string[];
+  /** Devices left without a public port (more devices than camera ports): they need the tunnel instead. */
+  unplaced: string[];
+}
+
+export function routerGuidance(devices: ChosenDevice[], allowFrom: string[]): RouterGuidance {
   const forwards: PortForward[] = [];
-  devices.forEach((d, i) => {
-    const base = FIRST_PUBLIC_PORT + i * 10;
-    if (d.rtspPort) forwards.push({ publicPort: base + 1, lanHost: d.ip, lanPort: d.rtspPort, protocol: 'TCP', what: 'rtsp' });
-    if (d.onvifPort) forwards.push({ publicPort: base + 2, lanHost: d.ip, lanPort: d.onvifPort, protocol: 'TCP', what: 'onvif' });
-  });
-  return { forwards, allowFrom: [...allowFrom].sort() };
+  const unplaced: string[] = [];
+  const next = { rtsp: 0, onvif: 0 };
+  for (const d of devices) {
+    const wanted = (['rtsp', 'onvif'] as const).filter((what) => (what === 'rtsp' ? d.rtspPort : d.onvifPort));
+    if (wanted.some((what) => next[what] >= PUBLIC_PORTS[what].length)) {
+      unplaced.push(d.ip);
+      continue;
+    }
+    for (const what of wanted) {
+      forwards.push({ publicPort: PUBLIC_PORTS[what][next[what]++]!, lanHost: d.ip, lanPort: (what === 'rtsp' ? d.rtspPort : d.onvifPort)!, protocol: 'TCP', what });
+    }
+  }
+  return { forwards, allowFrom: [...allowFrom].sort(), unplaced };
 }

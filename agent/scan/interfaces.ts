@@ -17,3 +17,16 @@ export async function hasDefaultGateway(): Promise<boolean> {
   const table = await readFile('/proc/net/route', 'utf8').catch(() => '');
   return table.split('\n').slice(1).some((line) => line.split(/\s+/)[1] === '00000000');
 }
+
+/** The default route's gateway (Linux: /proc/net/route, little-endian hex); null when none or elsewhere. */
+export async function defaultGatewayAddress(): Promise<string | null> {
+  if (process.platform !== 'linux') return null;
+  const table = await readFile('/proc/net/route', 'utf8').catch(() => '');
+  for (const line of table.split('\n').slice(1)) {
+    const [, destination, gateway] = line.split(/\s+/);
+    if (destination !== '00000000' || !gateway || gateway === '00000000') continue;
+    const n = Number.parseInt(gateway, 16);
+    return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24].join('.');
+  }
+  return null;
+}

@@ -96,6 +96,8 @@ export interface TestApiOptions {
   webhook?: WebhookCredentialsConfig;
   /** The key sealing TOTP secrets, for a second process (the admin CLI) that must share it. */
   sealingKey?: Buffer;
+  /** The address to listen on; a network-namespace test host reaches the root namespace's own address, not loopback. */
+  host?: string;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi & { logStream: PassThrough }> {
@@ -127,7 +129,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     services,
     dataSource,
     logger,
-    host: '127.0.0.1',
+    host: options.host ?? '127.0.0.1',
     port: 0,
     metricsPort: 0,
     http: { production: false, corsOrigins: [], loginPerMinute: 10_000, tokensPerMinute: 10_000, trustProxy: false, ...options.http },

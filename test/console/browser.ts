@@ -1,6 +1,7 @@
 // Debian's chromium driven by puppeteer-core, with a guard that records every console error, CSP violation, page
 // error and failed or refused request: a tested page must produce none except the refusals a test expects.
-import { readFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -10,9 +11,20 @@ export const CHROMIUM = process.env.POSBON_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots go here (git-ignored), one per page and language. */
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'artifacts', 'console');
 
-export async function launchChromium(): Promise<Browser> {
+/**
+ * `netns`: Chromium runs inside that network namespace (`ip netns exec`), so its 127.0.0.1 is the namespace's own;
+ * DevTools then speaks over a pipe, since the browser's debugging port would be in the namespace too.
+ */
+export async function launchChromium(options: { netns?: string } = {}): Promise<Browser> {
+  let executablePath = CHROMIUM;
+  if (options.netns) {
+    executablePath = join(await mkdtemp(join(tmpdir(), 'posbon-chromium-')), 'chromium');
+    await writeFile(executablePath, `#!/bin/sh\nexec ip netns exec ${options.netns} ${CHROMIUM} "$@"\n`);
+    await chmod(executablePath, 0o755);
+  }
   return puppeteer.launch({
-    executablePath: CHROMIUM,
+    executablePath,
+    ...(options.netns ? { pipe: true } : {}),
     headless: true,
     // Root in a container has no user namespace for the sandbox; autoplay as a viewer's click would allow it.
     args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--disable-gpu', '--use-fake-ui-for-media-stream'],

@@ -20,7 +20,8 @@ export interface DahuaTerminal {
   stop(): Promise<void>;
 }
 
-export async function startDahuaTerminal(options: { username: string; password: string; serialNumber: string; model: string }): Promise<DahuaTerminal> {
+/** `host`: where it listens (loopback unless a test host must reach it). */
+export async function startDahuaTerminal(options: { username: string; password: string; serialNumber: string; model: string; host?: string }): Promise<DahuaTerminal> {
   const realm = `Login to ${options.serialNumber}`;
   const nonces = new Set<string>();
   const config = new Map<string, string>();
@@ -58,7 +59,7 @@ export async function startDahuaTerminal(options: { username: string; password: 
     }
     res.writeHead(400).end('Error\r\nBad Request!\r\n');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
   const server0 = 'EventHttpUpload.UploadServerList[0]';
   return {
     port: (server.address() as AddressInfo).port,

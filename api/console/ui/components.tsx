@@ -2,7 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiRefusal } from './api.js';
-import { known, t } from './i18n.js';
+import { formatTime, known, t } from './i18n.js';
 import { can } from './session.js';
 
 export interface Loaded<T> {
@@ -106,6 +106,45 @@ export const Field = ({ label, children }: { label: string; children: ComponentC
     {children}
   </label>
 );
+
+export interface AgentRow {
+  id: string;
+  label: string;
+  by: string;
+  /** When it expires (issued tokens) or was paired (paired agents). */
+  at: string;
+  lastUsedAt: string | null;
+  revoked: boolean;
+}
+
+/** A school's agents, issued tokens and paired agents alike: who made each, when, its last use, and its revoke cell. */
+export function AgentTable({ rows, atHeading, onRevoke, class: className }: { rows: AgentRow[]; atHeading: 'expires' | 'pairedAt'; onRevoke: (id: string) => void; class?: string }) {
+  if (rows.length === 0) return <p>{t('noItems')}</p>;
+  return (
+    <table class={className}>
+      <thead>
+        <tr>
+          <th scope="col">{t('label')}</th>
+          <th scope="col">{t('issuedBy')}</th>
+          <th scope="col">{t(atHeading)}</th>
+          <th scope="col">{t('lastUsed')}</th>
+          <th scope="col">{t('status')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((a) => (
+          <tr key={a.id} data-agent={a.id}>
+            <td>{a.label}</td>
+            <td>{a.by}</td>
+            <td>{formatTime(a.at)}</td>
+            <td>{a.lastUsedAt ? formatTime(a.lastUsedAt) : '—'}</td>
+            <RevokeCell label={a.label} revoked={a.revoked} onRevoke={() => onRevoke(a.id)} />
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 /** The last cell of an agent's row: revoked, a revoke button for those who may, or nothing. */
 export function RevokeCell({ label, revoked, onRevoke }: { label: string; revoked: boolean; onRevoke: () => void }) {

@@ -2,7 +2,7 @@
 // types it into the agent's page or `posbon-agent pair`, and sees and revokes the agents paired so far.
 import { useState } from 'preact/hooks';
 import { del, get, post } from '../api.js';
-import { Qr, Refusal, RevokeCell, Show, useLoad } from '../components.js';
+import { Qr, AgentTable, Refusal, Show, useLoad } from '../components.js';
 import { formatTime, t } from '../i18n.js';
 import { can } from '../session.js';
 
@@ -66,34 +66,7 @@ export function AgentPairing({ schoolId }: { schoolId: string }) {
       )}
       {error !== undefined && <Refusal error={error} />}
       <Show loaded={agents}>
-        {({ items }) =>
-          items.length === 0 ? (
-            <p>{t('noItems')}</p>
-          ) : (
-            <table class="paired">
-              <thead>
-                <tr>
-                  <th scope="col">{t('label')}</th>
-                  <th scope="col">{t('issuedBy')}</th>
-                  <th scope="col">{t('pairedAt')}</th>
-                  <th scope="col">{t('lastUsed')}</th>
-                  <th scope="col">{t('status')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((a) => (
-                  <tr key={a.id} data-agent={a.id}>
-                    <td>{a.label}</td>
-                    <td>{a.pairedBy}</td>
-                    <td>{formatTime(a.createdAt)}</td>
-                    <td>{a.lastRefreshedAt ? formatTime(a.lastRefreshedAt) : '—'}</td>
-                    <RevokeCell label={a.label} revoked={a.revokedAt !== null} onRevoke={() => void revoke(a.id)} />
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
+        {({ items }) => <AgentTable rows={items.map((a) => ({ id: a.id, label: a.label, by: a.pairedBy, at: a.createdAt, lastUsedAt: a.lastRefreshedAt, revoked: a.revokedAt !== null }))} atHeading="pairedAt" onRevoke={(id) => void revoke(id)} class="paired" />}
       </Show>
     </section>
   );

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { del, get, post } from '../api.js';
-import { Field, Qr, Refusal, RevokeCell, Show, useLoad } from '../components.js';
-import { formatTime, t } from '../i18n.js';
+import { Field, Qr, AgentTable, Refusal, Show, useLoad } from '../components.js';
+import { t } from '../i18n.js';
 import { href } from '../route.js';
 import { can } from '../session.js';
 import { AgentPairing } from './agent-pairing.js';
@@ -95,34 +95,7 @@ export function AgentsPage({ schoolId }: { schoolId: string }) {
       )}
       {error !== undefined && <Refusal error={error} />}
       <Show loaded={tokens}>
-        {({ items }) =>
-          items.length === 0 ? (
-            <p>{t('noItems')}</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('label')}</th>
-                  <th scope="col">{t('issuedBy')}</th>
-                  <th scope="col">{t('expires')}</th>
-                  <th scope="col">{t('lastUsed')}</th>
-                  <th scope="col">{t('status')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((a) => (
-                  <tr key={a.id}>
-                    <td>{a.label}</td>
-                    <td>{a.issuedBy}</td>
-                    <td>{formatTime(a.expiresAt)}</td>
-                    <td>{a.lastUsedAt ? formatTime(a.lastUsedAt) : '—'}</td>
-                    <RevokeCell label={a.label} revoked={a.revokedAt !== null} onRevoke={() => void revoke(a.id)} />
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
+        {({ items }) => <AgentTable rows={items.map((a) => ({ id: a.id, label: a.label, by: a.issuedBy, at: a.expiresAt, lastUsedAt: a.lastUsedAt, revoked: a.revokedAt !== null }))} atHeading="expires" onRevoke={(id) => void revoke(id)} />}
       </Show>
     </>
   );
