@@ -223,7 +223,7 @@ export class AttendanceStore {
     }
     for (const index of receiptOwners) if (!fresh.has(index)) replayed.add(index);
     return batch.map((submission, index) => {
-      if (replayed.has(index)) return new ConflictError('webhook-id: this message was already received');
+      if (replayed.has(index)) return new ConflictError('webhook-id', 'this message was already received');
       let stored = 0;
       let rateLimited = 0;
       for (const event of submission.events) {
