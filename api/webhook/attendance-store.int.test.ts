@@ -112,8 +112,8 @@ describe('batches in flight at once', () => {
 describe('a batch whose commit fails', () => {
   let ingress: TestIngress;
   beforeAll(async () => {
-    // A long linger puts every request of the test into one batch.
-    ingress = await startTestIngress(await testDatabase('commitfail'), { store: { lingerMs: 200 } });
+    // Three events make a batch, whenever they arrive: each round of three requests below is one batch.
+    ingress = await startTestIngress(await testDatabase('commitfail'), { store: { lingerMs: 600_000, maxBatchEvents: 3 } });
     // Checked at COMMIT, after the batch's statement itself succeeded.
     await ingress.dataSource.query(`
       CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$

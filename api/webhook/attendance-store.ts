@@ -1,5 +1,5 @@
 // Stores attendance events exactly once: concurrent requests share a batch, each batch one committed statement, several in flight.
-import type pg from 'pg';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { ConflictError, InputError, UnavailableError } from '../../lib/errors/index.js';
 import type { Logger } from '../../lib/log/logger.js';
@@ -214,33 +214,7 @@ export class AttendanceStore {
       receiptOf.set(index, receiptOwners.length);
     });
     const rows = this.rows(batch, replayed, receiptOf);
-    const { rows: returned } = await this.pool.query<{
-      fresh_receipt: number | null;
-      idempotency_key: string | null;
-      duplicate: boolean | null;
-    }>({
-      ...RECORD_BATCH,
-      values: [
-        rows.map((r) => r.idempotencyKey),
-        rows.map((r) => r.schoolId),
-        rows.map((r) => r.deviceId),
-        rows.map((r) => r.personId),
-        rows.map((r) => r.direction),
-        rows.map((r) => r.occurredAt.toISOString()),
-        rows.map((r) => r.receivedAt.toISOString()),
-        rows.map((r) => r.late),
-        rows.map((r) => r.futureSkew),
-        rows.map((r) => r.batchDuplicate),
-        rows.map((r) => r.source),
-        rows.map((r) => r.rawEventType),
-        rows.map((r) => r.auth),
-        rows.map((r) => r.receipt),
-        this.rateLimitMs,
-        webhookSchools,
-        webhookDevices,
-        webhookIds,
-      ],
-    });
+    const returned = await this.query(rows, webhookSchools, webhookDevices, webhookIds);
     const fresh = new Set<number>();
     const storedKeys = new Map<string, boolean>();
     for (const r of returned) {
@@ -262,6 +236,56 @@ export class AttendanceStore {
       }
       return { stored, rateLimited, duplicates: submission.events.length - stored - rateLimited };
     });
+  }
+
+  private async query(
+    rows: Row[],
+    webhookSchools: string[],
+    webhookDevices: string[],
+    webhookIds: string[],
+  ): Promise<{ fresh_receipt: number | null; idempotency_key: string | null; duplicate: boolean | null }[]> {
+    const client = await this.pool.connect();
+    // A connection that drops while checked out reports it here, where no pool listener is attached.
+    let broken: Error | undefined;
+    const dropped = (error: Error) => (broken = error);
+    client.on('error', dropped);
+    try {
+      const result = await client.query<{
+        fresh_receipt: number | null;
+        idempotency_key: string | null;
+        duplicate: boolean | null;
+      }>({
+        ...RECORD_BATCH,
+        values: [
+          rows.map((r) => r.idempotencyKey),
+          rows.map((r) => r.schoolId),
+          rows.map((r) => r.deviceId),
+          rows.map((r) => r.personId),
+          rows.map((r) => r.direction),
+          rows.map((r) => r.occurredAt.toISOString()),
+          rows.map((r) => r.receivedAt.toISOString()),
+          rows.map((r) => r.late),
+          rows.map((r) => r.futureSkew),
+          rows.map((r) => r.batchDuplicate),
+          rows.map((r) => r.source),
+          rows.map((r) => r.rawEventType),
+          rows.map((r) => r.auth),
+          rows.map((r) => r.receipt),
+          this.rateLimitMs,
+          webhookSchools,
+          webhookDevices,
+          webhookIds,
+        ],
+      });
+      return result.rows;
+    } catch (error) {
+      // An error PostgreSQL answered (with its SQLSTATE) leaves the connection ready; anything else may not have.
+      if (!(error instanceof pg.DatabaseError)) broken ??= error as Error;
+      throw error;
+    } finally {
+      client.off('error', dropped);
+      client.release(broken);
+    }
   }
 
   /**

@@ -146,7 +146,8 @@ try {
     if (ingress!.exitCode !== null) throw new Error(`ingress exited:\n${logLines.join('\n')}`);
     const res = await fetch(`${base}/healthz`);
     if (!res.ok) throw new Error(`healthz ${res.status}`);
-  }, 60_000);
+    // Each worker compiles the sources at start; on a busy machine two of them take minutes.
+  }, 300_000);
   const pgPid = postmasterPid(postgres.port);
   const snapshot = (): CpuSnapshot => ({
     ingress: treeCpuSeconds(ingress!.pid!),
