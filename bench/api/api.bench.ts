@@ -57,18 +57,19 @@ const server = spawn(process.execPath, [...SERVER_NODE_OPTIONS, '--import', 'tsx
   stdio: ['pipe', 'pipe', 'inherit'],
 });
 const replies = createInterface({ input: server.stdout! })[Symbol.asyncIterator]();
-const ask = async <T>(line?: string): Promise<T> => {
+/** Sends `line` and waits for the reply holding `key`; what else the process prints passes through. */
+const ask = async <T>(key: string, line?: string): Promise<T> => {
   if (line) server.stdin!.write(`${line}\n`);
   for (;;) {
     const next = await replies.next();
     if (next.done) throw new Error('the API process ended');
     const text = next.value as string;
-    // What a Node.js flag makes it print (--trace-gc) passes through.
-    if (text.startsWith('{')) return JSON.parse(text) as T;
+    // A Node.js flag's output (--trace-gc) and the API's own log lines (JSON too, e.g. a 503 under overload).
+    if (text.startsWith('{') && key in (JSON.parse(text) as object)) return JSON.parse(text) as T;
     console.error(text);
   }
 };
-const started = await ask<{ url: string; accessToken: string; buildMs: number; cameras: number; nodes: number }>();
+const started = await ask<{ url: string; accessToken: string; buildMs: number; cameras: number; nodes: number }>('accessToken');
 
 /** CPU seconds (user + system) a live process has used, from /proc; undefined once it has ended. */
 const cpuSecondsOf = (pid: number): number | undefined => {
@@ -120,7 +121,7 @@ interface Step {
 async function load(name: string, path: string, rate: number, seconds: number, label: string, quiet = false): Promise<Step> {
   const results = join(work, 'results.bin');
   const report = join(work, 'report.json');
-  await ask(`mark ${label}`);
+  await ask('marked', `mark ${label}`);
   const before = loadAverage();
   const generatorCpu = await vegetaRun(
     [
@@ -133,7 +134,7 @@ async function load(name: string, path: string, rate: number, seconds: number, l
     `GET ${started.url}${path}\n`,
     results,
   );
-  const inApi = await ask<ServerReport>('report');
+  const inApi = await ask<ServerReport>('requests', 'report');
   await vegetaRun(['report', '-type=json', results], '', report);
   const r = JSON.parse(await readFile(report, 'utf8')) as VegetaReport;
   const apiCores = (inApi.cpuMsPerRequest * inApi.requests) / 1000 / seconds;
