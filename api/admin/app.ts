@@ -13,6 +13,7 @@ import { errorMiddleware } from '../platform/error-middleware.js';
 import { InputError, TooManyRequestsError, UnauthorizedError } from '../../lib/errors/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { requestContext } from '../platform/request-id.js';
+import { fixedHeaders } from '../platform/fixed-headers.js';
 import { requestForgeryGuard } from './http/request-forgery.js';
 import { schoolFilter, type Principal } from './access.js';
 import { isAgentToken } from './identity/agent-tokens.js';
@@ -64,6 +65,9 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
+  // No client revalidates an API answer; hashing every body for an ETag is work on every response (the console's
+  // static files keep theirs: serve-static sets its own).
+  app.set('etag', false);
   app.use(requestContext(logger));
   if (deps.metrics) app.use(requestDuration(deps.metrics, 'posbon_api'));
   // The console's CSP: WHEP and HLS may reach the fleet's media nodes, nothing else leaves the origin.
@@ -75,7 +79,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
       originsOfNodes = { nodes, origins: originsOf([...nodes].flatMap((n) => [n.webrtcBaseUrl, n.hlsBaseUrl])) };
     return originsOfNodes.origins;
   };
-  app.use(helmet({ contentSecurityPolicy: consoleCsp(mediaOrigins, config.production) }));
+  app.use(fixedHeaders(() => helmet({ contentSecurityPolicy: consoleCsp(mediaOrigins, config.production) }), () => fleet.nodes()));
   app.use(cors({ origin: config.corsOrigins, credentials: true }));
   app.use(requestForgeryGuard({ allowedOrigins: config.corsOrigins }));
   app.use(express.json({ limit: '64kb' }));

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { AttendanceReader } from '../attendance/reader.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { createApiApp, type ApiHttpConfig } from './app.js';
+import { createAppServer } from '../platform/http-server.js';
 import { processRegistry, serveMetrics } from '../../lib/metrics/index.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { GitHost } from '../../gitops/index.js';
@@ -146,7 +147,7 @@ export async function listenApi(options: {
     ...options.services,
     attendance: AttendanceReader.create({ dataSource: options.dataSource }),
   });
-  const server = app.listen(options.port, options.host);
+  const server = createAppServer(app).listen(options.port, options.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -9,9 +9,11 @@
 // answering `{"ok":true}` it measured p99 0.6 ms at this rate on this machine, where a Node.js load generator
 // measured 7 ms: more than the API itself adds.
 //   BENCH_SECONDS (10 per rate), BENCH_RATES (500,1000,2000), BENCH_WARMUP_SECONDS (5), BENCH_SCHOOLS (10000),
-//   BENCH_SERVER_NODE_OPTIONS (e.g. "--cpu-prof")
+//   BENCH_SERVER_NODE_OPTIONS (e.g. "--trace-gc"), BENCH_ROUTES (schools,stream), BENCH_PROFILE_DIR (a CPU and an
+//   allocation profile of each measured step, e.g. schools-1000.cpuprofile; read them with bench/api/profile-top.ts)
 import { spawn } from 'node:child_process';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,6 +25,7 @@ const RATES = (process.env.BENCH_RATES ?? process.env.BENCH_RATE ?? '500,1000,20
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const SERVER_NODE_OPTIONS = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+const ROUTES = (process.env.BENCH_ROUTES ?? 'schools,stream').split(',');
 
 interface ServerReport {
   requests: number;
@@ -54,27 +57,48 @@ const server = spawn(process.execPath, [...SERVER_NODE_OPTIONS, '--import', 'tsx
   stdio: ['pipe', 'pipe', 'inherit'],
 });
 const replies = createInterface({ input: server.stdout! })[Symbol.asyncIterator]();
-const ask = async <T>(line?: string): Promise<T> => {
+/** Sends `line` and waits for the reply holding `key`; what else the process prints passes through. */
+const ask = async <T>(key: string, line?: string): Promise<T> => {
   if (line) server.stdin!.write(`${line}\n`);
   for (;;) {
     const next = await replies.next();
     if (next.done) throw new Error('the API process ended');
     const text = next.value as string;
-    // What a Node.js flag makes it print (--trace-gc) passes through.
-    if (text.startsWith('{')) return JSON.parse(text) as T;
+    // A Node.js flag's output (--trace-gc) and the API's own log lines (JSON too, e.g. a 503 under overload).
+    if (text.startsWith('{') && key in (JSON.parse(text) as object)) return JSON.parse(text) as T;
     console.error(text);
   }
 };
-const started = await ask<{ url: string; accessToken: string; buildMs: number; cameras: number; nodes: number }>();
+const started = await ask<{ url: string; accessToken: string; buildMs: number; cameras: number; nodes: number }>('accessToken');
 
-/** Runs vegeta with `args`, its stdin from `input` and its stdout into `output`. */
-async function vegetaRun(args: string[], input: string, output: string): Promise<void> {
+/** CPU seconds (user + system) a live process has used, from /proc; undefined once it has ended. */
+const cpuSecondsOf = (pid: number): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Runs vegeta with `args`, its stdin from `input` and its stdout into `output`; resolves to the CPU seconds it used,
+ * read every 100 ms while it runs (the last tenth of a second, writing out its results, is not counted).
+ */
+async function vegetaRun(args: string[], input: string, output: string): Promise<number> {
   const out = await open(output, 'w');
   try {
-    await new Promise<void>((resolve, reject) => {
+    return await new Promise<number>((resolve, reject) => {
       const child = spawn(vegetaBin, args, { stdio: ['pipe', out.fd, 'inherit'] });
+      let cpuSeconds = 0;
+      const sampler = setInterval(() => (cpuSeconds = cpuSecondsOf(child.pid!) ?? cpuSeconds), 100);
       child.once('error', reject);
-      child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`vegeta ${args[0]} exited ${code}`))));
+      child.once('close', (code) => {
+        clearInterval(sampler);
+        if (code === 0) resolve(cpuSeconds);
+        else reject(new Error(`vegeta ${args[0]} exited ${code}`));
+      });
       child.stdin!.end(input);
     });
   } finally {
@@ -94,12 +118,12 @@ interface Step {
   loopMax: number;
 }
 
-async function load(name: string, path: string, rate: number, seconds: number, quiet = false): Promise<Step> {
+async function load(name: string, path: string, rate: number, seconds: number, label: string, quiet = false): Promise<Step> {
   const results = join(work, 'results.bin');
   const report = join(work, 'report.json');
-  await ask('mark');
+  await ask('marked', `mark ${label}`);
   const before = loadAverage();
-  await vegetaRun(
+  const generatorCpu = await vegetaRun(
     [
       'attack',
       `-rate=${rate}/s`,
@@ -110,9 +134,10 @@ async function load(name: string, path: string, rate: number, seconds: number, q
     `GET ${started.url}${path}\n`,
     results,
   );
-  const inApi = await ask<ServerReport>('report');
+  const inApi = await ask<ServerReport>('requests', 'report');
   await vegetaRun(['report', '-type=json', results], '', report);
   const r = JSON.parse(await readFile(report, 'utf8')) as VegetaReport;
+  const apiCores = (inApi.cpuMsPerRequest * inApi.requests) / 1000 / seconds;
   const ok = r.status_codes['200'] ?? 0;
   const step = { rate, p99: r.latencies['99th'] / 1e6, loopMax: inApi.loopMax };
   if (quiet) return step;
@@ -120,7 +145,10 @@ async function load(name: string, path: string, rate: number, seconds: number, q
     `${name.padEnd(26)} ${r.rate.toFixed(0).padStart(4)} req/s  p50 ${ms(r.latencies['50th'])} ms  p90 ${ms(r.latencies['90th'])} ms  p99 ${ms(r.latencies['99th'])} ms  max ${ms(r.latencies.max)} ms  non-200 ${r.requests - ok}  errors ${r.errors?.length ?? 0}`,
   );
   console.log(
-    `${''.padEnd(26)} in the API: p50 ${inApi.servedP50.toFixed(2)} ms  p99 ${inApi.servedP99.toFixed(2)} ms  CPU ${inApi.cpuMsPerRequest.toFixed(3)} ms/request  event-loop delay p99 ${inApi.loopP99.toFixed(2)} ms max ${inApi.loopMax.toFixed(2)} ms  GC ${inApi.gcCount} pauses ${inApi.gcTotalMs.toFixed(1)} ms max ${inApi.gcMaxMs.toFixed(1)} ms  load average ${before} -> ${loadAverage()}`,
+    `${''.padEnd(26)} in the API: p50 ${inApi.servedP50.toFixed(2)} ms  p99 ${inApi.servedP99.toFixed(2)} ms  CPU ${inApi.cpuMsPerRequest.toFixed(3)} ms/request  event-loop delay p99 ${inApi.loopP99.toFixed(2)} ms max ${inApi.loopMax.toFixed(2)} ms  GC ${inApi.gcCount} pauses ${inApi.gcTotalMs.toFixed(1)} ms max ${inApi.gcMaxMs.toFixed(1)} ms`,
+  );
+  console.log(
+    `${''.padEnd(26)} cores used: API ${apiCores.toFixed(2)}, load generator ${(generatorCpu / seconds).toFixed(2)}  load average ${before} -> ${loadAverage()}`,
   );
   return step;
 }
@@ -140,15 +168,17 @@ try {
   console.log(
     `fleet of ${Number(process.env.BENCH_SCHOOLS ?? 10_000)} schools, ${started.cameras} cameras, ${started.nodes} nodes; cache built in ${started.buildMs.toFixed(0)} ms; ${WARMUP_SECONDS} s warm-up, then ${RATES.join(', ')} req/s for ${SECONDS} s each`,
   );
-  const routes = [
-    ['GET /schools/:id', '/schools/school-4850'],
-    ['GET /cameras/:id/stream', '/cameras/school-4850.nvr-4850.gate/stream'],
-  ] as const;
+  const routes = (
+    [
+      ['schools', 'GET /schools/:id', '/schools/school-4850'],
+      ['stream', 'GET /cameras/:id/stream', '/cameras/school-4850.nvr-4850.gate/stream'],
+    ] as const
+  ).filter(([key]) => ROUTES.includes(key));
   // JIT, inline caches and the heap settle before anything is measured.
-  for (const [name, path] of routes) await load(name, path, RATES[0]!, WARMUP_SECONDS, true);
-  for (const [name, path] of routes) {
+  for (const [key, name, path] of routes) await load(name, path, RATES[0]!, WARMUP_SECONDS, `${key}-warmup`, true);
+  for (const [key, name, path] of routes) {
     const steps: Step[] = [];
-    for (const rate of RATES) steps.push(await load(name, path, rate, SECONDS));
+    for (const rate of RATES) steps.push(await load(name, path, rate, SECONDS, `${key}-${rate}`));
     const at1000 = steps.find((s) => s.rate === 1000);
     if (at1000) {
       figures.push(figure(`${name} p99 at 1000 req/s`, at1000.p99, 'ms', { target: '< 5 ms', met: at1000.p99 < 5 }));

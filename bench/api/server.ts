@@ -2,7 +2,10 @@
 // over 10,000 schools held in memory. Prints one JSON line with its URL and a viewer's access token, then answers
 // `mark` and `report` lines on stdin with what it measured in between: each request from its arrival to its last
 // byte, its own CPU time, its event loop's delay and its GC pauses.
+import { writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { PerformanceObserver, createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { openMigrated } from '../../api/db/migrate.js';
@@ -13,6 +16,8 @@ import type { Fleet } from '../../operator/core/fleet.js';
 import { node, nvr, school } from '../../test/api/fixture.js';
 
 const SCHOOLS = Number(process.env.BENCH_SCHOOLS ?? 10_000);
+/** Where a CPU profile and an allocation profile of each measured step go; unset, nothing is profiled. */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) throw new Error('BENCH_DATABASE_URL is required');
 
@@ -66,9 +71,32 @@ api.server.on('request', (_req, res: ServerResponse) => {
   });
 });
 
+// Profiles cover the measured window only, not the start-up's cache build or the module loading.
+const inspector = PROFILE_DIR ? new Session() : undefined;
+inspector?.connect();
+let profiling: string | undefined;
+const startProfiles = async (label: string) => {
+  if (!inspector) return;
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
+  await inspector.post('Profiler.start');
+  await inspector.post('HeapProfiler.enable');
+  await inspector.post('HeapProfiler.startSampling', { samplingInterval: 4096 });
+  profiling = label;
+};
+const writeProfiles = async () => {
+  if (!inspector || !profiling) return;
+  const { profile } = await inspector.post('Profiler.stop');
+  const { profile: heap } = await inspector.post('HeapProfiler.stopSampling');
+  await writeFile(join(PROFILE_DIR!, `${profiling}.cpuprofile`), JSON.stringify(profile));
+  await writeFile(join(PROFILE_DIR!, `${profiling}.heapprofile`), JSON.stringify(heap));
+  profiling = undefined;
+};
+
 const ms = (ns: number) => ns / 1e6;
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line === 'mark') {
+  const [command, label] = line.split(' ');
+  if (command === 'mark') {
     served = createHistogram();
     loop.disable();
     loop = monitorEventLoopDelay({ resolution: 1 });
@@ -76,23 +104,22 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     cpu = process.cpuUsage();
     requests = 0;
     gc = { count: 0, totalMs: 0, maxMs: 0 };
-    process.stdout.write('{"marked":true}\n');
-  } else if (line === 'report') {
+    void startProfiles(label ?? 'step').then(() => process.stdout.write('{"marked":true}\n'));
+  } else if (command === 'report') {
     const used = process.cpuUsage(cpu);
-    process.stdout.write(
-      `${JSON.stringify({
-        requests,
-        servedP50: ms(served.percentile(50)),
-        servedP99: ms(served.percentile(99)),
-        cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(requests, 1),
-        loopP99: ms(loop.percentile(99)),
-        loopMax: ms(loop.max),
-        gcCount: gc.count,
-        gcTotalMs: gc.totalMs,
-        gcMaxMs: gc.maxMs,
-      })}\n`,
-    );
-  } else if (line === 'stop') {
+    const report = JSON.stringify({
+      requests,
+      servedP50: ms(served.percentile(50)),
+      servedP99: ms(served.percentile(99)),
+      cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(requests, 1),
+      loopP99: ms(loop.percentile(99)),
+      loopMax: ms(loop.max),
+      gcCount: gc.count,
+      gcTotalMs: gc.totalMs,
+      gcMaxMs: gc.maxMs,
+    });
+    void writeProfiles().then(() => process.stdout.write(`${report}\n`));
+  } else if (command === 'stop') {
     void api
       .close()
       .then(() => services.audit.close())
