@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { openDatabase } from '../db/data-source.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { serveMetrics, shareWithPrimary, type MetricsServer } from '../../lib/metrics/index.js';
+import { createAppServer } from '../platform/http-server.js';
 import { OutageLog } from '../platform/outage-log.js';
 import { createWebhookApp, type BodyLimits } from './app.js';
 import { AttendanceStore, type AttendanceStoreDeps } from './attendance-store.js';
@@ -58,7 +59,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const ingress = WebhookIngress.create({ directory, secrets, store, metrics, ...(deviceStatus ? { deviceStatus } : {}) });
   const retention = WebhookIdRetention.create({ dataSource, logger });
   const app = createWebhookApp({ ingress, logger, metrics: metrics.registry, ...(options.limits ? { limits: options.limits } : {}) });
-  const server = app.listen(config.port, options.host ?? '0.0.0.0');
+  const server = createAppServer(app).listen(config.port, options.host ?? '0.0.0.0');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -85,15 +85,32 @@ export async function spawnService(name: string, command: string, args: string[]
   };
 }
 
+/**
+ * A port below the kernel's ephemeral range (32768 and up), so no outgoing connection can take it between this check
+ * and the service's bind; each Jest worker draws from its own slice of 1,000 so that workers never hand out the same one.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const slice = 20_000 + (Number(process.env.JEST_WORKER_ID ?? 0) % 12) * 1000;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = slice + Math.floor(Math.random() * 1000);
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      if (handedOut.size > 800) handedOut.clear();
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${slice}-${slice + 999}`);
+}
+
+const handedOut = new Set<number>();
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
 
