@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { etcd, ensureTool, kubeApiserver } from '../tools/tools.js';
+import { etcd, ensureTool, kubeApiserver, type Tool } from '../tools/tools.js';
 import { GiveUp, eventually, freePort, harnessDir, spawnService, waitForPort, type Service } from './process.js';
 
 const run = promisify(execFile);
@@ -84,8 +84,9 @@ export async function userKubeconfig(dir: string, server: string, user: string, 
   return writeKubeconfig(dir, server, safe);
 }
 
-export async function startControlPlane(): Promise<ControlPlane> {
-  const [etcdBin, apiserverBin] = [await ensureTool(etcd, console.log), await ensureTool(kubeApiserver, console.log)];
+/** Starts etcd and a kube-apiserver: the pinned release, or `apiserver` (another pinned release, e.g. the oldest supported). */
+export async function startControlPlane(options: { apiserver?: Tool } = {}): Promise<ControlPlane> {
+  const [etcdBin, apiserverBin] = [await ensureTool(etcd, console.log), await ensureTool(options.apiserver ?? kubeApiserver, console.log)];
   const dir = await harnessDir('control-plane');
   await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
   await openssl(dir, ['req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=posbon-test-ca']);
