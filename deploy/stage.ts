@@ -1,6 +1,7 @@
 // `npm run build:images:stage`: lays out each image's /app from the bundle — its entry points, the chunks they import,
 // the one native addon where needed, the console for the API, and an SBOM of exactly what was inlined.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,9 +23,20 @@ export type ImageName = keyof typeof IMAGES;
 const NATIVE = ['@node-rs/argon2'];
 
 interface Sbom {
-  metadata?: { component?: Record<string, unknown> };
+  serialNumber?: string;
+  metadata?: { timestamp?: string; component?: Record<string, unknown> };
   components?: Array<{ name: string; group?: string; 'bom-ref'?: string }>;
   dependencies?: Array<{ ref: string; dependsOn?: string[] }>;
+}
+
+/** The SBOM's time is the build's declared time (SOURCE_DATE_EPOCH), or none: a clock reading would make every stage differ. */
+const buildTime = (): { timestamp?: string } =>
+  process.env.SOURCE_DATE_EPOCH ? { timestamp: new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString() } : {};
+
+/** A version-4-shaped UUID from a hash of the text. */
+function uuidOf(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 const componentName = (c: { name: string; group?: string }) => (c.group ? `${c.group}/${c.name}` : c.name);
@@ -76,14 +88,18 @@ export async function stage(outRoot = join(root, 'dist', 'images')): Promise<voi
     if (image === 'api') await cp(join(root, 'dist', 'console'), join(app, 'console'), { recursive: true });
     const components = (sbom.components ?? []).filter((c) => packages.has(componentName(c)));
     const refs = new Set(components.map((c) => c['bom-ref']));
+    const { timestamp: _timestamp, ...metadata } = sbom.metadata ?? {};
     const imageSbom: Sbom = {
       ...sbom,
-      metadata: { ...sbom.metadata, component: { ...sbom.metadata?.component, name: `posbon-${image}` } },
+      metadata: { ...metadata, ...buildTime(), component: { ...sbom.metadata?.component, name: `posbon-${image}` } },
       components,
       dependencies: (sbom.dependencies ?? [])
         .filter((d) => refs.has(d.ref))
         .map((d) => ({ ...d, dependsOn: (d.dependsOn ?? []).filter((r) => refs.has(r)) })),
     };
+    // Reproducible: the serial number derives from the content, so the same inputs stage the same files (and images).
+    delete imageSbom.serialNumber;
+    imageSbom.serialNumber = `urn:uuid:${uuidOf(JSON.stringify(imageSbom))}`;
     await writeFile(join(app, 'sbom.cdx.json'), `${JSON.stringify(imageSbom, null, 2)}\n`);
   }
 }

@@ -26,7 +26,7 @@ async function openssl(dir: string, args: string[]): Promise<void> {
   await run('openssl', args, { cwd: dir });
 }
 
-async function issueCert(dir: string, name: string, subject: string, extensions: string): Promise<void> {
+export async function issueCert(dir: string, name: string, subject: string, extensions: string): Promise<void> {
   await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`]);
   await openssl(dir, ['req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
   await writeFile(join(dir, `${name}.ext`), extensions);
@@ -84,13 +84,35 @@ export async function userKubeconfig(dir: string, server: string, user: string, 
   return writeKubeconfig(dir, server, safe);
 }
 
-/** Starts etcd and a kube-apiserver: the pinned release, or `apiserver` (another pinned release, e.g. the oldest supported). */
-export async function startControlPlane(options: { apiserver?: Tool } = {}): Promise<ControlPlane> {
+export interface ControlPlaneOptions {
+  /** Where the API server listens and what it advertises as the `kubernetes` Service's endpoint; loopback by default. */
+  address?: string;
+  serviceCidr?: string;
+  /** More names of the serving certificate, e.g. the `kubernetes` Service's ClusterIP that pods dial. */
+  servingIps?: string[];
+  servingDns?: string[];
+  /** `Node,RBAC` when a kubelet joins: its rights then come from the Node authorizer, scoped to its own pods. */
+  authorizationMode?: string;
+  /** Pods get ServiceAccount tokens: needed only when a kubelet runs them. */
+  serviceAccountAdmission?: boolean;
+  /** Flags added to the API server's, for certificates issued in `dir` before it starts. */
+  extraArgs?: (dir: string) => Promise<string[]>;
+  /** Another pinned kube-apiserver release than the default one, e.g. the oldest supported. */
+  apiserver?: Tool;
+}
+
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const address = options.address ?? '127.0.0.1';
   const [etcdBin, apiserverBin] = [await ensureTool(etcd, console.log), await ensureTool(options.apiserver ?? kubeApiserver, console.log)];
   const dir = await harnessDir('control-plane');
   await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
   await openssl(dir, ['req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=posbon-test-ca']);
-  await issueCert(dir, 'serving', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  const sans = [
+    'DNS:localhost',
+    ...(options.servingDns ?? []).map((d) => `DNS:${d}`),
+    ...new Set(['127.0.0.1', address, ...(options.servingIps ?? [])].map((ip) => `IP:${ip}`)),
+  ];
+  await issueCert(dir, 'serving', '/CN=localhost', `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\n`);
   await issueCert(dir, 'admin', '/O=system:masters/CN=posbon-admin', 'extendedKeyUsage=clientAuth\n');
   await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key']);
   await openssl(dir, ['ec', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
@@ -117,23 +139,25 @@ export async function startControlPlane(options: { apiserver?: Tool } = {}): Pro
     const apiserver = await spawnService('kube-apiserver', apiserverBin, [
       `--etcd-servers=http://127.0.0.1:${clientPort}`,
       `--secure-port=${securePort}`,
-      '--bind-address=127.0.0.1',
+      `--bind-address=${address}`,
+      ...(address === '127.0.0.1' ? [] : [`--advertise-address=${address}`]),
       `--tls-cert-file=${join(dir, 'serving.crt')}`,
       `--tls-private-key-file=${join(dir, 'serving.key')}`,
       `--client-ca-file=${join(dir, 'ca.crt')}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
-      '--authorization-mode=RBAC',
+      `--service-cluster-ip-range=${options.serviceCidr ?? '10.0.0.0/24'}`,
+      `--authorization-mode=${options.authorizationMode ?? 'RBAC'}`,
       '--service-account-issuer=https://localhost',
       `--service-account-key-file=${join(dir, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-      '--disable-admission-plugins=ServiceAccount',
+      ...(options.serviceAccountAdmission ? [] : ['--disable-admission-plugins=ServiceAccount']),
       '--allow-privileged=true',
       `--cert-dir=${join(dir, 'certs')}`,
+      ...((await options.extraArgs?.(dir)) ?? []),
     ]);
     services.push(apiserver);
-    const server = `https://127.0.0.1:${securePort}`;
+    const server = `https://${address}:${securePort}`;
     const kubeconfigPath = await writeKubeconfig(dir, server, 'admin');
-    await waitForPort(securePort, apiserver, 120_000);
+    await waitForPort(securePort, apiserver, 120_000, address);
     const kc = kubeConfigFrom(kubeconfigPath);
     await eventually(async () => {
       if (apiserver.exited()) throw new GiveUp(`kube-apiserver exited:\n${(await apiserver.logs()).slice(-3000)}`);

@@ -127,3 +127,28 @@ export async function saveImage(ref: string, file: string): Promise<void> {
   if (existsSync(file) && (await stat(file)).size > 0) return;
   await podman(['save', '--format', 'docker-archive', '-o', file, ref]);
 }
+
+/**
+ * An image of static binaries and nothing else (`FROM scratch`), tagged by their content and saved once as a
+ * docker-archive in the images cache: the cluster's pause image, MediaMTX for the media nodes.
+ */
+export async function scratchImage(name: string, files: Record<string, string>, entrypoint: string[]): Promise<{ ref: string; archive: string }> {
+  const env = await podmanEnv();
+  const hash = createHash('sha256').update(JSON.stringify(entrypoint));
+  for (const [target, source] of Object.entries(files).sort()) hash.update(target).update('\0').update(await readFile(source)).update('\0');
+  const ref = `localhost/${name}:${hash.digest('hex').slice(0, 16)}`;
+  const archive = join(imagesCacheDir(), `${name}-${ref.split(':')[1]}.tar`);
+  if (!(await exists(ref, env))) {
+    const context = await mkdtemp(join(tmpdir(), 'posbon-scratch-'));
+    try {
+      for (const [target, source] of Object.entries(files)) await cp(source, join(context, target));
+      const copies = Object.keys(files).map((target) => `COPY ${target} /${target}`);
+      await writeFile(join(context, 'Containerfile'), ['FROM scratch', ...copies, `ENTRYPOINT ${JSON.stringify(entrypoint)}`, ''].join('\n'));
+      await podman(['build', '-q', '-t', ref, '-f', join(context, 'Containerfile'), context], env);
+    } finally {
+      await rm(context, { recursive: true, force: true });
+    }
+  }
+  await saveImage(ref, archive);
+  return { ref, archive };
+}

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -33,7 +33,12 @@ export function postgresBinDir(): string {
 
 const OS_USER = 'postgres';
 
-export async function startPostgres(): Promise<Postgres> {
+export interface PostgresOptions {
+  /** Another address to listen on besides loopback, e.g. a test node's bridge, and the clients' subnet allowed there. */
+  extraListen?: { address: string; clients: string };
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<Postgres> {
   const bin = postgresBinDir();
   const dir = await harnessDir('postgres');
   const data = join(dir, 'data');
@@ -51,11 +56,15 @@ export async function startPostgres(): Promise<Postgres> {
   await writeFile(pwfile, password, { mode: 0o644 });
   const initdb = asRoot ? ['runuser', ['-u', OS_USER, '--', join(bin, 'initdb')]] as const : [join(bin, 'initdb'), []] as const;
   await run(initdb[0], [...initdb[1], '-D', data, '-U', user, `--pwfile=${pwfile}`, '-A', 'scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  if (options.extraListen) {
+    await appendFile(join(data, 'pg_hba.conf'), `host all all ${options.extraListen.clients} scram-sha-256\n`);
+  }
+  const listen = ['127.0.0.1', ...(options.extraListen ? [options.extraListen.address] : [])].join(',');
   const port = await freePort();
   let service: Service | undefined;
   const start = async () => {
     service = await spawnService('postgres', join(bin, 'postgres'), [
-      '-D', data, '-p', String(port), '-k', data, '-c', 'listen_addresses=127.0.0.1',
+      '-D', data, '-p', String(port), '-k', data, '-c', `listen_addresses=${listen}`,
       '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-c', 'shared_buffers=256MB',
     ], asRoot ? { asUser: OS_USER } : {});
     const url = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;

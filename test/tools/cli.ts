@@ -1,8 +1,7 @@
 // `npm run tools [name…]`: builds the pinned test servers; `--if-missing` stays quiet when all are cached.
-import { ALL_TOOLS, CLUSTER_TOOLS, ensureTool, isBuilt, toolPath } from './tools.js';
+import { ALL_TOOLS, ensureTool, isBuilt, toolPath } from './tools.js';
 
-// Named tools may also be the on-demand ones; with no names, what CI needs.
-const KNOWN = [...ALL_TOOLS, ...CLUSTER_TOOLS];
+const KNOWN = ALL_TOOLS;
 
 const args = process.argv.slice(2);
 const ifMissing = args.includes('--if-missing');

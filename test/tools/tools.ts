@@ -224,6 +224,7 @@ export const kubectl = kubernetesCommand('kubectl');
 export const kubelet = kubernetesCommand('kubelet');
 export const kubeScheduler = kubernetesCommand('kube-scheduler');
 export const kubeControllerManager = kubernetesCommand('kube-controller-manager');
+export const kubeProxy = kubernetesCommand('kube-proxy');
 
 /** A main package of a module without local replaces, installed as a plain `go build`. */
 const goCommand = (name: string, module: string, version: string, pkg: string, ldflags = '-s -w'): Tool => ({
@@ -243,6 +244,16 @@ const HELM = '3.22.0';
 const KUBECONFORM = '0.8.0';
 export const helm = goCommand('helm', 'helm.sh/helm/v3', HELM, 'helm.sh/helm/v3/cmd/helm', `-X helm.sh/helm/v3/internal/version.version=v${HELM} -s -w`);
 export const kubeconform = goCommand('kubeconform', 'github.com/yannh/kubeconform', KUBECONFORM, 'github.com/yannh/kubeconform/cmd/kubeconform');
+
+const VERSITYGW = '1.8.0';
+/** An S3-compatible server over a folder: the backup target of the restore drill, as Hetzner's Object Storage is in production. */
+export const versitygw = goCommand(
+  'versitygw',
+  'github.com/versity/versitygw',
+  VERSITYGW,
+  'github.com/versity/versitygw/cmd/versitygw',
+  `-X main.Version=v${VERSITYGW} -s -w`,
+);
 
 /** The chart's schema versions: the oldest supported Kubernetes and the newest pinned. */
 export const SCHEMA_KUBERNETES = [OLDEST_KUBERNETES, KUBERNETES] as const;
@@ -273,6 +284,46 @@ export const prometheusOperatorCrds: Tool = {
     ),
 };
 
+const COREDNS = '1.15.0';
+
+/**
+ * Cluster DNS for the test node: CoreDNS with only the plugins a Service lookup needs, so the build skips the cloud
+ * SDKs of its full plugin set. Plugins register themselves when imported; the directive list says which a Corefile may use.
+ */
+export const coredns: Tool = {
+  name: 'coredns',
+  version: COREDNS,
+  binary: 'coredns',
+  async build(ctx) {
+    await writeFile(join(ctx.work, 'go.mod'), 'module posbon.local/tools\n\ngo 1.26\n');
+    await writeFile(
+      join(ctx.work, 'main.go'),
+      [
+        'package main',
+        '',
+        'import (',
+        '\t"github.com/coredns/coredns/core/dnsserver"',
+        '\t"github.com/coredns/coredns/coremain"',
+        '\t_ "github.com/coredns/coredns/plugin/bind"',
+        '\t_ "github.com/coredns/coredns/plugin/errors"',
+        '\t_ "github.com/coredns/coredns/plugin/health"',
+        '\t_ "github.com/coredns/coredns/plugin/kubernetes"',
+        ')',
+        '',
+        'func init() { dnsserver.Directives = []string{"bind", "errors", "health", "kubernetes"} }',
+        '',
+        'func main() { coremain.Run() }',
+        '',
+      ].join('\n'),
+    );
+    ctx.log(`resolving github.com/coredns/coredns@v${COREDNS}`);
+    await go(ctx.work, ['get', `github.com/coredns/coredns@v${COREDNS}`]);
+    await go(ctx.work, ['mod', 'tidy']);
+    ctx.log('compiling coredns (bind, errors, health, kubernetes)');
+    await go(ctx.work, ['build', '-ldflags', '-s -w', '-o', ctx.output, '.']);
+  },
+};
+
 /** The chart's checks: helm, kubeconform, and the schemas they validate against. */
 export const CHART_TOOLS: Tool[] = [
   helm,
@@ -281,10 +332,10 @@ export const CHART_TOOLS: Tool[] = [
   certManagerCrds,
   prometheusOperatorCrds,
 ];
-/** A real node for running the chart's pods (kubelet, scheduler, controller-manager, kubectl); built on demand, not by CI yet. */
-export const CLUSTER_TOOLS: Tool[] = [kubectl, kubelet, kubeScheduler, kubeControllerManager];
+/** A real node for running the chart's pods: kubelet, scheduler, controller-manager, kube-proxy, CoreDNS, kubectl. */
+export const CLUSTER_TOOLS: Tool[] = [kubectl, kubelet, kubeScheduler, kubeControllerManager, kubeProxy, coredns];
 
 /** What the tests need; `npm run tools` and CI build these. */
-export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, oldestKubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, promtool, ...CHART_TOOLS];
+export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, oldestKubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, promtool, versitygw, ...CHART_TOOLS, ...CLUSTER_TOOLS];
 /** Built when a benchmark first asks for them. */
 export const BENCH_TOOLS: Tool[] = [vegeta];
