@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { KubernetesObjectApi, type CoreV1Api, type CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/index.js';
-import { fleetCluster } from '../test/fixtures/operator.js';
+import { createMediaNode, fleetCluster } from '../test/fixtures/operator.js';
 import { eventually, freePort, spawnService, testKubeconfigFor, type Service } from '../test/harness/index.js';
 import { configMapName } from './workload.js';
 import { operatorRbac } from './rbac.js';
@@ -77,17 +77,7 @@ beforeAll(async () => {
   }
   const kubeconfig = await testKubeconfigFor(user);
   operators.push(await startOperator('operator-1', kubeconfig), await startOperator('operator-2', kubeconfig));
-  await objects.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: 'medianodes',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'MediaNode',
-      metadata: { name: `${region}-a` },
-      spec: { region, egressIPs: ['198.51.100.3'], webrtcBaseUrl: 'https://a.example', hlsBaseUrl: 'https://a.example' },
-    },
-  });
+  await createMediaNode({ objects }, `${region}-a`, region, '198.51.100.3');
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 // The reconcile shell against the real API server: failed applies as conditions, level-based shards, owner
 // references, no rewrite after a restart, credential garbage collection and FaceIdDevice status.
 import { randomBytes } from 'node:crypto';
-import { AdmissionregistrationV1Api, AppsV1Api, type V1ConfigMap } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, AppsV1Api, PatchStrategy, Watch, setHeaderOptions, type V1ConfigMap } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/index.js';
 import { kstatus } from '../test/fixtures/kstatus.js';
 import { createMediaNode, fleetCluster, startController, type FleetCluster } from '../test/fixtures/operator.js';
@@ -176,5 +176,55 @@ describe('the reconcile shell', () => {
     await eventually(async () => expect(await readyOf('faceiddevices', 'door-1')).toMatchObject({ status: 'True', reason: 'Resolved' }), 30_000, 200);
     const device = await get('faceiddevices', 'door-1');
     expect([device.status.observedGeneration, kstatus(device)]).toEqual([1, 'Current']);
+  });
+
+  it('reads School and Nvr as kstatus does: InProgress with Reconciling while a new generation is applied, Current after, Failed on a bad spec', async () => {
+    type Seen = { metadata: { name: string; generation: number }; status?: { observedGeneration?: number; conditions?: Array<{ type: string; status: string; reason: string }> } };
+    const seen: Array<{ kind: string; name: string; generation: number; observed: number | undefined; reconciling: string | undefined; kstatus: string }> = [];
+    const watches = await Promise.all(
+      ['schools', 'nvrs'].map((plural) =>
+        new Watch(cluster.kc).watch(`/apis/${GROUP}/${VERSION}/namespaces/${cluster.fleetNs}/${plural}`, {}, (_type, o: Seen) => {
+          const reconciling = o.status?.conditions?.find((c) => c.type === 'Reconciling' && c.status === 'True')?.reason;
+          seen.push({ kind: plural, name: o.metadata.name, generation: o.metadata.generation, observed: o.status?.observedGeneration, reconciling, kstatus: kstatus(o) });
+        }, () => undefined),
+      ),
+    );
+    try {
+      // WHEN both get a new generation
+      const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+      const patch = (plural: string, name: string, spec: object) =>
+        cluster.objects.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: cluster.fleetNs, plural, name, body: { spec } }, merge) as Promise<Seen>;
+      const school = await patch('schools', 's1', { displayName: 'School one' });
+      const nvr = await patch('nvrs', 's1-nvr', { cameras: [{ id: 'c1', name: 'Gate', channel: 1 }] });
+      // THEN each converges to Current at that generation
+      await eventually(async () => {
+        const [s, n] = [await get('schools', 's1'), await get('nvrs', 's1-nvr')];
+        expect([s.status.observedGeneration, kstatus(s), n.status.observedGeneration, kstatus(n)]).toEqual([school.metadata.generation, 'Current', nvr.metadata.generation, 'Current']);
+      }, 30_000, 200);
+      // AND on the way it was written as in progress with Reconciling=True at the new generation, before it was done
+      for (const [kind, name, generation] of [['schools', 's1', school.metadata.generation], ['nvrs', 's1-nvr', nvr.metadata.generation]] as const) {
+        const history = seen.filter((e) => e.kind === kind && e.name === name && e.generation === generation);
+        const marked = history.findIndex((e) => e.reconciling === 'Progressing');
+        expect([history[marked], history.at(-1)]).toEqual([
+          { kind, name, generation, observed: generation - 1, reconciling: 'Progressing', kstatus: 'InProgress' },
+          { kind, name, generation, observed: generation, reconciling: undefined, kstatus: 'Current' },
+        ]);
+      }
+
+      // WHEN a School's and an Nvr's spec cannot be admitted THEN both read Failed at their generation
+      await create('schools', { apiVersion: `${GROUP}/${VERSION}`, kind: 'School', metadata: { name: 'tz-bad' }, spec: { displayName: 'Bad', region, timezone: 'Mars/Olympus_Mons' } });
+      await create('nvrs', {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'Nvr',
+        metadata: { name: 'no-login' },
+        spec: { schoolRef: 's1', vendor: 'dahua', publicHost: '203.0.113.10', credentialsSecretRef: { name: 'no-such-secret' }, cameras: [{ id: 'c1', name: 'C1', channel: 1 }] },
+      });
+      await eventually(async () => {
+        const [s, n] = [await get('schools', 'tz-bad'), await get('nvrs', 'no-login')];
+        expect([s.status?.observedGeneration, kstatus(s), n.status?.observedGeneration, kstatus(n)]).toEqual([1, 'Failed', 1, 'Failed']);
+      }, 30_000, 200);
+    } finally {
+      for (const w of watches) w.abort();
+    }
   });
 });

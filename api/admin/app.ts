@@ -18,6 +18,7 @@ import { requestForgeryGuard } from './http/request-forgery.js';
 import { schoolFilter, type Principal } from './access.js';
 import { isAgentToken } from './identity/agent-tokens.js';
 import { LoginRefused, LoginThrottled } from './identity/accounts.js';
+import { AccountAdministration } from './identity/account-administration.js';
 import { accountRoutes } from './identity/routes.js';
 import { agentTokenRoutes } from './identity/agent-token-routes.js';
 import { auditRoutes } from './audit/routes.js';
@@ -252,7 +253,7 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
     }),
     ...fleetRoutes({ fleet, connectionTests, streams, streamLimit }),
     ...auditRoutes({ audit }),
-    ...accountRoutes({ accounts, sessions, audit, sendTokens }),
+    ...accountRoutes({ accounts, administration: AccountAdministration.create({ accounts, sessions, audit }), sendTokens }),
     ...agentTokenRoutes({ fleet, agentTokens }),
     ...webhookCredentialRoutes({ webhookCredentials }),
     ...faceIdActivityRoutes({ fleet, activity: deps.faceIdActivity }),

@@ -92,6 +92,7 @@ export class FleetController {
       onError: onError('shard'),
     });
     this.statusQueue = new WorkQueue((key) => this.timed('status', async () => {
+      await this.statuses.markReconciling(key);
       await this.statusBarrier;
       await this.statuses.reconcile(key);
     }), { concurrency: 4, baseDelayMs: 500, maxDelayMs: 60_000, onError: onError('status') });

@@ -3,7 +3,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Condition, FaceIdDevice, Nvr, School } from '../../crds/index.js';
 import { sameStatus, type ConditionInput } from '../core/conditions.js';
 import type { FleetPlan } from '../core/plan.js';
-import { faceIdDeviceOutcome, faceIdDeviceStatus, nvrOutcome, nvrStatus, schoolOutcome, schoolStatus, type Outcome, type SchoolTunnelStatus } from '../core/status.js';
+import { faceIdDeviceOutcome, faceIdDeviceStatus, nvrOutcome, nvrStatus, reconciledStatus, schoolOutcome, schoolStatus, type Outcome, type SchoolTunnelStatus } from '../core/status.js';
 import { tunnelCondition } from '../tunnel/health.js';
 import type { ClusterWriter, FleetKind } from './cluster-writer.js';
 import type { TunnelShell } from './tunnel.js';
@@ -26,6 +26,20 @@ export class StatusReconciler {
 
   static create(deps: StatusReconcilerDeps): StatusReconciler {
     return new StatusReconciler(deps);
+  }
+
+  /**
+   * Reconciling=True on a School or Nvr whose new generation waits for its shard to be applied, so kstatus reads it
+   * as in progress until `reconcile` writes the finished status (which drops the condition and moves observedGeneration).
+   */
+  async markReconciling(key: string): Promise<void> {
+    const [kind, name] = key.split('/') as [FleetKind, string];
+    const object = kind === 'School' ? this.deps.school(name) : kind === 'Nvr' ? this.deps.nvr(name) : undefined;
+    const generation = object?.metadata.generation;
+    if (!object || generation === undefined || object.status?.observedGeneration === generation) return;
+    if (object.status?.conditions?.some((c) => c.type === 'Reconciling' && c.status === 'True' && c.observedGeneration === generation)) return;
+    const { conditions } = reconciledStatus(object.status, { kind: 'reconciling', reason: 'Progressing', message: `applying generation ${generation}` }, new Date().toISOString(), generation);
+    await this.deps.writer.patchStatus(kind, name, { conditions });
   }
 
   /** Writes the status of `School/<name>`, `Nvr/<name>` or `FaceIdDevice/<name>` when it differs from the live one. */

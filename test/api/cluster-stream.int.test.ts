@@ -29,6 +29,7 @@ import {
 } from '../harness/index.js';
 import { call, createAccount, login, startTestApi, type TestApi } from './fixture.js';
 import { quietLogger } from '../../lib/log/logger.js';
+import { createMediaNode } from '../fixtures/operator.js';
 
 const quiet = quietLogger();
 const region = `e${randomBytes(3).toString('hex')}`;
@@ -113,17 +114,7 @@ beforeAll(async () => {
   controller.lead();
 
   const base = `https://${nodeName}.media.example`;
-  await objects.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: 'medianodes',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'MediaNode',
-      metadata: { name: nodeName },
-      spec: { region, egressIPs: ['198.51.100.1'], webrtcBaseUrl: base, hlsBaseUrl: base },
-    },
-  });
+  await createMediaNode({ objects }, nodeName, region, '198.51.100.1', { webrtcBaseUrl: base, hlsBaseUrl: base });
   await core.createNamespacedSecret({
     namespace: fleetNs,
     body: { metadata: { name: 'nvr-credentials' }, stringData: { username: camera.username, password: camera.password } },

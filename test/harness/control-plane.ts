@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { etcd, ensureTool, kubeApiserver } from '../tools/tools.js';
+import { etcd, ensureTool, kubeApiserver, type Tool } from '../tools/tools.js';
 import { GiveUp, eventually, freePort, harnessDir, spawnService, waitForPort, type Service } from './process.js';
 
 const run = promisify(execFile);
@@ -97,11 +97,13 @@ export interface ControlPlaneOptions {
   serviceAccountAdmission?: boolean;
   /** Flags added to the API server's, for certificates issued in `dir` before it starts. */
   extraArgs?: (dir: string) => Promise<string[]>;
+  /** Another pinned kube-apiserver release than the default one, e.g. the oldest supported. */
+  apiserver?: Tool;
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const address = options.address ?? '127.0.0.1';
-  const [etcdBin, apiserverBin] = [await ensureTool(etcd, console.log), await ensureTool(kubeApiserver, console.log)];
+  const [etcdBin, apiserverBin] = [await ensureTool(etcd, console.log), await ensureTool(options.apiserver ?? kubeApiserver, console.log)];
   const dir = await harnessDir('control-plane');
   await openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
   await openssl(dir, ['req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=posbon-test-ca']);

@@ -1,4 +1,5 @@
 // Accounts: argon2id password hashes, sealed TOTP secrets, per-account login throttling, and the account lifecycle.
+// Over 400 lines because the throttled login and every credential change share one row lock and its decoy state.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { DataSource, EntityManager } from 'typeorm';

@@ -1,35 +1,33 @@
 // Accounts and their lifecycle: password change (forced after a generated password), and, for SUPER_ADMIN only,
-// creation, role and scope edits, disable, delete and credential resets, each audited, refused attempts too.
+// creation, role and scope edits, disable, delete and credential resets; the service audits each, refusals too.
 import type { Response } from 'express';
 import type { z } from 'zod';
-import { actorOf, type Principal } from '../access.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { Principal } from '../access.js';
 import { route, type Route } from '../routes.js';
 import * as s from '../schemas.js';
-import { EnrolmentCodeRefused, LoginThrottled, PasswordRefused, type Accounts, type Revoked } from './accounts.js';
+import type { AccountAdministration, Caller } from './account-administration.js';
+import type { Accounts } from './accounts.js';
 import * as a from './schemas.js';
-import type { IssuedTokens, Sessions } from './sessions.js';
+import type { IssuedTokens } from './sessions.js';
 
 export interface AccountRouteDeps {
   accounts: Accounts;
-  sessions: Sessions;
-  audit: AuditLog;
+  administration: AccountAdministration;
   /** How the HTTP layer hands out tokens (cookies in production, the body otherwise). */
   sendTokens(res: Response, tokens: IssuedTokens): z.output<typeof s.tokenPair>;
 }
 
-// Agent token ids go under `revokedAgents`: the audit log redacts any key that names a token.
-const counts = (revoked: Revoked) => ({ revokedSessions: revoked.sessions.length, revokedAgents: revoked.agentTokens });
-
 export function accountRoutes(deps: AccountRouteDeps): Route[] {
-  const { accounts, sessions, audit, sendTokens } = deps;
-  const record = (principal: Principal, requestId: string, action: string, params: Record<string, unknown>, result = 'ok') =>
-    audit.record({ ...actorOf(principal), requestId, action, params, result });
-  // A refused attempt to administer accounts is part of the record too.
+  const { accounts, administration, sendTokens } = deps;
   const admin = (action: string) => ({
     tag: 'accounts',
     denied: (ctx: { principal: Principal; params: unknown; requestId: string; reason: string }) =>
-      record(ctx.principal, ctx.requestId, action, { ...(ctx.params as Record<string, unknown>), reason: ctx.reason }, 'denied'),
+      administration.denied(ctx, action, ctx.params as Record<string, unknown>, ctx.reason),
+  });
+  const caller = (ctx: { principal: Principal; requestId: string; req?: { get(name: string): string | undefined } }): Caller => ({
+    principal: ctx.principal,
+    requestId: ctx.requestId,
+    userAgent: ctx.req?.get('user-agent'),
   });
 
   return [
@@ -42,21 +40,7 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       body: a.changePasswordRequest,
       response: s.tokenPair,
       errors: [429],
-      handler: async ({ principal, body, req, res, requestId }) => {
-        let account;
-        try {
-          account = await accounts.changePassword(principal.accountId, body.currentPassword, body.newPassword);
-        } catch (error) {
-          if (error instanceof PasswordRefused || error instanceof LoginThrottled) {
-            await record(principal, requestId, 'auth.password', {}, error instanceof LoginThrottled ? error.reason : 'bad-password');
-          }
-          throw error;
-        }
-        const ended = await sessions.revokeAll(principal.accountId, 'password-changed');
-        const tokens = await sessions.start(account, req.get('user-agent'));
-        await record(principal, requestId, 'auth.password', { endedSessions: ended.length, sessionId: tokens.sessionId });
-        return sendTokens(res, tokens);
-      },
+      handler: async (ctx) => sendTokens(ctx.res, await administration.changePassword(caller(ctx), ctx.body.currentPassword, ctx.body.newPassword)),
     }),
     route({
       method: 'post',
@@ -67,11 +51,7 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       response: a.totpEnrolment,
       status: 201,
       errors: [409],
-      handler: async ({ principal, requestId }) => {
-        const offer = await accounts.beginTotpEnrolment(principal.accountId);
-        await record(principal, requestId, 'auth.totp-enrol', { step: 'offered' });
-        return offer;
-      },
+      handler: (ctx) => administration.beginTotpEnrolment(caller(ctx)),
     }),
     route({
       method: 'post',
@@ -82,21 +62,7 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       body: a.confirmTotpRequest,
       response: s.tokenPair,
       errors: [409, 429],
-      handler: async ({ principal, body, req, res, requestId }) => {
-        let account;
-        try {
-          account = await accounts.confirmTotpEnrolment(principal.accountId, body.code);
-        } catch (error) {
-          if (error instanceof EnrolmentCodeRefused || error instanceof LoginThrottled) {
-            await record(principal, requestId, 'auth.totp-enrol', { step: 'confirm' }, error instanceof LoginThrottled ? error.reason : 'bad-code');
-          }
-          throw error;
-        }
-        const ended = await sessions.revokeAll(principal.accountId, 'second-factor-enrolled');
-        const tokens = await sessions.start(account, req.get('user-agent'));
-        await record(principal, requestId, 'auth.totp-enrol', { step: 'confirmed', endedSessions: ended.length, sessionId: tokens.sessionId });
-        return sendTokens(res, tokens);
-      },
+      handler: async (ctx) => sendTokens(ctx.res, await administration.confirmTotpEnrolment(caller(ctx), ctx.body.code)),
     }),
     route({
       method: 'get',
@@ -117,9 +83,8 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       response: s.createdAccount,
       status: 201,
       errors: [409],
-      handler: async ({ body, principal, requestId }) => {
-        const created = await accounts.create({ ...body, secondFactor: 'at-first-login' });
-        await record(principal, requestId, 'account.create', { accountId: created.account.id, username: body.username, role: body.role, schools: body.schools });
+      handler: async (ctx) => {
+        const created = await administration.create(caller(ctx), ctx.body);
         return { account: created.account, initialPassword: created.initialPassword };
       },
     }),
@@ -133,17 +98,7 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       body: a.updateAccountRequest,
       response: a.accountChange,
       errors: [404, 409],
-      handler: async ({ params, body, principal, requestId }) => {
-        const { before, after, revoked } = await accounts.update(params.accountId, body);
-        await record(principal, requestId, 'account.update', {
-          accountId: params.accountId,
-          username: after.username,
-          before: { role: before.role, schools: before.schools },
-          after: { role: after.role, schools: after.schools },
-          ...counts(revoked),
-        });
-        return { account: after, revoked };
-      },
+      handler: (ctx) => administration.update(caller(ctx), ctx.params.accountId, ctx.body),
     }),
     route({
       ...admin('account.disable'),
@@ -154,11 +109,7 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       params: a.accountParams,
       response: a.accountChange,
       errors: [404, 409],
-      handler: async ({ params, principal, requestId }) => {
-        const { account, revoked } = await accounts.disable(params.accountId);
-        await record(principal, requestId, 'account.disable', { accountId: account.id, username: account.username, ...counts(revoked) });
-        return { account, revoked };
-      },
+      handler: (ctx) => administration.disable(caller(ctx), ctx.params.accountId),
     }),
     route({
       ...admin('account.enable'),
@@ -169,11 +120,7 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       params: a.accountParams,
       response: s.account,
       errors: [404],
-      handler: async ({ params, principal, requestId }) => {
-        const account = await accounts.enable(params.accountId);
-        await record(principal, requestId, 'account.enable', { accountId: account.id, username: account.username });
-        return account;
-      },
+      handler: (ctx) => administration.enable(caller(ctx), ctx.params.accountId),
     }),
     route({
       ...admin('account.delete'),
@@ -184,11 +131,7 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       params: a.accountParams,
       response: a.accountChange,
       errors: [404, 409],
-      handler: async ({ params, principal, requestId }) => {
-        const { account, revoked } = await accounts.remove(params.accountId);
-        await record(principal, requestId, 'account.delete', { accountId: account.id, username: account.username, role: account.role, schools: account.schools, ...counts(revoked) });
-        return { account, revoked };
-      },
+      handler: (ctx) => administration.remove(caller(ctx), ctx.params.accountId),
     }),
     route({
       ...admin('account.reset-credentials'),
@@ -199,9 +142,8 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       params: a.accountParams,
       response: a.resetCredentials,
       errors: [404],
-      handler: async ({ params, principal, requestId }) => {
-        const reset = await accounts.resetCredentials(params.accountId, 'at-first-login');
-        await record(principal, requestId, 'account.reset-credentials', { accountId: reset.account.id, username: reset.account.username, ...counts(reset.revoked) });
+      handler: async (ctx) => {
+        const reset = await administration.resetCredentials(caller(ctx), ctx.params.accountId);
         return { account: reset.account, initialPassword: reset.initialPassword, revoked: reset.revoked };
       },
     }),
@@ -214,11 +156,7 @@ export function accountRoutes(deps: AccountRouteDeps): Route[] {
       params: a.accountParams,
       response: s.account,
       errors: [404],
-      handler: async ({ params, principal, requestId }) => {
-        const account = await accounts.unlock(params.accountId);
-        await record(principal, requestId, 'account.unlock', { accountId: account.id, username: account.username });
-        return account;
-      },
+      handler: (ctx) => administration.unlock(caller(ctx), ctx.params.accountId),
     }),
   ];
 }

@@ -1,5 +1,6 @@
 // The API's write path: every change to the fleet becomes a pull request the bot opens for the requesting user, and
 // open proposals are listed with the two-person rule decided from the reviews, never from the host's own count.
+// Over 400 lines because each kind's change is a short method over the same base-fleet read and host calls.
 import { parsePatch } from 'diff';
 import { API_VERSION, validate, type KindName } from '../../../crds/index.js';
 import {
