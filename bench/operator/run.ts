@@ -14,6 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import { GROUP, VERSION, type MediaNode } from '../../crds/index.js';
 import { installCrds } from '../../crds/install.js';
+import { keepAlive } from '../../lib/kube/index.js';
 import { planFleet } from '../../operator/core/plan.js';
 import { configMapName } from '../../operator/workload.js';
 import { generateFleet, mediaNode } from '../../test/fixtures/fleet.js';
@@ -115,7 +116,8 @@ async function main(): Promise<void> {
   const cp = await startControlPlane();
   let operator: Service | undefined;
   try {
-    const kc = cp.kubeConfig();
+    // Kept-alive connections as the operator's own clients use them, so the baseline writes as well as the operator can.
+    const kc = keepAlive(cp.kubeConfig());
     await installCrds(kc);
     await seed(kc);
     const core = kc.makeApiClient(CoreV1Api);
