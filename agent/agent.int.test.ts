@@ -198,7 +198,7 @@ describe('the LAN agent', () => {
     expect(await agent(['tunnel', '--school', 'school-b', '--nvr', '192.168.10.5:554', '--dir', dir])).toEqual({
       code: 4,
       out: undefined,
-      err: 'posbon-agent: GET /schools/school-b: 403 school school-b is outside this account\'s scope',
+      err: 'posbon-agent: GET /schools/school-b: 403 schoolId: school school-b is outside this account\'s scope',
     });
   });
 
@@ -220,6 +220,6 @@ describe('the LAN agent', () => {
     expect(away.code).toBe(5);
     // Another school is out of the token's reach.
     const other = await agent(['submit', ...submitArgs({ school: 'school-b' })]);
-    expect(other).toEqual({ code: 4, out: undefined, err: 'posbon-agent: GET /schools/school-b: 403 school school-b is outside this account\'s scope' });
+    expect(other).toEqual({ code: 4, out: undefined, err: 'posbon-agent: GET /schools/school-b: 403 schoolId: school school-b is outside this account\'s scope' });
   });
 });

@@ -2,7 +2,6 @@
 // decoded frames and a WHEP reader's bytes, in windows before and after each renewal.
 // Run: npx tsx bench/media-tls.ts [renewals] [window seconds]
 import { performance } from 'node:perf_hooks';
-import { stringify } from 'yaml';
 import { publishedCameras } from '../operator/core/fleet.js';
 import { renderMediaMtxConfig } from '../operator/core/mediamtx.js';
 import { mediaNode, nvr } from '../test/fixtures/fleet.js';
@@ -12,12 +11,11 @@ import {
   allocateMediaMtxPorts,
   createTestCa,
   httpsRequest,
-  loopbackGlobals,
-  pathState,
   startFfmpegHlsReader,
   startJwks,
   startMediaMtx,
   startRtspCamera,
+  startWhepReader,
 } from '../test/harness/index.js';
 
 const renewals = Number(process.argv[2] ?? 5);
@@ -53,26 +51,11 @@ const node = await startMediaMtx(await ConfigMapDir.create({ 'mediamtx.yml': ren
 });
 const token = await jwks.sign(PATH, '1h');
 const player = await startFfmpegHlsReader(`https://127.0.0.1:${ports.hls}/${PATH}/index.m3u8`, token, ca.cert);
-const readerPorts = await allocateMediaMtxPorts();
-const whep = await startMediaMtx(
-  await ConfigMapDir.create({
-    'mediamtx.yml': stringify({
-      ...loopbackGlobals(readerPorts),
-      hls: false,
-      webrtc: false,
-      api: true,
-      paths: { watch: { source: `wheps://127.0.0.1:${ports.webrtc}/${PATH}/whep`, sourceFingerprint: certificates[0]!.fingerprint, whepBearerToken: token } },
-    }),
-  }),
-  readerPorts.api,
-);
-const whepBytes = async () => {
-  const res = await fetch(`http://127.0.0.1:${readerPorts.api}/v3/paths/get/watch`);
-  return ((await res.json()) as { bytesReceived: number }).bytesReceived;
-};
+const whep = await startWhepReader(`wheps://127.0.0.1:${ports.webrtc}/${PATH}/whep`, token, certificates[0]!.fingerprint);
+const whepBytes = () => whep.bytesReceived();
 
 try {
-  while ((await player.frames()) < FPS * 4 || !(await pathState(readerPorts.api, 'watch'))?.ready) await sleep(200);
+  while ((await player.frames()) < FPS * 4 || !(await whep.state())?.ready) await sleep(200);
   const rows: string[] = [];
   for (let i = 1; i <= renewals; i++) {
     const [f0, b0] = [await player.frames(), await whepBytes()];
@@ -94,7 +77,7 @@ try {
     rows.push(
       `renewal ${i}: new serial on WHEP after ${pickupMs.toFixed(0)} ms (${polls} TLS handshakes), HLS ${hlsServed.serial === certificates[i]!.serial ? 'same' : 'OLD'}; ` +
         `HLS frames ${f1 - f0} before / ${f2 - f1} after (source ${FPS * windowSeconds}); WHEP kB ${((b1 - b0) / 1024).toFixed(0)} before / ${((b2 - b1) / 1024).toFixed(0)} after; ` +
-        `player ${player.service.exited() ? 'EXITED' : 'playing'}, WHEP ${(await pathState(readerPorts.api, 'watch'))?.ready ? 'playing' : 'DROPPED'}`,
+        `player ${player.service.exited() ? 'EXITED' : 'playing'}, WHEP ${(await whep.state())?.ready ? 'playing' : 'DROPPED'}`,
     );
     console.log(rows[rows.length - 1]);
   }

@@ -181,7 +181,8 @@ describe('helm install into the test API server', () => {
     // [verb, resource (plural.group/subresource), namespace]: what is asked of each component.
     const table: Array<[string, string, string | undefined]> = [
       ['list', 'schools.posbon.io', F], ['watch', 'nvrs.posbon.io', F], ['list', 'faceiddevices.posbon.io', F],
-      ['patch', 'schools.posbon.io/status', F], ['patch', 'nvrs.posbon.io/status', F], ['update', 'schools.posbon.io', F],
+      ['patch', 'schools.posbon.io/status', F], ['patch', 'nvrs.posbon.io/status', F], ['patch', 'faceiddevices.posbon.io/status', F],
+      ['update', 'faceiddevices.posbon.io/status', F], ['patch', 'faceiddevices.posbon.io', F], ['update', 'schools.posbon.io', F],
       ['create', 'schools.posbon.io', F], ['delete', 'nvrs.posbon.io', F],
       ['list', 'medianodes.posbon.io', undefined], ['patch', 'medianodes.posbon.io/status', undefined], ['delete', 'medianodes.posbon.io', undefined],
       ['get', 'secrets', F], ['list', 'secrets', F], ['create', 'secrets', F], ['delete', 'secrets', F], ['update', 'secrets', F],
@@ -200,14 +201,14 @@ describe('helm install into the test API server', () => {
       operator: [
         // FaceIdDevice readiness is the operator's; it collects credential Secrets nothing references (ADR 0002).
         'list schools.posbon.io in fleet', 'watch nvrs.posbon.io in fleet', 'list faceiddevices.posbon.io in fleet',
-        'patch schools.posbon.io/status in fleet', 'patch nvrs.posbon.io/status in fleet',
+        'patch schools.posbon.io/status in fleet', 'patch nvrs.posbon.io/status in fleet', 'patch faceiddevices.posbon.io/status in fleet',
         'list medianodes.posbon.io', 'patch medianodes.posbon.io/status',
         'get secrets in fleet', 'list secrets in fleet', 'delete secrets in fleet',
         'create secrets in media', 'get secrets in media', 'create configmaps in media', 'create deployments.apps in media', 'update leases.coordination.k8s.io in media',
         'create events in fleet',
       ],
       api: ['list schools.posbon.io in fleet', 'watch nvrs.posbon.io in fleet', 'list faceiddevices.posbon.io in fleet', 'list medianodes.posbon.io', 'create secrets in fleet'],
-      webhook: ['list schools.posbon.io in fleet', 'list faceiddevices.posbon.io in fleet'],
+      webhook: ['list schools.posbon.io in fleet', 'list faceiddevices.posbon.io in fleet', 'patch faceiddevices.posbon.io/status in fleet'],
     });
   });
 });

@@ -24,7 +24,7 @@ const HELM: Record<string, string> = {
 
 const sa = (component: string) => ({ kind: 'ServiceAccount' as const, name: `${FULLNAME}-${component}`, namespace: RELEASE_NS });
 
-/** The webhook's informers read FaceIdDevice and School resources of the fleet; nothing else. */
+/** The webhook's informers read FaceIdDevice and School resources of the fleet; it writes only FaceIdDevice status.lastEventAt. */
 function webhookRbac(): Array<Record<string, unknown>> {
   const name = `${FULLNAME}-webhook`;
   return [
@@ -32,7 +32,10 @@ function webhookRbac(): Array<Record<string, unknown>> {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name, namespace: FLEET },
-      rules: [{ apiGroups: [GROUP], resources: ['faceiddevices', 'schools'], verbs: ['list', 'watch'] }],
+      rules: [
+        { apiGroups: [GROUP], resources: ['faceiddevices', 'schools'], verbs: ['list', 'watch'] },
+        { apiGroups: [GROUP], resources: ['faceiddevices/status'], verbs: ['patch'] },
+      ],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',

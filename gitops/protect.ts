@@ -66,7 +66,7 @@ export async function protect(host: GitHost, owners: CodeOwners, bot: BotIdentit
     if (changed.length > 0) await host.commitFiles({ branch: target, message: 'Run posbon-gitops verify on every pull request and review', files: changed });
   } catch (error) {
     if (error instanceof HostError && [403, 405, 409, 422].includes(error.status)) {
-      throw new ConflictError(`CODEOWNERS or the verify workflows on ${target} differ and the branch refuses direct commits: propose the new files instead (${error.message})`);
+      throw new ConflictError('branch', `CODEOWNERS or the verify workflows on ${target} differ and the branch refuses direct commits: propose the new files instead (${error.message})`);
     }
     throw error;
   }

@@ -1,5 +1,4 @@
 // WHEP and HLS over TLS in real MediaMTX with the rendered config, and a certificate renewal that viewers never notice.
-import { stringify } from 'yaml';
 import { mediaNode, nvr } from '../test/fixtures/fleet.js';
 import { loopbackRenderOptions } from '../test/fixtures/operator.js';
 import {
@@ -9,12 +8,11 @@ import {
   createTestCa,
   eventually,
   httpsRequest,
-  loopbackGlobals,
-  pathState,
   startFfmpegHlsReader,
   startJwks,
   startMediaMtx,
   startRtspCamera,
+  startWhepReader,
   type HlsReader,
   type Jwks,
   type MediaMtx,
@@ -22,6 +20,7 @@ import {
   type RtspCamera,
   type ServerCertificate,
   type TestCa,
+  type WhepReader,
 } from '../test/harness/index.js';
 import { publishedCameras } from './core/fleet.js';
 import { MEDIAMTX_TLS_FILES } from './core/media-tls.js';
@@ -62,23 +61,11 @@ async function hls(token: string): Promise<{ status: number; serial: string }> {
   return { status: res.status, serial: res.serial };
 }
 
-/** Another MediaMTX reading the node over WHEP on TLS, trusting exactly one certificate (MediaMTX's sourceFingerprint). */
-async function startWhepReader(token: string, fingerprint: string): Promise<{ server: MediaMtx; ports: MediaMtxPorts }> {
-  const readerPorts = await allocateMediaMtxPorts();
-  const server = await startMediaMtx(
-    await ConfigMapDir.create({
-      'mediamtx.yml': stringify({
-        ...loopbackGlobals(readerPorts),
-        hls: false,
-        webrtc: false,
-        api: true,
-        paths: { watch: { source: `wheps://127.0.0.1:${ports.webrtc}/${PATH}/whep`, sourceFingerprint: fingerprint, whepBearerToken: token } },
-      }),
-    }),
-    readerPorts.api,
-  );
-  started.push(server);
-  return { server, ports: readerPorts };
+/** Another MediaMTX reading the node over WHEP on TLS, trusting exactly one certificate. */
+async function startTlsWhepReader(token: string, fingerprint: string): Promise<WhepReader> {
+  const reader = await startWhepReader(`wheps://127.0.0.1:${ports.webrtc}/${PATH}/whep`, token, fingerprint);
+  started.push(reader);
+  return reader;
 }
 
 const webrtcSessions = async (): Promise<Array<{ id: string; bytesSent: number }>> =>
@@ -153,9 +140,9 @@ describe('a media node with its certificate', () => {
   it('serves WHEP over https: a WebRTC reader trusting only that certificate plays the camera', async () => {
     const offer = await httpsRequest(`https://127.0.0.1:${ports.webrtc}/${PATH}/whep`, ca.cert, { method: 'OPTIONS' });
     expect(offer.serial).toBe(first.serial);
-    const reader = await startWhepReader(await jwks.sign(PATH), first.fingerprint);
-    await eventually(async () => expect((await pathState(reader.ports.api, 'watch'))?.ready).toBe(true), 30_000, 300);
-    await reader.server.stop();
+    const reader = await startTlsWhepReader(await jwks.sign(PATH), first.fingerprint);
+    await eventually(async () => expect((await reader.state())?.ready).toBe(true), 30_000, 300);
+    await reader.stop();
   });
 });
 
@@ -181,9 +168,9 @@ describe('a renewed certificate', () => {
   it('is served to new connections while an HLS player and a WHEP reader keep playing without a reconnect', async () => {
     const token = await jwks.sign(PATH, '10m');
     hlsReader = await startFfmpegHlsReader(`https://127.0.0.1:${ports.hls}/${PATH}/index.m3u8`, token, ca.cert);
-    const whep = await startWhepReader(token, first.fingerprint);
+    const whep = await startTlsWhepReader(token, first.fingerprint);
     await eventually(async () => expect(await hlsReader.frames()).toBeGreaterThan(30), 60_000, 300);
-    await eventually(async () => expect((await pathState(whep.ports.api, 'watch'))?.ready).toBe(true), 30_000, 300);
+    await eventually(async () => expect((await whep.state())?.ready).toBe(true), 30_000, 300);
     const sessionsBefore = (await webrtcSessions()).map((s) => s.id);
     expect(sessionsBefore).toHaveLength(1);
     const hlsMuxersBefore = await hlsMuxers();
@@ -204,7 +191,7 @@ describe('a renewed certificate', () => {
     }, 30_000, 300);
     expect(hlsReader.service.exited()).toBe(false);
     expect((await webrtcSessions()).map((s) => s.id)).toEqual(sessionsBefore);
-    expect((await pathState(whep.ports.api, 'watch'))?.ready).toBe(true);
+    expect((await whep.state())?.ready).toBe(true);
     expect(await hlsMuxers()).toEqual(hlsMuxersBefore);
     expect(node.service.exited()).toBe(false);
   });

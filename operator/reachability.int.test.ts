@@ -6,14 +6,12 @@ import { GROUP, VERSION } from '../crds/index.js';
 import {
   ConfigMapDir,
   allocateMediaMtxPorts,
-  createTestHost,
   eventually,
   freePort,
   readHlsSegment,
   spawnService,
   startJwks,
   startMediaMtx,
-  startRtspCamera,
   waitForPort,
   type Jwks,
   type MediaMtx,
@@ -21,7 +19,7 @@ import {
   type Service,
   type TestHost,
 } from '../test/harness/index.js';
-import { spawnOnvifSimulator } from '../test/sim/onvif.js';
+import { startFakeNvr, type FakeNvr } from '../test/fixtures/fake-nvr.js';
 import { createMediaNode, fleetCluster, loopbackRenderOptions, startController } from '../test/fixtures/operator.js';
 import type { FleetController } from './controller/fleet-controller.js';
 import { openMediaMtxConfig } from './core/mediamtx.js';
@@ -37,7 +35,7 @@ let fleetNs: string;
 let mediaNs: string;
 let host: TestHost;
 let camera: RtspCamera;
-let onvif: Service;
+let nvrHost: FakeNvr;
 let sidecar: Service;
 let controller: FleetController;
 let kubelet: NodeJS.Timeout;
@@ -60,21 +58,8 @@ beforeAll(async () => {
   ({ core, objects, fleetNs, mediaNs } = cluster);
   await core.createNamespacedSecret({ namespace: mediaNs, body: { metadata: { name: PROBE_TOKEN_SECRET }, stringData: { token: TOKEN } } });
 
-  host = await createTestHost('nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
-  camera = await startRtspCamera({ on: host, port: 554, path: 'Streaming/Channels/101', rtspAuthMethods: ['digest'] });
-  onvif = await spawnOnvifSimulator(host, {
-    port: 80,
-    username: camera.username,
-    password: camera.password,
-    advertisedHost: '192.168.1.64',
-    sources: [
-      {
-        token: 'VideoSource_1',
-        name: 'Main gate',
-        profiles: [{ token: 'Profile_101', name: 'mainStream', encoding: 'H264', width: 640, height: 360, streamUri: 'rtsp://192.168.1.64:554/Streaming/Channels/101' }],
-      },
-    ],
-  });
+  nvrHost = await startFakeNvr({ rtspAuthMethods: ['digest'] });
+  ({ host, camera } = nvrHost);
 
   // The sidecar, with its allowlist and credentials "mounted" from what the operator writes.
   const allowlist = await ConfigMapDir.create({ 'allowlist.json': JSON.stringify({ node: nodeName, targets: [] }) });
@@ -126,9 +111,7 @@ afterAll(async () => {
   clearInterval(kubelet);
   await controller?.stop();
   await sidecar?.stop();
-  await onvif?.stop();
-  await camera?.stop();
-  await host?.destroy();
+  await nvrHost?.stop();
   await jwks?.stop();
 });
 

@@ -116,14 +116,14 @@ export const reaches = (principal: Principal, schoolId: string): boolean =>
  */
 export function authorize(principal: Principal, action: Action, schoolId?: string): void {
   if (principal.mustChangePassword && !BEFORE_PASSWORD_CHANGE.has(action)) {
-    throw new ForbiddenError('password: change the generated password first (POST /auth/password)', PASSWORD_CHANGE_REQUIRED);
+    throw new ForbiddenError('password', 'change the generated password first (POST /auth/password)', PASSWORD_CHANGE_REQUIRED);
   }
   if (principal.mustEnrolTotp && !BEFORE_PASSWORD_CHANGE.has(action)) {
-    throw new ForbiddenError('totp: set up the second factor first (POST /auth/totp/enrolment)', TOTP_ENROLMENT_REQUIRED);
+    throw new ForbiddenError('totp', 'set up the second factor first (POST /auth/totp/enrolment)', TOTP_ENROLMENT_REQUIRED);
   }
-  if (!holds(principal.role, action)) throw new ForbiddenError(`role ${principal.role} may not ${action}`);
+  if (!holds(principal.role, action)) throw new ForbiddenError(undefined, `role ${principal.role} may not ${action}`);
   if (schoolId !== undefined && !reaches(principal, schoolId)) {
-    throw new ForbiddenError(`school ${schoolId} is outside this account's scope`);
+    throw new ForbiddenError('schoolId', `school ${schoolId} is outside this account's scope`);
   }
 }
 

@@ -44,7 +44,7 @@ export const route = <P, Q, B, R>(r: Route<P, Q, B, R>): Route => r as unknown a
 
 /** A 404 naming the path parameter: `nvrId: no nvr x`. */
 export function notFound(field: string, id: string): never {
-  throw new NotFoundError(`${field}: no ${field.replace(/Id$/, '')} ${id}`);
+  throw new NotFoundError(field, `no ${field.replace(/Id$/, '')} ${id}`);
 }
 
 
@@ -109,7 +109,7 @@ const STATUS_TEXT: Record<number, string> = {
 
 export function openApiDocument(routes: Route[], info: { title: string; version: string }): Record<string, unknown> {
   const components: Record<string, unknown> = {};
-  const errorSchema = jsonSchema(z.object({ error: z.string(), code: z.string().optional(), requestId: z.string().optional() }), 'output', components);
+  const errorSchema = jsonSchema(z.object({ error: z.string(), field: z.string().optional().describe('The request field, parameter or header the error is about'), code: z.string().optional(), requestId: z.string().optional() }), 'output', components);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const parameters: unknown[] = [];

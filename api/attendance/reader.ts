@@ -50,7 +50,7 @@ export class AttendanceReader {
 
   /** Counted events (not rate-limited repeats) of a school on a local calendar day in the school's zone. */
   async schoolDay(scope: SchoolScope, schoolId: string, day: string, timezone: string): Promise<AttendanceRecord[]> {
-    if (!scope(schoolId)) throw new ForbiddenError(`schoolId: not allowed to read attendance of ${schoolId}`);
+    if (!scope(schoolId)) throw new ForbiddenError('schoolId', `not allowed to read attendance of ${schoolId}`);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new InputError('day', 'expected YYYY-MM-DD');
     const from = localTimeToInstant(`${day} 00:00:00`, timezone, 'day');
     const next = new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)) + 1));
@@ -66,7 +66,7 @@ export class AttendanceReader {
     from: Date,
     to: Date,
   ): Promise<AttendanceRecord[]> {
-    if (!scope(schoolId)) throw new ForbiddenError(`schoolId: not allowed to read attendance of ${schoolId}`);
+    if (!scope(schoolId)) throw new ForbiddenError('schoolId', `not allowed to read attendance of ${schoolId}`);
     if (Number.isNaN(from.getTime())) throw new InputError('from', 'expected an ISO 8601 date-time');
     if (Number.isNaN(to.getTime())) throw new InputError('to', 'expected an ISO 8601 date-time');
     if (to < from) throw new InputError('to', 'must not be before from');

@@ -35,9 +35,9 @@ export function attendanceRoutes(deps: AttendanceRoutesDeps): Route[] {
       handler: async ({ params: { schoolId, day }, principal }) => {
         const scope = deps.scopeOf(principal);
         // Scope before existence: a school outside the caller's scope answers the same whether it exists or not.
-        if (!scope(schoolId)) throw new ForbiddenError(`schoolId: not allowed to read attendance of ${schoolId}`);
+        if (!scope(schoolId)) throw new ForbiddenError('schoolId', `not allowed to read attendance of ${schoolId}`);
         const timezone = deps.timezoneOf(schoolId);
-        if (!timezone) throw new NotFoundError(`schoolId: no school ${schoolId}`);
+        if (!timezone) throw new NotFoundError('schoolId', `no school ${schoolId}`);
         return { events: await deps.reader.schoolDay(scope, schoolId, day, timezone) } satisfies AttendanceList;
       },
     }),

@@ -19,6 +19,7 @@ import { AttendancePartitions1764500000000 } from './migrations/1764500000000-at
 import { TotpEnrolment1764600000000 } from './migrations/1764600000000-totp-enrolment.js';
 import { SchoolDayIndex1764650000000 } from './migrations/1764650000000-school-day-index.js';
 import { AgentPairing1764700000000 } from './migrations/1764700000000-agent-pairing.js';
+import { AttendanceRecordBatch1764800000000 } from './migrations/1764800000000-attendance-record-batch.js';
 import { assertSchemaCurrent } from './migrate.js';
 
 export const entities = [
@@ -44,6 +45,7 @@ export const migrations = [
   TotpEnrolment1764600000000,
   SchoolDayIndex1764650000000,
   AgentPairing1764700000000,
+  AttendanceRecordBatch1764800000000,
 ];
 
 type DataSourceMigrations = (new () => MigrationInterface)[];

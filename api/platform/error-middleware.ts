@@ -21,16 +21,40 @@ function statusOf(error: unknown): { status: number; message: string } {
   return { status: status >= 500 && status < 600 ? status : 500, message: 'internal error' };
 }
 
+export interface ErrorBody {
+  /** The whole message, which starts with the field when there is one. */
+  error: string;
+  /** The request field, parameter or header the error is about: a client branches on it, not on the message. */
+  field?: string;
+  code?: string;
+  requestId?: string | undefined;
+}
+
+/** The status and JSON body an error answers with. */
+export function errorResponse(error: unknown, requestId: string | undefined): { status: number; body: ErrorBody } {
+  const { status, message } = statusOf(error);
+  const typed = error instanceof PosbonError ? error : undefined;
+  return {
+    status,
+    body: {
+      error: message,
+      ...(typed?.field !== undefined ? { field: typed.field } : {}),
+      ...(typed?.code ? { code: typed.code } : {}),
+      requestId,
+    },
+  };
+}
+
 export function errorMiddleware(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
-    const { status, message } = statusOf(error);
+    const { status, body } = errorResponse(error, res.locals.requestId as string | undefined);
     const log = (res.locals.log as Logger | undefined) ?? logger;
     // A dependency's outage is logged once per episode where it is detected (OutageLog), not once per refused request.
     if (status >= 500 && !(error instanceof UnavailableError))
       log.error('request failed', { method: req.method, url: req.originalUrl, status, error });
     // A refusal's requestId, shown to the caller, must lead to a line. Neither the query nor a body parser's message
     // (which may quote the body) is logged: either can carry a secret.
-    else if (status < 500) log.info('request refused', { method: req.method, path: req.path, status, reason: error instanceof PosbonError ? message : 'malformed request' });
+    else if (status < 500) log.info('request refused', { method: req.method, path: req.path, status, reason: error instanceof PosbonError ? body.error : 'malformed request' });
     if (res.headersSent) {
       next(error);
       return;
@@ -38,7 +62,6 @@ export function errorMiddleware(logger: Logger) {
     // A client still sending a body we rejected early must not keep the socket half-read.
     if (!req.complete) res.setHeader('connection', 'close');
     if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(error.retryAfterSeconds));
-    const code = error instanceof PosbonError ? error.code : undefined;
-    res.status(status).json({ error: message, ...(code ? { code } : {}), requestId: res.locals.requestId as string | undefined });
+    res.status(status).json(body);
   };
 }

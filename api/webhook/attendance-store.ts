@@ -1,6 +1,6 @@
-// Stores attendance events exactly once: one transaction per group of concurrent requests, each answered after its commit.
-import type { EventEmitter } from 'node:events';
-import type { DataSource, QueryRunner } from 'typeorm';
+// Stores attendance events exactly once: concurrent requests share a batch, each batch one committed statement, several in flight.
+import type pg from 'pg';
+import type { DataSource } from 'typeorm';
 import { ConflictError, InputError, UnavailableError } from '../../lib/errors/index.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { OutageLog } from '../platform/outage-log.js';
@@ -28,6 +28,8 @@ export interface AttendanceStoreDeps {
   /** One accepted event per pupil per direction within this window; the rest are kept as duplicates. */
   rateLimitMs?: number;
   maxBatchEvents?: number;
+  /** Batches committing at once, each on its own connection; PostgreSQL orders them by the writer lock. */
+  maxBatchesInFlight?: number;
   /** How long an idle store waits for more requests to join a batch; a busy one batches whatever arrived meanwhile. */
   lingerMs?: number;
   /** Beyond this many waiting events new requests get 503 at once rather than queueing without bound. */
@@ -38,7 +40,7 @@ export interface AttendanceStoreDeps {
 }
 
 interface Submission {
-  events: AuthenticatedEvent[];
+  events: readonly AuthenticatedEvent[];
   receivedAt: Date;
   webhook: WebhookReceipt | undefined;
   resolve(result: StoreResult): void;
@@ -50,49 +52,19 @@ interface Row extends AuthenticatedEvent {
   late: boolean;
   futureSkew: boolean;
   batchDuplicate: boolean;
+  /** The ordinal of the webhook id whose events these are, or null. */
+  receipt: number | null;
 }
 
-const INSERT_EVENTS = `
-  WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
-                         $8::bool[], $9::bool[], $10::bool[], $11::text[], $12::text[], $14::text[])
-      AS t(idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, batch_duplicate, source, raw_event_type, auth)
-  )
-  INSERT INTO attendance_event (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, duplicate, source, raw_event_type, auth)
-  SELECT i.idempotency_key, i.school_id, i.device_id, i.person_id, i.direction, i.occurred_at, i.received_at, i.late, i.future_skew,
-         i.batch_duplicate OR EXISTS (
-           -- The pupil key as the index attendance_event_pupil_window has it: no other index can serve this lookup,
-           -- so the planner cannot pick the school/time index on a table without statistics yet.
-           SELECT 1 FROM attendance_event a
-            WHERE a.school_id || '/' || a.person_id || '/' || a.direction = i.school_id || '/' || i.person_id || '/' || i.direction
-              AND NOT a.duplicate
-              AND a.occurred_at > i.occurred_at - $13 * interval '1 millisecond'
-              AND a.occurred_at < i.occurred_at + $13 * interval '1 millisecond'),
-         i.source, i.raw_event_type, i.auth
-    FROM input i
-   -- Unique per partition by the index; across partitions by this look-up, made race-free by the writer lock. A scalar
-   -- subquery, not NOT EXISTS: that one becomes an anti-join the planner may answer by scanning every partition.
-   WHERE (SELECT 1 FROM attendance_event k
-           WHERE k.idempotency_key = i.idempotency_key
-             AND k.occurred_at > i.occurred_at - interval '1 day' AND k.occurred_at < i.occurred_at + interval '1 day'
-           LIMIT 1) IS NULL
-  ON CONFLICT (idempotency_key, occurred_at) DO NOTHING
-  RETURNING idempotency_key, duplicate`;
-
-const INSERT_WEBHOOK_IDS = `
-  INSERT INTO seen_webhook_id (school_id, device_id, webhook_id)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-  ON CONFLICT DO NOTHING
-  RETURNING school_id, device_id, webhook_id`;
-
 /**
- * One batch at a time across every worker and replica: the per-pupil rate limit reads committed rows, so two
- * concurrent batches could both count the same pupil's passes. Only the commit is serialised; parsing is not.
+ * One round trip per batch: the server takes the writer lock, remembers webhook ids, inserts the events and the
+ * statement's implicit transaction commits before the answer is sent (migration 1764800000000). Prepared once per
+ * connection, by name.
  */
-const TAKE_WRITER_LOCK = `SELECT pg_advisory_xact_lock(hashtext('posbon.attendance_event.writer'))`;
-
-/** The transaction's start and the writer lock in one round trip: the commit path is serial, so each one counts. */
-const BEGIN_WITH_WRITER_LOCK = `START TRANSACTION; ${TAKE_WRITER_LOCK}`;
+const RECORD_BATCH = {
+  name: 'posbon_attendance_record_batch',
+  text: 'SELECT * FROM attendance_record_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)',
+};
 
 const receiptKey = (r: WebhookReceipt): string => JSON.stringify([r.schoolId, r.deviceId, r.webhookId]);
 
@@ -110,15 +82,16 @@ export class AttendanceStore {
   readonly stats: StoreStats = { batches: 0, events: 0, commitMs: 0 };
   private queue: Submission[] = [];
   private queuedEvents = 0;
-  private flushing = false;
+  private inFlight = 0;
   private linger: NodeJS.Timeout | undefined;
-  private flushed: Promise<void> = Promise.resolve();
+  private idle: (() => void)[] = [];
 
   private constructor(
-    private readonly dataSource: DataSource,
+    private readonly pool: pg.Pool,
     private readonly policy: TimePolicy,
     private readonly rateLimitMs: number,
     private readonly maxBatchEvents: number,
+    private readonly maxInFlight: number,
     private readonly lingerMs: number,
     private readonly maxQueuedEvents: number,
     private readonly now: () => Date,
@@ -127,10 +100,12 @@ export class AttendanceStore {
 
   static create(deps: AttendanceStoreDeps): AttendanceStore {
     return new AttendanceStore(
-      deps.dataSource,
+      // The driver's own pool: a batch is one named prepared statement, which TypeORM's query runner cannot send.
+      (deps.dataSource.driver as unknown as { master: pg.Pool }).master,
       { lateAfterMs: deps.policy?.lateAfterMs ?? 10 * 60_000, futureSkewMs: deps.policy?.futureSkewMs ?? 5 * 60_000 },
       deps.rateLimitMs ?? 60_000,
-      deps.maxBatchEvents ?? 2000,
+      deps.maxBatchEvents ?? 1000,
+      deps.maxBatchesInFlight ?? 3,
       deps.lingerMs ?? 2,
       deps.maxQueuedEvents ?? 50_000,
       deps.now ?? (() => new Date()),
@@ -145,46 +120,41 @@ export class AttendanceStore {
       return Promise.reject(new UnavailableError('too many events waiting to be stored; retry later'));
     }
     return new Promise<StoreResult>((resolve, reject) => {
-      this.queue.push({ events: [...events], receivedAt: this.now(), webhook, resolve, reject });
+      this.queue.push({ events, receivedAt: this.now(), webhook, resolve, reject });
       this.queuedEvents += events.length;
-      if (this.flushing) return;
-      if (this.queuedEvents >= this.maxBatchEvents || this.lingerMs <= 0) this.startFlush();
-      else this.linger ??= setTimeout(() => this.startFlush(), this.lingerMs);
+      if (this.inFlight >= this.maxInFlight) return;
+      if (this.queuedEvents >= this.maxBatchEvents || this.lingerMs <= 0) this.startBatches();
+      else this.linger ??= setTimeout(() => this.startBatches(), this.lingerMs);
     });
   }
 
   /** Resolves when every submission received so far has been answered. */
-  async drain(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) {
-      this.startFlush();
-      await this.flushed;
-    }
+  drain(): Promise<void> {
+    this.startBatches();
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  private startFlush(): void {
+  /** Starts batches while connections allow; what arrives meanwhile waits for the next free slot and joins one batch. */
+  private startBatches(): void {
     clearTimeout(this.linger);
     this.linger = undefined;
-    if (this.flushing) return;
-    this.flushing = true;
-    this.flushed = this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        let count = 0;
-        let size = 0;
-        while (
-          count < this.queue.length &&
-          (count === 0 || size + this.queue[count]!.events.length <= this.maxBatchEvents)
-        )
-          size += this.queue[count++]!.events.length;
-        const batch = this.queue.splice(0, count);
-        this.queuedEvents -= size;
-        await this.commitBatch(batch);
-      }
-    } finally {
-      this.flushing = false;
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      let count = 0;
+      let size = 0;
+      while (
+        count < this.queue.length &&
+        (count === 0 || size + this.queue[count]!.events.length <= this.maxBatchEvents)
+      )
+        size += this.queue[count++]!.events.length;
+      const batch = this.queue.splice(0, count);
+      this.queuedEvents -= size;
+      this.inFlight += 1;
+      void this.commitBatch(batch).finally(() => {
+        this.inFlight -= 1;
+        this.startBatches();
+        if (this.inFlight === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
+      });
     }
   }
 
@@ -194,7 +164,7 @@ export class AttendanceStore {
       const outcomes = await this.commit(batch);
       this.stats.commitMs += performance.now() - started;
       this.stats.batches += 1;
-      this.stats.events += batch.reduce((n, s) => n + s.events.length, 0);
+      for (const submission of batch) this.stats.events += submission.events.length;
       this.outage.succeeded();
       batch.forEach((submission, index) => {
         const outcome = outcomes[index]!;
@@ -215,61 +185,42 @@ export class AttendanceStore {
     }
   }
 
-  /** One transaction: remember webhook ids (a replayed one loses its events), insert events, count per submission. */
+  /**
+   * One statement, committed before it answers: webhook ids (a replayed one loses its events) and events, counted
+   * per submission. Nothing resolves unless the whole batch committed.
+   */
   private async commit(batch: Submission[]): Promise<(StoreResult | Error)[]> {
-    const manager = this.dataSource.createQueryRunner();
-    const client = (await manager.connect()) as EventEmitter;
-    // A connection dropped between two statements is reported on the client, where no pool listener is attached
-    // while it is checked out; the next statement fails with it, so here it only must not crash the process.
-    const ignore = () => undefined;
-    client.on('error', ignore);
-    let begun = false;
-    try {
-      // No parameters: one simple-protocol message carrying both statements.
-      begun = true;
-      await manager.query(BEGIN_WITH_WRITER_LOCK);
-      const outcomes = await this.commitWith(manager, batch);
-      await manager.query('COMMIT');
-      begun = false;
-      return outcomes;
-    } catch (error) {
-      if (begun) await manager.query('ROLLBACK').catch(ignore);
-      throw error;
-    } finally {
-      client.off('error', ignore);
-      await manager.release();
-    }
-  }
-
-  private async commitWith(manager: QueryRunner, batch: Submission[]): Promise<(StoreResult | Error)[]> {
     const replayed = new Set<number>();
-    const receipts = batch.map((s, index) => ({ index, receipt: s.webhook })).filter((r) => r.receipt !== undefined);
-    if (receipts.length > 0) {
-      const firstIndex = new Map<string, number>();
-      for (const { index, receipt } of receipts) {
-        const key = receiptKey(receipt!);
-        if (firstIndex.has(key)) replayed.add(index);
-        else firstIndex.set(key, index);
+    /** A fresh receipt's ordinal (1-based, as the server returns it) to the submission carrying it. */
+    const receiptOwners: number[] = [];
+    const webhookSchools: string[] = [];
+    const webhookDevices: string[] = [];
+    const webhookIds: string[] = [];
+    const receiptOf = new Map<number, number>();
+    const seen = new Set<string>();
+    batch.forEach((submission, index) => {
+      const receipt = submission.webhook;
+      if (!receipt) return;
+      const key = receiptKey(receipt);
+      if (seen.has(key)) {
+        replayed.add(index);
+        return;
       }
-      const unique = [...firstIndex.keys()].map((key) => JSON.parse(key) as [string, string, string]);
-      const inserted = (await manager.query(INSERT_WEBHOOK_IDS, [
-        unique.map((u) => u[0]),
-        unique.map((u) => u[1]),
-        unique.map((u) => u[2]),
-      ])) as {
-        school_id: string;
-        device_id: string;
-        webhook_id: string;
-      }[];
-      const fresh = new Set(
-        inserted.map((r) => receiptKey({ schoolId: r.school_id, deviceId: r.device_id, webhookId: r.webhook_id })),
-      );
-      for (const [key, index] of firstIndex) if (!fresh.has(key)) replayed.add(index);
-    }
-    const rows = this.rows(batch.filter((_, index) => !replayed.has(index)));
-    const storedKeys = new Map<string, boolean>();
-    if (rows.length > 0) {
-      const returned = (await manager.query(INSERT_EVENTS, [
+      seen.add(key);
+      webhookSchools.push(receipt.schoolId);
+      webhookDevices.push(receipt.deviceId);
+      webhookIds.push(receipt.webhookId);
+      receiptOwners.push(index);
+      receiptOf.set(index, receiptOwners.length);
+    });
+    const rows = this.rows(batch, replayed, receiptOf);
+    const { rows: returned } = await this.pool.query<{
+      fresh_receipt: number | null;
+      idempotency_key: string | null;
+      duplicate: boolean | null;
+    }>({
+      ...RECORD_BATCH,
+      values: [
         rows.map((r) => r.idempotencyKey),
         rows.map((r) => r.schoolId),
         rows.map((r) => r.deviceId),
@@ -282,13 +233,23 @@ export class AttendanceStore {
         rows.map((r) => r.batchDuplicate),
         rows.map((r) => r.source),
         rows.map((r) => r.rawEventType),
-        this.rateLimitMs,
         rows.map((r) => r.auth),
-      ])) as { idempotency_key: string; duplicate: boolean }[];
-      for (const r of returned) storedKeys.set(r.idempotency_key, r.duplicate);
+        rows.map((r) => r.receipt),
+        this.rateLimitMs,
+        webhookSchools,
+        webhookDevices,
+        webhookIds,
+      ],
+    });
+    const fresh = new Set<number>();
+    const storedKeys = new Map<string, boolean>();
+    for (const r of returned) {
+      if (r.fresh_receipt !== null) fresh.add(receiptOwners[r.fresh_receipt - 1]!);
+      else storedKeys.set(r.idempotency_key!, r.duplicate!);
     }
+    for (const index of receiptOwners) if (!fresh.has(index)) replayed.add(index);
     return batch.map((submission, index) => {
-      if (replayed.has(index)) return new ConflictError('webhook-id: this message was already received');
+      if (replayed.has(index)) return new ConflictError('webhook-id', 'this message was already received');
       let stored = 0;
       let rateLimited = 0;
       for (const event of submission.events) {
@@ -303,10 +264,15 @@ export class AttendanceStore {
     });
   }
 
-  /** Rows with their flags; repeats of one key collapse, and the rate limit is applied within the batch by time. */
-  private rows(batch: Submission[]): Row[] {
+  /**
+   * Rows with their flags; repeats of one key collapse, and the rate limit is applied within the batch by time. A
+   * signed submission's rows carry its receipt's ordinal, so the server drops them when the webhook id is a replay.
+   */
+  private rows(batch: Submission[], replayed: ReadonlySet<number>, receiptOf: ReadonlyMap<number, number>): Row[] {
     const byKey = new Map<string, Row>();
-    for (const submission of batch) {
+    batch.forEach((submission, index) => {
+      if (replayed.has(index)) return;
+      const receipt = receiptOf.get(index) ?? null;
       for (const event of submission.events) {
         if (byKey.has(event.idempotencyKey)) continue;
         byKey.set(event.idempotencyKey, {
@@ -314,13 +280,14 @@ export class AttendanceStore {
           receivedAt: submission.receivedAt,
           ...timeFlags(event.occurredAt, submission.receivedAt, this.policy),
           batchDuplicate: false,
+          receipt,
         });
       }
-    }
+    });
     const rows = [...byKey.values()].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
     const lastAccepted = new Map<string, number>();
     for (const row of rows) {
-      const pupil = JSON.stringify([row.schoolId, row.personId, row.direction]);
+      const pupil = `${row.schoolId}/${row.personId}/${row.direction}`;
       const last = lastAccepted.get(pupil);
       if (last !== undefined && row.occurredAt.getTime() - last < this.rateLimitMs) row.batchDuplicate = true;
       else lastAccepted.set(pupil, row.occurredAt.getTime());

@@ -16,6 +16,8 @@ export interface WebhookIngressDeps {
   /** Refused ZKTeco requests allowed per source address before it is answered 429 (default 10 a minute, burst 20). */
   serialFailures?: RateLimit;
   now?: () => Date;
+  /** Told after a commit which device's events were stored (the FaceIdDevice Last-Event column); never awaited. */
+  deviceStatus?: { stored(device: { schoolId: string; deviceId: string }): void };
 }
 
 /** A device and how its request proved it. */
@@ -42,12 +44,13 @@ export class WebhookIngress {
     private readonly metrics: WebhookMetrics,
     private readonly now: () => Date,
     serialFailures: RateLimit,
+    private readonly deviceStatus: WebhookIngressDeps['deviceStatus'],
   ) {
     this.serialFailures = new TokenBucketLimiter(serialFailures, () => this.now().getTime());
   }
 
   static create(deps: WebhookIngressDeps): WebhookIngress {
-    return new WebhookIngress(deps.directory, deps.secrets, deps.store, deps.metrics, deps.now ?? (() => new Date()), deps.serialFailures ?? { perMinute: 10, burst: 20 });
+    return new WebhookIngress(deps.directory, deps.secrets, deps.store, deps.metrics, deps.now ?? (() => new Date()), deps.serialFailures ?? { perMinute: 10, burst: 20 }, deps.deviceStatus);
   }
 
   /**
@@ -57,12 +60,12 @@ export class WebhookIngress {
   async deviceByToken(schoolId: string, token: string, vendor: DeviceVendor, from: string): Promise<AuthenticatedDevice> {
     const ref = await this.secrets.verifyToken(schoolId, token);
     const device = this.directory.byId(ref.schoolId, ref.deviceId);
-    if (!device) throw new ForbiddenError('deviceToken: the device is no longer registered');
+    if (!device) throw new ForbiddenError('deviceToken', 'the device is no longer registered');
     if (device.vendor !== vendor)
-      throw new ForbiddenError(`deviceToken: the device is a ${device.vendor} terminal, not ${vendor}`);
+      throw new ForbiddenError('deviceToken', `the device is a ${device.vendor} terminal, not ${vendor}`);
     const sources = this.directory.sourcesOf(device.schoolId);
     if (!sources) return { device, auth: 'path-token' };
-    if (!sources.allows(from)) throw new ForbiddenError(`source: ${schoolId} does not declare the address this push came from`);
+    if (!sources.allows(from)) throw new ForbiddenError('source', `${schoolId} does not declare the address this push came from`);
     return { device, auth: 'path-token+source-address' };
   }
 
@@ -85,15 +88,16 @@ export class WebhookIngress {
     request: SignedRequest,
   ): Promise<{ device: DeviceContext; receipt: WebhookReceipt }> {
     const device = this.directory.byId(schoolId, deviceId);
-    if (!device) throw new NotFoundError(`deviceId: no FaceIdDevice ${deviceId} in school ${schoolId}`);
+    if (!device) throw new NotFoundError('deviceId', `no FaceIdDevice ${deviceId} in school ${schoolId}`);
     const keys = await this.secrets.signingKeys(device);
-    if (keys.length === 0) throw new ForbiddenError('deviceId: the device has no signing secret');
+    if (keys.length === 0) throw new ForbiddenError('deviceId', 'the device has no signing secret');
     const webhookId = verifyStandardWebhook(request, keys, this.now());
     return { device, receipt: { schoolId, deviceId, webhookId } };
   }
 
   async accept(source: EventSource, push: ParsedPush, auth: EventAuth, receipt?: WebhookReceipt): Promise<PushResult> {
     const result = await this.store.record(push.events.map((event) => ({ ...event, auth })), receipt);
+    if (result.stored > 0 && push.events[0]) this.deviceStatus?.stored(push.events[0]);
     this.metrics.count(source, 'requests', 1);
     this.metrics.count(source, 'stored', result.stored);
     this.metrics.count(source, 'duplicates', result.duplicates);

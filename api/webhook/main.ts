@@ -1,4 +1,5 @@
-// The webhook ingress as a process: settings from the environment, devices from a file, a graceful stop on SIGTERM.
+// The webhook ingress as a process: settings from the environment, devices from a file or the cluster (whose
+// FaceIdDevice status.lastEventAt it then writes), a graceful stop on SIGTERM.
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { AggregatorRegistry } from 'prom-client';
@@ -13,7 +14,7 @@ import { DeviceFile } from './device-file.js';
 import { startWebhookServer } from './server.js';
 
 /** The devices file when given; in a cluster, informers over FaceIdDevice and School (in-cluster config, or KUBECONFIG). */
-async function openDevices(config: WebhookProcessConfig, logger: Logger): Promise<{ directory: DeviceFile['directory']; close(): void }> {
+async function openDevices(config: WebhookProcessConfig, logger: Logger): Promise<{ directory: DeviceFile['directory']; kc?: KubeConfig; close(): void }> {
   if (config.devicesPath) {
     const file = await DeviceFile.open(config.devicesPath, logger);
     process.on('SIGHUP', () => void file.reload());
@@ -23,12 +24,13 @@ async function openDevices(config: WebhookProcessConfig, logger: Logger): Promis
   if (!process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
   else kc.loadFromDefault();
   const cluster = await ClusterDevices.start({ kc, namespace: config.fleetNamespace, logger });
-  return { directory: cluster.directory, close: () => void cluster.stop() };
+  return { directory: cluster.directory, kc, close: () => void cluster.stop() };
 }
 
 async function serve(config: WebhookProcessConfig, logger: Logger): Promise<void> {
   const devices = await openDevices(config, logger);
-  const ingress = await startWebhookServer({ config: config.server, directory: devices.directory, logger });
+  const deviceStatus = devices.kc ? { deviceStatus: { kc: devices.kc, namespace: config.fleetNamespace } } : {};
+  const ingress = await startWebhookServer({ config: config.server, directory: devices.directory, logger, ...deviceStatus });
   const stop = async (signal: string) => {
     logger.info('stopping: answering the requests in flight', { signal });
     await ingress.shutdown(config.shutdownGraceMs);

@@ -1,5 +1,5 @@
-// Streams a Hikvision multipart push: keeps the event JSON parts, discards pictures chunk by chunk as they arrive.
-import { Transform, type TransformCallback } from 'node:stream';
+// Streams a Hikvision multipart push: keeps the event JSON parts, skips pictures unparsed as they arrive.
+import { Transform, Writable, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { InputError } from '../../lib/errors/index.js';
@@ -52,6 +52,117 @@ export class CrlfLines extends Transform {
 }
 
 const CRLF = Buffer.from('\r\n');
+const HEADER_END = Buffer.from('\r\n\r\n');
+const DASH = 0x2d;
+
+/**
+ * Feeds a multipart body to the parser and drops the body of a part the parser's handler skips (a picture), up to the
+ * next delimiter, found by Buffer's native search, so the parser never scans it. The parser holds back up to a
+ * delimiter's length of input before it sees a part's headers end, so the decision is taken once that much past the
+ * headers has been written; a delimiter already inside that stretch ends the part there. Everything else passes
+ * unchanged, and a body cut off inside a skipped part still ends inside it, which the parser reports as malformed.
+ */
+export class PartSkipper {
+  private readonly delimiter: Buffer;
+  /** The last bytes seen, kept so a delimiter or a header end across two chunks is still found. */
+  private carry: Buffer = CRLF;
+  /** How many of the carried bytes were written already (at the start, the line break stands before the body). */
+  private carryWritten = CRLF.length;
+  /** The body offset of carry[0]; the first delimiter has no line break before it, so one is carried in front. */
+  private carryStart = -CRLF.length;
+  private searchFrom = -CRLF.length;
+  private mode: 'delimiter' | 'headers' | 'decide' | 'skip' | 'rest' = 'delimiter';
+  /** Body offsets: where the current part's headers end, and how far to write before deciding to skip it. */
+  private headersEnd = 0;
+  private decideAt = 0;
+  private skipRequested = false;
+
+  constructor(
+    boundary: string,
+    private readonly write: (bytes: Buffer) => void,
+  ) {
+    this.delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
+  }
+
+  /** Called from the parser's handler of the part being read: its body is not passed on. */
+  skipPart(): void {
+    if (this.mode === 'decide') this.skipRequested = true;
+  }
+
+  feed(chunk: Buffer): void {
+    const buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const start = this.carryStart;
+    let pos = this.carryWritten;
+    for (;;) {
+      const from = Math.max(this.searchFrom - start, 0);
+      if (this.mode === 'delimiter') {
+        const m = buf.indexOf(this.delimiter, from);
+        if (m < 0) break;
+        const after = m + this.delimiter.length;
+        // Whether it closes the body shows in the next two bytes; the carry keeps the delimiter for the next chunk.
+        if (after + 2 > buf.length) break;
+        this.searchFrom = start + after;
+        if (buf[after] === DASH && buf[after + 1] === DASH) {
+          this.mode = 'rest';
+          break;
+        }
+        this.mode = 'headers';
+      } else if (this.mode === 'headers') {
+        const h = buf.indexOf(HEADER_END, from);
+        const d = buf.indexOf(this.delimiter, from);
+        if (d >= 0 && (h < 0 || d < h)) {
+          this.mode = 'delimiter';
+          this.searchFrom = start + d;
+          continue;
+        }
+        if (h < 0) break;
+        this.headersEnd = start + h + HEADER_END.length;
+        this.decideAt = this.headersEnd + this.delimiter.length - 1;
+        this.skipRequested = false;
+        this.mode = 'decide';
+      } else if (this.mode === 'decide') {
+        const until = Math.min(buf.length, this.decideAt - start);
+        if (until > pos) {
+          this.write(buf.subarray(pos, until));
+          pos = until;
+        }
+        if (this.skipRequested) this.mode = 'skip';
+        else if (start + pos >= this.decideAt) this.mode = 'delimiter';
+        else break;
+        this.searchFrom = this.headersEnd;
+      } else if (this.mode === 'skip') {
+        const m = buf.indexOf(this.delimiter, from);
+        if (m >= 0 && m < pos) {
+          // The part ended within what was written while deciding.
+          this.mode = 'delimiter';
+          this.searchFrom = start + m;
+          continue;
+        }
+        if (m < 0) {
+          // All but a possible start of the delimiter is dropped.
+          pos = Math.max(pos, buf.length - (this.delimiter.length - 1));
+          break;
+        }
+        pos = m;
+        this.mode = 'delimiter';
+        this.searchFrom = start + m;
+      } else break;
+    }
+    const keep = Math.min(buf.length, this.delimiter.length + HEADER_END.length);
+    if (this.mode === 'skip') {
+      // The carry may hold the start of a delimiter written while deciding: it is searched, not written again.
+      const from = Math.min(pos, buf.length - keep);
+      this.carry = Buffer.from(buf.subarray(from));
+      this.carryWritten = pos - from;
+      this.carryStart = start + from;
+      return;
+    }
+    if (pos < buf.length) this.write(buf.subarray(pos));
+    this.carry = Buffer.from(buf.subarray(buf.length - keep));
+    this.carryWritten = keep;
+    this.carryStart = start + buf.length - keep;
+  }
+}
 
 /** The text of every event part, in order. Rejects with a 4xx for a malformed, truncated or oversized body. */
 export function readEventParts(req: Request, limits: MultipartLimits): Promise<string[]> {
@@ -66,6 +177,7 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
     let received = 0;
     let settled = false;
     let parser: busboy.Busboy | undefined;
+    let skipper: PartSkipper | undefined;
     let sink: NodeJS.WritableStream | undefined;
 
     const fail = (error: unknown) => {
@@ -91,8 +203,9 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
 
     const start = (ended: boolean) => {
       const first = Buffer.concat(head);
+      const boundary = actualBoundary(announced, first);
       parser = busboy({
-        headers: { 'content-type': `multipart/form-data; boundary="${actualBoundary(announced, first)}"` },
+        headers: { 'content-type': `multipart/form-data; boundary="${boundary}"` },
         limits: {
           fieldSize: limits.eventPartBytes,
           parts: limits.parts,
@@ -114,7 +227,8 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
         // A broken body is reported once, by the parser; the part's own stream error adds nothing.
         stream.on('error', () => undefined);
         if (!isHikvisionEventPart(name ?? '', info.mimeType)) {
-          // A picture: dropped chunk by chunk as it arrives.
+          // A picture: its bytes never reach the parser; what little does is dropped as it arrives.
+          skipper?.skipPart();
           stream.resume();
           return;
         }
@@ -147,10 +261,24 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
           resolve(texts);
         });
       });
-      // Pictures pass through the rewrite too; they are discarded, so changing their bytes costs nothing.
+      const target = parser;
+      skipper = new PartSkipper(boundary, (bytes) => {
+        if (!settled) target.write(bytes);
+      });
+      const feeder = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          skipper!.feed(chunk);
+          done();
+        },
+        final(done) {
+          if (!settled) target.end();
+          done();
+        },
+      });
+      // Pictures pass through the rewrite too; they are skipped after it, so changing their bytes costs nothing.
       const lines = usesBareLf(first) ? new CrlfLines() : undefined;
-      lines?.pipe(parser);
-      sink = lines ?? parser;
+      lines?.pipe(feeder);
+      sink = lines ?? feeder;
       if (ended) sink.end(first);
       else {
         sink.write(first);

@@ -78,7 +78,7 @@ export class DeviceSecrets {
   async issue(device: DeviceRef, kind: DeviceSecretKind): Promise<string> {
     const active = await this.active(device, kind);
     if (active.length > 0)
-      throw new ConflictError(`${device.schoolId}/${device.deviceId} already has a ${kind}; rotate it instead`);
+      throw new ConflictError('name', `${device.schoolId}/${device.deviceId} already has a ${kind}; rotate it instead`);
     return this.insert(device, kind);
   }
 
@@ -87,7 +87,7 @@ export class DeviceSecrets {
     const until = new Date(this.now().getTime() + overlapMs);
     const repo = this.dataSource.getRepository(DeviceSecretRow);
     const active = await this.active(device, kind);
-    if (active.length === 0) throw new NotFoundError(`${device.schoolId}/${device.deviceId} has no ${kind} to rotate`);
+    if (active.length === 0) throw new NotFoundError('name', `${device.schoolId}/${device.deviceId} has no ${kind} to rotate`);
     for (const row of active) {
       if (row.expiresAt === null || row.expiresAt > until) await repo.update({ id: row.id }, { expiresAt: until });
     }
@@ -115,7 +115,7 @@ export class DeviceSecrets {
       const until = Math.min(now + this.cacheTtlMs, row.expiresAt?.getTime() ?? Infinity);
       this.remember(this.tokens, cacheKey, { value: device, until });
     }
-    if (device.schoolId !== schoolId) throw new ForbiddenError('schoolId: the device token belongs to another school');
+    if (device.schoolId !== schoolId) throw new ForbiddenError('schoolId', 'the device token belongs to another school');
     return device;
   }
 

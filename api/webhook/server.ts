@@ -1,6 +1,7 @@
 // Wires the ingress from a config and a device directory, and listens; what `main` and tests start.
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../db/data-source.js';
 import type { Logger } from '../../lib/log/logger.js';
@@ -10,6 +11,7 @@ import { createWebhookApp, type BodyLimits } from './app.js';
 import { AttendanceStore, type AttendanceStoreDeps } from './attendance-store.js';
 import type { WebhookConfig } from './config.js';
 import type { DeviceDirectory } from './devices.js';
+import { DeviceStatusWriter } from './device-status.js';
 import { WebhookIngress } from './ingress.js';
 import { WebhookMetrics } from './metrics.js';
 import { DeviceSecrets } from './secrets.js';
@@ -41,6 +43,8 @@ export interface WebhookServerOptions {
   store?: Omit<AttendanceStoreDeps, 'dataSource' | 'logger'>;
   /** Sweep old webhook ids in the background (default true). */
   retention?: boolean;
+  /** In a cluster: write each device's FaceIdDevice status.lastEventAt in the fleet namespace. */
+  deviceStatus?: { kc: KubeConfig; namespace: string; throttleMs?: number };
 }
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
@@ -50,7 +54,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const secrets = DeviceSecrets.create({ dataSource, keys: config.keys, outage });
   const store = AttendanceStore.create({ dataSource, logger, outage, ...options.store });
   const metrics = WebhookMetrics.create({ stats: store.stats });
-  const ingress = WebhookIngress.create({ directory, secrets, store, metrics });
+  const deviceStatus = options.deviceStatus && DeviceStatusWriter.create({ ...options.deviceStatus, logger, registry: metrics.registry });
+  const ingress = WebhookIngress.create({ directory, secrets, store, metrics, ...(deviceStatus ? { deviceStatus } : {}) });
   const retention = WebhookIdRetention.create({ dataSource, logger });
   const app = createWebhookApp({ ingress, logger, metrics: metrics.registry, ...(options.limits ? { limits: options.limits } : {}) });
   const server = app.listen(config.port, options.host ?? '0.0.0.0');
@@ -72,6 +77,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     await metricsServer?.close();
     await retention.stop();
     await store.drain();
+    await deviceStatus?.drain();
     if (dataSource.isInitialized) await dataSource.destroy();
   };
   return {

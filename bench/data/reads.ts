@@ -2,46 +2,55 @@
 // BENCH_ROWS events (default 100,000,000; state what was run) in 12 partitions. Prints p50 and p99; asserts nothing.
 // A school has 600 pupils passing twice a day whatever BENCH_ROWS is, so a school's day is always about 1,200 rows
 // (a national school day of 20 million events over some 10,000 schools is 2,000 each): more rows mean more schools.
-import { addMonths, ensureMonthPartition, monthPartition } from '../../api/db/attendance-partitions.js';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { addMonths } from '../../api/db/attendance-partitions.js';
 import { openMigrated } from '../../api/db/migrate.js';
 import { AttendanceReader } from '../../api/attendance/reader.js';
-import { createDatabase, startPostgres } from '../../test/harness/index.js';
+import { startKeptFolder, type ArchivedPostgres } from '../../test/harness/archived-postgres.js';
+import { createDatabase, startPostgres, type Postgres } from '../../test/harness/index.js';
+import { PUPILS, START, fillAttendance } from './attendance-set.js';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 100_000_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 500);
-const PUPILS = 600;
-const DAYS = 250;
-const SCHOOLS = Math.max(1, Math.round(ROWS / (DAYS * PUPILS * 2)));
-const START = new Date('2025-09-01T00:00:00Z');
+/** A data folder kept between runs: filled on the first run, read as it is on the next ones (or from the restore). */
+const DATA_DIR = process.env.BENCH_DATA_DIR;
+const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
-const postgres = await startPostgres();
-try {
-  const url = await createDatabase(postgres.url, 'reads');
-  const { dataSource } = await openMigrated(url, { queryTimeoutMs: 0 });
-  for (let m = 0; m < 12; m++) await ensureMonthPartition(dataSource, monthPartition(addMonths(START, m)));
-  const chunk = 1_000_000;
-  const t = Date.now();
-  for (let from = 0; from < ROWS; from += chunk) {
-    // School n % SCHOOLS, pupil (n / SCHOOLS) % 600, one of 250 school days spread over the year, 07:00 to 17:00 Tashkent.
-    await dataSource.query(
-      `INSERT INTO attendance_event (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at,
-                                     late, future_skew, duplicate, source, raw_event_type)
-       SELECT 'r' || n, 'school-' || (n % ${SCHOOLS}), 'gate-' || (n % 3), 'pupil-' || ((n / ${SCHOOLS}) % ${PUPILS}),
-              CASE WHEN n % 2 = 0 THEN 'in' ELSE 'out' END, ts, ts, false, false, false, 'hikvision', 'AccessControllerEvent'
-         FROM (SELECT n, $1::timestamptz + floor(((n / ${SCHOOLS * PUPILS}) % ${DAYS}) * 365.0 / ${DAYS}) * interval '1 day'
-                        + interval '2 hours' + (n % 36000) * interval '1 second' AS ts
-                 FROM generate_series($2::bigint, $3::bigint) n) g`,
-      [START, from, Math.min(from + chunk, ROWS) - 1],
-    );
+let server: Postgres | ArchivedPostgres;
+let url: string;
+const filled = DATA_DIR !== undefined && existsSync(DATA_DIR);
+if (DATA_DIR) {
+  const kept = await startKeptFolder(DATA_DIR, { init: !filled });
+  server = kept;
+  url = kept.url('posbon');
+  if (!filled) {
+    const admin = new pg.Client({ connectionString: kept.url('postgres') });
+    await admin.connect();
+    await admin.query('CREATE DATABASE posbon');
+    await admin.end();
   }
-  const fillS = (Date.now() - t) / 1000;
-  // What autovacuum does to an insert-only partition by itself (PostgreSQL 13+): the visibility map index-only reads need.
-  await dataSource.query('VACUUM (ANALYZE) attendance_event');
+} else {
+  const postgres = await startPostgres();
+  server = postgres;
+  url = await createDatabase(postgres.url, 'reads');
+}
+try {
+  const { dataSource } = await openMigrated(url, { queryTimeoutMs: 0 });
+  let fillS: number | undefined;
+  if (!filled) {
+    const t = Date.now();
+    await fillAttendance(dataSource, Number(process.env.BENCH_ROWS ?? 100_000_000), log);
+    fillS = (Date.now() - t) / 1000;
+  }
+  const { rows, schools } = await describeSet(dataSource);
+  const days = (await dataSource.query(
+    `SELECT DISTINCT (occurred_at AT TIME ZONE 'Asia/Tashkent')::date::text AS day FROM attendance_event WHERE school_id = 'school-0'`,
+  )) as { day: string }[];
   const reader = AttendanceReader.create({ dataSource });
   const all = () => true;
-  const days = (await dataSource.query(
-    `SELECT DISTINCT (occurred_at AT TIME ZONE 'Asia/Tashkent')::date::text AS day FROM attendance_event WHERE school_id = 'school-1'`,
-  )) as { day: string }[];
   const time = async (run: () => Promise<unknown[]>) => {
     const ms: number[] = [];
     let rows = 0;
@@ -59,13 +68,13 @@ try {
   };
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
   const schoolDay = await time(() =>
-    reader.schoolDay(all, `school-${Math.floor(Math.random() * SCHOOLS)}`, pick(days).day, 'Asia/Tashkent'),
+    reader.schoolDay(all, `school-${Math.floor(Math.random() * schools)}`, pick(days).day, 'Asia/Tashkent'),
   );
   const pupilMonth = await time(() => {
     const month = addMonths(START, Math.floor(Math.random() * 12));
     return reader.pupilRange(
       all,
-      `school-${Math.floor(Math.random() * SCHOOLS)}`,
+      `school-${Math.floor(Math.random() * schools)}`,
       `pupil-${Math.floor(Math.random() * PUPILS)}`,
       month,
       new Date(addMonths(month, 1).getTime() - 1),
@@ -77,14 +86,15 @@ try {
   console.log(
     JSON.stringify(
       {
-        rows: ROWS,
-        schools: SCHOOLS,
+        rows,
+        schools,
         partitions: 12,
         size,
-        fillSeconds: fillS,
+        ...(fillS === undefined ? { dataFolder: DATA_DIR } : { fillSeconds: fillS }),
         queries: QUERIES,
         schoolDayMs: schoolDay,
         pupilMonthMs: pupilMonth,
+        loadAverage: (await promisify(execFile)('cat', ['/proc/loadavg'])).stdout.split(' ').slice(0, 3).join(' '),
       },
       null,
       2,
@@ -92,5 +102,18 @@ try {
   );
   await dataSource.destroy();
 } finally {
-  await postgres.stop();
+  await server.stop();
+}
+
+/** The size of the set as it is: rows from the statistics VACUUM left, schools from the first school day. */
+async function describeSet(dataSource: DataSource): Promise<{ rows: number; schools: number }> {
+  const [{ rows }] = (await dataSource.query(
+    `SELECT sum(c.reltuples)::bigint::text AS rows FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'attendance_event'::regclass`,
+  )) as [{ rows: string }];
+  const [{ schools }] = (await dataSource.query(
+    `SELECT count(DISTINCT school_id)::int AS schools FROM attendance_event WHERE occurred_at >= $1 AND occurred_at < $2`,
+    [START, new Date(START.getTime() + 24 * 3600_000)],
+  )) as [{ schools: number }];
+  return { rows: Number(rows), schools };
 }

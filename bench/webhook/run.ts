@@ -122,6 +122,7 @@ try {
   const devicesPath = join(dir, 'devices.json');
   await writeFile(devicesPath, JSON.stringify(DEVICES));
   const port = await freePort();
+  const metricsPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const logLines: string[] = [];
   ingress = spawn(process.execPath, [...INGRESS_NODE_OPTIONS, '--import', 'tsx', 'api/webhook/main.ts'], {
@@ -129,6 +130,7 @@ try {
       ...process.env,
       DATABASE_URL: url,
       POSBON_WEBHOOK_PORT: String(port),
+      POSBON_WEBHOOK_METRICS_PORT: String(metricsPort),
       POSBON_TOKEN_HASH_KEY: keys.tokenHashKey.toString('base64'),
       POSBON_WEBHOOK_SEALING_KEY: keys.sealingKey.toString('base64'),
       POSBON_LOG_LEVEL: 'warn',
@@ -174,7 +176,7 @@ try {
   await exited(bare);
 
   const { load, before, after } = await runLoad(base, SECONDS, snapshot);
-  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
   const batches = metric('posbon_webhook_commit_batches_total');
   ingress.kill('SIGTERM');

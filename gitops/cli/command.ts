@@ -21,6 +21,7 @@ export function fail(error: unknown, io: CliIo): number {
   if (error instanceof ConflictError) return io.err(`conflict: ${line}`), EXIT.conflict;
   if (error instanceof MergeRefusedError) return io.err(`refused: ${line}`), EXIT.failed;
   if (error instanceof HostError) return io.err(`git host: ${line}`), EXIT.host;
-  if (error instanceof TypeError && /fetch failed/.test(error.message)) return io.err(`git host unreachable: ${line}`), EXIT.host;
+  // fetch() rejects a connection it cannot make with a TypeError whose cause is the socket's error.
+  if (error instanceof TypeError && error.cause instanceof Error) return io.err(`git host unreachable: ${line}`), EXIT.host;
   return io.err(`failed: ${line}`), EXIT.host;
 }

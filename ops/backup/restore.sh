@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Restores Posbon's PostgreSQL from the pgBackRest repository into an empty data folder: the latest base backup, then
 # WAL replayed to the end of the archive (default) or to a point in time (--to), after which the server is promoted.
-# Run as the PostgreSQL OS user; then start PostgreSQL on the folder.
+# Run as the PostgreSQL OS user; then start PostgreSQL on the folder. The repository (ops/backup/pgbackrest.conf: an
+# S3-compatible bucket) takes its keys from PGBACKREST_REPO1_S3_KEY, PGBACKREST_REPO1_S3_KEY_SECRET and
+# PGBACKREST_REPO1_CIPHER_PASS in the environment, from the backup Secret or its offline copy.
 #   restore.sh --config /etc/pgbackrest/pgbackrest.conf --stanza posbon --pg-path /var/lib/postgresql/15/main \
 #              [--to '2026-11-29 06:40:00.123+00'] [--no-archive]
 # --no-archive: the restored server does not push WAL to the repository (a drill beside the running primary).

@@ -261,7 +261,7 @@ describe('npm run admin', () => {
 
   it('fails with an exit code and one line', async () => {
     const unknown = await admin(['reset-password', 'nobody-here']);
-    expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([1, '', 'refused: no account nobody-here\n']);
+    expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([1, '', 'refused: username: no account nobody-here\n']);
     const usage = await admin(['reset-password']);
     expect([usage.code, usage.stderr]).toEqual([2, 'error: reset-password takes exactly one username\n']);
   });

@@ -77,11 +77,16 @@ describe('agent tokens', () => {
 
   it('refuses bad input naming the field, and a school that does not exist', async () => {
     const tooLong = await issue({ label: 'x', ttlHours: 48 });
-    expect([tooLong.status, tooLong.body.error]).toEqual([400, 'ttlHours: at most 24']);
+    expect([tooLong.status, tooLong.body]).toEqual([400, { error: 'ttlHours: at most 24', field: 'ttlHours', requestId: tooLong.headers.get('x-request-id') }]);
     const noLabel = await issue({ label: '  ' });
     expect([noLabel.status, noLabel.body.error]).toEqual([400, 'label: required']);
     const gone = await issue({ label: 'x' }, 'school-gone');
-    expect([gone.status, gone.body.error]).toEqual([404, 'schoolId: no school school-gone']);
+    expect([gone.status, gone.body]).toEqual([404, { error: 'schoolId: no school school-gone', field: 'schoolId', requestId: gone.headers.get('x-request-id') }]);
+    const foreign = await issue({ label: 'x' }, 'school-b');
+    expect([foreign.status, foreign.body]).toEqual([
+      403,
+      { error: "schoolId: school school-b is outside this account's scope", field: 'schoolId', requestId: foreign.headers.get('x-request-id') },
+    ]);
     const badId = await call(api, 'DELETE', '/schools/school-a/agent-tokens/not-a-uuid', { token: admin });
     expect([badId.status, badId.body.error]).toEqual([400, 'tokenId: must be an agent token id (UUID)']);
   });
@@ -91,7 +96,10 @@ describe('agent tokens', () => {
     const ids: string[] = [];
     for (let i = live; i < 20; i++) ids.push((await issue({ label: `pc-${i}` })).body.id);
     const refused = await issue({ label: 'one too many' });
-    expect([refused.status, refused.body.error]).toEqual([409, 'schoolId: school-a already has 20 live agent tokens; revoke one first']);
+    expect([refused.status, refused.body]).toEqual([
+      409,
+      { error: 'schoolId: school-a already has 20 live agent tokens; revoke one first', field: 'schoolId', requestId: refused.headers.get('x-request-id') },
+    ]);
     expect((await call(api, 'DELETE', `/schools/school-a/agent-tokens/${ids[0]}`, { token: admin })).status).toBe(200);
     expect((await issue({ label: 'in its place' })).status).toBe(201);
   });

@@ -449,7 +449,7 @@ describe('the record', () => {
     const refused = entries.find((e) => e.result === 'denied' && e.params.name === 'school-17-entrance')!;
     expect([ids.get(refused.actorId), refused.params]).toEqual([
       'dave',
-      { kind: 'Nvr', name: 'school-17-entrance', schoolId: 'school-17', reason: 'school school-17 is outside this account\'s scope' },
+      { kind: 'Nvr', name: 'school-17-entrance', schoolId: 'school-17', reason: 'schoolId: school school-17 is outside this account\'s scope' },
     ]);
     const record = `${res.text}\n${api.logLines().join('\n')}`;
     expect(record).not.toContain(nvrLogin.password);

@@ -8,15 +8,13 @@ import { renderProbeAllowlist } from '../../lib/probe-protocol/render-allowlist.
 import { signProbeTicket } from '../../lib/probe-protocol/ticket.js';
 import type { Fleet } from '../../operator/core/fleet.js';
 import {
-  createTestHost,
   eventually,
   freePort,
-  startRtspCamera,
   type RtspCamera,
   type Service,
   type TestHost,
 } from '../harness/index.js';
-import { spawnOnvifSimulator } from '../sim/onvif.js';
+import { startFakeNvr, type FakeNvr } from '../fixtures/fake-nvr.js';
 import { startProbeSidecar } from '../fixtures/probe-sidecar.js';
 import { call, createAccount, login, node, nvr, school, startTestApi, type TestApi } from './fixture.js';
 
@@ -28,7 +26,7 @@ const BURST = 20;
 
 let host: TestHost;
 let camera: RtspCamera;
-let onvif: Service;
+let nvrHost: FakeNvr;
 let recorder: Service;
 let sidecar: Service;
 let sidecarUrl: string;
@@ -42,21 +40,8 @@ const tokens: Record<'root' | 'headA' | 'headC' | 'viewerA', string> = { root: '
 const recorded = async () => (await recorder.logs()).split('\n').filter((l) => l.startsWith('connection'));
 
 beforeAll(async () => {
-  host = await createTestHost('nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
-  camera = await startRtspCamera({ on: host, port: 554, path: 'Streaming/Channels/101' });
-  onvif = await spawnOnvifSimulator(host, {
-    port: 80,
-    username: camera.username,
-    password: camera.password,
-    advertisedHost: '192.168.1.64',
-    sources: [
-      {
-        token: 'VideoSource_1',
-        name: 'Main gate',
-        profiles: [{ token: 'Profile_101', name: 'mainStream', encoding: 'H264', width: 640, height: 360, streamUri: 'rtsp://192.168.1.64:554/Streaming/Channels/101' }],
-      },
-    ],
-  });
+  nvrHost = await startFakeNvr();
+  ({ host, camera } = nvrHost);
   // A listener on the test host that prints every connection: the proof that a refused ticket opened none.
   recorder = await host.spawn('recorder', process.execPath, [
     '-e',
@@ -133,10 +118,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
   await sidecar?.stop();
-  await onvif?.stop();
   await recorder?.stop();
-  await camera?.stop();
-  await host?.destroy();
+  await nvrHost?.stop();
   loopbackListener?.close();
 });
 

@@ -24,13 +24,12 @@ import {
   eventually,
   freePort,
   harnessDir,
-  loopbackGlobals,
   mediaMtxApiSocket,
-  pathState,
   readHlsSegment,
   sleep,
   startMediaMtx,
   startRtspCamera,
+  startWhepReader,
   type MediaMtx,
   type MediaMtxPorts,
   type RtspCamera,
@@ -215,21 +214,9 @@ describe('sessions whose token expires', () => {
     const nodeA = await startNodeA({ jwksUrl: jwks.url, jwksFingerprint: jwks.fingerprint });
     const { token, expiresAt } = await tokenFor('node-a', 25);
     // A WHEP viewer: another MediaMTX that reads the camera from node A over WebRTC with the token.
-    const readerPorts = await allocateMediaMtxPorts();
-    const reader = await startMediaMtx(
-      await ConfigMapDir.create({
-        'mediamtx.yml': stringify({
-          ...loopbackGlobals(readerPorts),
-          hls: false,
-          webrtc: false,
-          api: true,
-          paths: { watch: { source: `whep://127.0.0.1:${nodeA.ports.webrtc}/${PATH}/whep`, whepBearerToken: token } },
-        }),
-      }),
-      readerPorts.api,
-    );
+    const reader = await startWhepReader(`whep://127.0.0.1:${nodeA.ports.webrtc}/${PATH}/whep`, token);
     started.push(reader);
-    await eventually(async () => expect((await pathState(readerPorts.api, 'watch'))?.ready).toBe(true), 30_000, 300);
+    await eventually(async () => expect((await reader.state())?.ready).toBe(true), 30_000, 300);
     const hlsPlaylist = await openHls(nodeA, token);
     expect(await hlsPlaylist()).toBe(200);
     const sessions = async () => {
@@ -252,7 +239,7 @@ describe('sessions whose token expires', () => {
     expect(await hlsPlaylist()).toBe(200);
     await sleep(Math.max(0, expiresAt.getTime() - Date.now()) + 2000);
     expect(await sessions()).toEqual(before);
-    expect([(await pathState(readerPorts.api, 'watch'))?.ready, await hlsPlaylist()]).toEqual([true, 200]);
+    expect([(await reader.state())?.ready, await hlsPlaylist()]).toEqual([true, 200]);
 
     // One sweep ends both; the WHEP viewer's retries with the expired token are refused, so it stays ended.
     const ended: MediaSession[] = await expiry.sweep();
@@ -261,7 +248,7 @@ describe('sessions whose token expires', () => {
       ['hls', before[1]!.id, PATH],
     ]);
     expect(await hlsPlaylist()).toBe(401);
-    await eventually(async () => expect((await pathState(readerPorts.api, 'watch'))?.ready).toBe(false), 30_000, 300);
+    await eventually(async () => expect((await reader.state())?.ready).toBe(false), 30_000, 300);
     expect((await sessions()).filter((s) => s.user === user)).toEqual([]);
   });
 });

@@ -1,13 +1,15 @@
 // The restore drill: the ingress takes a steady stream, the primary is SIGKILLed at a random moment, a new server is
-// restored from the encrypted pgBackRest repository, and every acknowledged event up to the last archived WAL is there
-// once. And a point-in-time restore between two known events returns exactly the events up to it.
+// restored from the encrypted pgBackRest repository in an S3-compatible object store (over TLS, as Hetzner's), and
+// every acknowledged event up to the last archived WAL is there once. And a point-in-time restore between two known
+// events returns exactly the events up to it. The store only ever holds ciphertext.
 import { execFile } from 'node:child_process';
-import { chown, mkdir } from 'node:fs/promises';
+import { chown, mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../../api/db/data-source.js';
-import { createRepository, startArchived, type ArchivedPostgres } from '../harness/archived-postgres.js';
+import { createRepository, repositoryFiles, startArchived, type ArchivedPostgres, type RepositoryTarget } from '../harness/archived-postgres.js';
+import { startObjectStore, type ObjectStore } from '../harness/object-store.js';
 import { sleep } from '../harness/index.js';
 import { signedBody } from '../webhook/fixtures.js';
 import { startTestIngress, type TestIngress } from '../webhook/ingress.js';
@@ -21,6 +23,8 @@ interface Ack {
   at: number;
 }
 
+let store: ObjectStore | undefined;
+let target: RepositoryTarget;
 let repo: Awaited<ReturnType<typeof createRepository>>;
 let primary: ArchivedPostgres | undefined;
 let ingress: TestIngress | undefined;
@@ -30,6 +34,7 @@ afterAll(async () => {
   await ingress?.close().catch(() => undefined);
   await primary?.stop();
   for (const server of restored) await server.stop();
+  await store?.stop();
 }, 60_000);
 
 const send = async (n: number): Promise<boolean> => {
@@ -89,7 +94,9 @@ describe('backup and restore with pgBackRest', () => {
   let beforePoint: string[] = [];
 
   it('streams events, loses the primary to SIGKILL, and restores every acknowledged event up to the archive once', async () => {
-    repo = await createRepository(ARCHIVE_TIMEOUT_S);
+    store = await startObjectStore();
+    target = { s3: store, bucket: 'posbon-backups' };
+    repo = await createRepository(ARCHIVE_TIMEOUT_S, target);
     primary = await startArchived(repo, repo.pgPath, { init: true, port: repo.port });
     await repo.pgbackrest(['stanza-create']);
     const admin = new pg.Client({ connectionString: primary.url('postgres') });
@@ -155,4 +162,30 @@ describe('backup and restore with pgBackRest', () => {
     const server = await restore('restored-pitr', pointInTime);
     expect(await storedPersons(server.url('posbon'))).toEqual(beforePoint);
   }, 300_000);
+
+  it('the object store holds only ciphertext: every object of the repository is AES-encrypted by pgBackRest', async () => {
+    const objects = await filesUnder(repositoryFiles(target, repo.dir));
+    // Not vacuous: the info files, the base backup and the archived WAL are all there.
+    expect(objects.some((f) => f.includes('/backup/'))).toBe(true);
+    expect(objects.some((f) => f.includes('/archive/'))).toBe(true);
+    const plain: string[] = [];
+    for (const file of objects) if ((await head(file, 8)) !== 'Salted__') plain.push(file);
+    expect(plain).toEqual([]);
+  });
 });
+
+/** Every regular file below `dir`. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+async function head(file: string, bytes: number): Promise<string> {
+  const handle = await open(file);
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(bytes), 0, bytes, 0);
+    return buffer.subarray(0, bytesRead).toString('latin1');
+  } finally {
+    await handle.close();
+  }
+}

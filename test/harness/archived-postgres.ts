@@ -1,10 +1,12 @@
-// A PostgreSQL cluster that archives its WAL with pgBackRest to an encrypted repository, and clusters restored from it.
+// A PostgreSQL cluster that archives its WAL with pgBackRest to an encrypted repository (in an S3-compatible store or a
+// folder), and clusters restored from it.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import type { ObjectStore } from './object-store.js';
 import { postgresBinDir } from './postgres.js';
 import { GiveUp, eventually, freePort, harnessDir, spawnService, type Service } from './process.js';
 
@@ -46,26 +48,60 @@ async function asPostgres(command: string, args: string[]): Promise<string> {
   return stdout;
 }
 
-/** A repository folder with AES-256 encryption; the cipher key lives in the config, never in the repository itself. */
+/** Where the repository lives: a bucket of an S3-compatible store (as in production), or a local folder. */
+export type RepositoryTarget = { s3: ObjectStore; bucket: string } | 'posix';
+
+const S3_REPO_PATH = '/pgbackrest';
+
+/** The `repo1-*` lines for the target; `conf` is a folder only the postgres user reads. */
+async function repositoryLines(target: RepositoryTarget, dir: string, conf: string, uid: number, gid: number): Promise<string[]> {
+  if (target === 'posix') return [`repo1-path=${join(dir, 'repo')}`];
+  const { s3, bucket } = target;
+  await s3.createBucket(bucket);
+  const caFile = join(conf, 'object-store-ca.crt');
+  await writeFile(caFile, s3.caPem);
+  await chown(caFile, uid, gid);
+  return [
+    'repo1-type=s3',
+    `repo1-path=${S3_REPO_PATH}`,
+    `repo1-s3-bucket=${bucket}`,
+    `repo1-s3-endpoint=${s3.endpoint}`,
+    `repo1-s3-region=${s3.region}`,
+    'repo1-s3-uri-style=path',
+    `repo1-storage-port=${s3.port}`,
+    `repo1-storage-ca-file=${caFile}`,
+    `repo1-s3-key=${s3.accessKey}`,
+    `repo1-s3-key-secret=${s3.secretKey}`,
+  ];
+}
+
+/** The folder holding the repository's files as stored, to check what the store really keeps. */
+export const repositoryFiles = (target: RepositoryTarget, dir: string): string =>
+  target === 'posix' ? join(dir, 'repo') : join(target.s3.root, target.bucket, S3_REPO_PATH);
+
+/** A repository with AES-256 encryption; the cipher key lives in the config, never in the repository itself. */
 export async function createRepository(
   archiveTimeoutS: number,
+  target: RepositoryTarget,
+  /** The primary's data folder and port, when it exists already; a folder in the repository's own otherwise. */
+  primary?: { pgPath: string; port: number },
 ): Promise<BackupRepository & { archiveTimeoutS: number; pgPath: string; port: number }> {
   const dir = await harnessDir('pgbackrest');
   await chmod(dir, 0o755);
   const [uid, gid] = await ids();
-  for (const sub of ['repo', 'log', 'lock', 'conf']) {
+  for (const sub of [...(target === 'posix' ? ['repo'] : []), 'log', 'lock', 'conf']) {
     await mkdir(join(dir, sub));
     await chown(join(dir, sub), uid, gid);
     await chmod(join(dir, sub), 0o700);
   }
-  const pgPath = join(dir, 'primary');
-  const port = await freePort();
+  const pgPath = primary?.pgPath ?? join(dir, 'primary');
+  const port = primary?.port ?? (await freePort());
   const config = join(dir, 'conf', 'pgbackrest.conf');
   await writeFile(
     config,
     [
       '[global]',
-      `repo1-path=${join(dir, 'repo')}`,
+      ...(await repositoryLines(target, dir, join(dir, 'conf'), uid, gid)),
       'repo1-cipher-type=aes-256-cbc',
       `repo1-cipher-pass=${randomBytes(32).toString('base64')}`,
       'repo1-retention-full=2',
@@ -94,11 +130,23 @@ export async function createRepository(
 }
 
 /** Starts PostgreSQL on a data folder (initialised first if `init`) with archiving to the repository. */
-export async function startArchived(
+export function startArchived(
   repo: BackupRepository & { archiveTimeoutS: number },
   dataDir: string,
   options: { init: boolean; port?: number; archive?: boolean },
 ): Promise<ArchivedPostgres> {
+  return startOnFolder(dataDir, options, [
+    `archive_mode=${options.archive === false ? 'off' : 'on'}`,
+    `archive_command=pgbackrest --config=${repo.config} --stanza=${STANZA} archive-push %p`,
+    `archive_timeout=${repo.archiveTimeoutS}`,
+  ]);
+}
+
+/** Starts PostgreSQL on a data folder kept between runs (a benchmark's data set), without archiving. */
+export const startKeptFolder = (dataDir: string, options: { init: boolean; port?: number }): Promise<ArchivedPostgres> =>
+  startOnFolder(dataDir, options, ['archive_mode=off']);
+
+async function startOnFolder(dataDir: string, options: { init: boolean; port?: number }, settings: string[]): Promise<ArchivedPostgres> {
   const bin = postgresBinDir();
   const [uid, gid] = await ids();
   const password = 'unused-local-trust';
@@ -137,15 +185,10 @@ export async function startArchived(
       '-c',
       'wal_level=replica',
       '-c',
-      `archive_mode=${options.archive === false ? 'off' : 'on'}`,
-      '-c',
-      `archive_command=pgbackrest --config=${repo.config} --stanza=${STANZA} archive-push %p`,
-      '-c',
-      `archive_timeout=${repo.archiveTimeoutS}`,
-      '-c',
       'max_wal_senders=3',
       '-c',
       'shared_buffers=128MB',
+      ...settings.flatMap((setting) => ['-c', setting]),
     ],
     { asUser: OS_USER },
   );

@@ -142,6 +142,34 @@ export async function pathState(apiPort: number, path: string, host = '127.0.0.1
   return { ready: body.ready, readers: body.readers.length, tracks: body.tracks };
 }
 
+/** A WHEP viewer: another MediaMTX pulling `source` (`whep://` or `wheps://`) with a bearer token into its path `watch`. */
+export interface WhepReader extends MediaMtx {
+  ports: MediaMtxPorts;
+  /** The reader's view of its path `watch`: ready once the WebRTC session plays. */
+  state(): Promise<PathState | undefined>;
+  /** Bytes received on `watch` so far: growing while the session plays. */
+  bytesReceived(): Promise<number>;
+}
+
+/** Starts a WHEP reader; with `fingerprint`, a `wheps://` source trusts exactly that certificate (MediaMTX's sourceFingerprint). */
+export async function startWhepReader(source: string, token: string, fingerprint?: string): Promise<WhepReader> {
+  const ports = await allocateMediaMtxPorts();
+  const watch = { source, whepBearerToken: token, ...(fingerprint ? { sourceFingerprint: fingerprint } : {}) };
+  const config = await ConfigMapDir.create({
+    'mediamtx.yml': stringify({ ...loopbackGlobals(ports), hls: false, webrtc: false, api: true, paths: { watch } }),
+  });
+  const server = await startMediaMtx(config, ports.api);
+  return {
+    ...server,
+    ports,
+    state: () => pathState(ports.api, 'watch'),
+    async bytesReceived() {
+      const res = await fetch(`http://127.0.0.1:${ports.api}/v3/paths/get/watch`);
+      return ((await res.json()) as { bytesReceived: number }).bytesReceived;
+    },
+  };
+}
+
 export interface RtspCamera {
   host: string;
   port: number;

@@ -7,12 +7,14 @@ const KNOWN = [...ALL_TOOLS, ...CLUSTER_TOOLS];
 const args = process.argv.slice(2);
 const ifMissing = args.includes('--if-missing');
 const names = args.filter((a) => !a.startsWith('--'));
-const unknown = names.filter((n) => !KNOWN.some((t) => t.name === n));
+// A name picks every pinned version of a tool; `name-version` picks one.
+const named = (t: (typeof KNOWN)[number], n: string): boolean => t.name === n || `${t.name}-${t.version}` === n;
+const unknown = names.filter((n) => !KNOWN.some((t) => named(t, n)));
 if (unknown.length > 0) {
   console.error(`unknown tool ${unknown.join(', ')}; known: ${KNOWN.map((t) => t.name).join(', ')}`);
   process.exit(2);
 }
-const wanted = names.length === 0 ? ALL_TOOLS : KNOWN.filter((t) => names.includes(t.name));
+const wanted = names.length === 0 ? ALL_TOOLS : KNOWN.filter((t) => names.some((n) => named(t, n)));
 const missing = wanted.filter((t) => !isBuilt(t));
 if (!ifMissing) for (const t of wanted.filter(isBuilt)) console.log(`[${t.name}] cached ${toolPath(t)}`);
 try {

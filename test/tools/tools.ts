@@ -46,26 +46,32 @@ async function buildThroughWrapper(ctx: BuildContext, spec: WrapperBuild): Promi
 const KUBERNETES = '1.36.3';
 const ETCD = '3.6.8';
 
-export const kubeApiserver: Tool = {
-  name: 'kube-apiserver',
-  version: KUBERNETES,
-  binary: 'kube-apiserver',
+/** The oldest Kubernetes Posbon supports (CEL IP and CIDR functions): the workload suite runs against it too. */
+export const OLDEST_KUBERNETES = '1.31.14';
+
+/** A command of a pinned Kubernetes release, built through the wrapper module (staging modules pinned to v0.<minor>.<patch>). */
+const kubernetesCommand = (command: string, release = KUBERNETES): Tool => ({
+  name: command,
+  version: release,
+  binary: command,
   build: (ctx) =>
     buildThroughWrapper(ctx, {
       module: 'k8s.io/kubernetes',
-      version: `v${KUBERNETES}`,
-      pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
-      // Staging modules are published as v0.<minor>.<patch> of the same release.
-      replaceVersion: (m) => (m.startsWith('k8s.io/') ? `v0${KUBERNETES.slice(KUBERNETES.indexOf('.'))}` : undefined),
+      version: `v${release}`,
+      pkg: `k8s.io/kubernetes/cmd/${command}`,
+      replaceVersion: (m) => (m.startsWith('k8s.io/') ? `v0${release.slice(release.indexOf('.'))}` : undefined),
       tags: ['selinux', 'notest'],
       ldflags: [
-        `-X k8s.io/component-base/version.gitVersion=v${KUBERNETES}`,
+        `-X k8s.io/component-base/version.gitVersion=v${release}`,
         `-X k8s.io/component-base/version.gitMajor=1`,
-        `-X k8s.io/component-base/version.gitMinor=${KUBERNETES.split('.')[1]}`,
+        `-X k8s.io/component-base/version.gitMinor=${release.split('.')[1]}`,
         '-s -w',
       ].join(' '),
     }),
-};
+});
+
+export const kubeApiserver = kubernetesCommand('kube-apiserver');
+export const oldestKubeApiserver = kubernetesCommand('kube-apiserver', OLDEST_KUBERNETES);
 
 export const etcd: Tool = {
   name: 'etcd',
@@ -214,27 +220,6 @@ export const vegeta: Tool = {
   },
 };
 
-/** Builds another command of the pinned Kubernetes release through the same wrapper as the apiserver. */
-const kubernetesCommand = (command: string): Tool => ({
-  name: command,
-  version: KUBERNETES,
-  binary: command,
-  build: (ctx) =>
-    buildThroughWrapper(ctx, {
-      module: 'k8s.io/kubernetes',
-      version: `v${KUBERNETES}`,
-      pkg: `k8s.io/kubernetes/cmd/${command}`,
-      replaceVersion: (m) => (m.startsWith('k8s.io/') ? `v0${KUBERNETES.slice(KUBERNETES.indexOf('.'))}` : undefined),
-      tags: ['selinux', 'notest'],
-      ldflags: [
-        `-X k8s.io/component-base/version.gitVersion=v${KUBERNETES}`,
-        `-X k8s.io/component-base/version.gitMajor=1`,
-        `-X k8s.io/component-base/version.gitMinor=${KUBERNETES.split('.')[1]}`,
-        '-s -w',
-      ].join(' '),
-    }),
-});
-
 export const kubectl = kubernetesCommand('kubectl');
 export const kubelet = kubernetesCommand('kubelet');
 export const kubeScheduler = kubernetesCommand('kube-scheduler');
@@ -259,8 +244,18 @@ const KUBECONFORM = '0.8.0';
 export const helm = goCommand('helm', 'helm.sh/helm/v3', HELM, 'helm.sh/helm/v3/cmd/helm', `-X helm.sh/helm/v3/internal/version.version=v${HELM} -s -w`);
 export const kubeconform = goCommand('kubeconform', 'github.com/yannh/kubeconform', KUBECONFORM, 'github.com/yannh/kubeconform/cmd/kubeconform');
 
+const VERSITYGW = '1.8.0';
+/** An S3-compatible server over a folder: the backup target of the restore drill, as Hetzner's Object Storage is in production. */
+export const versitygw = goCommand(
+  'versitygw',
+  'github.com/versity/versitygw',
+  VERSITYGW,
+  'github.com/versity/versitygw/cmd/versitygw',
+  `-X main.Version=v${VERSITYGW} -s -w`,
+);
+
 /** The chart's schema versions: the oldest supported Kubernetes and the newest pinned. */
-export const SCHEMA_KUBERNETES = ['1.31.14', KUBERNETES] as const;
+export const SCHEMA_KUBERNETES = [OLDEST_KUBERNETES, KUBERNETES] as const;
 
 /** A release's OpenAPI document (api/openapi-spec/swagger.json of k8s.io/kubernetes), the source of kubeconform's schemas. */
 export const kubernetesOpenApi = (version: string): Tool => ({
@@ -300,6 +295,6 @@ export const CHART_TOOLS: Tool[] = [
 export const CLUSTER_TOOLS: Tool[] = [kubectl, kubelet, kubeScheduler, kubeControllerManager];
 
 /** What the tests need; `npm run tools` and CI build these. */
-export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, promtool, ...CHART_TOOLS];
+export const ALL_TOOLS: Tool[] = [etcd, kubeApiserver, oldestKubeApiserver, mediamtx, gitea, fluxCrds, argoCdCrds, promtool, versitygw, ...CHART_TOOLS];
 /** Built when a benchmark first asks for them. */
 export const BENCH_TOOLS: Tool[] = [vegeta];

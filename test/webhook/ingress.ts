@@ -82,7 +82,7 @@ export interface TestIngress extends WebhookServer {
 
 export async function startTestIngress(
   databaseUrl: string,
-  options: Partial<Pick<WebhookServerOptions, 'limits' | 'store'>> & { keys?: { tokenHashKey: Buffer; sealingKey: Buffer } } = {},
+  options: Partial<Pick<WebhookServerOptions, 'limits' | 'store' | 'deviceStatus'>> & { keys?: { tokenHashKey: Buffer; sealingKey: Buffer } } = {},
 ): Promise<TestIngress> {
   const logs: string[] = [];
   const stream = new Writable({
@@ -112,6 +112,7 @@ export async function startTestIngress(
     host: '127.0.0.1',
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.store ? { store: options.store } : {}),
+    ...(options.deviceStatus ? { deviceStatus: options.deviceStatus } : {}),
   });
   const tokens = {
     hikvision: await server.secrets.issue({ schoolId: 'school-a', deviceId: 'gate-1' }, 'path-token'),

@@ -15,7 +15,7 @@ export const resetPasswordCommand: Command = {
       const db = await openAdminDatabase(io.env);
       try {
         const account = await db.accounts.byUsername(username);
-        if (!account) throw new NotFoundError(`no account ${username}`);
+        if (!account) throw new NotFoundError('username', `no account ${username}`);
         const reset = await db.accounts.resetCredentials(account.id);
         if (values.json) {
           io.out(JSON.stringify({ username, password: reset.initialPassword, totpUri: reset.totpUri, endedSessions: reset.revoked.sessions.length }));

@@ -15,7 +15,7 @@ export const unlockCommand: Command = {
       const db = await openAdminDatabase(io.env);
       try {
         const account = await db.accounts.byUsername(username);
-        if (!account) throw new NotFoundError(`no account ${username}`);
+        if (!account) throw new NotFoundError('username', `no account ${username}`);
         await db.accounts.unlock(account.id);
         io.out(`unlocked ${username}`);
         return EXIT.ok;

@@ -63,10 +63,10 @@ export class ConnectionTests {
   async testNvr(principal: Principal, nvrId: string, request: NvrTestRequest, requestId: string): Promise<ProbeResult> {
     const nvr = this.fleet.nvr(nvrId);
     const target = this.fleet.probeTargetOf(nvrId);
-    if (!nvr || !target || !reaches(principal, nvr.schoolId)) throw new NotFoundError(`nvrId: no NVR ${nvrId}`);
+    if (!nvr || !target || !reaches(principal, nvr.schoolId)) throw new NotFoundError('nvrId', `no NVR ${nvrId}`);
     authorize(principal, 'nvr:test', nvr.schoolId);
     const node = nvr.mediaNode;
-    if (!node) throw new ConflictError(`nvrId: no media node serves school ${nvr.schoolId} yet`);
+    if (!node) throw new ConflictError('nvrId', `no media node serves school ${nvr.schoolId} yet`);
     const port = request.kind === 'tcp' ? (request.port ?? target.rtspPort) : request.kind === 'rtsp' ? request.port : target.onvifPort;
     const audit = { principal, requestId, schoolId: nvr.schoolId, action: 'nvr.test-connection', params: { nvrId, kind: request.kind, port: port ?? null, node } };
     return this.run(audit, node, (client) => {
@@ -83,9 +83,9 @@ export class ConnectionTests {
   async testProposed(principal: Principal, schoolId: string, request: ProposedTestRequest, requestId: string): Promise<ProbeResult> {
     authorize(principal, 'nvr:test', schoolId);
     const school = this.fleet.school(schoolId);
-    if (!school) throw new NotFoundError(`schoolId: no school ${schoolId}`);
+    if (!school) throw new NotFoundError('schoolId', `no school ${schoolId}`);
     const node = school.mediaNode;
-    if (!node) throw new ConflictError(`schoolId: no media node serves school ${schoolId} yet`);
+    if (!node) throw new ConflictError('schoolId', `no media node serves school ${schoolId} yet`);
     // A literal private address is refused here already; a name is checked by the sidecar after it resolves it.
     const bare = request.host.replace(/^\[|\]$/g, '');
     const refusal = isIP(bare) ? refusalOf(bare) : undefined;

@@ -35,7 +35,7 @@ const upload = z.object({ report: z.record(z.string(), z.unknown()) }).strict().
 export function diagnosticRoutes(deps: { reports: DiagnosticReports; audit: AuditLog; fleet: FleetView }): Route[] {
   const { reports, audit, fleet } = deps;
   const exists = (schoolId: string) => {
-    if (!fleet.school(schoolId)) throw new NotFoundError(`schoolId: no school ${schoolId}`);
+    if (!fleet.school(schoolId)) throw new NotFoundError('schoolId', `no school ${schoolId}`);
   };
   return [
     route({

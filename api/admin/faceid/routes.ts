@@ -43,7 +43,7 @@ export function faceIdActivityRoutes(deps: { fleet: FleetView; activity: FaceIdA
       response: s.faceIdActivity,
       errors: [404],
       handler: async ({ params }) => {
-        if (!fleet.faceIdDevice(params.schoolId, params.name)) throw new NotFoundError(`name: school ${params.schoolId} has no FaceIdDevice ${params.name} in the fleet`);
+        if (!fleet.faceIdDevice(params.schoolId, params.name)) throw new NotFoundError('name', `school ${params.schoolId} has no FaceIdDevice ${params.name} in the fleet`);
         return activity.lastEvent(params.schoolId, params.name);
       },
     }),

@@ -70,7 +70,7 @@ export class WebhookCredentials {
       throw new UnavailableError('webhook credentials are not configured: set POSBON_WEBHOOK_PUBLIC_URL and POSBON_TOKEN_HASH_KEY');
     }
     const device = this.devices(schoolId, deviceId);
-    if (!device) throw new NotFoundError(`name: school ${schoolId} has no FaceIdDevice ${deviceId} in the fleet`);
+    if (!device) throw new NotFoundError('name', `school ${schoolId} has no FaceIdDevice ${deviceId} in the fleet`);
     const url = new URL(this.publicUrl);
     const base = {
       protocol: url.protocol === 'http:' ? ('http' as const) : ('https' as const),

@@ -152,7 +152,7 @@ export function fleetRoutes(deps: { fleet: FleetView; connectionTests: Connectio
       errors: [404],
       handler: ({ params }) => {
         const node = fleet.node(params.name);
-        if (!node) throw new NotFoundError(`name: no media node ${params.name}`);
+        if (!node) throw new NotFoundError('name', `no media node ${params.name}`);
         return node;
       },
     }),

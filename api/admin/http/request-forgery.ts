@@ -37,7 +37,7 @@ export function requestForgeryGuard(options: { allowedOrigins: string[] }) {
       return next(new InputError('content-type', 'a request that changes something must be sent as application/json', 415));
     }
     const bearer = /^Bearer\s+\S+$/i.test(req.get('authorization') ?? '');
-    if (!bearer && crossSite(req, allowed)) return next(new ForbiddenError('origin: cross-site requests are refused; send a Bearer token or use the API from its own origin'));
+    if (!bearer && crossSite(req, allowed)) return next(new ForbiddenError('origin', 'cross-site requests are refused; send a Bearer token or use the API from its own origin'));
     next();
   };
 }

@@ -194,7 +194,7 @@ export class Accounts {
     try {
       await this.repo.insert(row);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`username: ${input.username} is taken`);
+      if (isUniqueViolation(error)) throw new ConflictError('username', `${input.username} is taken`);
       throw error;
     }
     return { account: view(row, this.now()), initialPassword: password, totpUri: totpSecret ? totpUri('Posbon', input.username, totpSecret) : null, totpSecret };
@@ -226,9 +226,9 @@ export class Accounts {
    */
   async beginTotpEnrolment(accountId: string): Promise<{ totpUri: string }> {
     const row = await this.repo.findOneBy({ id: accountId });
-    if (!row || row.disabledAt) throw new NotFoundError(`accountId: no account ${accountId}`);
-    if (!TOTP_ROLES.has(row.role as Role)) throw new ConflictError(`totp: a ${row.role} signs in without a second factor`);
-    if (row.totpSealed) throw new ConflictError('totp: a second factor is already set up; an administrator can reset it');
+    if (!row || row.disabledAt) throw new NotFoundError('accountId', `no account ${accountId}`);
+    if (!TOTP_ROLES.has(row.role as Role)) throw new ConflictError('totp', `a ${row.role} signs in without a second factor`);
+    if (row.totpSealed) throw new ConflictError('totp', 'a second factor is already set up; an administrator can reset it');
     const secret = newTotpSecret();
     await this.repo.update({ id: accountId }, { totpPendingSealed: seal(this.sealingKey, secret, pendingContext(accountId)) });
     return { totpUri: totpUri('Posbon', row.username, secret) };
@@ -238,12 +238,12 @@ export class Accounts {
   async confirmTotpEnrolment(accountId: string, code: string): Promise<AccountView> {
     // Nothing to confirm is not a guess: refused before the attempt is counted.
     const row = await this.repo.findOneBy({ id: accountId });
-    if (row?.totpSealed) throw new ConflictError('totp: a second factor is already set up');
-    if (row && !row.totpPendingSealed) throw new ConflictError('totp: no second factor is being set up; start again');
+    if (row?.totpSealed) throw new ConflictError('totp', 'a second factor is already set up');
+    if (row && !row.totpPendingSealed) throw new ConflictError('totp', 'no second factor is being set up; start again');
     const attempt = await this.reserve('id', accountId);
     let ok = false;
     try {
-      if (attempt.totp_sealed || !attempt.totp_pending_sealed) throw new ConflictError('totp: the second factor changed meanwhile; start again');
+      if (attempt.totp_sealed || !attempt.totp_pending_sealed) throw new ConflictError('totp', 'the second factor changed meanwhile; start again');
       const secret = unseal(this.sealingKey, attempt.totp_pending_sealed, pendingContext(accountId));
       const step = matchTotp(secret, code, this.now());
       if (step === undefined) throw new EnrolmentCodeRefused(accountId);
@@ -265,7 +265,7 @@ export class Accounts {
       if (!(await verify(attempt.password_hash, current))) throw new PasswordRefused(accountId);
       if (next.toLowerCase().includes(attempt.username.toLowerCase())) throw new InputError('newPassword', 'must not contain the username');
       const row = await this.succeed(attempt, undefined, { passwordHash: await hash(next) });
-      if (!row) throw new NotFoundError(`accountId: no account ${accountId}`);
+      if (!row) throw new NotFoundError('accountId', `no account ${accountId}`);
       ok = true;
       return view(row, this.now());
     } finally {
@@ -464,7 +464,7 @@ export class Accounts {
   /** Lifts the login throttle of an account, e.g. after a burst of guesses that has stopped. */
   async unlock(id: string): Promise<AccountView> {
     const row = await this.repo.findOneBy({ id });
-    if (!row) throw new NotFoundError(`accountId: no account ${id}`);
+    if (!row) throw new NotFoundError('accountId', `no account ${id}`);
     await this.repo.update({ id }, { failedLogins: 0, throttledUntil: null, loginsInFlight: 0 });
     return view({ ...row, failedLogins: 0, throttledUntil: null } as AccountRow, this.now());
   }
@@ -473,7 +473,7 @@ export class Accounts {
     // Lifecycle changes are rare: one at a time, so that two admins cannot remove each other at once.
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('posbon.account-lifecycle'))");
     const row = await tx.getRepository(AccountRow).createQueryBuilder('a').setLock('pessimistic_write').where('a.id = :id', { id }).getOne();
-    if (!row) throw new NotFoundError(`accountId: no account ${id}`);
+    if (!row) throw new NotFoundError('accountId', `no account ${id}`);
     return row;
   }
 
@@ -483,7 +483,7 @@ export class Accounts {
       `SELECT id FROM account WHERE role = 'SUPER_ADMIN' AND disabled_at IS NULL AND id <> $1`,
       [row.id],
     )) as Array<{ id: string }>;
-    if (others.length === 0) throw new ConflictError(`accountId: ${row.username} is the last enabled SUPER_ADMIN and cannot be ${what}`);
+    if (others.length === 0) throw new ConflictError('accountId', `${row.username} is the last enabled SUPER_ADMIN and cannot be ${what}`);
   }
 
   private async revokeAll(tx: EntityManager, id: string, reason: string, at: Date): Promise<Revoked> {

@@ -81,7 +81,7 @@ export class AgentTokens {
     const now = this.now();
     const live = await this.repo.count({ where: { schoolId, revokedAt: IsNull(), expiresAt: MoreThan(now) } });
     if (live >= MAX_LIVE_AGENT_TOKENS) {
-      throw new ConflictError(`schoolId: ${schoolId} already has ${live} live agent tokens; revoke one first`);
+      throw new ConflictError('schoolId', `${schoolId} already has ${live} live agent tokens; revoke one first`);
     }
     const token = `${AGENT_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const row = await this.repo.save(
@@ -109,7 +109,7 @@ export class AgentTokens {
   /** Revokes a token of this school; a token of another school is as absent as one that never existed. */
   async revoke(principal: Principal, requestId: string, schoolId: string, id: string): Promise<AgentTokenView> {
     const row = await this.repo.findOne({ where: { id, schoolId } });
-    if (!row) throw new NotFoundError(`tokenId: no agent token ${id} for school ${schoolId}`);
+    if (!row) throw new NotFoundError('tokenId', `no agent token ${id} for school ${schoolId}`);
     if (!row.revokedAt) {
       const at = this.now();
       const { affected } = await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: at });

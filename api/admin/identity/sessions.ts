@@ -167,7 +167,7 @@ export class Sessions {
       .execute();
     if (!result.affected) {
       const exists = await this.dataSource.getRepository(SessionRow).existsBy({ id: sessionId, accountId });
-      if (!exists) throw new NotFoundError(`sessionId: no session ${sessionId}`);
+      if (!exists) throw new NotFoundError('sessionId', `no session ${sessionId}`);
     }
   }
 

@@ -142,7 +142,7 @@ export class AgentPairing {
       'SELECT count(*)::int AS live FROM agent_pairing_code WHERE school_id = $1 AND used_at IS NULL AND expires_at > $2',
       [schoolId, now],
     )) as [{ live: number }];
-    if (live >= MAX_LIVE_PAIRING_CODES) throw new ConflictError(`schoolId: ${schoolId} already has ${live} unused pairing codes; wait for them to expire`);
+    if (live >= MAX_LIVE_PAIRING_CODES) throw new ConflictError('schoolId', `${schoolId} already has ${live} unused pairing codes; wait for them to expire`);
     const code = newPairingCode();
     const expiresAt = new Date(now.getTime() + PAIRING_CODE_TTL_MS);
     await this.dataSource.query(
@@ -216,7 +216,7 @@ export class AgentPairing {
   async revoke(schoolId: string, agentId: string): Promise<PairedAgentView> {
     return this.dataSource.transaction(async (tx) => {
       const [row] = (await tx.query('SELECT * FROM agent_family WHERE id = $1 AND school_id = $2 FOR UPDATE', [agentId, schoolId])) as FamilyRow[];
-      if (!row) throw new NotFoundError(`agentId: no paired agent ${agentId} for school ${schoolId}`);
+      if (!row) throw new NotFoundError('agentId', `no paired agent ${agentId} for school ${schoolId}`);
       if (row.revoked_at) return view(row);
       const at = this.now();
       await revokeFamily(tx, agentId, at, 'revoked-by-admin');

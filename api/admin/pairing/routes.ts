@@ -40,7 +40,7 @@ export function pairingRoutes(deps: {
       errors: [404, 409],
       denied: denied('agent.pairing-code'),
       handler: async ({ params, principal, requestId }) => {
-        if (!schoolExists(params.schoolId)) throw new NotFoundError(`schoolId: no school ${params.schoolId}`);
+        if (!schoolExists(params.schoolId)) throw new NotFoundError('schoolId', `no school ${params.schoolId}`);
         const code = await pairing.createCode(principal, params.schoolId);
         await audit.record({ ...actorOf(principal), schoolId: params.schoolId, requestId, action: 'agent.pairing-code', params: { expiresAt: code.expiresAt }, result: 'ok' });
         return code;

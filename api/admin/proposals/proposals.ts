@@ -83,17 +83,17 @@ class BaseFleet {
   /** The object of a school's own kind, or a 404 that says nothing about other schools. */
   ofSchool(kind: 'Nvr' | 'FaceIdDevice', schoolId: string, name: string): FleetResource {
     const found = this.find(kind, name);
-    if (!found || schoolOf(found) !== schoolId) throw new NotFoundError(`name: no ${kind} ${name} in school ${schoolId}`);
+    if (!found || schoolOf(found) !== schoolId) throw new NotFoundError('name', `no ${kind} ${name} in school ${schoolId}`);
     return found;
   }
 
   school(schoolId: string): FleetResource {
-    return this.find('School', schoolId) ?? notFound(`schoolId: no school ${schoolId}`);
+    return this.find('School', schoolId) ?? notFound('schoolId', `no school ${schoolId}`);
   }
 }
 
-const notFound = (message: string): never => {
-  throw new NotFoundError(message);
+const notFound = (field: string, detail: string): never => {
+  throw new NotFoundError(field, detail);
 };
 
 const specOf = (r: FleetResource): Record<string, unknown> => (r.object.spec ?? {}) as Record<string, unknown>;
@@ -169,7 +169,7 @@ export class Proposals {
     return this.propose(principal, requestId, { action: 'create', kind: 'Nvr', name, schoolId }, async (base) => {
       requireSchoolPrefix(schoolId, name);
       base.school(schoolId);
-      if (base.find('Nvr', name)) throw new ConflictError(`name: an NVR named ${name} already exists`);
+      if (base.find('Nvr', name)) throw new ConflictError('name', `an NVR named ${name} already exists`);
       const object = checked(resource('Nvr', name, { schoolRef: schoolId, ...fields, credentialsSecretRef: { name: 'pending' } }));
       const secret = await this.deps.credentials.put({ schoolId, nvr: name }, credentials);
       object.spec.credentialsSecretRef = { name: secret };
@@ -202,7 +202,7 @@ export class Proposals {
     return this.propose(principal, requestId, { action: 'create', kind: 'FaceIdDevice', name, schoolId }, async (base) => {
       requireSchoolPrefix(schoolId, name);
       base.school(schoolId);
-      if (base.find('FaceIdDevice', name)) throw new ConflictError(`name: a FaceID device named ${name} already exists`);
+      if (base.find('FaceIdDevice', name)) throw new ConflictError('name', `a FaceID device named ${name} already exists`);
       const object = checked(resource('FaceIdDevice', name, { schoolRef: schoolId, ...fields }));
       return { put: [object], object };
     });
@@ -245,7 +245,7 @@ export class Proposals {
   createMediaNode(principal: Principal, requestId: string, body: MediaNodeCreate): Promise<ProposalResult> {
     const { name, ...spec } = body;
     return this.propose(principal, requestId, { action: 'create', kind: 'MediaNode', name, schoolId: null }, async (base) => {
-      if (base.find('MediaNode', name)) throw new ConflictError(`name: a media node named ${name} already exists`);
+      if (base.find('MediaNode', name)) throw new ConflictError('name', `a media node named ${name} already exists`);
       const object = checked(resource('MediaNode', name, spec));
       return { put: [object], object };
     });
@@ -253,7 +253,7 @@ export class Proposals {
 
   updateMediaNode(principal: Principal, requestId: string, name: string, body: MediaNodeUpdate): Promise<ProposalResult> {
     return this.propose(principal, requestId, { action: 'update', kind: 'MediaNode', name, schoolId: null }, async (base) => {
-      const existing = base.find('MediaNode', name) ?? notFound(`name: no media node ${name}`);
+      const existing = base.find('MediaNode', name) ?? notFound('name', `no media node ${name}`);
       const object = checked(resource('MediaNode', name, body, existing));
       return { put: [object], object };
     });
@@ -261,7 +261,7 @@ export class Proposals {
 
   deleteMediaNode(principal: Principal, requestId: string, name: string): Promise<ProposalResult> {
     return this.propose(principal, requestId, { action: 'delete', kind: 'MediaNode', name, schoolId: null }, async (base) => {
-      if (!base.find('MediaNode', name)) notFound(`name: no media node ${name}`);
+      if (!base.find('MediaNode', name)) notFound('name', `no media node ${name}`);
       return { remove: [{ kind: 'MediaNode', name }], object: null };
     });
   }
@@ -284,7 +284,7 @@ export class Proposals {
    * both stand now. Another school's proposal is a 404, so a scoped caller learns nothing of it.
    */
   async detail(principal: Principal, number: number): Promise<ProposalDetail> {
-    const missing = () => new NotFoundError(`number: no proposal ${number}`);
+    const missing = () => new NotFoundError('number', `no proposal ${number}`);
     const pr = await this.host(async (h) => {
       try {
         return await h.getPullRequest(number);
@@ -403,7 +403,7 @@ export class Proposals {
 /** gitops names fields of the change it was given (`put[0].spec.publicHost`); the API names the caller's field. */
 function inCallerTerms(error: unknown): unknown {
   // A policy the change would break on the fleet as it is (an undrained node, a missing reference).
-  if (error instanceof PolicyViolationError) return new ConflictError(`fleet: ${error.detail}`);
+  if (error instanceof PolicyViolationError) return new ConflictError('fleet', error.detail);
   if (!(error instanceof InputError)) return error;
   const put = /^put\[\d+\]\./.exec(error.field);
   return put ? error.renamed(requestField(error.field.slice(put[0].length))) : new InputError('body', error.message);

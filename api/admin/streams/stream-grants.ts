@@ -31,10 +31,10 @@ export class StreamGrants {
     const schoolId = cameraId.split('.')[0]!;
     authorize(principal, 'stream:watch', schoolId);
     const camera = this.fleet.camera(cameraId);
-    if (!camera) throw new NotFoundError(`cameraId: no camera ${cameraId}`);
+    if (!camera) throw new NotFoundError('cameraId', `no camera ${cameraId}`);
     const nodeId = this.fleet.school(schoolId)?.mediaNode;
     const node = nodeId ? this.fleet.node(nodeId) : undefined;
-    if (!node) throw new ConflictError(`cameraId: school ${schoolId} has no media node serving it`);
+    if (!node) throw new ConflictError('cameraId', `school ${schoolId} has no media node serving it`);
     const { token, expiresAt } = await this.keys.sign(principal.accountId, camera.paths, node.id);
     // Taken into the next group commit, not waited for; throws (503) before the token leaves while the log is
     // failing or full (docs/adr/0008-audit-commits.md).
