@@ -9,6 +9,7 @@ import { createOperatorMetrics } from './controller/metrics.js';
 import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
 import { jwksSettings } from './jwks-settings.js';
 import { mediaSettings } from './media-settings.js';
+import { keepAlive } from '../lib/kube/index.js';
 import { createLogger, type Logger } from '../lib/log/logger.js';
 import { DEFAULT_WORKLOAD_OPTIONS } from './workload.js';
 
@@ -94,7 +95,7 @@ function env(name: string, fallback?: string): string {
 export async function main(): Promise<void> {
   const log = createLogger({ component: 'operator' });
   log.info('operator starting', { pid: process.pid });
-  const kc = new KubeConfig();
+  const kc = keepAlive(new KubeConfig());
   kc.loadFromDefault();
   const mediaNamespace = env('POSBON_MEDIA_NAMESPACE', 'posbon-media');
   const media = mediaSettings(process.env);

@@ -8,19 +8,24 @@ export interface Dirty {
   /** Replan every shard: nodes changed, a resync, a forced run, the first plan, or a plan that failed. */
   all: boolean;
   schools: Set<string>;
+  /** Whether a School object itself changed, not only an NVR of it: only then may assignments move. */
+  schoolsEdited: boolean;
   nvrs: Set<string>;
   secrets: Set<string>;
   faceIdDevices: Set<string>;
 }
 
-const fresh = (all: boolean): Dirty => ({ all, schools: new Set(), nvrs: new Set(), secrets: new Set(), faceIdDevices: new Set() });
+const fresh = (all: boolean): Dirty => ({ all, schools: new Set(), schoolsEdited: false, nvrs: new Set(), secrets: new Set(), faceIdDevices: new Set() });
 
 export class DirtyTracker {
   private dirty = fresh(true);
 
   mark(kind: DirtyKind, name: string, nvr?: Nvr): void {
     if (kind === 'MediaNode') this.dirty.all = true;
-    else if (kind === 'School') this.dirty.schools.add(name);
+    else if (kind === 'School') {
+      this.dirty.schools.add(name);
+      this.dirty.schoolsEdited = true;
+    }
     else if (kind === 'Secret') this.dirty.secrets.add(name);
     else if (kind === 'FaceIdDevice') this.dirty.faceIdDevices.add(name);
     else {

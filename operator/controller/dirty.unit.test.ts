@@ -19,7 +19,7 @@ describe('DirtyTracker', () => {
     tracker.mark('FaceIdDevice', 'door-1');
     const taken = tracker.take();
     expect([taken.all, [...taken.nvrs], [...taken.schools], [...taken.secrets], [...taken.faceIdDevices]]).toEqual([false, ['s1-gate'], ['s1'], ['creds'], ['door-1']]);
-    expect(tracker.take()).toEqual({ all: false, schools: new Set(), nvrs: new Set(), secrets: new Set(), faceIdDevices: new Set() });
+    expect(tracker.take()).toEqual({ all: false, schools: new Set(), schoolsEdited: false, nvrs: new Set(), secrets: new Set(), faceIdDevices: new Set() });
   });
 
   it('turns any MediaNode change, and a failed plan, into a full replan', () => {

@@ -5,6 +5,7 @@ import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, typ
 import { ResourceInformer, customObjectPath, listCustomObjects, paginated, type ChangeType } from '../../lib/kube/index.js';
 import { contentHash } from '../core/mediamtx.js';
 import { nvrKey, planFleet, schoolPlacement, type FleetPlan, type ShardPlan } from '../core/plan.js';
+import { replanNvrs } from '../core/replan.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { NODE_LABEL, configMapName, PROBE_PORT } from '../workload.js';
 import { ClusterWriter, type Manifest } from './cluster-writer.js';
@@ -49,6 +50,9 @@ export class FleetController {
   /** Status inputs last queued per object, so a plan queues only statuses whose inputs changed. */
   private readonly statusInputs = new Map<string, string>();
   private plan: FleetPlan | undefined;
+  /** When the oldest change not yet planned reached the informer, and per node the oldest change its shard awaits. */
+  private changedSince: number | undefined;
+  private readonly shardChangedSince = new Map<string, number>();
   /** Statuses wait for the shards their plan queued, and for no others: they trail, but never starve. */
   private statusBarrier: Promise<void> = Promise.resolve();
   private leading = false;
@@ -78,6 +82,7 @@ export class FleetController {
     this.faceIdDevices = informer('FaceIdDevice', (type, o) => this.onChange('FaceIdDevice', type, o));
     this.secrets = new ResourceInformer<V1Secret>(kc, `/api/v1/namespaces/${ns}/secrets`, paginated((page) => core.listNamespacedSecret({ namespace: ns, ...page })), (_, secret) => {
       this.dirty.mark('Secret', secret.metadata?.name ?? '');
+      this.changedSince ??= performance.now();
       if (this.leading) this.shardQueue.add(PLAN);
     }, log);
     const onError = (queue: string) => (key: string, error: unknown, retryInMs: number | undefined) => {
@@ -85,7 +90,7 @@ export class FleetController {
       this.metrics.errors.inc({ reason });
       this.log.warn('reconcile failed', { queue, key, reason, retryInMs, error: error instanceof Error ? error.message : String(error) });
     };
-    this.shardQueue = new WorkQueue((key) => this.timed('shard', () => (key === PLAN ? this.replan() : this.shards.reconcile(key.slice('node/'.length), this.plan?.shards.get(key.slice('node/'.length))))), {
+    this.shardQueue = new WorkQueue((key) => this.timed('shard', () => (key === PLAN ? this.replan() : this.reconcileShard(key.slice('node/'.length)))), {
       concurrency: 4,
       baseDelayMs: 200,
       maxDelayMs: 60_000,
@@ -114,6 +119,12 @@ export class FleetController {
       node: (name) => this.nodes.get(name),
       egressIPs: () => this.nodes.list().flatMap((n) => n.spec.egressIPs),
       credentialsSecret: (name) => this.secrets.get(name, ns),
+      configApplied: (node) => {
+        const since = this.shardChangedSince.get(node);
+        if (since === undefined) return;
+        this.shardChangedSince.delete(node);
+        this.metrics.editToApply.observe((performance.now() - since) / 1000);
+      },
     });
     this.statuses = StatusReconciler.create({
       writer: this.writer,
@@ -154,6 +165,8 @@ export class FleetController {
   /** Begins writing: called when this replica becomes the leader. */
   lead(): void {
     this.leading = true;
+    // The initial list's events are the cold start, not edits.
+    this.changedSince = undefined;
     this.dirty.markAll();
     this.shardQueue.add(PLAN);
     this.scheduleResync();
@@ -233,6 +246,13 @@ export class FleetController {
     }
   }
 
+  private async reconcileShard(node: string): Promise<void> {
+    const since = this.shardChangedSince.get(node);
+    await this.shards.reconcile(node, this.plan?.shards.get(node));
+    // A run that wrote nothing (an unchanged hash) ends the wait too; a change queued meanwhile keeps its own.
+    if (this.shardChangedSince.get(node) === since) this.shardChangedSince.delete(node);
+  }
+
   private onChange(kind: Kind, type: ChangeType, object: KubernetesObject): void {
     // Status-only updates are mostly the operator's own writes; of an Nvr's status only ONVIF results feed the render.
     const key = `${kind}/${object.metadata?.name}`;
@@ -241,6 +261,7 @@ export class FleetController {
     if (type === 'delete') this.seenVersions.delete(key);
     else this.seenVersions.set(key, version);
     this.dirty.mark(kind as DirtyKind, object.metadata?.name ?? '', kind === 'Nvr' ? (object as unknown as Nvr) : undefined);
+    this.changedSince ??= performance.now();
     if (this.leading) this.shardQueue.add(PLAN);
   }
 
@@ -261,32 +282,42 @@ export class FleetController {
     // Only the leader writes, and only from complete caches: a plan of a half-listed fleet would empty shards.
     if (!this.leading || !this.isSynced()) return;
     const dirty = this.dirty.take();
+    const since = this.changedSince;
+    this.changedSince = undefined;
     try {
       const ns = this.config.fleetNamespace;
       const fleet = { nodes: [...this.nodes.list()], schools: [...this.schools.list()], nvrs: [...this.nvrs.list()] };
-      const plan = planFleet(fleet, this.config.assign, { hasCredentials: (nvr) => this.hasCredentials(nvr), namespace: ns });
+      const started = performance.now();
+      const admission = { hasCredentials: (nvr: Nvr) => this.hasCredentials(nvr), namespace: ns };
       const previous = this.plan;
+      // Edits of NVRs alone keep the assignments: only their schools' shards are rebuilt, else the whole fleet is planned.
+      const nvrsOnly = previous && !dirty.all && !dirty.schoolsEdited && dirty.secrets.size === 0;
+      const replanned = nvrsOnly ? replanNvrs(previous, fleet, dirty.nvrs, admission) : undefined;
+      const plan = replanned ?? planFleet(fleet, this.config.assign, admission);
+      this.log.debug('fleet planned', { whole: !replanned, ms: Math.round(performance.now() - started) });
       if (dirty.all || !previous) {
         // Level-based: the shards the cluster holds are listed, so orphans are found whatever happened before.
         const present = await this.shards.observe();
         this.plan = plan;
         const nodes = new Set([...plan.shards.keys(), ...present, ...(previous?.shards.keys() ?? [])]);
-        this.queueShards(nodes, plan);
+        this.queueShards(nodes, plan, since);
         this.queueStatuses(plan, previous, undefined);
         await this.credentialGc.collect(this.secrets.list(), this.nvrs.list(), this.faceIdDevices.list());
         return;
       }
       this.plan = plan;
-      this.queueShards(touchedShards(dirty, plan, previous, this.nvrs.list()), plan);
+      this.queueShards(touchedShards(dirty, plan, previous, this.nvrs.list()), plan, since);
       this.queueStatuses(plan, previous, dirty);
     } catch (error) {
       // Nothing a failed plan saw is lost: the retry is a full plan.
       this.dirty.markAll();
+      if (since !== undefined) this.changedSince = Math.min(since, this.changedSince ?? since);
       throw error;
     }
   }
 
-  private queueShards(nodes: Iterable<string>, plan: FleetPlan): void {
+  private queueShards(nodes: Iterable<string>, plan: FleetPlan, since: number | undefined): void {
+    if (since !== undefined) for (const node of nodes) if (!this.shardChangedSince.has(node)) this.shardChangedSince.set(node, since);
     const keys = [...nodes].map((node) => `node/${node}`);
     for (const key of keys) this.shardQueue.add(key);
     for (const node of nodes) this.recordShardMetrics(node, plan.shards.get(node));

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface OperatorMetrics {
   registry: Registry;
   reconcileDuration: Histogram<'queue'>;
+  editToApply: Histogram;
   queueDepth: Gauge<'queue'>;
   errors: Counter<'reason'>;
   shardCameras: Gauge<'node'>;
@@ -23,6 +24,12 @@ export function createOperatorMetrics(): OperatorMetrics {
       help: 'Duration of one reconcile, by queue.',
       labelNames: ['queue'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    editToApply: new Histogram({
+      name: 'posbon_operator_edit_to_apply_seconds',
+      help: "From a fleet object's change reaching the informer to its shard's ConfigMap applied.",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
     queueDepth: new Gauge({ name: 'posbon_operator_queue_depth', help: 'Keys waiting or running, by queue.', labelNames: ['queue'], registers: [registry] }),

@@ -33,6 +33,8 @@ export interface ShardReconcilerDeps {
   egressIPs(): string[];
   /** A credentials Secret of the fleet namespace, from the cache. */
   credentialsSecret(name: string): V1Secret | undefined;
+  /** Told when a node's ConfigMap was written, for the edit-to-apply latency. */
+  configApplied?(node: string): void;
 }
 
 interface Rendered {
@@ -134,6 +136,7 @@ export class ShardReconciler {
         data: { [CONFIG_FILE]: rendered.sealed },
       });
       this.live.set(configMapName(name), rendered.hash);
+      this.deps.configApplied?.(name);
       this.deps.log.info('config applied', { resource: `MediaNode/${name}`, hash: rendered.hash, cameras: rendered.cameraCount, schools: shard.schools.length });
       await this.deps.writer.event('MediaNode', name, 'Normal', 'ConfigApplied', `config ${rendered.hash} with ${rendered.cameraCount} cameras of ${shard.schools.length} schools`);
     }

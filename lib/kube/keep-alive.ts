@@ -1,0 +1,26 @@
+// One kept-alive TLS agent per client identity for a KubeConfig's API clients.
+import { Agent } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
+
+/**
+ * The client builds a new TLS agent for every request, so every call pays a new connection, handshake and secure
+ * context (most of the operator's CPU after an edit). This shares one kept-alive agent for as long as the CA, client
+ * certificate and key stay the same; a rotated certificate gets a new one. Watches keep their own connections.
+ */
+export function keepAlive(kc: KubeConfig): KubeConfig {
+  const apply = kc.applySecurityAuthentication.bind(kc);
+  let shared: { identity: string; agent: Agent } | undefined;
+  kc.applySecurityAuthentication = async (context: RequestContext) => {
+    await apply(context);
+    const agent = context.getAgent();
+    // The client's own TLS agent only: a proxy's agent is left as it is.
+    if (agent?.constructor !== Agent) return;
+    const options = (agent as Agent).options;
+    const identity = [options.ca, options.cert, options.key, options.pfx, options.passphrase, options.rejectUnauthorized, options.servername].map(String).join('\0');
+    if (shared?.identity !== identity) shared = { identity, agent: new Agent({ ...options, keepAlive: true }) };
+    context.setAgent(shared.agent);
+  };
+  return kc;
+}
