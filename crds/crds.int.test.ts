@@ -1,7 +1,7 @@
 // The generated CRDs in the real API server: what it accepts, refuses and shows must match validate().
 import { ApiException, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { getRaw, testKubeConfig, testNamespace } from '../test/harness/index.js';
-import { INVALID, loadExamples } from './fixtures.js';
+import { INVALID, VALID, loadExamples } from './fixtures.js';
 import { API_VERSION, GROUP, KINDS, VERSION, validate, type KindName } from './index.js';
 import { installCrds } from './install.js';
 
@@ -53,6 +53,15 @@ describe('the API server with the generated CRDs', () => {
       const created = await create(example.kind, example);
       expect(created.metadata.name).toBe(example.metadata.name);
     }
+  });
+
+  it(`admits each of ${VALID.length} valid variations, as validate() does`, async () => {
+    const verdicts = [];
+    for (const row of VALID) {
+      const server = await serverError(create(row.kind, row.object, uniqueName(row.object.metadata.name)));
+      verdicts.push({ row: row.name, server: server.message, local: validate(row.kind, row.object).ok });
+    }
+    expect(verdicts).toEqual(VALID.map((r) => ({ row: r.name, server: 'accepted', local: true })));
   });
 
   it(`refuses each of ${INVALID.length} invalid objects naming the field, with the same verdict as validate()`, async () => {

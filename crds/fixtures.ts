@@ -94,6 +94,12 @@ export const INVALID: InvalidRow[] = [
   row('exposure wider than /16', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['10.0.0.0/8'] })),
   row('exposure of loopback', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['127.0.0.1'] })),
   row('empty exposure', 'School', 'spec.tunnel.expose', tunnelSchool({ expose: [] })),
+  row('exposure just above 172.16.0.0/12', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['172.32.0.0/16'] })),
+  row('exposure just below 172.16.0.0/12', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['172.15.255.0/24'] })),
+  row('exposure of /15 inside 192.168.0.0/16', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['192.168.0.0/15'] })),
+  row('exposure next to 192.168.0.0/16', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['192.169.0.0/16'] })),
+  row('exposure of an IPv6 range', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['fd00::/16'] })),
+  row('exposure with a prefix too long', 'School', 'spec.tunnel.expose[0]', tunnelSchool({ expose: ['192.168.1.0/33'] })),
   row('tunnel range wider than /16', 'MediaNode', 'spec.tunnel.addressRange', (o) => void (spec(o).tunnel = { addressRange: '10.0.0.0/8' })),
   row('unknown terminal vendor', 'FaceIdDevice', 'spec.vendor', (o) => void (spec(o).vendor = 'suprema')),
   row('unknown direction', 'FaceIdDevice', 'spec.direction', (o) => void (spec(o).direction = 'sideways')),
@@ -101,3 +107,26 @@ export const INVALID: InvalidRow[] = [
   row('no LAN block', 'FaceIdDevice', 'spec.lan', (o) => void delete spec(o).lan),
   row('school reference in upper case', 'FaceIdDevice', 'spec.schoolRef', (o) => void (spec(o).schoolRef = 'School17')),
 ];
+
+export interface ValidRow {
+  name: string;
+  kind: KindName;
+  object: Obj;
+}
+
+/** Variations of the examples that the API server and validate() must both admit: the edges of the LAN exposure rule. */
+export const VALID: ValidRow[] = (
+  [
+    ['exposure of a /28 inside 192.168.0.0/16', ['192.168.10.0/28']],
+    ['exposure with host bits set', ['192.168.10.5/28']],
+    ['exposure of the whole of 192.168.0.0/16', ['192.168.0.0/16']],
+    ['exposure at the top of 172.16.0.0/12', ['172.31.255.0/24']],
+    ['exposure at the top of 10.0.0.0/8', ['10.255.0.0/16']],
+    ['exposure of one address as /32', ['172.20.0.1/32']],
+    ['exposure of plain addresses', ['10.1.2.3', '172.16.0.1', '192.168.255.254']],
+  ] as Array<[string, string[]]>
+).map(([name, expose]) => {
+  const object = example('School');
+  tunnelSchool({ expose })(object);
+  return { name, kind: 'School', object };
+});

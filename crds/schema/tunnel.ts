@@ -47,10 +47,12 @@ export const lanAddress = (description: string) =>
     { cel: CEL_LAN_IP('self'), message: 'must be an IPv4 address in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16', check: isLanAddress },
   ]);
 
+// A CIDR of /16 or longer lies inside a LAN range (/8, /12, /16) exactly when its address does. containsCIDR is
+// avoided: Kubernetes 1.31 compares the unmasked address there and refuses 192.168.10.0/28 inside 192.168.0.0/16.
 export const lanExposure = (description: string) =>
   withRules(z.string().min(7).max(18).describe(description), [
     {
-      cel: `isCIDR(self) ? (cidr(self).ip().family() == 4 && cidr(self).prefixLength() >= 16 && ${CEL_LAN}.exists(c, cidr(c).containsCIDR(cidr(self)))) : (${CEL_LAN_IP('self')})`,
+      cel: `isCIDR(self) ? (cidr(self).ip().family() == 4 && cidr(self).prefixLength() >= 16 && ${CEL_LAN}.exists(c, cidr(c).containsIP(cidr(self).ip()))) : (${CEL_LAN_IP('self')})`,
       message: 'must be an IPv4 address or a CIDR of /16 or longer inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16',
       check: (v) => (v.includes('/') ? parseLanCidr(v) !== undefined : isLanAddress(v)),
     },
