@@ -12,7 +12,7 @@ import { credentialsNameKey, MemoryCredentialsStore } from '../api/admin/proposa
 import { GitHubHost } from '../gitops/hosts/github.js';
 import { renderProbeAllowlist } from '../lib/probe-protocol/render-allowlist.js';
 import type { Fleet } from '../operator/core/fleet.js';
-import { createTestHost, freePort, startRtspCamera, type RtspCamera, type Service, type TestHost } from '../test/harness/index.js';
+import { createTestHost, freePort, startRtspCamera, type RtspCamera, type Service, type TestHost, testAddressOctet } from '../test/harness/index.js';
 import { spawnOnvifSimulator } from '../test/sim/onvif.js';
 import { startProbeSidecar } from '../test/fixtures/probe-sidecar.js';
 import { FakeGitHub, type FakeGitHubUser } from '../test/fakes/github.js';
@@ -37,7 +37,7 @@ const users: Record<'admin' | 'bot', FakeGitHubUser> = {
 const gitHost = (user: FakeGitHubUser) => GitHubHost.create({ url: github.url, owner: github.owner, repo: github.repo, token: user.token });
 
 beforeAll(async () => {
-  host = await createTestHost('agent-nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
+  host = await createTestHost('agent-nvr', `198.51.100.${testAddressOctet()}`);
   camera = await startRtspCamera({ on: host, port: 554, path: 'Streaming/Channels/101' });
   onvif = await spawnOnvifSimulator(host, {
     port: 80,

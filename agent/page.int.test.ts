@@ -18,7 +18,7 @@ import { credentialsNameKey, MemoryCredentialsStore } from '../api/admin/proposa
 import { GiteaHost } from '../gitops/hosts/gitea.js';
 import { renderProbeAllowlist } from '../lib/probe-protocol/render-allowlist.js';
 import type { Fleet } from '../operator/core/fleet.js';
-import { eventually, startRtspCamera, testDatabase, type RtspCamera, type Service, type TestHost } from '../test/harness/index.js';
+import { eventually, startRtspCamera, testDatabase, type RtspCamera, type Service, type TestHost, testAddressOctet } from '../test/harness/index.js';
 import { startGitea, type Gitea } from '../test/harness/gitea.js';
 import { createTestLan, type TestLan } from '../test/harness/lan.js';
 import { inEveryLanguage, launchChromium, PageGuard } from '../test/console/browser.js';
@@ -31,7 +31,7 @@ import { call, createAccount, faceIdDevice, login, node, school, startTestApi, t
 import { startLocalPage, type LocalPage } from './page/server.js';
 
 const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
-const octet = 100 + Math.floor(Math.random() * 100);
+const octet = testAddressOctet();
 const net = `10.76.${octet}`;
 const wan = `198.51.100.${octet}`;
 const keys = { tokenHashKey: randomBytes(32), sealingKey: randomBytes(32) };

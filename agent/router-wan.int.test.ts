@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Service } from '../test/harness/index.js';
+import { testAddressOctet, type Service } from '../test/harness/index.js';
 import { createTestLan, type TestLan } from '../test/harness/lan.js';
 import type { RouterSimOptions } from '../test/sim/router.js';
 import { call, createAccount, login, startTestApi, type TestApi } from '../test/api/fixture.js';
@@ -13,7 +13,7 @@ import { natVerdict } from './diagnose/report.js';
 
 const run = promisify(execFile);
 const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
-const octet = 100 + Math.floor(Math.random() * 100);
+const octet = testAddressOctet();
 const net = `10.79.${octet}`;
 const wan = `198.51.100.${octet}`;
 

@@ -4,14 +4,14 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestHost, startRtspCamera, type RtspCamera, type Service, type TestHost } from '../test/harness/index.js';
+import { createTestHost, startRtspCamera, type RtspCamera, type Service, type TestHost, testAddressOctet } from '../test/harness/index.js';
 import { createTestLan, type TestLan } from '../test/harness/lan.js';
 import { spawnOnvifSimulator } from '../test/sim/onvif.js';
 
 const run = promisify(execFile);
 const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
 const CLI = join(process.cwd(), 'agent/cli/bin.ts');
-const octet = 100 + Math.floor(Math.random() * 100);
+const octet = testAddressOctet();
 const net = `10.77.${octet}`;
 
 let lan: TestLan;

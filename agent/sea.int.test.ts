@@ -6,13 +6,13 @@ import { copyFile, mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Service } from '../test/harness/index.js';
+import { testAddressOctet, type Service } from '../test/harness/index.js';
 import { createTestLan, type TestLan } from '../test/harness/lan.js';
 import { call, createAccount, login, startTestApi, type TestApi } from '../test/api/fixture.js';
 import { buildAgent } from './build/build.js';
 
 const run = promisify(execFile);
-const net = `10.76.${100 + Math.floor(Math.random() * 100)}`;
+const net = `10.76.${testAddressOctet()}`;
 
 let api: TestApi;
 let lan: TestLan;

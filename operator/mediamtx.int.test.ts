@@ -15,6 +15,7 @@ import {
   type MediaMtx,
   type RtspCamera,
   type TestHost,
+  testAddressOctet,
 } from '../test/harness/index.js';
 import { createMediaNode, fleetCluster, loopbackRenderOptions, startController } from '../test/fixtures/operator.js';
 import type { FleetController } from './controller/fleet-controller.js';
@@ -53,7 +54,7 @@ beforeAll(async () => {
   ({ core, objects, fleetNs, mediaNs } = cluster);
 
   // The NVR sits behind a "router" at a documentation address, reached through a veth pair.
-  host = await createTestHost('nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
+  host = await createTestHost('nvr', `198.51.100.${testAddressOctet()}`);
   camera = await startRtspCamera({ on: host, port: 554, path: 'Streaming/Channels/101' });
 
   jwks = await startJwks(nodeName);

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { createTestLan } from '../../test/harness/lan.js';
-import type { Service } from '../../test/harness/index.js';
+import { testAddressOctet, type Service } from '../../test/harness/index.js';
 
 const run = promisify(execFile);
 const rounds = Number(process.argv[2] ?? 3);
 const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
-const net = `10.79.${100 + Math.floor(Math.random() * 100)}`;
+const net = `10.79.${testAddressOctet()}`;
 const lan = await createTestLan('bench-scan', net);
 const services: Service[] = [];
 try {

@@ -8,7 +8,7 @@ import { ProbeClient } from '../../lib/probe-protocol/client.js';
 import type { ProbeResult } from '../../lib/devices/result.js';
 
 const TOKEN = 'probe-token-fedcba9876543210';
-const TRAP_IP = '203.0.113.20';
+const TRAP_IP = '203.0.113.23';
 /** Beyond the trap: the control NVR, another media node's egress IP, an address in a cluster CIDR, a rate target. */
 const CONTROL_IP = '203.0.113.21';
 const FLEET_NODE_IP = '203.0.113.40';

@@ -26,6 +26,7 @@ import {
   type MediaMtx,
   type RtspCamera,
   type TestHost,
+  testAddressOctet,
 } from '../harness/index.js';
 import { call, createAccount, login, startTestApi, type TestApi } from './fixture.js';
 import { quietLogger } from '../../lib/log/logger.js';
@@ -79,7 +80,7 @@ beforeAll(async () => {
   objects = kc.makeApiClient(CustomObjectsApi);
   fleetNs = await testNamespace(kc, 'fleet');
   mediaNs = await testNamespace(kc, 'media');
-  host = await createTestHost('nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
+  host = await createTestHost('nvr', `198.51.100.${testAddressOctet()}`);
   camera = await startRtspCamera({ on: host, port: 554, path: 'Streaming/Channels/101' });
   ports = await allocateMediaMtxPorts();
 

@@ -17,6 +17,7 @@ import {
   type MediaMtx,
   type RtspCamera,
   type TestHost,
+  testAddressOctet,
 } from '../harness/index.js';
 import { call, createAccount, login, node, nvr, school, startTestApi, type TestApi } from './fixture.js';
 
@@ -45,7 +46,7 @@ async function hlsStatus(url: string, token: string | undefined): Promise<number
 const localHls = (url: string) => url.replace('https://node-a.media.example.org', `http://127.0.0.1:${ports.hls}`);
 
 beforeAll(async () => {
-  host = await createTestHost('nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
+  host = await createTestHost('nvr', `198.51.100.${testAddressOctet()}`);
   camera = await startRtspCamera({ on: host, port: 554, path: 'Streaming/Channels/101' });
   ports = await allocateMediaMtxPorts();
   const region = `r${randomBytes(2).toString('hex')}`;

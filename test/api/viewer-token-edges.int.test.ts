@@ -34,6 +34,7 @@ import {
   type MediaMtxPorts,
   type RtspCamera,
   type TestHost,
+  testAddressOctet,
 } from '../harness/index.js';
 import { node, nvr, school, startTestApi, type TestApi } from './fixture.js';
 
@@ -130,7 +131,7 @@ async function tokenFor(nodeName: string, secondsLeft = 300): Promise<{ token: s
 }
 
 beforeAll(async () => {
-  host = await createTestHost('nvr', `198.51.100.${100 + Math.floor(Math.random() * 100)}`);
+  host = await createTestHost('nvr', `198.51.100.${testAddressOctet()}`);
   camera = await startRtspCamera({ on: host, port: 554, path: 'Streaming/Channels/101' });
   const region = `r${randomBytes(2).toString('hex')}`;
   fleet = { nodes: [node('node-a', region, '198.51.100.1')], schools: [school('school-a', region)], nvrs: [nvr('gate-a', 'school-a', host.ip, ['entrance'])] };

@@ -43,6 +43,14 @@ export interface TestHostOptions {
 const ip = (...args: string[]) => run('ip', args);
 
 /**
+ * A last octet for a test address (`198.51.100.N`) that no suite in another Jest worker can draw at the
+ * same time: each worker has its own 25 of 100-199, since two suites' hosts on one address collide on the root route.
+ */
+export function testAddressOctet(): number {
+  return 100 + (Number(process.env.JEST_WORKER_ID ?? 1) % 4) * 25 + Math.floor(Math.random() * 25);
+}
+
+/**
  * Creates a network namespace holding `address` (IPv4), joined to the root namespace by a veth pair.
  * The root end carries no address, only a /32 route to the host, so nothing else in the root namespace changes.
  */
