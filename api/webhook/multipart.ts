@@ -202,7 +202,8 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
     };
 
     const start = (ended: boolean) => {
-      const first = Buffer.concat(head);
+      // Usually the whole body came in one chunk: copying it would only make garbage.
+      const first = head.length === 1 ? head[0]! : Buffer.concat(head);
       const boundary = actualBoundary(announced, first);
       parser = busboy({
         headers: { 'content-type': `multipart/form-data; boundary="${boundary}"` },
