@@ -40,15 +40,28 @@ export function sourceAllowlistOf(cidrs: readonly string[]): SourceAllowlist {
     }
     list.addSubnet(address, prefix, family);
   }
+  const check = (raw: string): boolean => {
+    // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d.
+    const address = raw.startsWith('::ffff:') && isIPv4(raw.slice(7)) ? raw.slice(7) : raw;
+    if (isIPv4(address)) return list.check(address, 'ipv4');
+    return isIPv6(address) && list.check(address, 'ipv6');
+  };
+  // A school's terminals push from few addresses, and each check builds a SocketAddress: answers are remembered.
+  const answers = new Map<string, boolean>();
   return {
     allows(raw: string): boolean {
-      // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d.
-      const address = raw.startsWith('::ffff:') && isIPv4(raw.slice(7)) ? raw.slice(7) : raw;
-      if (isIPv4(address)) return list.check(address, 'ipv4');
-      return isIPv6(address) && list.check(address, 'ipv6');
+      let allowed = answers.get(raw);
+      if (allowed === undefined) {
+        allowed = check(raw);
+        if (answers.size >= SOURCE_ANSWERS_LIMIT) answers.clear();
+        answers.set(raw, allowed);
+      }
+      return allowed;
     },
   };
 }
+
+const SOURCE_ANSWERS_LIMIT = 4096;
 
 const context = ({ schoolId, deviceId, vendor, direction, timezone }: FaceIdDeviceRecord): DeviceContext => ({
   schoolId,

@@ -1,5 +1,5 @@
 // Streams a Hikvision multipart push: keeps the event JSON parts, skips pictures unparsed as they arrive.
-import { Transform, Writable, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { InputError } from '../../lib/errors/index.js';
@@ -109,7 +109,8 @@ export class PartSkipper {
         this.mode = 'headers';
       } else if (this.mode === 'headers') {
         const h = buf.indexOf(HEADER_END, from);
-        const d = buf.indexOf(this.delimiter, from);
+        // Only a delimiter starting before the headers' end matters; searching past it would scan the whole picture.
+        const d = (h < 0 ? buf : buf.subarray(0, h + this.delimiter.length - 1)).indexOf(this.delimiter, from);
         if (d >= 0 && (h < 0 || d < h)) {
           this.mode = 'delimiter';
           this.searchFrom = start + d;
@@ -178,13 +179,13 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
     let settled = false;
     let parser: busboy.Busboy | undefined;
     let skipper: PartSkipper | undefined;
-    let sink: NodeJS.WritableStream | undefined;
+    /** Where the body goes once the parser is set up; straight calls, as a piped stream per request costs more than it parses. */
+    let input: { write(chunk: Buffer): void; end(): void } | undefined;
 
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
       req.off('data', count);
-      if (sink) req.unpipe(sink);
       if (parser) {
         parser.removeAllListeners();
         parser.on('error', () => undefined);
@@ -202,7 +203,8 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
     };
 
     const start = (ended: boolean) => {
-      const first = Buffer.concat(head);
+      // Usually the whole body came in one chunk: copying it would only make garbage.
+      const first = head.length === 1 ? head[0]! : Buffer.concat(head);
       const boundary = actualBoundary(announced, first);
       parser = busboy({
         headers: { 'content-type': `multipart/form-data; boundary="${boundary}"` },
@@ -265,25 +267,22 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
       skipper = new PartSkipper(boundary, (bytes) => {
         if (!settled) target.write(bytes);
       });
-      const feeder = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          skipper!.feed(chunk);
-          done();
-        },
-        final(done) {
+      const parts = skipper;
+      const direct = {
+        write: (chunk: Buffer) => parts.feed(chunk),
+        end: () => {
           if (!settled) target.end();
-          done();
         },
-      });
+      };
       // Pictures pass through the rewrite too; they are skipped after it, so changing their bytes costs nothing.
-      const lines = usesBareLf(first) ? new CrlfLines() : undefined;
-      lines?.pipe(feeder);
-      sink = lines ?? feeder;
-      if (ended) sink.end(first);
-      else {
-        sink.write(first);
-        if (!settled) req.pipe(sink);
-      }
+      if (usesBareLf(first)) {
+        const lines = new CrlfLines();
+        lines.on('data', direct.write);
+        lines.on('end', direct.end);
+        input = { write: (chunk) => lines.write(chunk), end: () => lines.end() };
+      } else input = direct;
+      input.write(first);
+      if (ended) input.end();
     };
 
     function count(chunk: Buffer) {
@@ -292,7 +291,10 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
         fail(tooLarge('body', limits.bodyBytes));
         return;
       }
-      if (parser) return;
+      if (input) {
+        if (!settled) input.write(chunk);
+        return;
+      }
       head.push(chunk);
       headBytes += chunk.length;
       if (headBytes >= HEAD_BYTES) start(false);
@@ -300,7 +302,9 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
 
     req.on('data', count);
     req.on('end', () => {
-      if (!parser && !settled) start(true);
+      if (settled) return;
+      if (!input) start(true);
+      else input.end();
     });
     req.on('error', (error) => fail(new InputError('body', `request aborted: ${error.message}`)));
   });

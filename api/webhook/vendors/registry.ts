@@ -88,7 +88,14 @@ const sourceOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ??
 
 const bodyOf = (req: Request): Buffer => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
 
-const raw = (limit: number) => express.raw({ type: () => true, limit, inflate: true });
+const rawParsers = new Map<number, RequestHandler>();
+
+/** One body reader per limit: building one parses its options and allocates its closures, work not to repeat per request. */
+const raw = (limit: number): RequestHandler => {
+  let parser = rawParsers.get(limit);
+  if (!parser) rawParsers.set(limit, (parser = express.raw({ type: () => true, limit, inflate: true })));
+  return parser;
+};
 
 /** Reads the raw body inside a handler, once the request has been authenticated. */
 const readRaw = (req: Request, res: Response, limit: number) =>
