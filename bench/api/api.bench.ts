@@ -29,6 +29,7 @@ const ROUTES = (process.env.BENCH_ROUTES ?? 'schools,stream').split(',');
 
 interface ServerReport {
   requests: number;
+  connections: number;
   servedP50: number;
   servedP99: number;
   cpuMsPerRequest: number;
@@ -148,7 +149,7 @@ async function load(name: string, path: string, rate: number, seconds: number, l
     `${''.padEnd(26)} in the API: p50 ${inApi.servedP50.toFixed(2)} ms  p99 ${inApi.servedP99.toFixed(2)} ms  CPU ${inApi.cpuMsPerRequest.toFixed(3)} ms/request  event-loop delay p99 ${inApi.loopP99.toFixed(2)} ms max ${inApi.loopMax.toFixed(2)} ms  GC ${inApi.gcCount} pauses ${inApi.gcTotalMs.toFixed(1)} ms max ${inApi.gcMaxMs.toFixed(1)} ms`,
   );
   console.log(
-    `${''.padEnd(26)} cores used: API ${apiCores.toFixed(2)}, load generator ${(generatorCpu / seconds).toFixed(2)}  load average ${before} -> ${loadAverage()}`,
+    `${''.padEnd(26)} cores used: API ${apiCores.toFixed(2)}, load generator ${(generatorCpu / seconds).toFixed(2)}  new connections ${inApi.connections}  load average ${before} -> ${loadAverage()}`,
   );
   return step;
 }

@@ -1,7 +1,7 @@
 // The admin API as the benchmark runs it: its own process, the production wiring (createApiServices, listenApi)
 // over 10,000 schools held in memory. Prints one JSON line with its URL and a viewer's access token, then answers
 // `mark` and `report` lines on stdin with what it measured in between: each request from its arrival to its last
-// byte, its own CPU time, its event loop's delay and its GC pauses.
+// byte, the connections it accepted, its own CPU time, its event loop's delay and its GC pauses.
 import { writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { Session } from 'node:inspector/promises';
@@ -55,6 +55,7 @@ let served = createHistogram();
 let loop = monitorEventLoopDelay({ resolution: 1 });
 let cpu = process.cpuUsage();
 let requests = 0;
+let connections = 0;
 let gc = { count: 0, totalMs: 0, maxMs: 0 };
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
@@ -63,6 +64,8 @@ new PerformanceObserver((list) => {
     gc.maxMs = Math.max(gc.maxMs, entry.duration);
   }
 }).observe({ entryTypes: ['gc'] });
+// A load generator that stops reusing its connections (when answers slow down) costs the API a socket per request.
+api.server.on('connection', () => connections++);
 api.server.on('request', (_req, res: ServerResponse) => {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
@@ -103,12 +106,14 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     loop.enable();
     cpu = process.cpuUsage();
     requests = 0;
+    connections = 0;
     gc = { count: 0, totalMs: 0, maxMs: 0 };
     void startProfiles(label ?? 'step').then(() => process.stdout.write('{"marked":true}\n'));
   } else if (command === 'report') {
     const used = process.cpuUsage(cpu);
     const report = JSON.stringify({
       requests,
+      connections,
       servedP50: ms(served.percentile(50)),
       servedP99: ms(served.percentile(99)),
       cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(requests, 1),

@@ -53,6 +53,11 @@ describe('the one logger', () => {
     expect(redactText('"url":"/things/s/out/abc"')).toBe('"url":"/things/s/out/[REDACTED]"');
   });
 
+  it('redacts a secret that shares no character with plain ids, and leaves ids and timestamps as they are', () => {
+    const texts = ['pdt_abc', 'id.eyJhbGciOi.eyJzdWIi.c2ln', 'Bearer\tabc', 'k&token=abc', 'school-7.nvr-7.gate', '2026-11-29T13:00:00.000Z'];
+    expect(texts.map(redactText)).toEqual(['[REDACTED]', 'id.[REDACTED]', 'Bearer [REDACTED]', 'k&token=[REDACTED]', 'school-7.nvr-7.gate', '2026-11-29T13:00:00.000Z']);
+  });
+
   it('reads one level variable, and the older names when it is unset', () => {
     expect(logLevelFromEnv({})).toBe('info');
     expect(logLevelFromEnv({ POSBON_LOG_LEVEL: 'debug', LOG_LEVEL: 'error' })).toBe('debug');

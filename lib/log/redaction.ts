@@ -38,7 +38,14 @@ export function redactPathSegment(template: string, secretParam: string): void {
   registeredTemplates.add(key);
 }
 
+/**
+ * What every pattern above needs at least one of: a slash (URLs, token paths), a query separator, whitespace, the
+ * underscore of a prefixed secret, or a JWT's `eyJ`. Text without any (an id, a timestamp) skips the replaces.
+ */
+const MAY_HOLD_SECRET = /[/?&_\s]|eyJ/;
+
 export function redactText(text: string): string {
+  if (!MAY_HOLD_SECRET.test(text)) return text;
   let out = text;
   for (const [pattern, replacement] of secretPaths) out = out.replace(pattern, replacement);
   for (const [pattern, replacement] of SECRET_IN_TEXT) out = out.replace(pattern, replacement);
