@@ -139,8 +139,8 @@ describeCluster('the chart on a kubelet node', () => {
       ['operator', 'True', `localhost/posbon-operator:${tag}`],
       ['webhook', 'True', `localhost/posbon-webhook:${tag}`],
     ]);
-    // The API answers through its Service's ClusterIP, which kube-proxy routes.
-    expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
+    // The API answers through its Service's ClusterIP, once kube-proxy has synced the Ready pod's endpoint.
+    await eventually(async () => expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200), 60_000, 500);
   });
 
   it('converges the example fleet from inside the cluster: ConfigMaps rendered, MediaNodes Ready, the node\'s MediaMTX available', async () => {
