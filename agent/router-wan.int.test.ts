@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { testAddressOctet, type Service } from '../test/harness/index.js';
+import { eventually, GiveUp, testAddressOctet, type Service } from '../test/harness/index.js';
 import { createTestLan, type TestLan } from '../test/harness/lan.js';
 import type { RouterSimOptions } from '../test/sim/router.js';
 import { call, createAccount, login, startTestApi, type TestApi } from '../test/api/fixture.js';
@@ -35,14 +35,19 @@ afterAll(async () => {
 
 async function withRouter<T>(options: Omit<RouterSimOptions, 'lan'> | undefined, body: () => Promise<T>): Promise<T> {
   let sim: Service | undefined;
-  if (options) {
-    sim = await lan.router!.spawn('router-sim', TSX, [join(process.cwd(), 'test/sim/router-cli.ts')], {
-      env: { ...process.env, POSBON_ROUTER_SIM: JSON.stringify({ ...options, lan: lan.router!.lan }) },
-    });
-    const ready = `router on ${lan.router!.lan}`;
-    for (let i = 0; i < 600 && !(await sim.logs()).includes(ready); i++) await new Promise((r) => setTimeout(r, 100));
-  }
   try {
+    if (options) {
+      sim = await lan.router!.spawn('router-sim', TSX, [join(process.cwd(), 'test/sim/router-cli.ts')], {
+        env: { ...process.env, POSBON_ROUTER_SIM: JSON.stringify({ ...options, lan: lan.router!.lan }) },
+      });
+      const started = sim;
+      const ready = `router on ${lan.router!.lan}`;
+      await eventually(async () => {
+        const logs = await started.logs();
+        if (started.exited()) throw new GiveUp(`the router simulator exited:\n${logs}`);
+        if (!logs.includes(ready)) throw new Error(`the router simulator did not say "${ready}":\n${logs}`);
+      }, 60_000);
+    }
     return await body();
   } finally {
     await sim?.stop();

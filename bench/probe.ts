@@ -2,12 +2,11 @@
 // Run as root: npx tsx bench/probe.ts [rounds]
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { ConfigMapDir, createTestHost, freePort, spawnService, startRtspCamera, waitForPort } from '../test/harness/index.js';
+import { ConfigMapDir, createTestHost, freePort, harnessDir, spawnService, startRtspCamera, waitForPort } from '../test/harness/index.js';
 import { spawnOnvifSimulator } from '../test/sim/onvif.js';
 import { ProbeClient } from '../lib/probe-protocol/client.js';
 import { refusalOf } from '../lib/devices/address-guard.js';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 
 const rounds = Number(process.argv[2] ?? 50);
 const token = 'bench-token-0123456789abcdef';
@@ -34,7 +33,7 @@ const onvif = await spawnOnvifSimulator(on, {
     },
   ],
 });
-const credentials = await mkdtemp(join(tmpdir(), 'posbon-harness-bench-'));
+const credentials = await harnessDir('bench');
 await mkdir(join(credentials, 'school-a', 'nvr'), { recursive: true });
 await writeFile(join(credentials, 'school-a', 'nvr', 'username'), 'viewer');
 await writeFile(join(credentials, 'school-a', 'nvr', 'password'), 'bench-pass');

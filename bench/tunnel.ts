@@ -2,14 +2,13 @@
 // the tunnel's byte overhead on one camera, and the node's CPU for the tunnel per stream.
 // Run as root: npx tsx bench/tunnel.ts [rounds] [seconds]
 import { execFile } from 'node:child_process';
-import { readFile, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { generateKeyPair, renderLinuxGateway } from '../agent/tunnel.js';
 import { mediaNode, nvr, school } from '../test/fixtures/fleet.js';
-import { eventually, startRtspCamera, type RtspCamera } from '../test/harness/index.js';
+import { eventually, harnessDir, startRtspCamera, type RtspCamera } from '../test/harness/index.js';
 import { createCgnatSchool } from '../test/harness/tunnel-topology.js';
 import { planFleet } from '../operator/core/plan.js';
 import { renderWireGuardPeers } from '../operator/core/tunnel.js';
@@ -50,7 +49,7 @@ try {
   const sync = TunnelSync.create({ iface: nodeIface, exec });
   await sync.ensureInterface(tunnel.address, async (iface) => void (await exec('wireguard-go', [iface])));
   await sync.apply(renderWireGuardPeers(tunnel), tunnel.routes, nodeKey.privateKey);
-  const dir = await mkdtemp(join(tmpdir(), 'posbon-harness-bench-gw-'));
+  const dir = await harnessDir('bench-gw');
   gatewayConf = join(dir, `${gatewayIface}.conf`);
   await writeFile(gatewayConf, renderLinuxGateway({ school: 's', privateKey: gatewayKey.privateKey, address: tunnel.peers[0]!.address, nodeAddress: tunnel.address.split('/')[0]!, nodePublicKey: nodeKey.publicKey, endpoint: tunnel.endpoint, persistentKeepalive: 10, exposed: [{ host: net.addresses.cameraLan, ports: [554] }], iface: gatewayIface, lanInterface: 'br-lan' }), { mode: 0o600 });
   await net.gateway.exec('wg-quick', ['up', gatewayConf], ENV);

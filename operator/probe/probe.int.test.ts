@@ -1,7 +1,6 @@
 // The probe sidecar as a real process, against fake NVRs on their own network namespaces (test hosts).
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Socket as UdpSocket } from 'node:dgram';
@@ -10,6 +9,7 @@ import {
   createTestHost,
   eventually,
   freePort,
+  harnessDir,
   spawnService,
   startRtspCamera,
   waitForPort,
@@ -65,7 +65,7 @@ async function startSidecar(options: { host: string; port: number; allowlist: st
 
 /** Keys with a slash become folders (`<ns>/<secret>/username`); keys with dots stay flat (`<ns>.<secret>.username`). */
 async function credentialsDir(secrets: Record<string, { username: string; password: string }>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'posbon-harness-credentials-'));
+  const dir = await harnessDir('credentials');
   for (const [key, value] of Object.entries(secrets)) {
     const file = (field: string) => (key.includes('/') ? join(dir, key, field) : join(dir, `${key}.${field}`));
     if (key.includes('/')) await mkdir(join(dir, key), { recursive: true });

@@ -2,8 +2,7 @@
 // render, the media node running the real MediaMTX on the operator's render and the node-side sync, both ends on
 // userspace WireGuard. Timings are printed as figures, never asserted.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair as joseKeyPair } from 'jose';
 import type { MediaNode, Nvr, School } from '../../crds/index.js';
@@ -12,6 +11,7 @@ import { mediaNode, nvr, school } from '../../test/fixtures/fleet.js';
 import {
   ConfigMapDir,
   eventually,
+  harnessDir,
   mediaMtxApiSocket,
   readHlsSegment,
   spawnService,
@@ -211,7 +211,7 @@ beforeAll(async () => {
 
   // The school's side: the agent's Linux render, brought up by wg-quick on userspace WireGuard.
   const peer = shard.tunnel!.peers[0]!;
-  const dir = await mkdtemp(join(tmpdir(), 'posbon-harness-gateway-'));
+  const dir = await harnessDir('gateway');
   gatewayConf = join(dir, `${GATEWAY_IFACE}.conf`);
   await writeFile(
     gatewayConf,

@@ -1,6 +1,6 @@
 // Child processes of the harness: each in its own process group, logged to a file, never left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,12 +9,49 @@ import { join } from 'node:path';
 /** Every harness folder carries this prefix, so a leftover process is easy to find (`pgrep -f`). */
 export const HARNESS_PREFIX = 'posbon-harness-';
 
-export const harnessDir = (name: string): Promise<string> => mkdtemp(join(tmpdir(), `${HARNESS_PREFIX}${name}-`));
+/**
+ * A fresh folder for one harness piece. A Jest run's folders carry its run id (POSBON_HARNESS_RUN, set by the global
+ * setup) and are removed by its global teardown; a plain script's are removed when it exits. POSBON_KEEP_HARNESS keeps
+ * them, logs and data, for a post-mortem.
+ */
+export async function harnessDir(name: string): Promise<string> {
+  const run = process.env.POSBON_HARNESS_RUN;
+  const dir = await mkdtemp(join(tmpdir(), `${HARNESS_PREFIX}${run ? `${run}-` : ''}${name}-`));
+  folders.add(dir);
+  return dir;
+}
 
 const running = new Set<ChildProcess>();
+const folders = new Set<string>();
 process.on('exit', () => {
   for (const child of running) killGroup(child, 'SIGKILL');
+  removeFolders([...folders]);
 });
+
+/** Removes the harness folders of one Jest run (its processes stopped), or keeps them under POSBON_KEEP_HARNESS. */
+export function removeRunFolders(run: string): void {
+  const prefix = `${HARNESS_PREFIX}${run}-`;
+  removeFolders(readdirSync(tmpdir()).filter((name) => name.startsWith(prefix)).map((name) => join(tmpdir(), name)));
+}
+
+/** Removes folders, except one with something still mounted under it (a test node's), which the CI check then names. */
+function removeFolders(dirs: string[]): void {
+  if (process.env.POSBON_KEEP_HARNESS) return;
+  let mounts = '';
+  try {
+    mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    // no procfs: nothing can be mounted by the harness either
+  }
+  for (const dir of dirs) {
+    if (mounts.includes(` ${dir}/`) || mounts.includes(` ${dir} `)) continue;
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // a file still held by a dying process
+    }
+  }
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -47,6 +84,8 @@ export async function spawnService(name: string, command: string, args: string[]
   const dir = await harnessDir(`${name}-log`);
   const logFile = join(dir, `${name}.log`);
   const log = createWriteStream(logFile);
+  // The file exists before anyone can ask for the logs.
+  await new Promise<void>((resolve, reject) => log.once('open', () => resolve()).once('error', reject));
   const asRoot = process.getuid?.() === 0 && options.asUser !== undefined;
   const [userCmd, userArgv] = asRoot ? ['runuser', ['-u', options.asUser!, '--', command, ...args]] : [command, args];
   const [cmd, argv] = options.netns ? ['ip', ['netns', 'exec', options.netns, userCmd, ...userArgv]] : [userCmd, userArgv];
