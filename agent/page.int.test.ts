@@ -299,6 +299,21 @@ describe('the local page', () => {
       publicAddress: { seenByApi: wan, guess: 'public', routerWan: { address: wan, via: 'upnp-igd' }, nat: 'no-nat-beyond-router' },
       mediaNode: { name: 'node-a' },
     });
+    const summary = () => tab.$$eval('#diagnose-summary dt, #diagnose-summary dd', (els) => els.map((el) => el.textContent ?? ''));
+    const [, pcAddress] = (await summary()).slice(0, 2);
+    expect(await summary()).toEqual([
+      'Tarmoq interfeyslari', pcAddress, 'Shlyuz', router.lan, 'DNS', expect.any(String), 'API ko‘rgan manzil', wan,
+      'Routerning WAN manzili', `${wan} (upnp-igd)`, 'Media tugun', 'node-a', 'NVRlar', expect.any(String), 'Kameralar', expect.any(String),
+    ]);
+    expect(pcAddress).toContain(`${net}.`);
+
+    // Results already shown follow a change of language, not only the labels.
+    await tab.select('#lang', 'en');
+    expect(await text(tab, '#provision-result')).toMatch(/^First event: \d{4}-/);
+    expect(await text(tab, '#diagnose-result')).toMatch(new RegExp(`^Clock skew \\(s\\): -?[01]; ${net.replace(/\./g, '\\.')}\\.0/24; No NAT beyond the router: port forwarding will work$`));
+    expect((await summary()).filter((_, i) => i % 2 === 0)).toEqual(['Network interfaces', 'Gateway', 'DNS', 'Address the API sees', 'Router WAN address', 'Media node', 'NVRs', 'Cameras']);
+    await tab.select('#lang', 'uz');
+
     const uploaded = await tab.$eval('#diagnose-report', (el) => el.getAttribute('data-uploaded'));
     const listed = await call(api, 'GET', '/schools/school-a/diagnostics', { token: head });
     expect(listed.body.items.map((r: { id: string }) => r.id)).toEqual([uploaded]);

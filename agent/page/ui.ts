@@ -11,6 +11,7 @@ export const MESSAGES = {
     submit: '7. Yuborish', nvrName: 'NVR nomi', submitDo: 'Taklif yuborish', proposal: 'Taklif',
     provision: '8. FaceID terminali', provisionDo: 'Sozlash va birinchi hodisani kutish', diagnose: '9. Tashxis', diagnoseDo: 'Tekshirish',
     done: 'Tayyor', off: 'Skanerlash o‘chirilgan', clockSkew: 'Soat farqi (s)', vendor: 'Ishlab chiqaruvchi', device: 'Qurilma nomi', host: 'LAN manzil', user: 'Foydalanuvchi', password: 'Parol', firstPush: 'Birinchi hodisa',
+    manualSteps: 'Terminalda sozlang', interfaces: 'Tarmoq interfeyslari', gateway: 'Shlyuz', dns: 'DNS', seenByApi: 'API ko‘rgan manzil', routerWan: 'Routerning WAN manzili', mediaNode: 'Media tugun', nvrs: 'NVRlar', cameras: 'Kameralar', unknown: 'noma’lum', raw: 'To‘liq hisobot (yordam uchun)',
     'no-nat-beyond-router': 'Routerdan keyin NAT yo‘q: portlarni yo‘naltirish ishlaydi',
     cgnat: 'CGNAT: provayder manzilni bo‘lishadi (100.64.0.0/10), portlarni yo‘naltirish ishlamaydi: tunneldan foydalaning',
     'double-nat-or-cgnat': 'Ikki marta NAT yoki CGNAT: routerning WAN manzili API ko‘rgan manzildan farq qiladi',
@@ -25,6 +26,7 @@ export const MESSAGES = {
     submit: '7. Отправка', nvrName: 'Имя NVR', submitDo: 'Отправить предложение', proposal: 'Предложение',
     provision: '8. Терминал FaceID', provisionDo: 'Настроить и ждать первое событие', diagnose: '9. Диагностика', diagnoseDo: 'Проверить',
     done: 'Готово', off: 'Сканирование выключено', clockSkew: 'Расхождение часов (с)', vendor: 'Производитель', device: 'Имя устройства', host: 'Адрес в LAN', user: 'Пользователь', password: 'Пароль', firstPush: 'Первое событие',
+    manualSteps: 'Задайте на терминале', interfaces: 'Сетевые интерфейсы', gateway: 'Шлюз', dns: 'DNS', seenByApi: 'Адрес, который видит API', routerWan: 'WAN-адрес роутера', mediaNode: 'Медиаузел', nvrs: 'NVR', cameras: 'Камеры', unknown: 'неизвестно', raw: 'Полный отчёт (для поддержки)',
     'no-nat-beyond-router': 'За роутером NAT нет: проброс портов сработает',
     cgnat: 'CGNAT: провайдер делит адрес (100.64.0.0/10), проброс портов не сработает: используйте туннель',
     'double-nat-or-cgnat': 'Двойной NAT или CGNAT: WAN-адрес роутера не тот, что видит API',
@@ -39,6 +41,7 @@ export const MESSAGES = {
     submit: '7. Submit', nvrName: 'NVR name', submitDo: 'Propose', proposal: 'Proposal',
     provision: '8. FaceID terminal', provisionDo: 'Set up and wait for the first event', diagnose: '9. Diagnostics', diagnoseDo: 'Check',
     done: 'Done', off: 'Scanning is off', clockSkew: 'Clock skew (s)', vendor: 'Vendor', device: 'Device name', host: 'LAN address', user: 'Username', password: 'Password', firstPush: 'First event',
+    manualSteps: 'Set on the terminal', interfaces: 'Network interfaces', gateway: 'Gateway', dns: 'DNS', seenByApi: 'Address the API sees', routerWan: 'Router WAN address', mediaNode: 'Media node', nvrs: 'NVRs', cameras: 'Cameras', unknown: 'unknown', raw: 'Full report (for support)',
     'no-nat-beyond-router': 'No NAT beyond the router: port forwarding will work',
     cgnat: 'CGNAT: the provider shares the address (100.64.0.0/10); port forwarding cannot work: use the tunnel',
     'double-nat-or-cgnat': 'Double NAT or CGNAT: the router\'s WAN address is not the one the API sees',
@@ -56,6 +59,7 @@ const t = (k) => M[lang][k];
 function paint() {
   document.documentElement.lang = lang;
   for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+  for (const [sel, draw] of live) draw($(sel));
 }
 async function api(method, path, body) {
   const res = await fetch('/api/' + path, { method, headers: { 'x-posbon-launch': token, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -63,7 +67,22 @@ async function api(method, path, body) {
   if (!res.ok) throw new Error(out.error || res.status);
   return out;
 }
-const say = (sel, text, failed) => { const el = $(sel); el.textContent = text; el.dataset.state = failed ? 'failed' : 'ok'; };
+// A result drawn from the current language is kept with its drawing, and drawn again when the language changes.
+const live = new Map();
+function show(sel, draw, failed) { const el = $(sel); live.set(sel, draw); el.dataset.state = failed ? 'failed' : 'ok'; draw(el); }
+const say = (sel, text, failed) => { live.delete(sel); const el = $(sel); el.textContent = text; el.dataset.state = failed ? 'failed' : 'ok'; };
+function drawReport(el, r) {
+  el.textContent = '';
+  const row = (k, v) => { const dt = document.createElement('dt'); dt.textContent = t(k); const dd = document.createElement('dd'); dd.textContent = v || t('unknown'); el.append(dt, dd); };
+  row('interfaces', r.lan.interfaces.map((i) => i.name + ' ' + i.address + '/' + i.prefix).join(', '));
+  row('gateway', r.lan.gatewayAddress);
+  row('dns', r.lan.dns.join(', '));
+  row('seenByApi', r.publicAddress.seenByApi);
+  row('routerWan', r.publicAddress.routerWan && r.publicAddress.routerWan.address + ' (' + r.publicAddress.routerWan.via + ')');
+  row('mediaNode', r.mediaNode.name);
+  row('nvrs', r.nvrs.map((n) => n.id + ': ' + n.reason).join(', ') || '—');
+  row('cameras', String(r.cameras.length));
+}
 let devices = [];
 let cameras = [];
 let forwards = [];
@@ -122,7 +141,7 @@ $('#guidance-do').addEventListener('click', async () => {
   forwards = g.forwards;
   $('#forwards').textContent = g.forwards.map((f) => f.publicPort + '/' + f.protocol + ' → ' + f.lanHost + ':' + f.lanPort + ' (' + f.what + ')').join('\n');
   $('#allow').textContent = g.allowFrom.join(', ');
-  say('#unplaced', g.unplaced.length ? t('unplaced') + ': ' + g.unplaced.join(', ') : '', g.unplaced.length > 0);
+  show('#unplaced', (el) => { el.textContent = g.unplaced.length ? t('unplaced') + ': ' + g.unplaced.join(', ') : ''; }, g.unplaced.length > 0);
 });
 const mapping = () => { const d = nvr(); return { d, publicHost: $('#public-host').value.trim(), rtspPort: forwardOf(d, 'rtsp'), onvifPort: forwardOf(d, 'onvif') }; };
 $('#test-do').addEventListener('click', async () => {
@@ -152,18 +171,24 @@ $('#provision-form').addEventListener('submit', async (e) => {
   try {
     const out = await api('POST', 'provision', { vendor: $('#p-vendor').value, device: $('#p-device').value, host: $('#p-host').value, port: Number($('#p-port').value), username: $('#p-user').value, password: $('#p-password').value, waitS: 120 });
     $('#provision-progress').value = 1;
-    say('#provision-result', out.firstPushAt ? t('firstPush') + ': ' + out.firstPushAt : JSON.stringify(out.manualSteps || out));
+    const steps = (out.manualSteps || []).map((m) => m.setting + ' = ' + m.value).join('; ');
+    show('#provision-result', (el) => { el.textContent = out.firstPushAt ? t('firstPush') + ': ' + out.firstPushAt : t('manualSteps') + ': ' + steps; });
   } catch (error) { $('#provision-progress').value = 0; say('#provision-result', String(error.message), true); }
 });
 $('#diagnose-do').addEventListener('click', async () => {
-  try { const d = await api('POST', 'diagnose'); say('#diagnose-result', t('clockSkew') + ': ' + d.clockSkewSeconds + '; ' + d.lan + '; ' + t(d.nat)); $('#diagnose-report').textContent = JSON.stringify(d.report, null, 2); $('#diagnose-report').dataset.uploaded = d.uploaded; }
+  try {
+    const d = await api('POST', 'diagnose');
+    show('#diagnose-result', (el) => { el.textContent = t('clockSkew') + ': ' + d.clockSkewSeconds + '; ' + d.lan + '; ' + t(d.nat); }, !d.report.clock.ok || d.nat === 'cgnat');
+    show('#diagnose-summary', (el) => drawReport(el, d.report));
+    $('#diagnose-report').textContent = JSON.stringify(d.report, null, 2); $('#diagnose-report').dataset.uploaded = d.uploaded;
+  }
   catch (error) { say('#diagnose-result', String(error.message), true); }
 });
 paint();
 status().catch((error) => say('#pair-error', String(error.message), true));
 `;
 
-const STYLE = 'body{font:16px system-ui,sans-serif;max-width:52rem;margin:1rem auto;padding:0 1rem}section{border:1px solid #ccc;border-radius:6px;padding:.5rem 1rem;margin:.75rem 0}[data-state=failed]{color:#a00}progress{width:100%}pre{white-space:pre-wrap}table{border-collapse:collapse}td,th{padding:.1rem .4rem;text-align:left}';
+const STYLE = 'body{font:16px system-ui,sans-serif;max-width:52rem;margin:1rem auto;padding:0 1rem}section{border:1px solid #ccc;border-radius:6px;padding:.5rem 1rem;margin:.75rem 0}[data-state=failed]{color:#a00}progress{width:100%}pre{white-space:pre-wrap}table{border-collapse:collapse}dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem}dd{margin:0}td,th{padding:.1rem .4rem;text-align:left}';
 
 export function pageHtml(nonce: string): string {
   const field = (id: string, key: string, type = 'text') => `<label><span data-t="${key}"></span> <input id="${id}" type="${type}" autocomplete="off"></label>`;
@@ -181,7 +206,7 @@ export function pageHtml(nonce: string): string {
 <label><span data-t="vendor"></span> <select id="p-vendor"><option>hikvision</option><option>dahua</option><option>zkteco</option></select></label>
 ${field('p-device', 'device')} ${field('p-host', 'host')} <input id="p-port" type="number" value="80" aria-label="port"> ${field('p-user', 'user')} ${field('p-password', 'password', 'password')}
 <button data-t="provisionDo"></button></form><progress id="provision-progress" value="0" max="1"></progress><p id="provision-result" role="status"></p></section>
-<section id="step-diagnose"><h2 data-t="diagnose"></h2><button id="diagnose-do" type="button" data-t="diagnoseDo"></button><p id="diagnose-result" role="status"></p><pre id="diagnose-report"></pre></section>
+<section id="step-diagnose"><h2 data-t="diagnose"></h2><button id="diagnose-do" type="button" data-t="diagnoseDo"></button><p id="diagnose-result" role="status"></p><dl id="diagnose-summary"></dl><details><summary data-t="raw"></summary><pre id="diagnose-report"></pre></details></section>
 </main>
 <script type="application/json" id="messages">${JSON.stringify(MESSAGES)}</script>
 <script nonce="${nonce}">${SCRIPT}</script></body></html>`;
