@@ -1,7 +1,7 @@
 // The operator process: informers, leader election, the fleet controller, and /healthz, /readyz, /metrics.
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { FLEET_NAMESPACE } from '../crds/index.js';
 import { FleetController, defaultControllerConfig, type ControllerConfig } from './controller/fleet-controller.js';
 import { LeaderElector, leaseTimings } from './controller/leader.js';
@@ -9,7 +9,7 @@ import { createOperatorMetrics } from './controller/metrics.js';
 import { DEFAULT_RENDER_OPTIONS } from './core/mediamtx.js';
 import { jwksSettings } from './jwks-settings.js';
 import { mediaSettings } from './media-settings.js';
-import { keepAlive } from '../lib/kube/index.js';
+import { loadKubeConfig } from '../lib/kube/index.js';
 import { createLogger, type Logger } from '../lib/log/logger.js';
 import { DEFAULT_WORKLOAD_OPTIONS } from './workload.js';
 
@@ -95,8 +95,7 @@ function env(name: string, fallback?: string): string {
 export async function main(): Promise<void> {
   const log = createLogger({ component: 'operator' });
   log.info('operator starting', { pid: process.pid });
-  const kc = keepAlive(new KubeConfig());
-  kc.loadFromDefault();
+  const kc = loadKubeConfig();
   const mediaNamespace = env('POSBON_MEDIA_NAMESPACE', 'posbon-media');
   const media = mediaSettings(process.env);
   const controller = defaultControllerConfig({

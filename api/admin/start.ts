@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../../lib/kube/index.js';
 import { openDatabase } from '../db/data-source.js';
 import { Maintenance } from '../db/maintenance.js';
 import { retentionFromEnv } from '../db/retention-env.js';
@@ -78,10 +78,8 @@ async function main(): Promise<void> {
   let credentials: CredentialsStore;
   const cluster = config.kubeconfig !== undefined || config.inCluster;
   if (cluster) {
-    const kc = new KubeConfig();
     // KUBECONFIG is for runs outside the cluster; in a pod the ServiceAccount's token and CA are the identity.
-    if (config.inCluster) kc.loadFromCluster();
-    else kc.loadFromDefault();
+    const kc = loadKubeConfig({ inCluster: config.inCluster });
     source = ClusterFleetSource.create({ kc, namespace: config.fleetNamespace, log: logger });
     credentials = KubernetesCredentialsStore.create({ kc, namespace: config.fleetNamespace, nameKey });
   } else {

@@ -2,7 +2,7 @@
 // credential Secrets to and from a sealed file. KUBECONFIG (or in-cluster), POSBON_FLEET_NAMESPACE, and
 // POSBON_CREDENTIALS_BACKUP_KEY_FILE: a file holding 32 random bytes, base64, kept apart from every backup.
 import { readFile, writeFile } from 'node:fs/promises';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../../lib/kube/index.js';
 import { redactText } from '../../lib/log/logger.js';
 import { CredentialsBackup } from './credentials-backup.js';
 import { FLEET_NAMESPACE } from '../../crds/index.js';
@@ -19,8 +19,7 @@ const keyFile =
 const namespace = process.env.POSBON_FLEET_NAMESPACE || FLEET_NAMESPACE;
 try {
   const key = Buffer.from((await readFile(keyFile, 'utf8')).trim(), 'base64');
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
+  const kc = loadKubeConfig();
   const backup = CredentialsBackup.create({ kc, namespace, key });
   if (command === 'export') {
     const { sealed, count } = await backup.export();

@@ -8,7 +8,8 @@ import { openDatabase } from '../db/data-source.js';
 import { SCHEMA_MISMATCH_EXIT, SchemaMismatchError } from '../db/migrate.js';
 import { createLogger, redactText, type Logger } from '../../lib/log/logger.js';
 import { webhookProcessConfig, type WebhookProcessConfig } from './config.js';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../../lib/kube/index.js';
 import { ClusterDevices } from './cluster-devices.js';
 import { DeviceFile } from './device-file.js';
 import { startWebhookServer } from './server.js';
@@ -20,9 +21,7 @@ async function openDevices(config: WebhookProcessConfig, logger: Logger): Promis
     process.on('SIGHUP', () => void file.reload());
     return file;
   }
-  const kc = new KubeConfig();
-  if (!process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
+  const kc = loadKubeConfig({ inCluster: !process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST !== undefined });
   const cluster = await ClusterDevices.start({ kc, namespace: config.fleetNamespace, logger });
   return { directory: cluster.directory, kc, close: () => void cluster.stop() };
 }

@@ -1,6 +1,6 @@
 // One kept-alive TLS agent per client identity for a KubeConfig's API clients.
 import { Agent } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 
@@ -22,5 +22,16 @@ export function keepAlive(kc: KubeConfig): KubeConfig {
     if (shared?.identity !== identity) shared = { identity, agent: new Agent({ ...options, keepAlive: true }) };
     context.setAgent(shared.agent);
   };
+  return kc;
+}
+
+/**
+ * A process's KubeConfig, with kept-alive connections: the pod's ServiceAccount when `inCluster`, else the client's
+ * default order (KUBECONFIG, ~/.kube/config, then the pod's ServiceAccount).
+ */
+export function loadKubeConfig(options: { inCluster?: boolean } = {}): KubeConfig {
+  const kc = keepAlive(new KubeConfig());
+  if (options.inCluster) kc.loadFromCluster();
+  else kc.loadFromDefault();
   return kc;
 }
