@@ -89,7 +89,7 @@ beforeAll(async () => {
     credentials[`posbon-fleet.${n.metadata.name}-credentials.username`] = camera.username;
     credentials[`posbon-fleet.${n.metadata.name}-credentials.password`] = n.metadata.name === 'wrongpw-a' ? WRONG_PASSWORD : camera.password;
   }
-  // MediaMTX pauses about 2 s before answering a wrong password, hence the 4 s timeout.
+  // MediaMTX pauses about 2 s before answering a wrong password: a 10 s timeout leaves room for a loaded machine.
   // The loopback listener's port is added to the camera ports, so what refuses the loopback probes is the address.
   const probe = await startProbeSidecar({
     node: 'node-a',
@@ -97,7 +97,7 @@ beforeAll(async () => {
     credentials,
     token: PROBE_TOKEN,
     ticketKey: TICKET_KEY,
-    timeoutMs: 4000,
+    timeoutMs: 10_000,
     burst: 100,
     ports: [...DEFAULT_PROBE_PORTS, loopbackPort],
   });
