@@ -16,7 +16,7 @@ const config = (ca: string) => {
 const agentOf = async (kc: KubeConfig) => {
   const context = new RequestContext('https://127.0.0.1:6443/api/v1/namespaces', HttpMethod.GET);
   await kc.applySecurityAuthentication(context);
-  return { agent: context.getAgent(), authorization: context.getHeaders().Authorization };
+  return { agent: context.getAgent(), authorization: context.getHeaders().Authorization, encoding: context.getHeaders()['Accept-Encoding'] };
 };
 
 describe('keepAlive', () => {
@@ -27,6 +27,7 @@ describe('keepAlive', () => {
     expect(second.agent).toBe(first.agent);
     expect((first.agent as Agent & { keepAlive: boolean }).keepAlive).toBe(true);
     expect([first.authorization, second.authorization]).toEqual(['Bearer not-a-real-token', 'Bearer not-a-real-token']);
+    expect([first.encoding, second.encoding]).toEqual(['identity', 'identity']);
   });
 
   it('builds a new agent when the TLS identity changes', async () => {
