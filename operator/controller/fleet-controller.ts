@@ -55,6 +55,7 @@ export class FleetController {
   private readonly shardChangedSince = new Map<string, number>();
   /** Statuses wait for the shards their plan queued, and for no others: they trail, but never starve. */
   private statusBarrier: Promise<void> = Promise.resolve();
+  private shardsPending = false;
   private leading = false;
   private resyncTimer: NodeJS.Timeout | undefined;
   private tunnelTimer: NodeJS.Timeout | undefined;
@@ -91,13 +92,15 @@ export class FleetController {
       this.log.warn('reconcile failed', { queue, key, reason, retryInMs, error: error instanceof Error ? error.message : String(error) });
     };
     this.shardQueue = new WorkQueue((key) => this.timed('shard', () => (key === PLAN ? this.replan() : this.reconcileShard(key.slice('node/'.length)))), {
-      concurrency: 4,
+      // Eight shards in flight: a shard's render (CPU here) overlaps others' server-side applies (CPU in the API server).
+      concurrency: 8,
       baseDelayMs: 200,
       maxDelayMs: 60_000,
       onError: onError('shard'),
     });
     this.statusQueue = new WorkQueue((key) => this.timed('status', async () => {
-      await this.statuses.markReconciling(key);
+      // While its shard is being applied an object shows Reconciling; once applied, its outcome is written directly.
+      if (this.shardsPending) await this.statuses.markReconciling(key);
       await this.statusBarrier;
       await this.statuses.reconcile(key);
     }), { concurrency: 4, baseDelayMs: 500, maxDelayMs: 60_000, onError: onError('status') });
@@ -301,7 +304,10 @@ export class FleetController {
         this.plan = plan;
         const nodes = new Set([...plan.shards.keys(), ...present, ...(previous?.shards.keys() ?? [])]);
         this.queueShards(nodes, plan, since);
-        this.queueStatuses(plan, previous, undefined);
+        // The first plan writes the ConfigMaps before any status: the data path first, and the API server's writes
+        // (tens of thousands of statuses on a new fleet) do not compete with it.
+        if (previous) this.queueStatuses(plan, previous, undefined);
+        else void this.statusBarrier.then(() => this.plan && this.leading && this.queueStatuses(this.plan, undefined, undefined));
         await this.credentialGc.collect(this.secrets.list(), this.nvrs.list(), this.faceIdDevices.list());
         return;
       }
@@ -321,7 +327,12 @@ export class FleetController {
     const keys = [...nodes].map((node) => `node/${node}`);
     for (const key of keys) this.shardQueue.add(key);
     for (const node of nodes) this.recordShardMetrics(node, plan.shards.get(node));
-    this.statusBarrier = this.shardQueue.processed(keys);
+    const barrier = this.shardQueue.processed(keys);
+    this.statusBarrier = barrier;
+    this.shardsPending = true;
+    void barrier.then(() => {
+      if (this.statusBarrier === barrier) this.shardsPending = false;
+    });
   }
 
   private recordShardMetrics(node: string, shard: ShardPlan | undefined): void {

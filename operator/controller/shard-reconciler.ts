@@ -87,8 +87,11 @@ export class ShardReconciler {
     let outcome: Outcome = { kind: 'failed', ready: { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: 'the reconcile did not finish' } };
     let hash: string | undefined;
     try {
-      await this.markReconciling(node);
-      const rendered = await this.render(shard);
+      // The Reconciling mark is written while the config renders; both settle before anything else is written.
+      const [marked, rendering] = await Promise.allSettled([this.markReconciling(node), this.render(shard)]);
+      if (marked.status === 'rejected') throw marked.reason;
+      if (rendering.status === 'rejected') throw rendering.reason;
+      const rendered = rendering.value;
       await this.apply(shard, rendered);
       hash = rendered.hash;
       const overCapacity = rendered.cameraCount > node.spec.maxCameras;
@@ -138,7 +141,8 @@ export class ShardReconciler {
       this.live.set(configMapName(name), rendered.hash);
       this.deps.configApplied?.(name);
       this.deps.log.info('config applied', { resource: `MediaNode/${name}`, hash: rendered.hash, cameras: rendered.cameraCount, schools: shard.schools.length });
-      await this.deps.writer.event('MediaNode', name, 'Normal', 'ConfigApplied', `config ${rendered.hash} with ${rendered.cameraCount} cameras of ${shard.schools.length} schools`);
+      // Recorded in the background, as client-go's recorder does: an Event never holds up the next shard.
+      void this.deps.writer.event('MediaNode', name, 'Normal', 'ConfigApplied', `config ${rendered.hash} with ${rendered.cameraCount} cameras of ${shard.schools.length} schools`);
     }
     if (config.probe) await this.applyProbeInputs(shard);
     if (config.applyWorkloads) await this.applyWorkload(node);
