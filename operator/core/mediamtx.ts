@@ -61,11 +61,12 @@ export type MediaMtxConfig = Record<string, unknown> & { paths: Record<string, R
 /** Credentials used in place of real ones in a config meant for review. */
 export const REDACTED: NvrCredentials = { username: 'REDACTED', password: 'REDACTED' };
 
-function sourceUrl(nvr: Nvr, rtspPath: string, credentials: NvrCredentials): string {
+/** `rtsp://user:password@host:port`, once per NVR; each camera's source is this and its path. */
+function sourceOrigin(nvr: Nvr, credentials: NvrCredentials): string {
   const endpoint = nvrEndpoint(nvr);
   const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
   const user = `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@`;
-  return `rtsp://${user}${host}:${endpoint.rtspPort}${rtspPath}`;
+  return `rtsp://${user}${host}:${endpoint.rtspPort}`;
 }
 
 /** The global section: the same for every render of a node, since changing it drops every session. */
@@ -146,11 +147,12 @@ export function renderMediaMtxConfig(
       missingCredentials.push(`${nvr.metadata.namespace ?? ''}/${nvr.metadata.name}`);
       continue;
     }
+    const origin = sourceOrigin(nvr, creds);
     for (const camera of cameras) {
       cameraCount++;
-      paths[camera.path] = { source: sourceUrl(nvr, camera.rtspPath, creds), sourceOnDemand: true };
+      paths[camera.path] = { source: origin + camera.rtspPath, sourceOnDemand: true };
       if (camera.webrtcFallback) {
-        paths[camera.webrtcFallback.path] = { source: sourceUrl(nvr, camera.webrtcFallback.rtspPath, creds), sourceOnDemand: true };
+        paths[camera.webrtcFallback.path] = { source: origin + camera.webrtcFallback.rtspPath, sourceOnDemand: true };
       }
     }
   }
