@@ -84,7 +84,8 @@ const startProfiles = async (label: string) => {
   await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
   await inspector.post('Profiler.start');
   await inspector.post('HeapProfiler.enable');
-  await inspector.post('HeapProfiler.startSampling', { samplingInterval: 4096 });
+  // Every allocation sampled, not only what is still live at the end: the young generation's churn is the point.
+  await inspector.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   profiling = label;
 };
 const writeProfiles = async () => {
