@@ -19,6 +19,8 @@ export const ownedBy = (node: MediaNode): V1OwnerReference[] =>
 
 export const isNotFound = (error: unknown): boolean => error instanceof ApiException && error.code === 404;
 
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
 /** A failed write as a person reads it: the object, the status code and the API server's own message. */
 export function apiErrorMessage(error: unknown, what: string): string {
   if (!(error instanceof ApiException)) return `${what}: ${error instanceof Error ? error.message : String(error)}`;
@@ -46,7 +48,9 @@ export class ClusterWriter {
   }
 
   async apply(object: Manifest): Promise<void> {
-    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+    // Only the metadata comes back: nothing reads the applied object, and echoing a 600 kB ConfigMap costs the API
+    // server its serialisation and this process its parse.
+    const options = setHeaderOptions('Accept', METADATA_ONLY, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply));
     const common = { name: object.metadata.name, namespace: object.metadata.namespace!, body: object, fieldManager: FIELD_MANAGER, force: true };
     if (object.kind === 'ConfigMap') await this.core.patchNamespacedConfigMap(common, options);
     else if (object.kind === 'Service') await this.core.patchNamespacedService(common, options);
