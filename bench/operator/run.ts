@@ -172,7 +172,11 @@ async function main(): Promise<void> {
     while (hashes.size < NODES) await changed();
     const coldMs = performance.now() - started;
     const convergedAt = Date.now();
-    const lines = (await operator.logs()).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message: string; timestamp: string; ms?: number });
+    const logLines = async () => {
+      const service = operator!;
+      return (await service.logs()).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message: string; timestamp: string; ms?: number });
+    };
+    const lines = await logLines();
     const startedAt = Date.parse(lines.find((l) => l.message === 'operator starting')!.timestamp);
     const syncMs = lines.find((l) => l.message === 'caches synced')?.ms ?? NaN;
     const written = await core.listNamespacedConfigMap({ namespace: 'media' });
@@ -184,7 +188,7 @@ async function main(): Promise<void> {
     // Statuses trail the ConfigMaps in their own queue; wait for the last MediaNode to report its hash.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     // Read again: the watch can see the last ConfigMap before the operator has logged it.
-    const later = (await operator.logs()).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message: string; timestamp: string; ms?: number });
+    const later = await logLines();
     const applied = later.filter((l) => l.message === 'config applied').map((l) => Date.parse(l.timestamp) - startedAt);
     const planned = later.find((l) => l.message === 'fleet planned');
     console.log(`operator: first ConfigMap at ${seconds(applied[0] ?? NaN)}, the ${NODES}th at ${seconds(applied[NODES - 1] ?? NaN)} from its first line${planned?.ms !== undefined ? `; the first plan took ${planned.ms} ms` : ''}`);
