@@ -1,7 +1,9 @@
-// `npx tsx bench/operator/run.ts [--schools N] [--nodes N] [--edits N] [--cpu-prof DIR]`: the operator against a real
+// `npx tsx bench/operator/run.ts [--schools N] [--nodes N] [--edits N] [--cpu-prof DIR] [--apiserver-prof PREFIX]`: the operator against a real
 // API server with a national fleet. Prints figures and one table against the targets; asserts nothing.
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +17,9 @@ import {
 import { GROUP, VERSION, type MediaNode } from '../../crds/index.js';
 import { installCrds } from '../../crds/install.js';
 import { keepAlive } from '../../lib/kube/index.js';
+import { DEFAULT_RENDER_OPTIONS } from '../../operator/core/mediamtx.js';
 import { planFleet } from '../../operator/core/plan.js';
+import { sealedShardConfig } from '../../operator/core/shard-config.js';
 import { configMapName } from '../../operator/workload.js';
 import { generateFleet, mediaNode } from '../../test/fixtures/fleet.js';
 import { freePort, spawnService, startControlPlane, type Service } from '../../test/harness/index.js';
@@ -93,6 +97,21 @@ async function seed(kc: KubeConfig): Promise<void> {
   console.log(`seeded ${fleet.nodes.length} nodes, ${fleet.schools.length} schools, ${fleet.nvrs.length} NVRs, ${secrets.length} Secrets in ${seconds(performance.now() - t)}`);
 }
 
+/** A CPU profile of the API server itself (its /debug/pprof), read with `go tool pprof -top FILE`. */
+async function apiserverProfile(kc: KubeConfig, seconds: number, file: string): Promise<void> {
+  const options: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(options);
+  const url = new URL(`/debug/pprof/profile?seconds=${seconds}`, kc.getCurrentCluster()!.server);
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    https.get(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+    }).on('error', reject);
+  });
+  await writeFile(file, body);
+}
+
 let baselineListMs = NaN;
 
 async function baseline(kc: KubeConfig, size: number): Promise<number> {
@@ -109,6 +128,17 @@ async function baseline(kc: KubeConfig, size: number): Promise<number> {
     core.createNamespacedConfigMap({ namespace: 'baseline', body: { metadata: { name: `baseline-${i}` }, data: { 'mediamtx.yml': payload } } }),
   );
   return performance.now() - t;
+}
+
+/** The mean size of the sealed configs the operator will write: the seeded credentials have fixed lengths. */
+function expectedConfigSize(): number {
+  const plan = planFleet(generateFleet(shape));
+  const credentials = () => ({ username: 'admin', password: 'x'.repeat(18) });
+  const sizes = [...plan.shards.values()].map((shard) => {
+    const config = sealedShardConfig(shard, credentials, { render: DEFAULT_RENDER_OPTIONS, confKey: 'k'.repeat(32), maxConfigBytes: Infinity });
+    return config.ok ? config.sealed.length : 0;
+  });
+  return Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length);
 }
 
 async function main(): Promise<void> {
@@ -140,9 +170,18 @@ async function main(): Promise<void> {
     await cmInformer.start();
     const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
 
+    // The baseline runs on a quiet API server, before the operator starts: once it runs, tens of thousands of status
+    // writes follow its ConfigMaps and would slow the baseline down.
+    const expectedSize = expectedConfigSize();
+    const apiserverProf = option('apiserver-prof');
+    const baseProfile = apiserverProf ? apiserverProfile(kc, 6, `${apiserverProf}.baseline.pprof`) : undefined;
+    const baseMs = await baseline(kc, expectedSize);
+    await baseProfile;
+
     const port = await freePort();
     let peakRss = 0;
     const started = performance.now();
+    const operatorProfile = apiserverProf ? apiserverProfile(kc, 12, `${apiserverProf}.operator.pprof`) : undefined;
     // The heap cap a 1 GiB container limit calls for; V8 would otherwise grow the heap far past what is live.
     const profile = option('cpu-prof');
     const nodeFlags = ['--max-old-space-size=512', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
@@ -172,6 +211,7 @@ async function main(): Promise<void> {
     while (hashes.size < NODES) await changed();
     const coldMs = performance.now() - started;
     const convergedAt = Date.now();
+    await operatorProfile;
     const logLines = async () => {
       const service = operator!;
       return (await service.logs()).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message: string; timestamp: string; ms?: number });
@@ -181,10 +221,10 @@ async function main(): Promise<void> {
     const syncMs = lines.find((l) => l.message === 'caches synced')?.ms ?? NaN;
     const written = await core.listNamespacedConfigMap({ namespace: 'media' });
     const avgSize = Math.round(written.items.reduce((a, c) => a + (c.data?.['mediamtx.yml']?.length ?? 0), 0) / written.items.length);
-    const baseMs = await baseline(kc, avgSize);
     const ownMs = convergedAt - startedAt;
     console.log(`cold start to ${NODES} ConfigMaps: ${seconds(coldMs)} from spawning the process, ${seconds(ownMs)} from the operator's first line (lists ${seconds(syncMs)})`);
-    console.log(`baseline list + write ${NODES} ConfigMaps of ${avgSize} bytes: ${seconds(baseMs)} (lists ${seconds(baselineListMs)}) → ${(coldMs / baseMs).toFixed(2)}x from spawn, ${(ownMs / baseMs).toFixed(2)}x from the first line`);
+    if (avgSize !== expectedSize) console.log(`the operator's configs average ${avgSize} bytes, the baseline's ${expectedSize}`);
+    console.log(`baseline list + write ${NODES} ConfigMaps of ${expectedSize} bytes, before the operator started: ${seconds(baseMs)} (lists ${seconds(baselineListMs)}) → ${(coldMs / baseMs).toFixed(2)}x from spawn, ${(ownMs / baseMs).toFixed(2)}x from the first line`);
     // Statuses trail the ConfigMaps in their own queue; wait for the last MediaNode to report its hash.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     // Read again: the watch can see the last ConfigMap before the operator has logged it.

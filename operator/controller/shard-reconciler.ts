@@ -48,6 +48,8 @@ const decode = (value: string | undefined) => (value ? Buffer.from(value, 'base6
 export class ShardReconciler {
   /** Content hashes of the shard objects as the API server holds them: from the last list, and each write since. */
   private readonly live = new Map<string, string>();
+  /** Whether `live` stems from a list, so that a name missing from it is an object to create. */
+  private listed = false;
   private readonly tunnelKeys = new Map<string, string>();
   /** The status this replica last wrote per node. */
   private readonly writtenStatus = new Map<string, unknown>();
@@ -68,6 +70,7 @@ export class ShardReconciler {
     const namespace = this.deps.config.mediaNamespace;
     const nodes = new Set<string>();
     this.live.clear();
+    this.listed = false;
     const record = (prefix: string, items: Array<{ metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }>) => {
       for (const item of items) {
         const node = item.metadata?.labels?.[NODE_LABEL];
@@ -78,6 +81,7 @@ export class ShardReconciler {
     };
     record('', (await this.deps.writer.core.listNamespacedConfigMap({ namespace, labelSelector: NODE_LABEL })).items);
     if (this.deps.config.applyWorkloads) record('Deployment/', (await this.deps.writer.apps.listNamespacedDeployment({ namespace, labelSelector: NODE_LABEL })).items);
+    this.listed = true;
     return nodes;
   }
 
@@ -131,13 +135,17 @@ export class ShardReconciler {
     // A node with the sidecar always has its (possibly empty) peers, so the sidecar can start before any tunnel school.
     const tunnel = shard.tunnel ?? (config.workload.tunnelImage ? idleNodeTunnel(node) : undefined);
     if (tunnel) this.tunnelKeys.set(name, await this.deps.tunnel.applyNode(name, tunnel));
-    if (this.live.get(configMapName(name)) !== rendered.hash) {
-      await this.applyOwned(node, {
+    const live = this.live.get(configMapName(name));
+    if (live !== rendered.hash) {
+      const manifest = {
         apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: configMapName(name), namespace: config.mediaNamespace, labels: { ...MANAGED_LABELS, [NODE_LABEL]: name }, annotations: { [HASH_ANNOTATION]: rendered.hash } },
+        kind: 'ConfigMap' as const,
+        metadata: { name: configMapName(name), namespace: config.mediaNamespace, labels: { ...MANAGED_LABELS, [NODE_LABEL]: name }, annotations: { [HASH_ANNOTATION]: rendered.hash }, ownerReferences: ownedBy(node) },
         data: { [CONFIG_FILE]: rendered.sealed },
-      });
+      };
+      // A ConfigMap the last list did not show is created; one that exists after all is applied over.
+      const created = live === undefined && this.listed && (await this.deps.writer.create(manifest));
+      if (!created) await this.deps.writer.apply(manifest);
       this.live.set(configMapName(name), rendered.hash);
       this.deps.configApplied?.(name);
       this.deps.log.info('config applied', { resource: `MediaNode/${name}`, hash: rendered.hash, cameras: rendered.cameraCount, schools: shard.schools.length });

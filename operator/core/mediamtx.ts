@@ -127,17 +127,17 @@ export interface RenderResult {
   missingCredentials: string[];
 }
 
-/**
- * Renders a node's config from its members. `credentials` resolves an NVR's Secret; pass one returning
- * REDACTED for a config meant for people to read.
- */
-export function renderMediaMtxConfig(
-  node: MediaNode,
-  members: ShardMember[],
-  credentials: (nvr: Nvr) => NvrCredentials | undefined,
-  options: RenderOptions = DEFAULT_RENDER_OPTIONS,
-): RenderResult {
-  const paths: Record<string, Record<string, unknown>> = {};
+/** Every pulled path of a shard: its source by path name, and the names in the order the file lists them. */
+interface ShardPaths {
+  names: string[];
+  sources: Map<string, string>;
+  cameraCount: number;
+  missingCredentials: string[];
+}
+
+function collectPaths(members: ShardMember[], credentials: (nvr: Nvr) => NvrCredentials | undefined): ShardPaths {
+  // A camera's path is its own, so a Map keeps the one entry a repeated path would overwrite, as an object would.
+  const sources = new Map<string, string>();
   const missingCredentials: string[] = [];
   let cameraCount = 0;
   for (const { nvr, cameras } of members) {
@@ -150,15 +150,46 @@ export function renderMediaMtxConfig(
     const origin = sourceOrigin(nvr, creds);
     for (const camera of cameras) {
       cameraCount++;
-      paths[camera.path] = { source: origin + camera.rtspPath, sourceOnDemand: true };
-      if (camera.webrtcFallback) {
-        paths[camera.webrtcFallback.path] = { source: origin + camera.webrtcFallback.rtspPath, sourceOnDemand: true };
-      }
+      sources.set(camera.path, origin + camera.rtspPath);
+      if (camera.webrtcFallback) sources.set(camera.webrtcFallback.path, origin + camera.webrtcFallback.rtspPath);
     }
   }
-  const sortedPaths = Object.fromEntries(Object.keys(paths).sort().map((k) => [k, paths[k]!]));
-  const config: MediaMtxConfig = { ...globalSection(node, options), paths: sortedPaths };
-  return { config, yaml: toYaml(config), cameraCount, missingCredentials: missingCredentials.sort() };
+  return { names: [...sources.keys()].sort(), sources, cameraCount, missingCredentials: missingCredentials.sort() };
+}
+
+const pulledPath = (source: string): Record<string, unknown> => ({ source, sourceOnDemand: true });
+
+/**
+ * Renders a node's config from its members. `credentials` resolves an NVR's Secret; pass one returning
+ * REDACTED for a config meant for people to read.
+ */
+export function renderMediaMtxConfig(
+  node: MediaNode,
+  members: ShardMember[],
+  credentials: (nvr: Nvr) => NvrCredentials | undefined,
+  options: RenderOptions = DEFAULT_RENDER_OPTIONS,
+): RenderResult {
+  const { names, sources, cameraCount, missingCredentials } = collectPaths(members, credentials);
+  const globals = globalSection(node, options);
+  const paths: MediaMtxConfig['paths'] = {};
+  for (const name of names) paths[name] = pulledPath(sources.get(name)!);
+  return { config: { ...globals, paths }, yaml: toYaml(globals, names, sources), cameraCount, missingCredentials };
+}
+
+/**
+ * The operator's render: the same text as `renderMediaMtxConfig` and the problems `validateMediaMtxConfig` would find,
+ * without an object of thousands of path keys that only a reader of the config needs.
+ */
+export function renderShardConfig(
+  node: MediaNode,
+  members: ShardMember[],
+  credentials: (nvr: Nvr) => NvrCredentials | undefined,
+  options: RenderOptions,
+): { yaml: string; cameraCount: number; problems: string[] } {
+  const { names, sources, cameraCount } = collectPaths(members, credentials);
+  const globals = globalSection(node, options);
+  const problems = [...validateGlobals(globals), ...validatePaths(names.map((name) => [name, pulledPath(sources.get(name)!)]))];
+  return { yaml: toYaml(globals, names, sources), cameraCount, problems };
 }
 
 const PLAIN = /^[A-Za-z][A-Za-z0-9_./:%@?&=+~-]*$/;
@@ -172,19 +203,12 @@ export const yamlScalar = (text: string): string =>
  * The same text `stringify(config)` gives, but writes the thousands of path entries directly: a 3,000-camera shard
  * renders several times faster, which is most of the work after an edit.
  */
-function toYaml(config: MediaMtxConfig): string {
-  const { paths, ...globals } = config;
-  let text = `${stringify(globals, { lineWidth: 0 })}paths:`;
-  const entries = Object.entries(paths);
-  if (entries.length === 0) return `${text} {}\n`;
-  text += '\n';
-  for (const [name, path] of entries) {
-    text += `  ${yamlScalar(name)}:\n`;
-    for (const [key, value] of Object.entries(path)) {
-      text += `    ${key}: ${typeof value === 'string' ? yamlScalar(value) : String(value)}\n`;
-    }
-  }
-  return text;
+function toYaml(globals: Record<string, unknown>, names: string[], sources: ReadonlyMap<string, string>): string {
+  const head = `${stringify(globals, { lineWidth: 0 })}paths:`;
+  if (names.length === 0) return `${head} {}\n`;
+  const lines = [`${head}\n`];
+  for (const name of names) lines.push(`  ${yamlScalar(name)}:\n    source: ${yamlScalar(sources.get(name)!)}\n    sourceOnDemand: true\n`);
+  return lines.join('');
 }
 
 const GLOBAL_KEYS = new Set(
@@ -212,36 +236,71 @@ const PATH_NAME = /^[0-9a-zA-Z_\-/.]+$/;
 const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const DURATION_KEYS = /(Timeout|CloseAfter|Duration)$/;
 
+type ParsedSource = Pick<URL, 'protocol' | 'username' | 'password'>;
+
+const RTSP_AUTHORITY = /^rtsps?:\/\/[^/?#]*/;
+
+/**
+ * A source URL's scheme and credentials, parsed once per NVR: rtsp is not a special scheme, so its authority ends at
+ * the first `/`, `?` or `#`, and nothing after that can make the URL invalid or change these three parts.
+ */
+function parseSource(source: string, origins: Map<string, ParsedSource | undefined>): ParsedSource | undefined {
+  const origin = RTSP_AUTHORITY.exec(source)?.[0];
+  if (origin === undefined || origin.length === source.length) return tryUrl(source);
+  // With a path after it, as in the source: the parser would trim a trailing space off the authority alone.
+  if (!origins.has(origin)) origins.set(origin, tryUrl(`${origin}/`));
+  return origins.get(origin);
+}
+
+function tryUrl(text: string): ParsedSource | undefined {
+  try {
+    const { protocol, username, password } = new URL(text);
+    return { protocol, username, password };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Applies the rules MediaMTX applies when it loads a config, which would otherwise make the process exit. */
 export function validateMediaMtxConfig(config: MediaMtxConfig): string[] {
+  return [...validateGlobals(config), ...validatePaths(Object.entries(config.paths))];
+}
+
+function checkDurations(where: string, section: Record<string, unknown>, errors: string[]): void {
+  for (const key of Object.keys(section)) {
+    const value = section[key];
+    if (DURATION_KEYS.test(key) && (typeof value !== 'string' || !DURATION.test(value))) errors.push(`${where}${key}: invalid duration ${String(value)}`);
+  }
+}
+
+/** The rules of the global section and the path defaults. */
+function validateGlobals(config: Record<string, unknown>): string[] {
   const errors: string[] = [];
   for (const key of Object.keys(config)) if (!GLOBAL_KEYS.has(key)) errors.push(`unknown global key ${key}`);
   if (config.api === true && !String(config.apiAddress).startsWith('unix://')) errors.push('apiAddress: the control API must be a unix:// socket');
   if (config.authJWTJWKSFingerprint !== undefined && !/^[0-9a-f]{64}$/.test(String(config.authJWTJWKSFingerprint))) {
     errors.push('authJWTJWKSFingerprint: expected the 64 hex digits of a SHA-256');
   }
-  const checkDurations = (where: string, section: Record<string, unknown>) => {
-    for (const [key, value] of Object.entries(section)) {
-      if (DURATION_KEYS.test(key) && (typeof value !== 'string' || !DURATION.test(value))) errors.push(`${where}${key}: invalid duration ${String(value)}`);
-    }
-  };
-  checkDurations('', config);
+  checkDurations('', config, errors);
   const defaults = (config.pathDefaults ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(defaults)) if (!PATH_KEYS.has(key)) errors.push(`pathDefaults: unknown key ${key}`);
-  checkDurations('pathDefaults.', defaults);
-  for (const [name, path] of Object.entries(config.paths)) {
+  checkDurations('pathDefaults.', defaults, errors);
+  return errors;
+}
+
+/** The rules of each path: its name, its keys and its source. */
+function validatePaths(paths: Iterable<[string, Record<string, unknown>]>): string[] {
+  const errors: string[] = [];
+  const origins = new Map<string, ParsedSource | undefined>();
+  for (const [name, path] of paths) {
     if (!PATH_NAME.test(name) || name.startsWith('/') || name.endsWith('/') || name.includes('//')) errors.push(`path ${name}: invalid name`);
     for (const key of Object.keys(path)) if (!PATH_KEYS.has(key)) errors.push(`path ${name}: unknown key ${key}`);
-    checkDurations(`path ${name}: `, path);
+    checkDurations(`path ${name}: `, path, errors);
     const source = typeof path.source === 'string' ? path.source : 'publisher';
     if (source === 'publisher' && path.sourceOnDemand) errors.push(`path ${name}: sourceOnDemand on a publisher path`);
     if (source !== 'publisher') {
-      let url: URL | undefined;
-      try {
-        url = new URL(source);
-      } catch {
-        errors.push(`path ${name}: invalid source URL`);
-      }
+      const url = parseSource(source, origins);
+      if (!url) errors.push(`path ${name}: invalid source URL`);
       if (url && url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:') errors.push(`path ${name}: source must be rtsp or rtsps`);
       if (url && (url.username === '') !== (url.password === '')) errors.push(`path ${name}: source needs both user and password or neither`);
       if (path.sourceOnDemand !== true) errors.push(`path ${name}: a pulled path must be sourceOnDemand`);

@@ -5,6 +5,7 @@ import {
   REDACTED,
   openMediaMtxConfig,
   renderMediaMtxConfig,
+  renderShardConfig,
   sealMediaMtxConfig,
   validateMediaMtxConfig,
   yamlScalar,
@@ -146,6 +147,19 @@ describe('renderMediaMtxConfig', () => {
     expect(result.missingCredentials).toEqual(['posbon-fleet/a-nvr']);
   });
 
+  it('gives the operator the same text and the same problems without the config object', () => {
+    const broken = { ...members[0]!, cameras: members[0]!.cameras.map((c) => ({ ...c, path: `${c.path} x`, rtspPath: ' bad' })) };
+    for (const shard of [members, [...members, broken]]) {
+      const full = renderMediaMtxConfig(node, shard, () => creds);
+      expect(renderShardConfig(node, shard, () => creds, DEFAULT_RENDER_OPTIONS)).toEqual({
+        yaml: full.yaml,
+        cameraCount: full.cameraCount,
+        problems: validateMediaMtxConfig(full.config),
+      });
+    }
+    expect(renderShardConfig(node, [...members, broken], () => creds, DEFAULT_RENDER_OPTIONS).problems).toEqual(['path s2/b-nvr/cam1 x: invalid name', 'path s2/b-nvr/cam1 x: invalid source URL']);
+  });
+
   it('renders a redacted config for review with no real credential in it', () => {
     const { yaml } = renderMediaMtxConfig(node, members, () => REDACTED);
     expect(yaml).toContain('rtsp://REDACTED:REDACTED@203.0.113.10:554/Streaming/Channels/101');
@@ -181,6 +195,35 @@ describe('validateMediaMtxConfig', () => {
     ['an http source', base({ a: { source: 'http://h/x', sourceOnDemand: true } }), 'path a: source must be rtsp or rtsps'],
   ])('refuses %s', (_, config, error) => {
     expect(validateMediaMtxConfig(config)).toEqual([error]);
+  });
+
+  // The authority is parsed once per NVR; each source must still be judged as the URL parser judges it whole.
+  it.each([
+    ['rtsp://a /x', ['invalid source URL']],
+    ['rtsp://a ', []],
+    ['rtsp://h:99999/x', ['invalid source URL']],
+    ['rtsp://u:1/x@h/p', []],
+    ['rtsp://user@h/x?y', ['source needs both user and password or neither']],
+    ['rtsps://u:p@[::1]:8554/a b#c', []],
+    ['rtsp://u:p@h?x', []],
+    ['http://u:p@h/x', ['source must be rtsp or rtsps']],
+  ])('judges the source %j as the URL parser does', (source, errors) => {
+    const reference = (() => {
+      try {
+        const url = new URL(source);
+        return [
+          ...(url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:' ? ['source must be rtsp or rtsps'] : []),
+          ...((url.username === '') !== (url.password === '') ? ['source needs both user and password or neither'] : []),
+        ];
+      } catch {
+        return ['invalid source URL'];
+      }
+    })();
+    expect(reference).toEqual(errors);
+    // A second path behind the same authority, so that the first one's verdict is the one reused.
+    const sibling = source.replace(/[/?][^/?]*$/, '/other');
+    const config = base({ a: { source, sourceOnDemand: true }, b: { source: sibling, sourceOnDemand: true } });
+    expect(validateMediaMtxConfig(config).filter((e) => e.startsWith('path a: ')).map((e) => e.slice('path a: '.length))).toEqual(errors);
   });
 });
 

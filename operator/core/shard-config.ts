@@ -1,7 +1,7 @@
 // A shard's sealed MediaMTX config, or the terminal reason it cannot be published: what MediaMTX would refuse,
 // or what the API server could not hold.
 import type { Nvr } from '../../crds/index.js';
-import { contentHash, renderMediaMtxConfig, sealMediaMtxConfig, validateMediaMtxConfig, type NvrCredentials, type RenderOptions } from './mediamtx.js';
+import { contentHash, renderShardConfig, sealMediaMtxConfig, type NvrCredentials, type RenderOptions } from './mediamtx.js';
 import type { ShardPlan } from './plan.js';
 
 export type ShardConfig =
@@ -13,8 +13,8 @@ export function sealedShardConfig(
   credentials: (nvr: Nvr) => NvrCredentials | undefined,
   options: { render: RenderOptions; confKey: string; maxConfigBytes: number },
 ): ShardConfig {
-  const result = renderMediaMtxConfig(shard.node, shard.members, credentials, options.render);
-  const problems = validateMediaMtxConfig(result.config);
+  const result = renderShardConfig(shard.node, shard.members, credentials, options.render);
+  const { problems } = result;
   if (problems.length > 0) return { ok: false, reason: 'InvalidConfig', message: problems.slice(0, 5).join('; ') };
   const sealed = sealMediaMtxConfig(result.yaml, options.confKey);
   if (sealed.length > options.maxConfigBytes) {
