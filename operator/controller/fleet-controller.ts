@@ -4,6 +4,8 @@ import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig, type Kubern
 import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../crds/index.js';
 import { ResourceInformer, customObjectPath, listCustomObjects, paginated, type ChangeType } from '../../lib/kube/index.js';
 import { contentHash } from '../core/mediamtx.js';
+import { prepareRankings } from '../core/assign.js';
+import { publishedCameras } from '../core/fleet.js';
 import { nvrKey, planFleet, schoolPlacement, type FleetPlan, type ShardPlan } from '../core/plan.js';
 import { replanNvrs } from '../core/replan.js';
 import type { Logger } from '../../lib/log/logger.js';
@@ -24,6 +26,8 @@ export { FIELD_MANAGER, HASH_ANNOTATION } from './cluster-writer.js';
 export { defaultControllerConfig, type ControllerConfig } from './config.js';
 
 const PLAN = 'plan';
+/** Schools ranked between two turns of the event loop while the caches fill. */
+const RANKING_SLICE = 500;
 type Kind = 'School' | 'Nvr' | 'MediaNode' | 'FaceIdDevice';
 
 /** What of an Nvr's status feeds the render: the ONVIF-discovered cameras. */
@@ -77,6 +81,8 @@ export class FleetController {
     this.nodes = informer('MediaNode', (type, o) => this.onChange('MediaNode', type, o));
     this.schools = informer('School', (type, o) => this.onChange('School', type, o));
     this.nvrs = informer<Nvr & KubernetesObject>('Nvr', (type, nvr) => {
+      // Computed (and kept) as each NVR arrives, not all at once in the plan that follows.
+      if (type !== 'delete') publishedCameras(nvr);
       this.onChange('Nvr', type, nvr);
       this.reachability?.onChange(type, nvr);
     });
@@ -162,7 +168,18 @@ export class FleetController {
 
   /** Starts the informers; the caches fill whether or not this replica leads. */
   async start(): Promise<void> {
-    await Promise.all(this.informers().map((i) => i.start()));
+    const started = performance.now();
+    const synced = (informer: ResourceInformer<KubernetesObject>) =>
+      informer.start().then(() => this.log.debug('cache synced', { resource: informer.path, objects: informer.list().length, ms: Math.round(performance.now() - started) }));
+    const rest = [this.nvrs, this.faceIdDevices, this.secrets].map((i) => synced(i as ResourceInformer<KubernetesObject>));
+    await Promise.all([this.nodes, this.schools].map((i) => synced(i as ResourceInformer<KubernetesObject>)));
+    // The first plan's rankings are computed while the NVRs and Secrets still arrive, in slices between their pages.
+    const [nodes, schools] = [[...this.nodes.list()], [...this.schools.list()]];
+    for (let i = 0; i < schools.length; i += RANKING_SLICE) {
+      prepareRankings(nodes, schools.slice(i, i + RANKING_SLICE));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(rest);
   }
 
   /** Begins writing: called when this replica becomes the leader. */

@@ -34,24 +34,32 @@ export interface AssignOptions {
 
 export const DEFAULT_ASSIGN_OPTIONS: AssignOptions = { loadFactor: 1.15 };
 
-/** cyrb53: a fast, well-mixed 53-bit string hash; stable across processes and versions. */
-export function hash53(text: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
+/** cyrb53's state after some text: two 32-bit lanes, so a shared prefix is hashed once. */
+function absorb(h1: number, h2: number, text: string): [number, number] {
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 2654435761);
     h2 = Math.imul(h2 ^ ch, 1597334677);
   }
+  return [h1, h2];
+}
+
+function finish(h1: number, h2: number): number {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
+/** cyrb53: a fast, well-mixed 53-bit string hash; stable across processes and versions. */
+export function hash53(text: string): number {
+  return finish(...absorb(0xdeadbeef, 0x41c6ce57, text));
+}
+
+const score = (hash: number, weight: number): number => -weight / Math.log((hash + 0.5) / 2 ** 53);
+
 /** Weighted rendezvous score: the node with the highest score wins, in proportion to its weight. */
 export function rendezvousScore(school: string, node: string, weight: number): number {
-  const u = (hash53(`${school}\u0000${node}`) + 0.5) / 2 ** 53;
-  return -weight / Math.log(u);
+  return score(hash53(`${school}\u0000${node}`), weight);
 }
 
 interface Candidate {
@@ -79,12 +87,39 @@ function rankingCache(pool: Candidate[]): Map<string, Candidate[]> {
 function ranked(school: string, pool: Candidate[], cache: Map<string, Candidate[]>): Candidate[] {
   const hit = cache.get(school);
   if (hit) return hit;
-  const order = pool
-    .map((n) => ({ n, score: rendezvousScore(school, n.name, n.weight) }))
-    .sort((a, b) => b.score - a.score || (a.n.name < b.n.name ? -1 : 1))
-    .map((x) => x.n);
+  // rendezvousScore for each node, with the school's part of the hash computed once.
+  const [h1, h2] = absorb(0xdeadbeef, 0x41c6ce57, `${school}\u0000`);
+  const scores = new Float64Array(pool.length);
+  for (let i = 0; i < pool.length; i++) scores[i] = score(finish(...absorb(h1, h2, pool[i]!.name)), pool[i]!.weight);
+  const order = Array.from(pool.keys())
+    .sort((a, b) => scores[b]! - scores[a]! || (pool[a]!.name < pool[b]!.name ? -1 : 1))
+    .map((i) => pool[i]!);
   cache.set(school, order);
   return order;
+}
+
+/** The active nodes of each region, the pools schools are ranked in. */
+function regionPools(nodes: MediaNode[]): Map<string, Candidate[]> {
+  const pools = new Map<string, Candidate[]>();
+  for (const node of nodes) {
+    if (node.spec.cordoned) continue;
+    const pool = pools.get(node.spec.region);
+    if (pool) pool.push(candidate(node));
+    else pools.set(node.spec.region, [candidate(node)]);
+  }
+  return pools;
+}
+
+/**
+ * Ranks schools in their region's pool ahead of a plan, into the cache `assignShards` reads: a shell calls it while
+ * the larger lists (NVRs, Secrets) are still arriving, so that the first plan finds its rankings done.
+ */
+export function prepareRankings(nodes: MediaNode[], schools: School[]): void {
+  const pools = regionPools(nodes);
+  for (const school of schools) {
+    const pool = pools.get(school.spec.region);
+    if (pool) ranked(school.metadata.name, pool, rankingCache(pool));
+  }
 }
 
 export function assignShards(input: AssignInput, options: AssignOptions = DEFAULT_ASSIGN_OPTIONS): Map<string, Assignment> {
@@ -110,11 +145,7 @@ export function assignShards(input: AssignInput, options: AssignOptions = DEFAUL
   // Each region's share is computed over the cameras of that region, pinned ones included.
   const regionCameras = new Map<string, number>();
   for (const school of schools) regionCameras.set(school.spec.region, (regionCameras.get(school.spec.region) ?? 0) + cams(school.metadata.name));
-  const regionNodes = new Map<string, Candidate[]>();
-  for (const node of active) {
-    const region = byName.get(node.name)!.spec.region;
-    regionNodes.set(region, [...(regionNodes.get(region) ?? []), node]);
-  }
+  const regionNodes = regionPools(input.nodes);
   const pools = new Map(
     [...regionNodes].map(([region, pool]) => {
       const weights = pool.reduce((sum, n) => sum + n.weight, 0);

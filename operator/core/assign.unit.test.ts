@@ -1,5 +1,5 @@
 import { generateFleet, mediaNode, school } from '../../test/fixtures/fleet.js';
-import { assignShards, type Assignment } from './assign.js';
+import { assignShards, hash53, prepareRankings, rendezvousScore, type Assignment } from './assign.js';
 import { planFleet } from './plan.js';
 
 const cams = (entries: Array<[string, number]>) => new Map(entries);
@@ -97,4 +97,24 @@ describe('assignShards', () => {
     expect(moved / 3000).toBeLessThan((1 / 21) * 1.3);
     expect(moved).toBeGreaterThan(0);
   });
+
+  it('hashes as cyrb53 does', () => {
+    expect(['', 'a', 'school-00001\u0000node-001', 'école/ünïcode'].map(hash53)).toEqual([3338908027751811, 7929297801672961, 8531598286234853, 581163611682096]);
+  });
+
+  it('places each school on its highest-scoring node when load allows, with rankings prepared or not', () => {
+    const nodes = Array.from({ length: 12 }, (_, i) => mediaNode(`node-${i}`, { capacityWeight: 100 + 25 * (i % 4), maxCameras: 1_000_000 }));
+    const schools = Array.from({ length: 300 }, (_, i) => school(`school-${i}`));
+    const input = { nodes, schools, cameras: cams(schools.map((s) => [s.metadata.name, 0])) };
+    const unprepared = assignShards(input);
+    for (const s of schools) {
+      const best = [...nodes].sort((a, b) => rendezvousScore(s.metadata.name, b.metadata.name, b.spec.capacityWeight) - rendezvousScore(s.metadata.name, a.metadata.name, a.spec.capacityWeight))[0]!;
+      expect(unprepared.get(s.metadata.name)).toEqual({ node: best.metadata.name, reason: 'Assigned' });
+    }
+    const other = nodes.map((n) => mediaNode(n.metadata.name, { capacityWeight: n.spec.capacityWeight, maxCameras: 999_999 }));
+    prepareRankings(other, schools);
+    expect(assignShards({ ...input, nodes: other })).toEqual(assignShards({ ...input, nodes: other }));
+    expect([...assignShards({ ...input, nodes: other })].map(([s, a]) => [s, a.node])).toEqual([...unprepared].map(([s, a]) => [s, a.node]));
+  });
 });
+

@@ -29,6 +29,14 @@ export interface FleetPlan {
 
 export const nvrKey = (nvr: Nvr): string => `${nvr.metadata.namespace ?? ''}/${nvr.metadata.name}`;
 
+/** The order of `nvrKey`, without building the keys. */
+function byNvrKey(a: ShardMember, b: ShardMember): number {
+  const [x, y] = [a.nvr.metadata, b.nvr.metadata];
+  const [nx, ny] = [x.namespace ?? '', y.namespace ?? ''];
+  if (nx !== ny) return nvrKey(a.nvr) < nvrKey(b.nvr) ? -1 : 1;
+  return x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
+}
+
 /** Plans over the admitted fleet only, so every shell leaves out the same objects for the same reasons. */
 export function planFleet(input: Fleet, options: AssignOptions = DEFAULT_ASSIGN_OPTIONS, admission: AdmissionOptions = {}): FleetPlan {
   const { fleet, rejected } = admitFleet(input, admission);
@@ -45,7 +53,9 @@ export function planFleet(input: Fleet, options: AssignOptions = DEFAULT_ASSIGN_
     }
     const cameras = publishedCameras(nvr);
     camerasByNvr.set(nvrKey(nvr), cameras.length);
-    nvrsBySchool.set(school, [...(nvrsBySchool.get(school) ?? []), { nvr, cameras }]);
+    const members = nvrsBySchool.get(school);
+    if (members) members.push({ nvr, cameras });
+    else nvrsBySchool.set(school, [{ nvr, cameras }]);
     camerasBySchool.set(school, (camerasBySchool.get(school) ?? 0) + cameras.length);
   }
   const assignments = assignShards({ nodes: fleet.nodes, schools: fleet.schools, cameras: camerasBySchool }, options);
@@ -59,7 +69,7 @@ export function planFleet(input: Fleet, options: AssignOptions = DEFAULT_ASSIGN_
     const shard = node ? shards.get(node) : undefined;
     if (!shard) continue;
     shard.schools.push(school);
-    const members = (nvrsBySchool.get(school) ?? []).sort((a, b) => (nvrKey(a.nvr) < nvrKey(b.nvr) ? -1 : 1));
+    const members = (nvrsBySchool.get(school) ?? []).sort(byNvrKey);
     shard.members.push(...members);
     shard.cameraCount += camerasBySchool.get(school) ?? 0;
   }
