@@ -11,7 +11,7 @@ import { GROUP, KINDS, VERSION, isKindName } from '../crds/index.js';
 import { installCrds } from '../crds/install.js';
 import { FleetController, defaultControllerConfig } from '../operator/controller/fleet-controller.js';
 import { createOperatorMetrics } from '../operator/controller/metrics.js';
-import { openMediaMtxConfig } from '../operator/core/mediamtx.js';
+import { openMediaMtxConfig } from '../operator/core/seal.js';
 import { configMapName, confKeySecretName } from '../operator/workload.js';
 import { testKubeConfig, testNamespace } from '../test/harness/index.js';
 import { eventually } from '../test/harness/process.js';

@@ -24,7 +24,8 @@ import {
 } from '../test/harness/index.js';
 import { publishedCameras } from './core/fleet.js';
 import { MEDIAMTX_TLS_FILES } from './core/media-tls.js';
-import { renderMediaMtxConfig, sealMediaMtxConfig } from './core/mediamtx.js';
+import { renderMediaMtxConfig } from './core/mediamtx.js';
+import { sealMediaMtxConfig } from './core/seal.js';
 
 const NODE = 'tls-a';
 const HOSTS = [`${NODE}.media.example`, '127.0.0.1'];

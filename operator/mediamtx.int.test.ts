@@ -19,7 +19,7 @@ import {
 } from '../test/harness/index.js';
 import { createMediaNode, fleetCluster, loopbackRenderOptions, startController } from '../test/fixtures/operator.js';
 import type { FleetController } from './controller/fleet-controller.js';
-import { openMediaMtxConfig } from './core/mediamtx.js';
+import { openMediaMtxConfig } from './core/seal.js';
 import { configMapName, confKeySecretName } from './workload.js';
 
 let core: CoreV1Api;

@@ -7,7 +7,7 @@ import { createMediaNode, fleetCluster, startController } from '../test/fixtures
 import { kstatus } from '../test/fixtures/kstatus.js';
 import { eventually } from '../test/harness/index.js';
 import type { FleetController } from './controller/fleet-controller.js';
-import { openMediaMtxConfig } from './core/mediamtx.js';
+import { openMediaMtxConfig } from './core/seal.js';
 import { createLogger } from '../lib/log/logger.js';
 import { configMapName, confKeySecretName } from './workload.js';
 

@@ -22,7 +22,7 @@ import {
 import { startFakeNvr, type FakeNvr } from '../test/fixtures/fake-nvr.js';
 import { createMediaNode, fleetCluster, loopbackRenderOptions, startController } from '../test/fixtures/operator.js';
 import type { FleetController } from './controller/fleet-controller.js';
-import { openMediaMtxConfig } from './core/mediamtx.js';
+import { openMediaMtxConfig } from './core/seal.js';
 import { PROBE_TOKEN_SECRET, configMapName, confKeySecretName, probeConfigMapName, probeCredentialsSecretName } from './workload.js';
 
 const TOKEN = randomBytes(24).toString('hex');

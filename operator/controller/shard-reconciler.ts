@@ -121,6 +121,8 @@ export class ShardReconciler {
   /** The node's key, then pure work: the sealed config, or a terminal error that waits for the fleet to change. */
   private async render(shard: ShardPlan): Promise<Rendered> {
     const confKey = await this.deps.secrets.confKey(shard.node);
+    // A render holds the event loop for tens of milliseconds: the writes other shards have begun go out first.
+    await new Promise((resolve) => setImmediate(resolve));
     const { render, maxConfigBytes } = this.deps.config;
     const config = sealedShardConfig(shard, (nvr) => this.credentials(nvr), { render, confKey, maxConfigBytes });
     if (!config.ok) throw new TerminalError(config.reason, config.message);

@@ -1,6 +1,5 @@
-// One MediaMTX config per media node: deterministic YAML, validated as MediaMTX validates it, sealed for the ConfigMap.
-import { createHash, createHmac } from 'node:crypto';
-import nacl from 'tweetnacl';
+// One MediaMTX config per media node: deterministic YAML, validated as MediaMTX validates it (`seal.ts` seals it).
+import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { MediaNode, Nvr } from '../../crds/index.js';
 import { nvrEndpoint } from './endpoint.js';
@@ -244,13 +243,26 @@ const RTSP_AUTHORITY = /^rtsps?:\/\/[^/?#]*/;
  * A source URL's scheme and credentials, parsed once per NVR: rtsp is not a special scheme, so its authority ends at
  * the first `/`, `?` or `#`, and nothing after that can make the URL invalid or change these three parts.
  */
-function parseSource(source: string, origins: Map<string, ParsedSource | undefined>): ParsedSource | undefined {
+function parseSource(source: string, origins: SourceOrigins): ParsedSource | undefined {
+  // Paths in name order list an NVR's cameras one after another: most sources share the last one's authority.
+  const last = origins.last;
+  if (last && source.startsWith(last.origin) && AUTHORITY_END.has(source.charCodeAt(last.origin.length))) return last.parsed;
   const origin = RTSP_AUTHORITY.exec(source)?.[0];
   if (origin === undefined || origin.length === source.length) return tryUrl(source);
   // With a path after it, as in the source: the parser would trim a trailing space off the authority alone.
-  if (!origins.has(origin)) origins.set(origin, tryUrl(`${origin}/`));
-  return origins.get(origin);
+  if (!origins.parsed.has(origin)) origins.parsed.set(origin, tryUrl(`${origin}/`));
+  const parsed = origins.parsed.get(origin);
+  origins.last = { origin, parsed };
+  return parsed;
 }
+
+interface SourceOrigins {
+  parsed: Map<string, ParsedSource | undefined>;
+  last?: { origin: string; parsed: ParsedSource | undefined };
+}
+
+/** `/`, `?` and `#`: where an rtsp URL's authority ends. */
+const AUTHORITY_END = new Set([0x2f, 0x3f, 0x23]);
 
 function tryUrl(text: string): ParsedSource | undefined {
   try {
@@ -291,7 +303,7 @@ function validateGlobals(config: Record<string, unknown>): string[] {
 /** The rules of each path: its name, its keys and its source. */
 function validatePaths(paths: Iterable<[string, Record<string, unknown>]>): string[] {
   const errors: string[] = [];
-  const origins = new Map<string, ParsedSource | undefined>();
+  const origins: SourceOrigins = { parsed: new Map() };
   for (const [name, path] of paths) {
     if (!PATH_NAME.test(name) || name.startsWith('/') || name.endsWith('/') || name.includes('//')) errors.push(`path ${name}: invalid name`);
     for (const key of Object.keys(path)) if (!PATH_KEYS.has(key)) errors.push(`path ${name}: unknown key ${key}`);
@@ -307,28 +319,6 @@ function validatePaths(paths: Iterable<[string, Record<string, unknown>]>): stri
     }
   }
   return errors;
-}
-
-/**
- * Seals a config for MediaMTX's MTX_CONFKEY: base64(nonce ‖ secretbox). The nonce is derived from the key and
- * the content, so the same config always seals to the same bytes and unchanged configs are never rewritten.
- */
-export function sealMediaMtxConfig(yaml: string, key: string): string {
-  const keyBytes = Buffer.alloc(32);
-  Buffer.from(key, 'utf8').copy(keyBytes);
-  if (Buffer.byteLength(key) < 32) throw new Error('MTX_CONFKEY must be at least 32 bytes');
-  const nonce = createHmac('sha256', keyBytes).update(yaml).digest().subarray(0, 24);
-  const box = nacl.secretbox(Buffer.from(yaml, 'utf8'), nonce, keyBytes);
-  return Buffer.concat([nonce, box]).toString('base64');
-}
-
-export function openMediaMtxConfig(sealed: string, key: string): string {
-  const raw = Buffer.from(sealed, 'base64');
-  const keyBytes = Buffer.alloc(32);
-  Buffer.from(key, 'utf8').copy(keyBytes);
-  const opened = nacl.secretbox.open(raw.subarray(24), raw.subarray(0, 24), keyBytes);
-  if (!opened) throw new Error('cannot open the sealed config with this key');
-  return Buffer.from(opened).toString('utf8');
 }
 
 export const contentHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);

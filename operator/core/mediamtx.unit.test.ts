@@ -1,16 +1,7 @@
 import { mediaNode, nvr } from '../../test/fixtures/fleet.js';
 import { publishedCameras } from './fleet.js';
-import {
-  DEFAULT_RENDER_OPTIONS,
-  REDACTED,
-  openMediaMtxConfig,
-  renderMediaMtxConfig,
-  renderShardConfig,
-  sealMediaMtxConfig,
-  validateMediaMtxConfig,
-  yamlScalar,
-  type MediaMtxConfig,
-} from './mediamtx.js';
+import { DEFAULT_RENDER_OPTIONS, REDACTED, renderMediaMtxConfig, renderShardConfig, validateMediaMtxConfig, yamlScalar, type MediaMtxConfig } from './mediamtx.js';
+import { openMediaMtxConfig, sealMediaMtxConfig } from './seal.js';
 import { stringify } from 'yaml';
 
 const node = mediaNode('fsn1-a', { egressIPs: ['198.51.100.20', '198.51.100.10'] });

@@ -1,7 +1,8 @@
 // A shard's sealed MediaMTX config, or the terminal reason it cannot be published: what MediaMTX would refuse,
 // or what the API server could not hold.
 import type { Nvr } from '../../crds/index.js';
-import { contentHash, renderShardConfig, sealMediaMtxConfig, type NvrCredentials, type RenderOptions } from './mediamtx.js';
+import { contentHash, renderShardConfig, type NvrCredentials, type RenderOptions } from './mediamtx.js';
+import { sealMediaMtxConfig } from './seal.js';
 import type { ShardPlan } from './plan.js';
 
 export type ShardConfig =

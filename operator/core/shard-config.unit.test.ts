@@ -1,6 +1,7 @@
 import { mediaNode, nvr } from '../../test/fixtures/fleet.js';
 import { publishedCameras } from './fleet.js';
-import { DEFAULT_RENDER_OPTIONS, contentHash, openMediaMtxConfig, renderMediaMtxConfig } from './mediamtx.js';
+import { DEFAULT_RENDER_OPTIONS, contentHash, renderMediaMtxConfig } from './mediamtx.js';
+import { openMediaMtxConfig } from './seal.js';
 import type { ShardPlan } from './plan.js';
 import { sealedShardConfig } from './shard-config.js';
 

@@ -23,7 +23,8 @@ import {
   type Service,
 } from '../../test/harness/index.js';
 import { createCgnatSchool, type CgnatSchool } from '../../test/harness/tunnel-topology.js';
-import { renderMediaMtxConfig, sealMediaMtxConfig } from '../core/mediamtx.js';
+import { renderMediaMtxConfig } from '../core/mediamtx.js';
+import { sealMediaMtxConfig } from '../core/seal.js';
 import { VIEWER_TOKEN_ISSUER, viewerTokenAudience } from '../core/viewer-token.js';
 import { planFleet, schoolPlacement, type ShardPlan } from '../core/plan.js';
 import { renderWireGuardPeers } from '../core/tunnel.js';

@@ -9,7 +9,8 @@ import { GROUP, VERSION } from '../../crds/index.js';
 import { installCrds } from '../../crds/install.js';
 import { FleetController, defaultControllerConfig } from '../../operator/controller/fleet-controller.js';
 import { createOperatorMetrics } from '../../operator/controller/metrics.js';
-import { DEFAULT_RENDER_OPTIONS, openMediaMtxConfig } from '../../operator/core/mediamtx.js';
+import { DEFAULT_RENDER_OPTIONS } from '../../operator/core/mediamtx.js';
+import { openMediaMtxConfig } from '../../operator/core/seal.js';
 import { configMapName, confKeySecretName } from '../../operator/workload.js';
 import {
   ConfigMapDir,
