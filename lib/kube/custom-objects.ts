@@ -14,12 +14,19 @@ export const customObjectPath = (kind: CustomKind, namespace: string): string =>
   kind.scope === 'Cluster' ? `/apis/${kind.group}/${kind.version}/${kind.plural}` : `/apis/${kind.group}/${kind.version}/namespaces/${namespace}/${kind.plural}`;
 
 /** Lists every object of a kind in pages, so a large fleet never arrives as one giant response. */
-export function listCustomObjects<T extends KubernetesObject>(objects: CustomObjectsApi, kind: CustomKind, namespace: string): () => Promise<KubernetesListObject<T>> {
+export function listCustomObjects<T extends KubernetesObject>(
+  objects: CustomObjectsApi,
+  kind: CustomKind,
+  namespace: string,
+  onPage?: (items: readonly T[]) => void,
+): () => Promise<KubernetesListObject<T>> {
   const { group, version, plural } = kind;
   return paginated<T>(
     (page) =>
       (kind.scope === 'Cluster'
         ? objects.listClusterCustomObject({ group, version, plural, ...page })
         : objects.listNamespacedCustomObject({ group, version, namespace, plural, ...page })) as Promise<KubernetesListObject<T>>,
+    undefined,
+    onPage,
   );
 }

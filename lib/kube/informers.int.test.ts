@@ -51,16 +51,29 @@ describe('ResourceInformer', () => {
     const names = Array.from({ length: 7 }, (_, i) => `cm-${i}`);
     // A named field manager makes the server record managedFields, as every apply by Flux or kubectl does.
     for (const name of names) await core.createNamespacedConfigMap({ namespace: ns, fieldManager: 'flux', body: { metadata: { name }, data: { k: name } } });
-    const pages: number[] = [];
-    const list = paginated(async (page) => {
-      const result = await core.listNamespacedConfigMap({ namespace: ns, ...page });
-      pages.push(result.items.length);
-      return result;
-    }, 3);
+    // What happens, in order: a page asked for, a page received, a page handed to onPage.
+    const events: string[] = [];
+    const seen: V1ConfigMap[] = [];
+    const list = paginated(
+      async (page) => {
+        events.push('ask');
+        const result = await core.listNamespacedConfigMap({ namespace: ns, ...page });
+        events.push(`got ${result.items.length}`);
+        return result;
+      },
+      3,
+      (items) => {
+        events.push(`page ${items.length}`);
+        seen.push(...items);
+      },
+    );
     const informer = new ResourceInformer<V1ConfigMap>(kc, `/api/v1/namespaces/${ns}/configmaps`, list, () => undefined, quiet);
     await informer.start();
     try {
-      expect(pages).toEqual([3, 3, 1]);
+      // Each next page is asked for before the one in hand goes to onPage.
+      expect(events).toEqual(['ask', 'got 3', 'ask', 'page 3', 'got 3', 'ask', 'page 3', 'got 1', 'page 1']);
+      // onPage sees the very objects the cache holds.
+      expect(seen.map((c) => informer.get(c.metadata!.name!, ns) === c)).toEqual(names.map(() => true));
       expect(informer.list().map((c) => c.metadata?.name).sort()).toEqual(names);
       // The server sends managedFields; the cache keeps none.
       expect(informer.list().filter((c) => c.metadata?.managedFields !== undefined)).toEqual([]);

@@ -96,20 +96,25 @@ const continueOf = (meta: unknown): string | undefined => {
 
 /**
  * Lists in pages of `limit`, so a fleet of tens of thousands of objects never arrives as one giant response;
- * the pages form one consistent snapshot, whose resourceVersion the watch continues from.
+ * the pages form one consistent snapshot, whose resourceVersion the watch continues from. `onPage` sees each page's
+ * objects (those the cache will hold) while the next page is on its way.
  */
 export function paginated<T extends KubernetesObject>(
   listPage: (options: { limit: number; _continue?: string }) => Promise<Page<T>>,
   limit = 5000,
+  onPage?: (items: readonly T[]) => void,
 ): () => Promise<Page<T>> {
   return async () => {
     const first = await listPage({ limit });
-    const items = [...first.items];
-    let next = continueOf(first.metadata);
-    while (next) {
-      const page = await listPage({ limit, _continue: next });
+    const items: T[] = [];
+    for (let page: Page<T> | undefined = first; page; ) {
+      const token = continueOf(page.metadata);
+      // The next page is asked for before this one is handed on: the API server encodes it meanwhile.
+      const next = token ? listPage({ limit, _continue: token }) : undefined;
+      next?.catch(() => undefined);
       items.push(...page.items);
-      next = continueOf(page.metadata);
+      onPage?.(page.items);
+      page = await next;
     }
     return { ...first, items } as Page<T>;
   };

@@ -74,18 +74,21 @@ export class FleetController {
     const objects = kc.makeApiClient(CustomObjectsApi);
     const core = kc.makeApiClient(CoreV1Api);
     this.writer = ClusterWriter.create({ kc, fleetNamespace: ns, log });
-    const informer = <T extends KubernetesObject>(kind: Kind, onChange: (type: ChangeType, object: T) => void) => {
+    const informer = <T extends KubernetesObject>(kind: Kind, onChange: (type: ChangeType, object: T) => void, onPage?: (items: readonly T[]) => void) => {
       const custom = { group: GROUP, version: VERSION, ...KINDS[kind] };
-      return new ResourceInformer<T>(kc, customObjectPath(custom, ns), listCustomObjects<T>(objects, custom, ns), onChange, log);
+      return new ResourceInformer<T>(kc, customObjectPath(custom, ns), listCustomObjects<T>(objects, custom, ns, onPage), onChange, log);
     };
     this.nodes = informer('MediaNode', (type, o) => this.onChange('MediaNode', type, o));
     this.schools = informer('School', (type, o) => this.onChange('School', type, o));
-    this.nvrs = informer<Nvr & KubernetesObject>('Nvr', (type, nvr) => {
-      // Computed (and kept) as each NVR arrives, not all at once in the plan that follows.
-      if (type !== 'delete') publishedCameras(nvr);
-      this.onChange('Nvr', type, nvr);
-      this.reachability?.onChange(type, nvr);
-    });
+    this.nvrs = informer<Nvr & KubernetesObject>(
+      'Nvr',
+      (type, nvr) => {
+        this.onChange('Nvr', type, nvr);
+        this.reachability?.onChange(type, nvr);
+      },
+      // Each NVR's cameras are computed (and kept) while the next page of the list is on its way.
+      (page) => page.forEach((nvr) => publishedCameras(nvr)),
+    );
     this.faceIdDevices = informer('FaceIdDevice', (type, o) => this.onChange('FaceIdDevice', type, o));
     this.secrets = new ResourceInformer<V1Secret>(kc, `/api/v1/namespaces/${ns}/secrets`, paginated((page) => core.listNamespacedSecret({ namespace: ns, ...page })), (_, secret) => {
       this.dirty.mark('Secret', secret.metadata?.name ?? '');

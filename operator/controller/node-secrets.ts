@@ -1,6 +1,6 @@
 // Secrets the operator creates once and keeps: each node's MTX_CONFKEY and the token every probe sidecar accepts.
 import { randomBytes } from 'node:crypto';
-import type { CoreV1Api } from '@kubernetes/client-node';
+import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
 import type { MediaNode } from '../../crds/index.js';
 import { MANAGED_LABELS, NODE_LABEL, PROBE_TOKEN_SECRET, confKeySecretName } from '../workload.js';
 import { isNotFound, ownedBy } from './cluster-writer.js';
@@ -37,19 +37,19 @@ export class NodeSecrets {
     }
     const cached = this.confKeys.get(name);
     if (cached) return cached;
+    // The list showed no key: create one. One created since (by a replica that led before) is read instead.
     const secretName = confKeySecretName(name);
-    let key: string | undefined;
+    let key = randomBytes(24).toString('base64url');
     try {
-      key = decode((await this.core.readNamespacedSecret({ name: secretName, namespace: this.namespace })).data?.key);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-    if (!key) {
-      key = randomBytes(24).toString('base64url');
       await this.core.createNamespacedSecret({
         namespace: this.namespace,
         body: { metadata: { name: secretName, labels: { ...MANAGED_LABELS, [NODE_LABEL]: name }, ownerReferences: ownedBy(node) }, type: 'Opaque', data: { key: encode(key) } },
       });
+    } catch (error) {
+      if (!(error instanceof ApiException && error.code === 409)) throw error;
+      const existing = decode((await this.core.readNamespacedSecret({ name: secretName, namespace: this.namespace })).data?.key);
+      if (!existing) throw new Error(`Secret ${secretName} holds no key`, { cause: error });
+      key = existing;
     }
     this.confKeys.set(name, key);
     return key;
