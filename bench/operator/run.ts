@@ -209,7 +209,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     let peakRss = 0;
     const started = performance.now();
-    const operatorProfile = apiserverProf ? apiserverProfile(kc, 12, `${apiserverProf}.operator.pprof`) : undefined;
+    const operatorProfile = apiserverProf ? apiserverProfile(kc, 8, `${apiserverProf}.operator.pprof`) : undefined;
     // The heap cap a 1 GiB container limit calls for; V8 would otherwise grow the heap far past what is live.
     const profile = option('cpu-prof');
     const nodeFlags = ['--max-old-space-size=512', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
