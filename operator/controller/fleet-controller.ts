@@ -174,7 +174,9 @@ export class FleetController {
     const started = performance.now();
     const synced = (informer: ResourceInformer<KubernetesObject>) =>
       informer.start().then(() => this.log.debug('cache synced', { resource: informer.path, objects: informer.list().length, ms: Math.round(performance.now() - started) }));
-    const rest = [this.nvrs, this.faceIdDevices, this.secrets].map((i) => synced(i as ResourceInformer<KubernetesObject>));
+    // One promise for the rest, so that a failure among them is handled even when the first two fail first.
+    const rest = Promise.all([this.nvrs, this.faceIdDevices, this.secrets].map((i) => synced(i as ResourceInformer<KubernetesObject>)));
+    rest.catch(() => undefined);
     await Promise.all([this.nodes, this.schools].map((i) => synced(i as ResourceInformer<KubernetesObject>)));
     // The first plan's rankings are computed while the NVRs and Secrets still arrive, in slices between their pages.
     const [nodes, schools] = [[...this.nodes.list()], [...this.schools.list()]];
@@ -182,7 +184,7 @@ export class FleetController {
       prepareRankings(nodes, schools.slice(i, i + RANKING_SLICE));
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await Promise.all(rest);
+    await rest;
   }
 
   /** Begins writing: called when this replica becomes the leader. */
