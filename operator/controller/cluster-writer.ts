@@ -19,6 +19,7 @@ export const ownedBy = (node: MediaNode): V1OwnerReference[] =>
   node.metadata.uid ? [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'MediaNode', name: node.metadata.name, uid: node.metadata.uid, controller: true }] : [];
 
 export const isNotFound = (error: unknown): boolean => error instanceof ApiException && error.code === 404;
+export const isAlreadyExists = (error: unknown): boolean => error instanceof ApiException && error.code === 409;
 
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
@@ -74,7 +75,7 @@ export class ClusterWriter {
       await this.core.createNamespacedConfigMap({ namespace: object.metadata.namespace!, body: object, fieldManager: FIELD_MANAGER }, options);
       return true;
     } catch (error) {
-      if (error instanceof ApiException && error.code === 409) return false;
+      if (isAlreadyExists(error)) return false;
       throw error;
     }
   }

@@ -1,9 +1,9 @@
 // Secrets the operator creates once and keeps: each node's MTX_CONFKEY and the token every probe sidecar accepts.
 import { randomBytes } from 'node:crypto';
-import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import type { MediaNode } from '../../crds/index.js';
 import { MANAGED_LABELS, NODE_LABEL, PROBE_TOKEN_SECRET, confKeySecretName } from '../workload.js';
-import { isNotFound, ownedBy } from './cluster-writer.js';
+import { isAlreadyExists, isNotFound, ownedBy } from './cluster-writer.js';
 
 const decode = (value: string | undefined) => (value ? Buffer.from(value, 'base64').toString('utf8') : undefined);
 const encode = (value: string) => Buffer.from(value).toString('base64');
@@ -46,7 +46,7 @@ export class NodeSecrets {
         body: { metadata: { name: secretName, labels: { ...MANAGED_LABELS, [NODE_LABEL]: name }, ownerReferences: ownedBy(node) }, type: 'Opaque', data: { key: encode(key) } },
       });
     } catch (error) {
-      if (!(error instanceof ApiException && error.code === 409)) throw error;
+      if (!isAlreadyExists(error)) throw error;
       const existing = decode((await this.core.readNamespacedSecret({ name: secretName, namespace: this.namespace })).data?.key);
       if (!existing) throw new Error(`Secret ${secretName} holds no key`, { cause: error });
       key = existing;
