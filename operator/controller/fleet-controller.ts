@@ -6,7 +6,7 @@ import { ResourceInformer, customObjectPath, listCustomObjects, paginated, type 
 import { contentHash } from '../core/mediamtx.js';
 import { prepareRankings } from '../core/assign.js';
 import { publishedCameras } from '../core/fleet.js';
-import { nvrKey, planFleet, schoolPlacement, type FleetPlan, type ShardPlan } from '../core/plan.js';
+import { nvrKey, planFleet, schoolPlacement, type FleetPlan } from '../core/plan.js';
 import { replanNvrs } from '../core/replan.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { NODE_LABEL, configMapName, PROBE_PORT } from '../workload.js';
@@ -14,7 +14,7 @@ import { ClusterWriter, type Manifest } from './cluster-writer.js';
 import type { ControllerConfig } from './config.js';
 import { CredentialSecretCollector } from './credential-gc.js';
 import { DirtyTracker, touchedShards, type Dirty, type DirtyKind } from './dirty.js';
-import type { OperatorMetrics } from './metrics.js';
+import { recordShardSize, type OperatorMetrics } from './metrics.js';
 import { NodeSecrets } from './node-secrets.js';
 import { TerminalError, WorkQueue } from './queue.js';
 import { ReachabilityReconciler } from './reachability.js';
@@ -60,6 +60,8 @@ export class FleetController {
   /** Statuses wait for the shards their plan queued, and for no others: they trail, but never starve. */
   private statusBarrier: Promise<void> = Promise.resolve();
   private shardsPending = false;
+  /** Nodes of the first plan: their ConfigMaps go out first, their statuses after all of them (the data path first). */
+  private readonly statusLater = new Set<string>();
   private leading = false;
   private resyncTimer: NodeJS.Timeout | undefined;
   private tunnelTimer: NodeJS.Timeout | undefined;
@@ -109,9 +111,10 @@ export class FleetController {
     });
     this.statusQueue = new WorkQueue((key) => this.timed('status', async () => {
       // While its shard is being applied an object shows Reconciling; once applied, its outcome is written directly.
-      if (this.shardsPending) await this.statuses.markReconciling(key);
+      const node = key.startsWith('MediaNode/') ? key.slice('MediaNode/'.length) : undefined;
+      if (this.shardsPending && !node) await this.statuses.markReconciling(key);
       await this.statusBarrier;
-      await this.statuses.reconcile(key);
+      await (node ? this.shards.writeKeptStatus(node) : this.statuses.reconcile(key));
     }), { concurrency: 4, baseDelayMs: 500, maxDelayMs: 60_000, onError: onError('status') });
     const nodeSecrets = NodeSecrets.create({ core: this.writer.core, namespace: config.mediaNamespace });
     this.tunnel = TunnelShell.create({
@@ -273,7 +276,12 @@ export class FleetController {
 
   private async reconcileShard(node: string): Promise<void> {
     const since = this.shardChangedSince.get(node);
-    await this.shards.reconcile(node, this.plan?.shards.get(node));
+    const statusLater = this.statusLater.delete(node);
+    try {
+      await this.shards.reconcile(node, this.plan?.shards.get(node), { statusLater });
+    } finally {
+      if (statusLater) this.statusQueue.add(`MediaNode/${node}`);
+    }
     // A run that wrote nothing (an unchanged hash) ends the wait too; a change queued meanwhile keeps its own.
     if (this.shardChangedSince.get(node) === since) this.shardChangedSince.delete(node);
   }
@@ -325,9 +333,10 @@ export class FleetController {
         const present = await this.shards.observe();
         this.plan = plan;
         const nodes = new Set([...plan.shards.keys(), ...present, ...(previous?.shards.keys() ?? [])]);
+        if (!previous) for (const node of plan.shards.keys()) this.statusLater.add(node);
         this.queueShards(nodes, plan, since);
-        // The first plan writes the ConfigMaps before any status: the data path first, and the API server's writes
-        // (tens of thousands of statuses on a new fleet) do not compete with it.
+        // The first plan writes the ConfigMaps before any status, the MediaNodes' included: the data path first, and the
+        // API server's writes (tens of thousands of statuses on a new fleet) do not compete with it.
         if (previous) this.queueStatuses(plan, previous, undefined);
         else void this.statusBarrier.then(() => this.plan && this.leading && this.queueStatuses(this.plan, undefined, undefined));
         await this.credentialGc.collect(this.secrets.list(), this.nvrs.list(), this.faceIdDevices.list());
@@ -348,23 +357,13 @@ export class FleetController {
     if (since !== undefined) for (const node of nodes) if (!this.shardChangedSince.has(node)) this.shardChangedSince.set(node, since);
     const keys = [...nodes].map((node) => `node/${node}`);
     for (const key of keys) this.shardQueue.add(key);
-    for (const node of nodes) this.recordShardMetrics(node, plan.shards.get(node));
+    for (const node of nodes) recordShardSize(this.metrics, node, plan.shards.get(node));
     const barrier = this.shardQueue.processed(keys);
     this.statusBarrier = barrier;
     this.shardsPending = true;
     void barrier.then(() => {
       if (this.statusBarrier === barrier) this.shardsPending = false;
     });
-  }
-
-  private recordShardMetrics(node: string, shard: ShardPlan | undefined): void {
-    if (!shard) {
-      this.metrics.shardCameras.remove({ node });
-      this.metrics.shardSchools.remove({ node });
-      return;
-    }
-    this.metrics.shardCameras.set({ node }, shard.cameraCount);
-    this.metrics.shardSchools.set({ node }, shard.schools.length);
   }
 
   /** Queues the statuses whose inputs changed: all of them after a full plan, else those of dirty objects. */

@@ -51,3 +51,14 @@ export function createOperatorMetrics(): OperatorMetrics {
     }),
   };
 }
+
+/** A node's shard size in the gauges, or no series once the node has left the fleet. */
+export function recordShardSize(metrics: OperatorMetrics, node: string, shard: { cameraCount: number; schools: string[] } | undefined): void {
+  if (!shard) {
+    metrics.shardCameras.remove({ node });
+    metrics.shardSchools.remove({ node });
+    return;
+  }
+  metrics.shardCameras.set({ node }, shard.cameraCount);
+  metrics.shardSchools.set({ node }, shard.schools.length);
+}

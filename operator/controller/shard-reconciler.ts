@@ -1,4 +1,4 @@
-// One media node's shard: load → early return (node gone) → render → apply → status, written once in `finally`.
+// One media node's shard: load → early return (node gone) → render → apply → status in `finally` (on a cold start, kept for the status queue).
 import type { V1Secret } from '@kubernetes/client-node';
 import type { MediaNode, Nvr } from '../../crds/index.js';
 import { sameStatus } from '../core/conditions.js';
@@ -53,6 +53,10 @@ export class ShardReconciler {
   private readonly tunnelKeys = new Map<string, string>();
   /** The status this replica last wrote per node. */
   private readonly writtenStatus = new Map<string, unknown>();
+  /** The last status write begun per node, settled or not. */
+  private readonly statusWrites = new Map<string, Promise<unknown>>();
+  /** Outcomes of `statusLater` reconciles, until the status queue writes them. */
+  private readonly keptStatus = new Map<string, { shard: ShardPlan; outcome: Outcome; hash: string | undefined }>();
 
   private constructor(private readonly deps: ShardReconcilerDeps) {}
 
@@ -85,7 +89,12 @@ export class ShardReconciler {
     return nodes;
   }
 
-  async reconcile(name: string, shard: ShardPlan | undefined): Promise<void> {
+  /**
+   * With `statusLater` (a cold start's shards), the data path comes first: the outcome is kept for `writeKeptStatus`,
+   * which the status queue calls once every shard of the plan was applied. The Reconciling mark is written either way,
+   * so that kstatus never reads a node without a status as current.
+   */
+  async reconcile(name: string, shard: ShardPlan | undefined, options: { statusLater?: boolean } = {}): Promise<void> {
     if (!shard) return this.remove(name);
     const node = shard.node;
     let outcome: Outcome = { kind: 'failed', ready: { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: 'the reconcile did not finish' } };
@@ -114,8 +123,20 @@ export class ShardReconciler {
     } finally {
       this.deps.metrics.shardStalled.set({ node: name }, outcome.kind === 'done' ? 0 : 1);
       this.deps.metrics.mediaNodeReady.set({ node: name }, outcome.ready.status === 'True' ? 1 : 0);
-      await this.writeStatus(name, shard, outcome, hash);
+      if (options.statusLater) this.keptStatus.set(name, { shard, outcome, hash });
+      else {
+        this.keptStatus.delete(name);
+        await this.writeStatus(name, shard, outcome, hash);
+      }
     }
+  }
+
+  /** Writes the status a `statusLater` reconcile kept; nothing when a later reconcile has written its own. */
+  async writeKeptStatus(name: string): Promise<void> {
+    const kept = this.keptStatus.get(name);
+    if (!kept) return;
+    await this.writeStatus(name, kept.shard, kept.outcome, kept.hash);
+    if (this.keptStatus.get(name) === kept) this.keptStatus.delete(name);
   }
 
   /** The node's key, then pure work: the sealed config, or a terminal error that waits for the fleet to change. */
@@ -233,7 +254,16 @@ export class ShardReconciler {
     await this.deps.writer.patchStatus('MediaNode', node.metadata.name, { conditions: status.conditions });
   }
 
-  private async writeStatus(name: string, shard: ShardPlan, outcome: Outcome, hash: string | undefined): Promise<void> {
+  /** One status write at a time per node, in the order asked: a kept status never lands after a newer one. */
+  private writeStatus(name: string, shard: ShardPlan, outcome: Outcome, hash: string | undefined): Promise<void> {
+    const write = (this.statusWrites.get(name) ?? Promise.resolve()).then(() => this.patchStatus(name, shard, outcome, hash));
+    const settled = write.catch(() => undefined);
+    this.statusWrites.set(name, settled);
+    void settled.then(() => this.statusWrites.get(name) === settled && this.statusWrites.delete(name));
+    return write;
+  }
+
+  private async patchStatus(name: string, shard: ShardPlan, outcome: Outcome, hash: string | undefined): Promise<void> {
     const current = this.deps.node(name);
     if (!current) return;
     const tunnelKey = this.tunnelKeys.get(name);
@@ -276,6 +306,7 @@ export class ShardReconciler {
     for (const key of [configMapName(node), `Deployment/${configMapName(node)}`, probeConfigMapName(node)]) this.live.delete(key);
     this.tunnelKeys.delete(node);
     this.writtenStatus.delete(node);
+    this.keptStatus.delete(node);
     this.deps.secrets.forget(node);
     this.deps.metrics.mediaNodeReady.remove({ node });
     this.deps.metrics.shardStalled.remove({ node });
