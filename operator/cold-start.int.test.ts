@@ -1,17 +1,15 @@
 // A cold start against the real API server: every shard's ConfigMap goes out before any MediaNode's final status,
 // and each node reads in progress (Reconciling) until then, never current without a config.
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
+import { Watch } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/index.js';
-import { installCrds } from '../crds/install.js';
 import { kstatus } from '../test/fixtures/kstatus.js';
-import { createMediaNode, startController, type FleetCluster } from '../test/fixtures/operator.js';
-import { eventually, startControlPlane, testNamespace, type ControlPlane } from '../test/harness/index.js';
+import { addSchool, createMediaNode, isolatedFleetCluster, startController, type FleetCluster } from '../test/fixtures/operator.js';
+import { eventually } from '../test/harness/index.js';
 import type { FleetController } from './controller/fleet-controller.js';
 import { configMapName } from './workload.js';
 
-let plane: ControlPlane;
-let cluster: FleetCluster;
+let cluster: FleetCluster & { stop(): Promise<void> };
 let controller: FleetController | undefined;
 const region = `c${randomBytes(3).toString('hex')}`;
 // More nodes than shards in flight (8), so that without the ordering some statuses would precede later ConfigMaps.
@@ -19,31 +17,16 @@ const nodes = Array.from({ length: 12 }, (_, i) => `${region}-${String.fromCharC
 
 type SeenNode = { metadata: { name: string; resourceVersion: string; generation: number }; status?: { observedGeneration?: number; conditions?: Array<{ type: string; status: string; reason: string }> } };
 
-// An API server of its own: every controller writes shards and statuses of every MediaNode (they are cluster-wide),
-// so the order of writes is this controller's alone only where no other suite's controller runs.
+// Its own API server: the order of writes is this controller's alone only where no other suite's controller writes.
 beforeAll(async () => {
-  plane = await startControlPlane();
-  const kc = plane.kubeConfig();
-  await installCrds(kc);
-  cluster = { kc, core: kc.makeApiClient(CoreV1Api), objects: kc.makeApiClient(CustomObjectsApi), fleetNs: await testNamespace(kc, 'fleet'), mediaNs: await testNamespace(kc, 'media') };
+  cluster = await isolatedFleetCluster();
   for (const [i, node] of nodes.entries()) await createMediaNode(cluster, node, region, `198.51.100.${30 + i}`);
-  for (let i = 0; i < 24; i++) {
-    const name = `${region}-school-${i}`;
-    const create = (plural: string, body: object) => cluster.objects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: cluster.fleetNs, plural, body });
-    await create('schools', { apiVersion: `${GROUP}/${VERSION}`, kind: 'School', metadata: { name }, spec: { displayName: name, region, timezone: 'UTC' } });
-    await cluster.core.createNamespacedSecret({ namespace: cluster.fleetNs, body: { metadata: { name: `${name}-nvr` }, stringData: { username: 'u', password: randomBytes(8).toString('hex') } } });
-    await create('nvrs', {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'Nvr',
-      metadata: { name: `${name}-nvr` },
-      spec: { schoolRef: name, vendor: 'dahua', publicHost: '203.0.113.9', credentialsSecretRef: { name: `${name}-nvr` }, cameras: [{ id: 'c1', name: 'C1', channel: 1 }] },
-    });
-  }
+  for (let i = 0; i < 24; i++) await addSchool(cluster, `${region}-school-${i}`, region);
 }, 300_000);
 
 afterAll(async () => {
   await controller?.stop();
-  await plane?.stop();
+  await cluster?.stop();
 });
 
 it('writes every ConfigMap of a cold start before any MediaNode status, and shows each node in progress until then', async () => {

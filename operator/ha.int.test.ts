@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { KubernetesObjectApi, type CoreV1Api, type CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/index.js';
-import { createMediaNode, fleetCluster } from '../test/fixtures/operator.js';
+import { addSchool, createMediaNode, fleetCluster } from '../test/fixtures/operator.js';
 import { eventually, freePort, spawnService, testKubeconfigFor, type Service } from '../test/harness/index.js';
 import { configMapName } from './workload.js';
 import { operatorRbac } from './rbac.js';
@@ -53,18 +53,6 @@ async function leader(): Promise<OperatorProcess> {
   }, 60_000, 250);
 }
 
-async function addSchool(name: string): Promise<void> {
-  const create = (plural: string, body: object) => objects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: fleetNs, plural, body });
-  await create('schools', { apiVersion: `${GROUP}/${VERSION}`, kind: 'School', metadata: { name }, spec: { displayName: name, region, timezone: 'UTC' } });
-  await core.createNamespacedSecret({ namespace: fleetNs, body: { metadata: { name: `${name}-nvr` }, stringData: { username: 'u', password: randomBytes(8).toString('hex') } } });
-  await create('nvrs', {
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'Nvr',
-    metadata: { name: `${name}-nvr` },
-    spec: { schoolRef: name, vendor: 'dahua', publicHost: '203.0.113.9', credentialsSecretRef: { name: `${name}-nvr` }, cameras: [{ id: 'c1', name: 'C1', channel: 1 }] },
-  });
-}
-
 const configHash = async () =>
   (await core.readNamespacedConfigMap({ name: configMapName(`${region}-a`), namespace: mediaNs })).metadata?.annotations?.['posbon.io/config-hash'];
 
@@ -86,7 +74,7 @@ afterAll(async () => {
 
 describe('two operator replicas with least-privilege RBAC', () => {
   it('converge under one leader, and the other takes over when the leader is killed', async () => {
-    await addSchool('before');
+    await addSchool({ objects, core, fleetNs }, 'before', region);
     const first = await leader();
     const hash = await eventually(async () => {
       const h = await configHash();
@@ -100,7 +88,7 @@ describe('two operator replicas with least-privilege RBAC', () => {
 
     process.kill(-first.service.pid, 'SIGKILL');
     await eventually(() => expect(first.service.exited()).toBe(true), 10_000, 50);
-    await addSchool('after');
+    await addSchool({ objects, core, fleetNs }, 'after', region);
 
     const second = await leader();
     expect(second.name).not.toBe(first.name);

@@ -4,12 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { AdmissionregistrationV1Api, AppsV1Api, PatchStrategy, Watch, setHeaderOptions, type V1ConfigMap } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/index.js';
 import { kstatus } from '../test/fixtures/kstatus.js';
-import { createMediaNode, fleetCluster, startController, type FleetCluster } from '../test/fixtures/operator.js';
+import { addSchool, createMediaNode, isolatedFleetCluster, startController, type FleetCluster } from '../test/fixtures/operator.js';
 import { eventually } from '../test/harness/index.js';
 import type { FleetController } from './controller/fleet-controller.js';
 import { NODE_LABEL, configMapName, confKeySecretName } from './workload.js';
 
-let cluster: FleetCluster;
+// Its own API server: a restart that writes nothing is seen only where no other suite's controller writes.
+let cluster: FleetCluster & { stop(): Promise<void> };
 let controller: FleetController | undefined;
 const region = `s${randomBytes(3).toString('hex')}`;
 const node = `${region}-a`;
@@ -20,17 +21,6 @@ const get = async (plural: string, name: string): Promise<Record<string, any>> =
     ? await cluster.objects.getClusterCustomObject({ group: GROUP, version: VERSION, plural, name })
     : await cluster.objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: cluster.fleetNs, plural, name })) as Record<string, any>;
 const readyOf = async (plural: string, name: string) => ((await get(plural, name)).status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready');
-
-async function addSchool(name: string): Promise<void> {
-  await create('schools', { apiVersion: `${GROUP}/${VERSION}`, kind: 'School', metadata: { name }, spec: { displayName: name, region, timezone: 'UTC' } });
-  await cluster.core.createNamespacedSecret({ namespace: cluster.fleetNs, body: { metadata: { name: `${name}-nvr` }, stringData: { username: 'u', password: randomBytes(8).toString('hex') } } });
-  await create('nvrs', {
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'Nvr',
-    metadata: { name: `${name}-nvr` },
-    spec: { schoolRef: name, vendor: 'dahua', publicHost: '203.0.113.9', credentialsSecretRef: { name: `${name}-nvr` }, cameras: [{ id: 'c1', name: 'C1', channel: 1 }] },
-  });
-}
 
 /** Every object the operator may write, with its resourceVersion: equal snapshots mean nothing was written. */
 async function versions(): Promise<Record<string, string>> {
@@ -56,15 +46,16 @@ async function versions(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  cluster = await fleetCluster();
+  cluster = await isolatedFleetCluster();
   await createMediaNode(cluster, node, region);
-  await addSchool('s1');
+  await addSchool(cluster, 's1', region);
   controller = await startController(cluster, { credentialMinAgeMs: 0 });
   await eventually(async () => expect(await readyOf('medianodes', node)).toMatchObject({ status: 'True', reason: 'ConfigApplied' }), 60_000, 200);
-});
+}, 300_000);
 
 afterAll(async () => {
   await controller?.stop();
+  await cluster?.stop();
 });
 
 describe('the reconcile shell', () => {
