@@ -187,8 +187,18 @@ export function renderShardConfig(
 ): { yaml: string; cameraCount: number; problems: string[] } {
   const { names, sources, cameraCount } = collectPaths(members, credentials);
   const globals = globalSection(node, options);
-  const problems = [...validateGlobals(globals), ...validatePaths(names.map((name) => [name, pulledPath(sources.get(name)!)]))];
-  return { yaml: toYaml(globals, names, sources), cameraCount, problems };
+  return { yaml: toYaml(globals, names, sources), cameraCount, problems: [...validateGlobals(globals), ...validatePulledPaths(names, sources)] };
+}
+
+/** What `validatePaths` finds in paths of `pulledPath`, without building them: their keys are known, none a duration. */
+function validatePulledPaths(names: string[], sources: ReadonlyMap<string, string>): string[] {
+  const errors: string[] = [];
+  const origins: SourceOrigins = { parsed: new Map() };
+  for (const name of names) {
+    checkPathName(name, errors);
+    checkSource(name, sources.get(name)!, true, origins, errors);
+  }
+  return errors;
 }
 
 const PLAIN = /^[A-Za-z][A-Za-z0-9_./:%@?&=+~-]*$/;
@@ -305,20 +315,28 @@ function validatePaths(paths: Iterable<[string, Record<string, unknown>]>): stri
   const errors: string[] = [];
   const origins: SourceOrigins = { parsed: new Map() };
   for (const [name, path] of paths) {
-    if (!PATH_NAME.test(name) || name.startsWith('/') || name.endsWith('/') || name.includes('//')) errors.push(`path ${name}: invalid name`);
+    checkPathName(name, errors);
     for (const key of Object.keys(path)) if (!PATH_KEYS.has(key)) errors.push(`path ${name}: unknown key ${key}`);
     checkDurations(`path ${name}: `, path, errors);
-    const source = typeof path.source === 'string' ? path.source : 'publisher';
-    if (source === 'publisher' && path.sourceOnDemand) errors.push(`path ${name}: sourceOnDemand on a publisher path`);
-    if (source !== 'publisher') {
-      const url = parseSource(source, origins);
-      if (!url) errors.push(`path ${name}: invalid source URL`);
-      if (url && url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:') errors.push(`path ${name}: source must be rtsp or rtsps`);
-      if (url && (url.username === '') !== (url.password === '')) errors.push(`path ${name}: source needs both user and password or neither`);
-      if (path.sourceOnDemand !== true) errors.push(`path ${name}: a pulled path must be sourceOnDemand`);
-    }
+    checkSource(name, typeof path.source === 'string' ? path.source : 'publisher', path.sourceOnDemand, origins, errors);
   }
   return errors;
+}
+
+function checkPathName(name: string, errors: string[]): void {
+  if (!PATH_NAME.test(name) || name.startsWith('/') || name.endsWith('/') || name.includes('//')) errors.push(`path ${name}: invalid name`);
+}
+
+function checkSource(name: string, source: string, onDemand: unknown, origins: SourceOrigins, errors: string[]): void {
+  if (source === 'publisher') {
+    if (onDemand) errors.push(`path ${name}: sourceOnDemand on a publisher path`);
+    return;
+  }
+  const url = parseSource(source, origins);
+  if (!url) errors.push(`path ${name}: invalid source URL`);
+  if (url && url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:') errors.push(`path ${name}: source must be rtsp or rtsps`);
+  if (url && (url.username === '') !== (url.password === '')) errors.push(`path ${name}: source needs both user and password or neither`);
+  if (onDemand !== true) errors.push(`path ${name}: a pulled path must be sourceOnDemand`);
 }
 
 export const contentHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
