@@ -12,6 +12,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { GROUP, VERSION, type MediaNode } from '../../crds/index.js';
 import { installCrds } from '../../crds/install.js';
 import { keepAlive } from '../../lib/kube/index.js';
+import { HASH_ANNOTATION } from '../../operator/controller/fleet-controller.js';
 import { DEFAULT_RENDER_OPTIONS } from '../../operator/core/mediamtx.js';
 import { planFleet } from '../../operator/core/plan.js';
 import { sealedShardConfig } from '../../operator/core/shard-config.js';
@@ -127,7 +128,7 @@ async function watchConfigHashes(kc: KubeConfig, namespace: string, onHash: (nam
   const path = `/api/v1/namespaces/${namespace}/configmaps`;
   const list = await collect(await get(path, `${METADATA}List`));
   const seen = (meta: { name: string; annotations?: Record<string, string> }) => {
-    const hash = meta.annotations?.['posbon.io/config-hash'];
+    const hash = meta.annotations?.[HASH_ANNOTATION];
     if (hash) onHash(meta.name, hash);
   };
   (list.items ?? []).forEach((item) => seen(item.metadata));

@@ -115,10 +115,10 @@ function regionPools(nodes: MediaNode[]): Map<string, Candidate[]> {
  * the larger lists (NVRs, Secrets) are still arriving, so that the first plan finds its rankings done.
  */
 export function prepareRankings(nodes: MediaNode[], schools: School[]): void {
-  const pools = regionPools(nodes);
+  const pools = new Map([...regionPools(nodes)].map(([region, pool]) => [region, { pool, cache: rankingCache(pool) }]));
   for (const school of schools) {
-    const pool = pools.get(school.spec.region);
-    if (pool) ranked(school.metadata.name, pool, rankingCache(pool));
+    const region = pools.get(school.spec.region);
+    if (region) ranked(school.metadata.name, region.pool, region.cache);
   }
 }
 

@@ -116,4 +116,3 @@ describe('assignShards', () => {
     expect([...assignShards({ ...input, nodes: other })].map(([s, a]) => [s, a.node])).toEqual([...unprepared].map(([s, a]) => [s, a.node]));
   });
 });
-
