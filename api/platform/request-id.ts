@@ -10,20 +10,37 @@ export interface RequestLocals {
   log: Logger;
 }
 
+/**
+ * A request's `res.locals`. Most requests never log, so the child logger is made on first use. The getter is the
+ * class's, shared by every request: an accessor defined on each request's own locals gave every request a hidden
+ * class of its own, held from the old generation, and that kept each request's objects alive through the young
+ * generation's collections until a full one (bench/api: a quarter of the young generation promoted at every
+ * scavenge, each taking 10-18 ms instead of 1-3).
+ */
+class Locals implements RequestLocals {
+  #log: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    private readonly base: Logger,
+  ) {}
+
+  get log(): Logger {
+    return (this.#log ??= this.base.child({ requestId: this.requestId }));
+  }
+}
+
 export function requestContext(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.get('x-request-id');
     const requestId = incoming && SANE_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
-    res.locals.requestId = requestId;
-    // Most requests never log: the child logger is made on first use, not for every request.
-    let log: Logger | undefined;
-    Object.defineProperty(res.locals, 'log', { get: () => (log ??= logger.child({ requestId })), enumerable: true, configurable: true });
+    res.locals = new Locals(requestId, logger) as unknown as Response['locals'];
     if (logger.isLevelEnabled('http')) {
       const started = process.hrtime.bigint();
       res.once('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        (res.locals as RequestLocals).log.http('request', { method: req.method, url: req.originalUrl, status: res.statusCode, ms });
+        requestLog(res).http('request', { method: req.method, url: req.originalUrl, status: res.statusCode, ms });
       });
     }
     next();
