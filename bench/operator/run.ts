@@ -1,5 +1,7 @@
 // `npx tsx bench/operator/run.ts [--schools N] [--nodes N] [--edits N] [--cpu-prof DIR] [--apiserver-prof PREFIX]`: the operator against a real
 // API server with a national fleet. Prints figures and one table against the targets; asserts nothing.
+// BENCH_OPERATOR_NODE_OPTIONS adds Node.js flags to the operator's (e.g. "--trace-gc-nvp"; its log is kept with
+// POSBON_KEEP_HARNESS=1).
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -213,7 +215,7 @@ async function main(): Promise<void> {
     const operatorProfile = apiserverProf ? apiserverProfile(kc, 8, `${apiserverProf}.operator.pprof`) : undefined;
     // The heap cap a 1 GiB container limit calls for; V8 would otherwise grow the heap far past what is live.
     const profile = option('cpu-prof');
-    const nodeFlags = ['--max-old-space-size=512', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+    const nodeFlags = ['--max-old-space-size=512', ...(process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
     operator = await spawnService('operator', process.execPath, [...nodeFlags, join(import.meta.dirname, '../../dist/operator.mjs')], {
       env: {
         ...process.env,
