@@ -52,6 +52,8 @@ describe('a request context', () => {
         [undefined, true],
         [undefined, true],
       ]);
+      // Only the id is data of the locals; the logger they derive from is not.
+      expect(locals.map((l) => Object.keys(l))).toEqual([['requestId'], ['requestId'], ['requestId']]);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
