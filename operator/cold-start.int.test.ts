@@ -1,5 +1,5 @@
-// A cold start against the real API server: every shard's ConfigMap goes out before any MediaNode's final status,
-// and each node reads in progress (Reconciling) until then, never current without a config.
+// A cold start against the real API server: every shard's ConfigMap goes out before any MediaNode's final status or
+// Event, and each node reads in progress (Reconciling) until then, never current without a config.
 import { randomBytes } from 'node:crypto';
 import { Watch } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/index.js';
@@ -29,7 +29,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-it('writes every ConfigMap of a cold start before any MediaNode status, and shows each node in progress until then', async () => {
+it('writes every ConfigMap of a cold start before any MediaNode status or Event, and shows each node in progress until then', async () => {
   const seen: Array<{ name: string; resourceVersion: number; ready: string | undefined; kstatus: string }> = [];
   const watch = await new Watch(cluster.kc).watch(`/apis/${GROUP}/${VERSION}/medianodes`, {}, (_type, o: SeenNode) => {
     const ready = o.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
@@ -42,7 +42,12 @@ it('writes every ConfigMap of a cold start before any MediaNode status, and show
     // THEN the last ConfigMap was created before the first final status (etcd revisions order the writes)
     const configs = await Promise.all(nodes.map((n) => cluster.core.readNamespacedConfigMap({ name: configMapName(n), namespace: cluster.mediaNs })));
     const firstReady = Math.min(...seen.filter((e) => e.ready === 'ConfigApplied').map((e) => e.resourceVersion));
-    expect(firstReady).toBeGreaterThan(Math.max(...configs.map((c) => Number(c.metadata!.resourceVersion))));
+    const lastConfig = Math.max(...configs.map((c) => Number(c.metadata!.resourceVersion)));
+    expect(firstReady).toBeGreaterThan(lastConfig);
+    // AND each node's ConfigApplied Event came after the last ConfigMap too
+    const applied = async () => (await cluster.core.listNamespacedEvent({ namespace: 'default' })).items.filter((e) => e.reason === 'ConfigApplied' && nodes.includes(e.involvedObject.name!));
+    await eventually(async () => expect((await applied()).map((e) => e.involvedObject.name).sort()).toEqual(nodes), 30_000, 200);
+    expect((await applied()).filter((e) => Number(e.metadata.resourceVersion) < lastConfig).map((e) => e.involvedObject.name)).toEqual([]);
     // AND from its Reconciling mark to its final status each node read in progress, never current without a config
     for (const node of nodes) {
       const history = seen.filter((e) => e.name === node).map((e) => e.kstatus);

@@ -56,7 +56,7 @@ export class ShardReconciler {
   /** The last status write begun per node, settled or not. */
   private readonly statusWrites = new Map<string, Promise<unknown>>();
   /** Outcomes of `statusLater` reconciles, until the status queue writes them. */
-  private readonly keptStatus = new Map<string, { shard: ShardPlan; outcome: Outcome; hash: string | undefined }>();
+  private readonly keptStatus = new Map<string, { shard: ShardPlan; outcome: Outcome; hash: string | undefined; applied: Rendered | undefined }>();
 
   private constructor(private readonly deps: ShardReconcilerDeps) {}
 
@@ -99,13 +99,17 @@ export class ShardReconciler {
     const node = shard.node;
     let outcome: Outcome = { kind: 'failed', ready: { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: 'the reconcile did not finish' } };
     let hash: string | undefined;
+    /** The config this reconcile wrote, for its Event. */
+    let applied: Rendered | undefined;
     try {
       // The Reconciling mark is written while the config renders; both settle before anything else is written.
       const [marked, rendering] = await Promise.allSettled([this.markReconciling(node), this.render(shard)]);
       if (marked.status === 'rejected') throw marked.reason;
       if (rendering.status === 'rejected') throw rendering.reason;
       const rendered = rendering.value;
-      await this.apply(shard, rendered);
+      if (await this.applyConfig(shard, rendered)) applied = rendered;
+      if (this.deps.config.probe) await this.applyProbeInputs(shard);
+      if (this.deps.config.applyWorkloads) await this.applyWorkload(node);
       hash = rendered.hash;
       const overCapacity = rendered.cameraCount > node.spec.maxCameras;
       outcome = {
@@ -123,9 +127,13 @@ export class ShardReconciler {
     } finally {
       this.deps.metrics.shardStalled.set({ node: name }, outcome.kind === 'done' ? 0 : 1);
       this.deps.metrics.mediaNodeReady.set({ node: name }, outcome.ready.status === 'True' ? 1 : 0);
-      if (options.statusLater) this.keptStatus.set(name, { shard, outcome, hash });
+      if (options.statusLater) this.keptStatus.set(name, { shard, outcome, hash, applied });
       else {
+        // A kept status this one replaces still tells of the config it wrote.
+        const kept = this.keptStatus.get(name);
+        if (kept?.applied) this.recordApplied(kept.shard, kept.applied);
         this.keptStatus.delete(name);
+        if (applied) this.recordApplied(shard, applied);
         await this.writeStatus(name, shard, outcome, hash);
       }
     }
@@ -135,6 +143,8 @@ export class ShardReconciler {
   async writeKeptStatus(name: string): Promise<void> {
     const kept = this.keptStatus.get(name);
     if (!kept) return;
+    if (kept.applied) this.recordApplied(kept.shard, kept.applied);
+    kept.applied = undefined;
     await this.writeStatus(name, kept.shard, kept.outcome, kept.hash);
     if (this.keptStatus.get(name) === kept) this.keptStatus.delete(name);
   }
@@ -150,7 +160,17 @@ export class ShardReconciler {
     return config;
   }
 
-  private async apply(shard: ShardPlan, rendered: Rendered): Promise<void> {
+  /**
+   * The Event of a written config, recorded in the background as client-go's recorder does: it never holds up the
+   * next shard. A cold start's Events follow its statuses, after every ConfigMap.
+   */
+  private recordApplied(shard: ShardPlan, rendered: Rendered): void {
+    const name = shard.node.metadata.name;
+    void this.deps.writer.event('MediaNode', name, 'Normal', 'ConfigApplied', `config ${rendered.hash} with ${rendered.cameraCount} cameras of ${shard.schools.length} schools`);
+  }
+
+  /** The node's tunnel, then its config; true when the ConfigMap was written. */
+  private async applyConfig(shard: ShardPlan, rendered: Rendered): Promise<boolean> {
     const { node } = shard;
     const name = node.metadata.name;
     const { config } = this.deps;
@@ -159,7 +179,8 @@ export class ShardReconciler {
     const tunnel = shard.tunnel ?? (config.workload.tunnelImage ? idleNodeTunnel(node) : undefined);
     if (tunnel) this.tunnelKeys.set(name, await this.deps.tunnel.applyNode(name, tunnel));
     const live = this.live.get(configMapName(name));
-    if (live !== rendered.hash) {
+    const changed = live !== rendered.hash;
+    if (changed) {
       const manifest = {
         apiVersion: 'v1',
         kind: 'ConfigMap' as const,
@@ -172,11 +193,8 @@ export class ShardReconciler {
       this.live.set(configMapName(name), rendered.hash);
       this.deps.configApplied?.(name);
       this.deps.log.info('config applied', { resource: `MediaNode/${name}`, hash: rendered.hash, cameras: rendered.cameraCount, schools: shard.schools.length });
-      // Recorded in the background, as client-go's recorder does: an Event never holds up the next shard.
-      void this.deps.writer.event('MediaNode', name, 'Normal', 'ConfigApplied', `config ${rendered.hash} with ${rendered.cameraCount} cameras of ${shard.schools.length} schools`);
     }
-    if (config.probe) await this.applyProbeInputs(shard);
-    if (config.applyWorkloads) await this.applyWorkload(node);
+    return changed;
   }
 
   /** Every shard object names its MediaNode as owner, so Kubernetes collects what a deleted node leaves. */
