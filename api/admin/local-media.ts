@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import {
@@ -50,7 +50,62 @@ interface Child {
   stop(): Promise<void>;
 }
 
-async function start(name: string, command: string, args: string[], logDir: string): Promise<Child> {
+/** How long a child may take to exit after SIGTERM; all stop at once, so `npm start` stops within this and its own steps. */
+const STOP_GRACE_MS = 3_000;
+
+/** The processes a run started, by pid and command line: a run that died without stopping them leaves this file. */
+const PIDS_FILE = 'pids.json';
+
+interface Started {
+  pid: number;
+  cmdline: string;
+}
+
+const cmdlineOf = (command: string, args: string[]) => [command, ...args].join('\0');
+
+/** A process of an earlier run that is still running: its pid now runs the very command line the run recorded. */
+async function stillRunning({ pid, cmdline }: Started): Promise<boolean> {
+  const now = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return now.replace(/\0$/, '') === cmdline;
+}
+
+/**
+ * Stops what an earlier run of this data folder left running (it was killed before it could stop them): otherwise a
+ * left-over MediaMTX keeps the node's ports, and this run would seem to start while the old one answers.
+ */
+async function stopLeftovers(dir: string, log: (line: string) => void): Promise<void> {
+  const recorded = JSON.parse(await readFile(join(dir, PIDS_FILE), 'utf8').catch(() => '[]')) as Started[];
+  for (const started of recorded) {
+    if (!(await stillRunning(started))) continue;
+    log(`  stopping pid ${started.pid}, left running by an earlier npm start of this data folder`);
+    try {
+      process.kill(-started.pid, 'SIGKILL');
+    } catch {
+      // Gone in the meantime.
+    }
+    for (let i = 0; i < 50 && (await stillRunning(started)); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Fails with the port's number when another process listens on it, instead of taking its answers for the child's. */
+async function ensureFree(ports: number[]): Promise<void> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (!free) throw new Error(`port ${port} is in use by another program; set POSBON_LOCAL_MEDIA_PORT to a free range of 20 ports`);
+  }
+}
+
+/** What one run started: the processes to stop, and their pids and command lines for the next run. */
+interface Run {
+  started: Started[];
+  children: Child[];
+}
+
+async function start(name: string, command: string, args: string[], logDir: string, run: Run): Promise<Child> {
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -60,8 +115,9 @@ async function start(name: string, command: string, args: string[], logDir: stri
     child.once('spawn', resolve);
     child.once('error', reject);
   });
+  run.started.push({ pid: child.pid!, cmdline: cmdlineOf(command, args) });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
+  const started: Child = {
     name,
     logFile,
     process: child,
@@ -69,11 +125,13 @@ async function start(name: string, command: string, args: string[], logDir: stri
       if (child.exitCode !== null || child.signalCode !== null) return;
       // The group: MediaMTX's on-demand children go with it.
       process.kill(-child.pid!, 'SIGTERM');
-      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5_000);
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), STOP_GRACE_MS);
       await exited;
       clearTimeout(timer);
     },
   };
+  run.children.push(started);
+  return started;
 }
 
 async function waitForPort(port: number, child: Child, ms = 20_000): Promise<void> {
@@ -120,7 +178,7 @@ export interface LocalMediaOptions {
 }
 
 /** The loopback twin of the camera NVR: an RTSP server that demands the NVR's credentials, fed one test pattern. */
-async function startCamera(bin: string, options: LocalMediaOptions, dir: string, logDir: string): Promise<Child[]> {
+async function startCamera(bin: string, options: LocalMediaOptions, dir: string, logDir: string, run: Run): Promise<void> {
   const port = cameraPort(options.base);
   const rtspPaths = [...options.plan.shards.values()].flatMap((s) => s.members.flatMap((m) => m.cameras.flatMap((c) => [c.rtspPath, c.webrtcFallback?.rtspPath ?? []].flat())));
   // A query (Dahua's ?channel=1&subtype=1) is not part of the path an RTSP server sees.
@@ -144,23 +202,24 @@ async function startCamera(bin: string, options: LocalMediaOptions, dir: string,
   };
   const file = join(dir, 'camera.yml');
   await writeFile(file, stringify(config), { mode: 0o600 });
-  const server = await start('camera-rtsp', bin, [file], logDir);
+  await ensureFree([port]);
+  const server = await start('camera-rtsp', bin, [file], logDir, run);
   await waitForPort(port, server);
   // One encode, one output per NVR channel path. H.264 Constrained Baseline: every WebRTC browser decodes it.
   const outputs = paths.map((p) => `[f=rtsp:rtsp_transport=tcp]rtsp://127.0.0.1:${port}/${p}`).join('|');
-  const ffmpeg = await start(
+  await start(
     'camera-ffmpeg',
     'ffmpeg',
     ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=15',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', '15', '-pix_fmt', 'yuv420p',
       '-f', 'tee', '-map', '0:v', outputs],
     logDir,
+    run,
   );
-  return [ffmpeg, server];
 }
 
-async function startNodes(bin: string, options: LocalMediaOptions, dir: string, logDir: string): Promise<{ children: Child[]; lines: string[] }> {
-  const children: Child[] = [];
+/** The media nodes' MediaMTX processes; what the banner says of each. */
+async function startNodes(bin: string, options: LocalMediaOptions, dir: string, logDir: string, run: Run): Promise<string[]> {
   const lines: string[] = [];
   const credentials = () => ({ username: CAMERA_USER, password: options.nvrPassword });
   for (const [i, node] of options.fleet.nodes.entries()) {
@@ -188,12 +247,12 @@ async function startNodes(bin: string, options: LocalMediaOptions, dir: string, 
     const file = join(dir, `mediamtx-${node.metadata.name}.yml`);
     // The NVR password is in it: readable by this user only, like keys.json beside it.
     await writeFile(file, stringify(config), { mode: 0o600 });
-    const child = await start(`mediamtx-${node.metadata.name}`, bin, [file], logDir);
-    children.push(child);
+    await ensureFree([ports.hls, ports.webrtc, ports.metrics]);
+    const child = await start(`mediamtx-${node.metadata.name}`, bin, [file], logDir, run);
     await waitForPort(ports.webrtc, child);
     lines.push(`  ${node.metadata.name.padEnd(16)} WHEP http://127.0.0.1:${ports.webrtc}  HLS http://127.0.0.1:${ports.hls}`);
   }
-  return { children, lines };
+  return lines;
 }
 
 /**
@@ -209,16 +268,20 @@ export async function startLocalMedia(options: LocalMediaOptions): Promise<Local
   const dir = join(options.dataDir, 'media');
   const logDir = join(dir, 'logs');
   await mkdir(logDir, { recursive: true, mode: 0o700 });
-  const camera = await startCamera(bin, options, dir, logDir);
-  const nodes = await startNodes(bin, options, dir, logDir).catch(async (error: unknown) => {
-    for (const c of camera) await c.stop();
-    throw error;
-  });
-  const all = [...nodes.children, ...camera];
-  return {
-    lines: [...nodes.lines, `  example camera   rtsp://127.0.0.1:${cameraPort(options.base)} (ffmpeg test pattern), logs in ${logDir}`],
-    async stop() {
-      for (const child of all) await child.stop();
-    },
+  await stopLeftovers(dir, options.log);
+  const run: Run = { started: [], children: [] };
+  // All at once, each given STOP_GRACE_MS: one that hangs while shutting down holds up none of the others.
+  const stop = async () => {
+    await Promise.all(run.children.map((c) => c.stop()));
   };
+  // Recorded after each step, so that even a run killed while starting leaves what the next run must stop.
+  const record = () => writeFile(join(dir, PIDS_FILE), `${JSON.stringify(run.started)}\n`, { mode: 0o600 });
+  try {
+    await startCamera(bin, options, dir, logDir, run).finally(record);
+    const lines = await startNodes(bin, options, dir, logDir, run).finally(record);
+    return { lines: [...lines, `  example camera   rtsp://127.0.0.1:${cameraPort(options.base)} (ffmpeg test pattern), logs in ${logDir}`], stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

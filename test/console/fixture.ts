@@ -2,7 +2,6 @@
 // local MediaMTX processes, an API on loopback over the test PostgreSQL with the built console at `/`.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureConsole } from '../../api/console/build.js';
@@ -12,22 +11,7 @@ import { MemoryFleetSource } from '../../api/admin/fleet-view/source.js';
 import { localFleet, startLocalMedia, type LocalMedia } from '../../api/admin/local-media.js';
 import { planFleet } from '../../operator/core/plan.js';
 import { startTestApi, type TestApi } from '../api/fixture.js';
-
-const portFree = (port: number) =>
-  new Promise<boolean>((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-
-/** A base with twenty free ports above it, for the two media nodes and the camera. */
-async function freeBase(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + 20 * Math.floor(Math.random() * 2000);
-    const ports = Array.from({ length: 20 }, (_, i) => base + i);
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
-  }
-}
+import { freePortRange } from '../harness/index.js';
 
 export interface ConsoleBench {
   api: TestApi;
@@ -39,7 +23,8 @@ export async function startConsoleBench(options: { databaseUrl?: string; onDeman
   await ensureConsole(() => undefined);
   const folder = FolderFleetSource.create({ dir: resolve('gitops/example/clusters/dev'), namespace: 'posbon-fleet' });
   await folder.start();
-  const fleet = localFleet(folder.fleet(), await freeBase());
+  // Twenty free ports for the two media nodes and the camera.
+  const fleet = localFleet(folder.fleet(), await freePortRange(20));
   await folder.stop();
   const api = await startTestApi({
     source: MemoryFleetSource.create({ fleet }),

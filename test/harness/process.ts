@@ -144,6 +144,24 @@ export async function freePort(): Promise<number> {
 
 const handedOut = new Set<number>();
 
+/**
+ * The first of `count` consecutive free ports from this worker's slice (below the ephemeral range, so no outgoing
+ * connection takes one meanwhile), for a service that takes ports from a base, such as `npm start`'s local media.
+ */
+export async function freePortRange(count: number): Promise<number> {
+  const slice = 20_000 + (Number(process.env.JEST_WORKER_ID ?? 0) % 12) * 1000;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = slice + count * Math.floor(Math.random() * Math.floor(1000 / count - 1));
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if (ports.some((p) => handedOut.has(p))) continue;
+    if ((await Promise.all(ports.map(bindable))).every(Boolean)) {
+      for (const p of ports) handedOut.add(p);
+      return base;
+    }
+  }
+  throw new Error(`no ${count} consecutive free ports in ${slice}-${slice + 999}`);
+}
+
 function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { base32Decode, totpCode, totpStep } from '../../api/admin/identity/totp.js';
-import { eventually, freePort, GiveUp, spawnService, type Service } from '../harness/index.js';
+import { eventually, freePort, freePortRange, GiveUp, spawnService, type Service } from '../harness/index.js';
 import { frameChecksum, launchChromium, PageGuard, waitPlaying } from '../console/browser.js';
 
 const run = promisify(execFile);
@@ -120,12 +120,17 @@ async function changeGeneratedPassword(accessToken: string, next: string): Promi
 let reset: { password: string; secret: string } | undefined;
 
 const postgresOf = async () => (await run('pgrep', ['-f', `postgres -D .* -p ${pgPort} `]).catch(() => ({ stdout: '' }))).stdout.trim();
+/** The live view's processes: MediaMTX and the camera's RTSP server read configs in the data folder, ffmpeg publishes to the camera's port. */
+const mediaOf = async () => {
+  const pids = async (pattern: string) => (await run('pgrep', ['-f', pattern]).catch(() => ({ stdout: '' }))).stdout.trim().split('\n').filter(Boolean);
+  return [...(await pids(`${dataDir}/media/`)), ...(await pids(`^ffmpeg .*127\\.0\\.0\\.1:${mediaBase + 9}/`))];
+};
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'posbon-start-'));
   [apiPort, pgPort] = [await freePort(), await freePort()];
-  // Twenty ports for the two example media nodes and the camera; a clash shows as a start failure, not a hang.
-  mediaBase = 20_000 + 20 * Math.floor(Math.random() * 2000);
+  // Twenty free ports for the two example media nodes and the camera.
+  mediaBase = await freePortRange(20);
 }, 10_000);
 
 afterAll(async () => {
@@ -150,8 +155,10 @@ describe('npm start', () => {
     expect(schools.items.map((s) => s.id)).toEqual(['school-17', 'school-42']);
 
     expect(await postgresOf()).not.toBe('');
+    expect(await mediaOf()).toHaveLength(4);
     await service.stop();
     await eventually(async () => expect(await postgresOf()).toBe(''), 30_000, 250);
+    expect(await mediaOf()).toEqual([]);
   });
 
   it('resets the admin with npm run admin -- reset-password on the embedded database, while the API is down', async () => {
@@ -171,5 +178,6 @@ describe('npm start', () => {
     await watchInConsole();
     await service.stop();
     await eventually(async () => expect(await postgresOf()).toBe(''), 30_000, 250);
+    expect(await mediaOf()).toEqual([]);
   });
 });
