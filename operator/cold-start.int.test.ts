@@ -7,7 +7,7 @@ import { kstatus } from '../test/fixtures/kstatus.js';
 import { addSchool, createMediaNode, isolatedFleetCluster, startController, type FleetCluster } from '../test/fixtures/operator.js';
 import { eventually } from '../test/harness/index.js';
 import type { FleetController } from './controller/fleet-controller.js';
-import { configMapName } from './workload.js';
+import { confKeySecretName, configMapName } from './workload.js';
 
 let cluster: FleetCluster & { stop(): Promise<void> };
 let controller: FleetController | undefined;
@@ -36,8 +36,8 @@ it('writes every ConfigMap of a cold start before any MediaNode status or Event,
     seen.push({ name: o.metadata.name, resourceVersion: Number(o.metadata.resourceVersion), ready, kstatus: kstatus(o) });
   }, () => undefined);
   try {
-    // WHEN the operator starts on a fleet it has never seen
-    controller = await startController(cluster);
+    // WHEN the operator starts on a fleet it has never seen, elected before its caches are complete
+    controller = await startController(cluster, {}, undefined, undefined, { leadFirst: true });
     await eventually(async () => expect(nodes.map((n) => seen.some((e) => e.name === n && e.ready === 'ConfigApplied'))).toEqual(nodes.map(() => true)), 60_000, 200);
     // THEN the last ConfigMap was created before the first final status (etcd revisions order the writes)
     const configs = await Promise.all(nodes.map((n) => cluster.core.readNamespacedConfigMap({ name: configMapName(n), namespace: cluster.mediaNs })));
@@ -48,6 +48,9 @@ it('writes every ConfigMap of a cold start before any MediaNode status or Event,
     const applied = async () => (await cluster.core.listNamespacedEvent({ namespace: 'default' })).items.filter((e) => e.reason === 'ConfigApplied' && nodes.includes(e.involvedObject.name!));
     await eventually(async () => expect((await applied()).map((e) => e.involvedObject.name).sort()).toEqual(nodes), 30_000, 200);
     expect((await applied()).filter((e) => Number(e.metadata.resourceVersion) < lastConfig).map((e) => e.involvedObject.name)).toEqual([]);
+    // AND each node's config key was written before its ConfigMap
+    const keys = await Promise.all(nodes.map((n) => cluster.core.readNamespacedSecret({ name: confKeySecretName(n), namespace: cluster.mediaNs })));
+    expect(nodes.filter((_, i) => Number(keys[i]!.metadata!.resourceVersion) > Number(configs[i]!.metadata!.resourceVersion))).toEqual([]);
     // AND from its Reconciling mark to its final status each node read in progress, never current without a config
     for (const node of nodes) {
       const history = seen.filter((e) => e.name === node).map((e) => e.kstatus);

@@ -51,8 +51,8 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const listing = Date.now();
-  await controller.start();
-  options.log.info('caches synced', { ms: Date.now() - listing });
+  const started = controller.start().then(() => options.log.info('caches synced', { ms: Date.now() - listing }));
+  // Leader election runs beside the lists: a leader prepares its nodes while the NVRs list, and plans once they are in.
   const elector = new LeaderElector(
     options.kc,
     {
@@ -73,6 +73,15 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       options.onLostLease();
     },
   );
+  try {
+    await started;
+  } catch (error) {
+    // Caches that never filled: the lease goes back at once, for a replica that can list.
+    await elector.stop();
+    await controller.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
   return {
     controller,
     elector,

@@ -63,6 +63,9 @@ export class FleetController {
   /** Nodes of the first plan: their ConfigMaps go out first, their statuses after all of them (the data path first). */
   private readonly statusLater = new Set<string>();
   private leading = false;
+  /** Whether this leader has begun planning and writing: once its caches are complete. */
+  private writing = false;
+  private nodesPrepared = false;
   private resyncTimer: NodeJS.Timeout | undefined;
   private tunnelTimer: NodeJS.Timeout | undefined;
 
@@ -181,6 +184,7 @@ export class FleetController {
     const rest = Promise.all([this.nvrs, this.faceIdDevices, this.secrets].map((i) => synced(i as ResourceInformer<KubernetesObject>)));
     rest.catch(() => undefined);
     await Promise.all([this.nodes, this.schools].map((i) => synced(i as ResourceInformer<KubernetesObject>)));
+    this.prepareNodes();
     // The first plan's rankings are computed while the NVRs and Secrets still arrive, in slices between their pages.
     const [nodes, schools] = [[...this.nodes.list()], [...this.schools.list()]];
     for (let i = 0; i < schools.length; i += RANKING_SLICE) {
@@ -188,11 +192,23 @@ export class FleetController {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await rest;
+    // A replica that became the leader while its caches filled begins now.
+    if (this.leading) this.beginWriting();
   }
 
-  /** Begins writing: called when this replica becomes the leader. */
+  /**
+   * Called when this replica becomes the leader, which may happen while the caches still fill (leader election runs
+   * beside the lists, as controller-runtime's does): it plans and writes once they are complete.
+   */
   lead(): void {
     this.leading = true;
+    this.prepareNodes();
+    if (this.isSynced()) this.beginWriting();
+  }
+
+  private beginWriting(): void {
+    if (this.writing) return;
+    this.writing = true;
     // The initial list's events are the cold start, not edits.
     this.changedSince = undefined;
     this.dirty.markAll();
@@ -200,6 +216,24 @@ export class FleetController {
     this.scheduleResync();
     this.reachability?.lead();
     this.scheduleTunnelPoll();
+  }
+
+  /**
+   * A leader's first work, once the nodes are listed and while the NVRs still list: each node's config key and
+   * Reconciling mark, which its shard's first reconcile would otherwise write beside its ConfigMap. A failure here
+   * costs nothing: the reconcile writes what is missing.
+   */
+  private prepareNodes(): void {
+    if (!this.leading || !this.nodes.isSynced() || this.nodesPrepared) return;
+    this.nodesPrepared = true;
+    const nodes = [...this.nodes.list()];
+    // Four at a time, over the kept-alive connections, as the shard queue's own writes go.
+    const next = async (): Promise<void> => {
+      for (let node = nodes.shift(); node && this.leading; node = nodes.shift()) {
+        await this.shards.prepare(node).catch((error: unknown) => this.log.debug('node not prepared', { resource: `MediaNode/${node.metadata.name}`, error: String(error) }));
+      }
+    };
+    void Promise.all(Array.from({ length: 4 }, next));
   }
 
   isSynced(): boolean {

@@ -51,6 +51,8 @@ export class ShardReconciler {
   /** Whether `live` stems from a list, so that a name missing from it is an object to create. */
   private listed = false;
   private readonly tunnelKeys = new Map<string, string>();
+  /** The generation this replica last marked Reconciling per node. */
+  private readonly markedGeneration = new Map<string, number>();
   /** The status this replica last wrote per node. */
   private readonly writtenStatus = new Map<string, unknown>();
   /** The last status write begun per node, settled or not. */
@@ -137,6 +139,11 @@ export class ShardReconciler {
         await this.writeStatus(name, shard, outcome, hash);
       }
     }
+  }
+
+  /** What a node's first reconcile needs beside its render, done ahead of it: its Reconciling mark and its config key. */
+  async prepare(node: MediaNode): Promise<void> {
+    await Promise.all([this.markReconciling(node), this.deps.secrets.confKey(node)]);
   }
 
   /** Writes the status a `statusLater` reconcile kept; nothing when a later reconcile has written its own. */
@@ -266,10 +273,14 @@ export class ShardReconciler {
   /** Reconciling=True while the node's new generation is being worked on, so kstatus reads it as in progress. */
   private async markReconciling(node: MediaNode): Promise<void> {
     const current = this.deps.node(node.metadata.name) ?? node;
-    if (current.metadata.generation === undefined || current.status?.observedGeneration === current.metadata.generation) return;
-    if (current.status?.conditions?.some((c) => c.type === 'Reconciling' && c.status === 'True' && c.observedGeneration === current.metadata.generation)) return;
+    const generation = current.metadata.generation;
+    if (generation === undefined || current.status?.observedGeneration === generation) return;
+    if (current.status?.conditions?.some((c) => c.type === 'Reconciling' && c.status === 'True' && c.observedGeneration === generation)) return;
+    // Marked by this replica already, and its watch has not brought the mark back yet.
+    if (this.markedGeneration.get(node.metadata.name) === generation) return;
     const status = mediaNodeStatus(current, { node, schools: [], members: [], cameraCount: 0 }, { kind: 'reconciling', reason: 'Progressing', message: `applying generation ${current.metadata.generation}` }, { configMapName: configMapName(node.metadata.name) }, new Date().toISOString());
     await this.deps.writer.patchStatus('MediaNode', node.metadata.name, { conditions: status.conditions });
+    this.markedGeneration.set(node.metadata.name, generation);
   }
 
   /** One status write at a time per node, in the order asked: a kept status never lands after a newer one. */
@@ -324,6 +335,7 @@ export class ShardReconciler {
     for (const key of [configMapName(node), `Deployment/${configMapName(node)}`, probeConfigMapName(node)]) this.live.delete(key);
     this.tunnelKeys.delete(node);
     this.writtenStatus.delete(node);
+    this.markedGeneration.delete(node);
     this.keptStatus.delete(node);
     this.deps.secrets.forget(node);
     this.deps.metrics.mediaNodeReady.remove({ node });
