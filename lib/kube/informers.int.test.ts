@@ -1,7 +1,8 @@
 // The informer wrapper against the real API server: a cache is reported synced only once it holds a full list.
-import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
 import { eventually, testKubeConfig, testNamespace } from '../../test/harness/index.js';
 import { ResourceInformer, paginated } from './informers.js';
+import { plainListPage } from './plain-list.js';
 import { quietLogger } from '../../lib/log/logger.js';
 
 const quiet = quietLogger();
@@ -82,5 +83,19 @@ describe('ResourceInformer', () => {
     } finally {
       await informer.stop();
     }
+  });
+
+  it('lists a built-in kind as plain JSON, page by page, as its watch delivers objects', async () => {
+    const kc = testKubeConfig();
+    const ns = await testNamespace(kc);
+    const core = kc.makeApiClient(CoreV1Api);
+    const names = Array.from({ length: 5 }, (_, i) => `s-${i}`);
+    for (const name of names) await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, stringData: { username: name, password: 'p' } } });
+    const list = await paginated(plainListPage<V1Secret>(kc, `/api/v1/namespaces/${ns}/secrets`), 2)();
+    // Every Secret, with its data as the server sends it and its timestamp a string, not a Date built by the client
+    expect(list.items.map((s) => [s.metadata?.name, s.data?.username, typeof s.metadata?.creationTimestamp])).toEqual(names.map((n) => [n, Buffer.from(n).toString('base64'), 'string']));
+    // A refused list throws the client's ApiException with the server's status
+    const refused = await plainListPage(kc, `/api/v1/namespaces/${ns}/no-such-kind`)({ limit: 1 }).catch((error: unknown) => error);
+    expect(refused instanceof ApiException ? refused.code : refused).toBe(404);
   });
 });

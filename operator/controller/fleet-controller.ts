@@ -1,8 +1,8 @@
 // The fleet controller: informers in, one plan of the whole fleet, shards keyed by media node, statuses out.
 // Each reconciler lives in its own module; this one wires them and decides what a change makes dirty.
-import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
+import { ApiException, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../crds/index.js';
-import { ResourceInformer, customObjectPath, listCustomObjects, paginated, type ChangeType } from '../../lib/kube/index.js';
+import { ResourceInformer, customObjectPath, listCustomObjects, paginated, plainListPage, type ChangeType } from '../../lib/kube/index.js';
 import { contentHash } from '../core/mediamtx.js';
 import { prepareRankings } from '../core/assign.js';
 import { publishedCameras } from '../core/fleet.js';
@@ -77,7 +77,6 @@ export class FleetController {
   ) {
     const ns = config.fleetNamespace;
     const objects = kc.makeApiClient(CustomObjectsApi);
-    const core = kc.makeApiClient(CoreV1Api);
     this.writer = ClusterWriter.create({ kc, fleetNamespace: ns, log });
     const informer = <T extends KubernetesObject>(kind: Kind, onChange: (type: ChangeType, object: T) => void, onPage?: (items: readonly T[]) => void) => {
       const custom = { group: GROUP, version: VERSION, ...KINDS[kind] };
@@ -95,7 +94,9 @@ export class FleetController {
       (page) => page.forEach((nvr) => publishedCameras(nvr)),
     );
     this.faceIdDevices = informer('FaceIdDevice', (type, o) => this.onChange('FaceIdDevice', type, o));
-    this.secrets = new ResourceInformer<V1Secret>(kc, `/api/v1/namespaces/${ns}/secrets`, paginated((page) => core.listNamespacedSecret({ namespace: ns, ...page })), (_, secret) => {
+    const secretsPath = `/api/v1/namespaces/${ns}/secrets`;
+    // Plain JSON, as the watch brings them: the typed list would build a model object for every field of 10,000 Secrets.
+    this.secrets = new ResourceInformer<V1Secret>(kc, secretsPath, paginated(plainListPage<V1Secret>(kc, secretsPath)), (_, secret) => {
       this.dirty.mark('Secret', secret.metadata?.name ?? '');
       this.changedSince ??= performance.now();
       if (this.leading) this.shardQueue.add(PLAN);
