@@ -1,5 +1,7 @@
 // The fleet controller: informers in, one plan of the whole fleet, shards keyed by media node, statuses out.
-// Each reconciler lives in its own module; this one wires them and decides what a change makes dirty.
+// Each reconciler lives in its own module; this one wires them and decides what a change makes dirty. It runs past
+// 400 lines because the order of a leader's work (lists, election, preparing, the first plan, statuses after
+// configs) is one sequence, read best in one place.
 import { ApiException, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../crds/index.js';
 import { ResourceInformer, customObjectPath, listCustomObjects, paginated, plainListPage, type ChangeType } from '../../lib/kube/index.js';
@@ -219,22 +221,11 @@ export class FleetController {
     this.scheduleTunnelPoll();
   }
 
-  /**
-   * A leader's first work, once the nodes are listed and while the NVRs still list: each node's config key and
-   * Reconciling mark, which its shard's first reconcile would otherwise write beside its ConfigMap. A failure here
-   * costs nothing: the reconcile writes what is missing.
-   */
+  /** A leader's first work, once the nodes are listed and while the NVRs still list (`ShardReconciler.prepare`). */
   private prepareNodes(): void {
     if (!this.leading || !this.nodes.isSynced() || this.nodesPrepared) return;
     this.nodesPrepared = true;
-    const nodes = [...this.nodes.list()];
-    // Four at a time, over the kept-alive connections, as the shard queue's own writes go.
-    const next = async (): Promise<void> => {
-      for (let node = nodes.shift(); node && this.leading; node = nodes.shift()) {
-        await this.shards.prepare(node).catch((error: unknown) => this.log.debug('node not prepared', { resource: `MediaNode/${node.metadata.name}`, error: String(error) }));
-      }
-    };
-    void Promise.all(Array.from({ length: 4 }, next));
+    void this.shards.prepare([...this.nodes.list()], () => this.leading);
   }
 
   isSynced(): boolean {

@@ -141,9 +141,21 @@ export class ShardReconciler {
     }
   }
 
-  /** What a node's first reconcile needs beside its render, done ahead of it: its Reconciling mark and its config key. */
-  async prepare(node: MediaNode): Promise<void> {
-    await Promise.all([this.markReconciling(node), this.deps.secrets.confKey(node)]);
+  /**
+   * What each node's first reconcile needs beside its render, done ahead of it: its Reconciling mark and its config
+   * key; four nodes at a time, as the shard queue's own writes go, for as long as `leading` holds. A failure costs
+   * nothing: the reconcile writes what is missing.
+   */
+  async prepare(nodes: MediaNode[], leading: () => boolean): Promise<void> {
+    const queue = [...nodes];
+    const next = async (): Promise<void> => {
+      for (let node = queue.shift(); node && leading(); node = queue.shift()) {
+        await Promise.all([this.markReconciling(node), this.deps.secrets.confKey(node)]).catch((error: unknown) =>
+          this.deps.log.debug('node not prepared', { resource: `MediaNode/${node.metadata.name}`, error: String(error) }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, next));
   }
 
   /** Writes the status a `statusLater` reconcile kept; nothing when a later reconcile has written its own. */
