@@ -125,7 +125,13 @@ async function start(name: string, command: string, args: string[], logDir: stri
       if (child.exitCode !== null || child.signalCode !== null) return;
       // The group: MediaMTX's on-demand children go with it.
       process.kill(-child.pid!, 'SIGTERM');
-      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), STOP_GRACE_MS);
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // The group went in the meantime.
+        }
+      }, STOP_GRACE_MS);
       await exited;
       clearTimeout(timer);
     },
