@@ -129,7 +129,7 @@ export async function spawnService(name: string, command: string, args: string[]
  * and the service's bind; each Jest worker draws from its own slice of 1,000 so that workers never hand out the same one.
  */
 export async function freePort(): Promise<number> {
-  const slice = 20_000 + (Number(process.env.JEST_WORKER_ID ?? 0) % 12) * 1000;
+  const slice = workerSlice();
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = slice + Math.floor(Math.random() * 1000);
     if (handedOut.has(port)) continue;
@@ -144,12 +144,15 @@ export async function freePort(): Promise<number> {
 
 const handedOut = new Set<number>();
 
+/** The first of this Jest worker's 1,000 ports. */
+const workerSlice = () => 20_000 + (Number(process.env.JEST_WORKER_ID ?? 0) % 12) * 1000;
+
 /**
  * The first of `count` consecutive free ports from this worker's slice (below the ephemeral range, so no outgoing
  * connection takes one meanwhile), for a service that takes ports from a base, such as `npm start`'s local media.
  */
 export async function freePortRange(count: number): Promise<number> {
-  const slice = 20_000 + (Number(process.env.JEST_WORKER_ID ?? 0) % 12) * 1000;
+  const slice = workerSlice();
   for (let attempt = 0; attempt < 100; attempt++) {
     const base = slice + count * Math.floor(Math.random() * Math.floor(1000 / count - 1));
     const ports = Array.from({ length: count }, (_, i) => base + i);
