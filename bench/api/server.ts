@@ -2,7 +2,7 @@
 // over 10,000 schools held in memory. Prints one JSON line with its URL and a viewer's access token, then answers
 // `mark` and `report` lines on stdin with what it measured in between: each request from its arrival to its last
 // byte, the connections it accepted, its own CPU time, its event loop's delay and its GC pauses.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
@@ -92,6 +92,7 @@ const writeProfiles = async () => {
   if (!inspector || !profiling) return;
   const { profile } = await inspector.post('Profiler.stop');
   const { profile: heap } = await inspector.post('HeapProfiler.stopSampling');
+  await mkdir(PROFILE_DIR!, { recursive: true });
   await writeFile(join(PROFILE_DIR!, `${profiling}.cpuprofile`), JSON.stringify(profile));
   await writeFile(join(PROFILE_DIR!, `${profiling}.heapprofile`), JSON.stringify(heap));
   profiling = undefined;

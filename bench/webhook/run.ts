@@ -185,6 +185,32 @@ try {
   ingress = undefined;
 
   const client = new pg.Pool({ connectionString: url, max: 16 });
+  // The floor: the least work a correct ingress must do for the same mix, storing into the same PostgreSQL.
+  await client.query('CREATE TABLE floor (LIKE attendance_event INCLUDING ALL)');
+  const floorPort = await freePort();
+  const floorServer = spawn(process.execPath, ['--import', 'tsx', 'bench/webhook/floor.ts'], {
+    env: {
+      ...process.env,
+      BENCH_PORT: String(floorPort),
+      BENCH_WORKERS: String(WORKERS),
+      BENCH_DATABASE_URL: url,
+      BENCH_TOKEN: token,
+      BENCH_WHSEC: whsec,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await eventually(async () => {
+    if (floorServer.exitCode !== null) throw new Error('the floor server exited');
+    await (await fetch(`http://127.0.0.1:${floorPort}/healthz`)).arrayBuffer();
+  }, 60_000);
+  const floor = await runLoad(`http://127.0.0.1:${floorPort}`, CEILING_SECONDS, () => ({
+    ingress: treeCpuSeconds(floorServer.pid!),
+    postgres: pgPid === undefined ? NaN : treeCpuSeconds(pgPid),
+    machine: machineBusySeconds(),
+  }));
+  floorServer.kill('SIGTERM');
+  await exited(floorServer);
+  const [{ n: floorRows }] = (await client.query('SELECT count(*)::int AS n FROM floor')).rows as [{ n: number }];
   const [{ n: storedRows }] = (await client.query('SELECT count(*)::int AS n FROM attendance_event')).rows as [
     { n: number },
   ];
@@ -258,6 +284,8 @@ try {
   const eps = load.eventsPerSecond;
   const transportRate = transport.load.eventsPerSecond;
   const transportCores = (transport.after.ingress - transport.before.ingress) / CEILING_SECONDS;
+  const floorRate = floor.load.eventsPerSecond;
+  const floorCores = (what: keyof CpuSnapshot) => (floor.after[what] - floor.before[what]) / CEILING_SECONDS;
   const singleRate = single / CEILING_SECONDS;
   const batchRate = batched / CEILING_SECONDS;
   const f = (n: number) => n.toFixed(2);
@@ -267,6 +295,9 @@ try {
   );
   console.log(
     `ingress sustained:        ${eps.toFixed(0)} events/s (${load.requestsPerSecond.toFixed(0)} requests/s), p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms -> ${pct(eps, transportRate)} of the transport ceiling`,
+  );
+  console.log(
+    `ingress floor:            ${floorRate.toFixed(0)} events/s (${floor.load.requestsPerSecond.toFixed(0)} requests/s), p99 ${floor.load.p99.toFixed(1)} ms, ${f(floorCores('ingress'))} core(s), postgres ${f(floorCores('postgres'))}, load generator ${f(Number(floor.load.cpuCores))}; ${floorRows} rows -> floor at ${pct(floorRate, transportRate)} of the transport ceiling, ingress at ${pct(eps, floorRate)} of the floor`,
   );
   console.log(
     `cores used (of ${cpus().length}):        ingress ${f(cpu.ingress)}, postgres ${f(cpu.postgres)}, load generator ${f(cpu.loadGenerator)}, others on the machine ${f(cpu.other)}`,
@@ -295,6 +326,11 @@ try {
         ...(WORKERS === 1 ? { met: eps >= 0.6 * transportRate && load.p99 < 50 } : {}),
       }),
       figure('ingress p99', load.p99, 'ms', { target: '< 50 ms', met: load.p99 < 50 }),
+      figure('ingress floor', floorRate, 'events/s', {
+        limit: { name: 'transport ceiling', value: transportRate },
+        target: `p99 ${floor.load.p99.toFixed(1)} ms`,
+      }),
+      figure('ingress / floor', eps, 'events/s', { limit: { name: 'ingress floor', value: floorRate } }),
       figure('ingress / batched-insert ceiling', eps, 'events/s', {
         limit: { name: 'PostgreSQL 500-row batches', value: batchRate },
       }),
