@@ -45,23 +45,55 @@ export function errorResponse(error: unknown, requestId: string | undefined): { 
   };
 }
 
+/** The request line a failure is logged with: never the query or a body parser's message, either may hold a secret. */
+export interface FailedRequest {
+  method: string;
+  url: string;
+  path: string;
+}
+
+/**
+ * Logs a failed request and returns what it answers, for every server of the project. A dependency's outage is
+ * logged once per episode where it is detected (OutageLog), not once per refused request; a refusal's requestId,
+ * shown to the caller, must lead to a line.
+ */
+export function failRequest(
+  log: Logger,
+  error: unknown,
+  request: FailedRequest,
+  requestId: string | undefined,
+): { status: number; body: ErrorBody } {
+  const answer = errorResponse(error, requestId);
+  const { status, body } = answer;
+  if (status >= 500 && !(error instanceof UnavailableError))
+    log.error('request failed', { method: request.method, url: request.url, status, error });
+  else if (status < 500)
+    log.info('request refused', {
+      method: request.method,
+      path: request.path,
+      status,
+      reason: error instanceof PosbonError ? body.error : 'malformed request',
+    });
+  return answer;
+}
+
 export function errorMiddleware(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
-    const { status, body } = errorResponse(error, res.locals.requestId as string | undefined);
     const log = (res.locals.log as Logger | undefined) ?? logger;
-    // A dependency's outage is logged once per episode where it is detected (OutageLog), not once per refused request.
-    if (status >= 500 && !(error instanceof UnavailableError))
-      log.error('request failed', { method: req.method, url: req.originalUrl, status, error });
-    // A refusal's requestId, shown to the caller, must lead to a line. Neither the query nor a body parser's message
-    // (which may quote the body) is logged: either can carry a secret.
-    else if (status < 500) log.info('request refused', { method: req.method, path: req.path, status, reason: error instanceof PosbonError ? body.error : 'malformed request' });
+    const { status, body } = failRequest(
+      log,
+      error,
+      { method: req.method, url: req.originalUrl, path: req.path },
+      res.locals.requestId as string | undefined,
+    );
     if (res.headersSent) {
       next(error);
       return;
     }
     // A client still sending a body we rejected early must not keep the socket half-read.
     if (!req.complete) res.setHeader('connection', 'close');
-    if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined)
+      res.setHeader('retry-after', String(error.retryAfterSeconds));
     res.status(status).json(body);
   };
 }

@@ -33,10 +33,13 @@ class Locals implements RequestLocals {
   }
 }
 
+/** The caller's request id when it is sane, else a new one. */
+export const requestIdFrom = (incoming: string | undefined): string =>
+  incoming && SANE_ID.test(incoming) ? incoming : randomUUID();
+
 export function requestContext(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const incoming = req.get('x-request-id');
-    const requestId = incoming && SANE_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFrom(req.get('x-request-id'));
     res.setHeader('x-request-id', requestId);
     res.locals = new Locals(requestId, logger) as unknown as Response['locals'];
     if (logger.isLevelEnabled('http')) {

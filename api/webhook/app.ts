@@ -1,11 +1,10 @@
-// The FaceID webhook ingress as its own Express app, deployable and scalable apart from the admin API.
-import express from 'express';
+// The FaceID webhook ingress's request listener, deployable and scalable apart from the admin API: the vendors'
+// routes (vendors/registry.ts) and the health check over the ingress's lean HTTP layer (http.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../lib/log/logger.js';
-import { markRoute, requestDuration } from '../../lib/metrics/index.js';
-import { errorMiddleware } from '../platform/error-middleware.js';
-import { InputError } from '../../lib/errors/index.js';
-import { requestContext } from '../platform/request-id.js';
+import { requestRecorder } from '../../lib/metrics/index.js';
+import { webhookListener, type HttpRoute } from './http.js';
 import type { WebhookIngress } from './ingress.js';
 import { DEFAULT_LIMITS, WEBHOOK_VENDORS, type BodyLimits } from './vendors/registry.js';
 
@@ -19,28 +18,13 @@ export interface WebhookAppDeps {
   limits?: Partial<BodyLimits>;
 }
 
-export function createWebhookApp(deps: WebhookAppDeps): express.Express {
+export function createWebhookApp(deps: WebhookAppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { ingress, logger } = deps;
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
-  const app = express();
-  app.disable('x-powered-by');
-  // Devices never revalidate an acknowledgement; hashing every body for an ETag is wasted work at the morning peak.
-  app.set('etag', false);
-  app.set('query parser', 'simple');
-  app.use(requestContext(logger));
-  app.use(requestDuration(deps.metrics, 'posbon_webhook'));
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
-
+  const routes: HttpRoute[] = [{ method: 'get', path: '/healthz', handler: () => ({ json: { ok: true } }) }];
   for (const vendor of WEBHOOK_VENDORS) {
-    for (const route of vendor.routes) {
-      app[route.method](route.path, (_req, res, next) => (markRoute(res, route.path), next()), route.handler({ ingress, limits }));
-    }
+    for (const route of vendor.routes)
+      routes.push({ method: route.method, path: route.path, handler: route.handler({ ingress, limits }) });
   }
-
-  app.use((req, _res, next) => next(new InputError('path', `no webhook route ${req.method} ${req.path}`, 404)));
-  app.use(errorMiddleware(logger));
-  return app;
+  return webhookListener({ routes, logger, record: requestRecorder(deps.metrics, 'posbon_webhook') });
 }

@@ -1,7 +1,7 @@
 // Streams a Hikvision multipart push: keeps the event JSON parts, skips pictures unparsed as they arrive.
 import { Transform, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { InputError } from '../../lib/errors/index.js';
 import { utf8 } from './attendance.js';
 import { actualBoundary, isHikvisionEventPart } from './vendors/hikvision.js';
@@ -166,9 +166,9 @@ export class PartSkipper {
 }
 
 /** The text of every event part, in order. Rejects with a 4xx for a malformed, truncated or oversized body. */
-export function readEventParts(req: Request, limits: MultipartLimits): Promise<string[]> {
-  const announced = headerBoundary(req.get('content-type') ?? '');
-  if (Number(req.get('content-length') ?? 0) > limits.bodyBytes)
+export function readEventParts(req: IncomingMessage, limits: MultipartLimits): Promise<string[]> {
+  const announced = headerBoundary(req.headers['content-type'] ?? '');
+  if (Number(req.headers['content-length'] ?? 0) > limits.bodyBytes)
     return Promise.reject(tooLarge('body', limits.bodyBytes));
   return new Promise<string[]>((resolve, reject) => {
     const texts: string[] = [];
@@ -219,7 +219,11 @@ export function readEventParts(req: Request, limits: MultipartLimits): Promise<s
       parser.on('field', (name: string | undefined, value, info) => {
         try {
           if (info.valueTruncated) throw tooLarge(`part ${name}`, limits.eventPartBytes);
-          if (isHikvisionEventPart(name ?? '', info.mimeType) || value.trimStart().startsWith('{') || value.includes('<EventNotificationAlert'))
+          if (
+            isHikvisionEventPart(name ?? '', info.mimeType) ||
+            value.trimStart().startsWith('{') ||
+            value.includes('<EventNotificationAlert')
+          )
             addText(name ?? 'event', value);
         } catch (error) {
           fail(error);

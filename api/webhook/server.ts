@@ -1,12 +1,11 @@
 // Wires the ingress from a config and a device directory, and listens; what `main` and tests start.
 import cluster from 'node:cluster';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../db/data-source.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { serveMetrics, shareWithPrimary, type MetricsServer } from '../../lib/metrics/index.js';
-import { createAppServer } from '../platform/http-server.js';
 import { OutageLog } from '../platform/outage-log.js';
 import { createWebhookApp, type BodyLimits } from './app.js';
 import { AttendanceStore, type AttendanceStoreDeps } from './attendance-store.js';
@@ -55,11 +54,23 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const secrets = DeviceSecrets.create({ dataSource, keys: config.keys, outage });
   const store = AttendanceStore.create({ dataSource, logger, outage, ...options.store });
   const metrics = WebhookMetrics.create({ stats: store.stats });
-  const deviceStatus = options.deviceStatus && DeviceStatusWriter.create({ ...options.deviceStatus, logger, registry: metrics.registry });
-  const ingress = WebhookIngress.create({ directory, secrets, store, metrics, ...(deviceStatus ? { deviceStatus } : {}) });
+  const deviceStatus =
+    options.deviceStatus && DeviceStatusWriter.create({ ...options.deviceStatus, logger, registry: metrics.registry });
+  const ingress = WebhookIngress.create({
+    directory,
+    secrets,
+    store,
+    metrics,
+    ...(deviceStatus ? { deviceStatus } : {}),
+  });
   const retention = WebhookIdRetention.create({ dataSource, logger });
-  const app = createWebhookApp({ ingress, logger, metrics: metrics.registry, ...(options.limits ? { limits: options.limits } : {}) });
-  const server = createAppServer(app).listen(config.port, options.host ?? '0.0.0.0');
+  const app = createWebhookApp({
+    ingress,
+    logger,
+    metrics: metrics.registry,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+  const server = createServer(app).listen(config.port, options.host ?? '0.0.0.0');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -68,7 +79,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   if (options.retention ?? true) retention.start();
   let metricsServer: MetricsServer | undefined;
   if (cluster.isWorker) shareWithPrimary(metrics.registry);
-  else if (config.metricsPort !== undefined) metricsServer = await serveMetrics({ registry: metrics.registry }, options.host ?? '0.0.0.0', config.metricsPort);
+  else if (config.metricsPort !== undefined)
+    metricsServer = await serveMetrics({ registry: metrics.registry }, options.host ?? '0.0.0.0', config.metricsPort);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info('webhook ingress listening', { port, metricsPort: metricsServer?.port });

@@ -3,7 +3,14 @@
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type RegistryContentType,
+} from 'prom-client';
 
 /** A registry with the process metrics under their standard names (process_cpu_seconds_total, nodejs_heap_…). */
 export function processRegistry(): Registry {
@@ -19,11 +26,15 @@ export function markRoute(res: Response, template: string): void {
   (res.locals as Record<symbol, string>)[ROUTE] = template;
 }
 
+/** Records one answered request: its method, route template, status code and seconds from arrival to last byte. */
+export type RecordRequest = (method: string, route: string, code: number, seconds: number) => void;
+
 /**
- * Times and counts every request by method, route template and status code. The template, never the path: a path holds ids and
- * tokens, and would make a series per device. A request no route matched is `unmatched`.
+ * The request duration histogram and request counter by method, route template and status code. The template,
+ * never the path: a path holds ids and tokens, and would make a series per device. A request no route matched is
+ * `unmatched`. Each label set's series is looked up once, not hashed from its labels on every request.
  */
-export function requestDuration(registry: Registry, prefix: string) {
+export function requestRecorder(registry: Registry, prefix: string): RecordRequest {
   // `code` as Prometheus' own HTTP instrumentation names the status label, which the chart's alert rules read.
   const histogram = new Histogram({
     name: `${prefix}_http_request_duration_seconds`,
@@ -38,14 +49,33 @@ export function requestDuration(registry: Registry, prefix: string) {
     labelNames: ['method', 'route', 'code'],
     registers: [registry],
   });
+  const series = new Map<string, { observe(seconds: number): void; inc(): void }>();
+  return (method, route, code, seconds) => {
+    const key = `${method} ${code} ${route}`;
+    let one = series.get(key);
+    if (!one) {
+      const labels = { method, route, code: String(code) };
+      const h = histogram.labels(labels);
+      const c = requests.labels(labels);
+      one = { observe: (s) => h.observe(s), inc: () => c.inc() };
+      // Methods and codes are few and routes are templates; a flood of odd methods is bounded all the same.
+      if (series.size < 1000) series.set(key, one);
+    }
+    one.observe(seconds);
+    one.inc();
+  };
+}
+
+/** The Express form of requestRecorder: times every request of the app it is used in. */
+export function requestDuration(registry: Registry, prefix: string) {
+  const record = requestRecorder(registry, prefix);
   return (req: Request, res: Response, next: NextFunction): void => {
-    const end = histogram.startTimer();
+    const started = process.hrtime.bigint();
     res.once('finish', () => {
       const marked = (res.locals as Record<symbol, string | undefined>)[ROUTE];
-      const route = marked ?? (req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched');
-      const labels = { method: req.method, route, code: String(res.statusCode) };
-      end(labels);
-      requests.inc(labels);
+      const route =
+        marked ?? (req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched');
+      record(req.method, route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
   };
@@ -81,7 +111,8 @@ export async function serveMetrics(source: MetricsSource, host: string, port: nu
     }
     collect().then(
       ({ text, type }) => res.writeHead(200, { 'content-type': type }).end(text),
-      (error: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${error.message}\n`),
+      (error: Error) =>
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${error.message}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {

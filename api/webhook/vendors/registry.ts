@@ -1,11 +1,11 @@
 // Every push protocol the ingress speaks, in one place: its routes, parser, push settings and token path. Adding a
 // vendor is one entry here (and its parser beside this file); the logger redacts its token path from this entry.
-import express, { type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { redactPathSegment } from '../../../lib/log/logger.js';
 import { InputError } from '../../../lib/errors/index.js';
 import { parseInput } from '../../platform/parse.js';
 import { emptyPush, utf8, type Direction, type EventSource, type ParsedPush } from '../attendance.js';
+import { readBody, type WebhookHandler, type WebhookRequest } from '../http.js';
 import type { WebhookIngress } from '../ingress.js';
 import { readEventParts } from '../multipart.js';
 import { inflateDahuaBody, parseDahuaUpload } from './dahua.js';
@@ -38,11 +38,11 @@ export interface VendorDeps {
 
 export interface WebhookRoute {
   method: 'get' | 'post';
-  /** An Express path template. */
+  /** A path template: literal segments and `:name` parameters. */
   path: string;
   /** The path parameter that carries the device token: every log line of the process redacts it. */
   tokenParam?: string;
-  handler(deps: VendorDeps): RequestHandler;
+  handler(deps: VendorDeps): WebhookHandler;
 }
 
 /** What the admin API needs to know about a device to build its push settings. */
@@ -83,64 +83,66 @@ function merge(pushes: ParsedPush[]): ParsedPush {
   return all;
 }
 
-/** The address the request came from, as the socket (or a trusted proxy) reports it. */
-const sourceOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? '';
-
-const bodyOf = (req: Request): Buffer => (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
-
-const rawParsers = new Map<number, RequestHandler>();
-
-/** One body reader per limit: building one parses its options and allocates its closures, work not to repeat per request. */
-const raw = (limit: number): RequestHandler => {
-  let parser = rawParsers.get(limit);
-  if (!parser) rawParsers.set(limit, (parser = express.raw({ type: () => true, limit, inflate: true })));
-  return parser;
-};
-
 /** Reads the raw body inside a handler, once the request has been authenticated. */
-const readRaw = (req: Request, res: Response, limit: number) =>
-  new Promise<void>((resolve, reject) => raw(limit)(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+const readRaw = (req: WebhookRequest, limit: number): Promise<Buffer> => readBody(req.raw, limit);
 
 // Hikvision ISAPI: the token in the path, or in ?secret= as the original design had it.
 const hikvisionPush =
-  ({ ingress, limits }: VendorDeps): RequestHandler =>
-  async (req, res) => {
+  ({ ingress, limits }: VendorDeps): WebhookHandler =>
+  async (req) => {
     const params = parseInput(hikvisionParams, req.params);
-    const token = params.deviceToken ?? (typeof req.query.secret === 'string' ? req.query.secret : undefined);
+    const secret = req.query.secret;
+    const token = params.deviceToken ?? (typeof secret === 'string' ? secret : undefined);
     if (!token) throw new InputError('deviceToken', 'missing: put the device token in the URL path');
-    const { device, auth } = await ingress.deviceByToken(params.schoolId, token, 'hikvision', sourceOf(req));
+    const { device, auth } = await ingress.deviceByToken(params.schoolId, token, 'hikvision', req.source);
     if (device.direction !== 'both' && device.direction !== params.direction) {
       throw new InputError('direction', `this device records only '${device.direction}'`);
     }
     const direction: Direction = params.direction;
     let texts: string[];
-    if (/^multipart\//i.test(req.get('content-type') ?? '')) {
-      texts = await readEventParts(req, { bodyBytes: limits.hikvisionBytes, eventPartBytes: limits.eventPartBytes, parts: 8 });
+    if (/^multipart\//i.test(req.header('content-type') ?? '')) {
+      texts = await readEventParts(req.raw, {
+        bodyBytes: limits.hikvisionBytes,
+        eventPartBytes: limits.eventPartBytes,
+        parts: 8,
+      });
       if (texts.length === 0) throw new InputError('event', 'the multipart body has no event JSON part');
     } else {
-      await readRaw(req, res, limits.eventPartBytes);
-      texts = [utf8(bodyOf(req), 'body')];
+      texts = [utf8(await readRaw(req, limits.eventPartBytes), 'body')];
     }
-    res.json(await ingress.accept('hikvision', merge(texts.map((text) => parseHikvisionEvent(text, device, direction))), auth));
+    return {
+      json: await ingress.accept(
+        'hikvision',
+        merge(texts.map((text) => parseHikvisionEvent(text, device, direction))),
+        auth,
+      ),
+    };
   };
 
 const zktecoPoll =
-  ({ ingress }: VendorDeps): RequestHandler =>
-  (req, res) => {
-    ingress.deviceBySerial(zktecoSerial(parseInput(iclockQuery, req.query).SN), sourceOf(req));
-    res.type('text/plain').send('OK');
+  ({ ingress }: VendorDeps): WebhookHandler =>
+  (req) => {
+    ingress.deviceBySerial(zktecoSerial(parseInput(iclockQuery, req.query).SN), req.source);
+    return { text: 'OK' };
   };
 
 const hikvision: WebhookVendor = {
   source: 'hikvision',
   credential: 'path-token',
   routes: [
-    { method: 'post', path: '/webhook/:schoolId/:direction/:deviceToken', tokenParam: 'deviceToken', handler: hikvisionPush },
+    {
+      method: 'post',
+      path: '/webhook/:schoolId/:direction/:deviceToken',
+      tokenParam: 'deviceToken',
+      handler: hikvisionPush,
+    },
     { method: 'post', path: '/webhook/:schoolId/:direction', handler: hikvisionPush },
   ],
   pushUrls: (at, device, token) => {
     const directions = device.direction === 'both' ? (['in', 'out'] as const) : [device.direction];
-    return Object.fromEntries(directions.map((d) => [d, at(`/webhook/${encodeURIComponent(device.schoolId)}/${d}/${token}`)]));
+    return Object.fromEntries(
+      directions.map((d) => [d, at(`/webhook/${encodeURIComponent(device.schoolId)}/${d}/${token}`)]),
+    );
   },
 };
 
@@ -154,10 +156,10 @@ const zkteco: WebhookVendor = {
       path: '/iclock/cdata',
       handler:
         ({ ingress }) =>
-        (req, res) => {
+        (req) => {
           const serial = zktecoSerial(parseInput(iclockQuery, req.query).SN);
-          ingress.deviceBySerial(serial, sourceOf(req));
-          res.type('text/plain').send(zktecoOptions(serial));
+          ingress.deviceBySerial(serial, req.source);
+          return { text: zktecoOptions(serial) };
         },
     },
     {
@@ -165,29 +167,31 @@ const zkteco: WebhookVendor = {
       path: '/iclock/cdata',
       handler:
         ({ ingress, limits }) =>
-        async (req, res) => {
-          await readRaw(req, res, limits.zktecoBytes);
+        async (req) => {
+          const body = await readRaw(req, limits.zktecoBytes);
           const query = parseInput(iclockQuery, req.query);
           const serial = zktecoSerial(query.SN);
-          const { device, auth } = ingress.deviceBySerial(serial, sourceOf(req));
-          const text = utf8(bodyOf(req), 'body');
+          const { device, auth } = ingress.deviceBySerial(serial, req.source);
+          const text = utf8(body, 'body');
           if (query.table !== 'ATTLOG') {
             // Operation logs, user lists and photos are acknowledged but not kept.
             const lines = text.split('\n').filter((line) => line.trim() !== '').length;
             await ingress.accept('zkteco', { events: [], heartbeats: 0, ignored: lines }, auth);
-            res.type('text/plain').send(`OK: ${lines}`);
-            return;
+            return { text: `OK: ${lines}` };
           }
           const push = parseZktecoAttlog(text, device, serial);
           await ingress.accept('zkteco', push, auth);
-          res.type('text/plain').send(`OK: ${push.events.length}`);
+          return { text: `OK: ${push.events.length}` };
         },
     },
     { method: 'get', path: '/iclock/getrequest', handler: zktecoPoll },
     {
       method: 'post',
       path: '/iclock/devicecmd',
-      handler: (deps) => (req, res, next) => void readRaw(req, res, 64 * 1024).then(() => zktecoPoll(deps)(req, res, next), next),
+      handler: (deps) => async (req) => {
+        await readRaw(req, 64 * 1024);
+        return zktecoPoll(deps)(req);
+      },
     },
   ],
   pushUrls: (at) => ({ server: at('/') }),
@@ -204,12 +208,16 @@ const dahua: WebhookVendor = {
       tokenParam: 'deviceToken',
       handler:
         ({ ingress, limits }) =>
-        async (req, res) => {
+        async (req) => {
           const params = parseInput(dahuaParams, req.params);
-          const { device, auth } = await ingress.deviceByToken(params.schoolId, params.deviceToken, 'dahua', sourceOf(req));
-          await readRaw(req, res, limits.dahuaBytes);
-          const text = utf8(inflateDahuaBody(bodyOf(req), limits.dahuaBytes), 'body');
-          res.json(await ingress.accept('dahua', parseDahuaUpload(text, device), auth));
+          const { device, auth } = await ingress.deviceByToken(
+            params.schoolId,
+            params.deviceToken,
+            'dahua',
+            req.source,
+          );
+          const text = utf8(inflateDahuaBody(await readRaw(req, limits.dahuaBytes), limits.dahuaBytes), 'body');
+          return { json: await ingress.accept('dahua', parseDahuaUpload(text, device), auth) };
         },
     },
   ],
@@ -226,18 +234,19 @@ const standardWebhooks: WebhookVendor = {
       path: '/signed/:schoolId/:deviceId',
       handler:
         ({ ingress, limits }) =>
-        async (req, res) => {
+        async (req) => {
           const params = parseInput(signedParams, req.params);
-          await readRaw(req, res, limits.signedBytes);
-          const body = bodyOf(req);
+          const body = await readRaw(req, limits.signedBytes);
           const { device, receipt } = await ingress.verifySigned(params.schoolId, params.deviceId, {
-            id: req.get('webhook-id'),
-            timestamp: req.get('webhook-timestamp'),
-            signature: req.get('webhook-signature'),
+            id: req.header('webhook-id'),
+            timestamp: req.header('webhook-timestamp'),
+            signature: req.header('webhook-signature'),
             body,
           });
           const text = utf8(body, 'body');
-          res.json(await ingress.accept('standard-webhooks', parseSignedAttendance(text, device), 'signature', receipt));
+          return {
+            json: await ingress.accept('standard-webhooks', parseSignedAttendance(text, device), 'signature', receipt),
+          };
         },
     },
   ],
