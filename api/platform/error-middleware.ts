@@ -15,7 +15,7 @@ function statusOf(error: unknown): { status: number; message: string } {
   if (error instanceof PosbonError) return { status: error.status, message: error.message };
   const e = (error ?? {}) as HttpishError;
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
-  // body-parser and busboy errors for malformed or oversized input carry a 4xx status and are safe to show.
+  // body-parser errors for malformed or oversized input carry a 4xx status and are safe to show.
   if (status >= 400 && status < 500)
     return { status, message: typeof e.message === 'string' ? e.message : 'bad request' };
   return { status: status >= 500 && status < 600 ? status : 500, message: 'internal error' };

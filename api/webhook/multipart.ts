@@ -1,6 +1,7 @@
-// Streams a Hikvision multipart push: keeps the event JSON parts, skips pictures unparsed as they arrive.
+// Streams a Hikvision multipart push (RFC 7578): keeps the event parts, skips pictures as they arrive. Delimiters and
+// header ends are found by Buffer's native search, so a picture's bytes are never looked at one by one; a general
+// form parser (busboy) built a parser and its streams per push and was a fifth of the ingress's CPU (bench/webhook).
 import { Transform, type TransformCallback } from 'node:stream';
-import busboy from 'busboy';
 import type { IncomingMessage } from 'node:http';
 import { InputError } from '../../lib/errors/index.js';
 import { utf8 } from './attendance.js';
@@ -30,7 +31,7 @@ export function usesBareLf(head: Uint8Array): boolean {
   return newline > 0 && text[newline - 1] !== '\r';
 }
 
-/** Rewrites bare LF as CRLF across chunk edges; busboy follows RFC 7578 and knows only CRLF. */
+/** Rewrites bare LF as CRLF across chunk edges; RFC 7578 knows only CRLF. */
 export class CrlfLines extends Transform {
   private lastWasCr = false;
 
@@ -54,114 +55,179 @@ export class CrlfLines extends Transform {
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
 const DASH = 0x2d;
+/** A part's header block at most; a longer one is not a terminal's. */
+const MAX_HEADER_BYTES = 16 * 1024;
+/** Spaces and tabs after a boundary (RFC 2046 transport padding) at most. */
+const MAX_PADDING = 256;
+
+const malformed = (detail: string) => new InputError('body', `malformed multipart: ${detail}`);
+
+interface Part {
+  name: string;
+  /** A part with a filename: kept only when its name or type says it is the event. */
+  file: boolean;
+  /** Kept: read into `chunks` (an event file part, or any field, whose value decides). */
+  keep: boolean;
+  chunks: Buffer[];
+  bytes: number;
+}
+
+/** The part's name, whether it has a filename and its media type; undefined for a part that is not form data. */
+function partHeaders(block: string): { name: string; file: boolean; mimeType: string } | undefined {
+  let disposition: string | undefined;
+  let mimeType = 'text/plain';
+  let pairs = 0;
+  for (const line of block.split('\r\n')) {
+    if (line === '' || ++pairs > 32) continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw malformed('a part header line has no name');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === 'content-disposition') disposition = value;
+    else if (name === 'content-type') mimeType = value.split(';')[0]!.trim().toLowerCase() || mimeType;
+  }
+  if (!disposition || !/^form-data\s*(;|$)/i.test(disposition)) return undefined;
+  let partName = '';
+  let file = false;
+  for (const m of disposition.matchAll(/;\s*([^\s=;]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g)) {
+    const key = m[1]!.toLowerCase();
+    if (key === 'name') partName = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1').trim();
+    else if (key === 'filename' || key === 'filename*') file = true;
+  }
+  return { name: partName, file, mimeType };
+}
 
 /**
- * Feeds a multipart body to the parser and drops the body of a part the parser's handler skips (a picture), up to the
- * next delimiter, found by Buffer's native search, so the parser never scans it. The parser holds back up to a
- * delimiter's length of input before it sees a part's headers end, so the decision is taken once that much past the
- * headers has been written; a delimiter already inside that stretch ends the part there. Everything else passes
- * unchanged, and a body cut off inside a skipped part still ends inside it, which the parser reports as malformed.
+ * Reads a multipart body written to it chunk by chunk and collects the text of every event part, in order: a part
+ * named or typed as Hikvision's event, or a field whose value is JSON or an `EventNotificationAlert`. Other file
+ * parts (pictures) are skipped: only a delimiter's length of them is ever kept, to find a delimiter across chunks.
+ * Throws a 4xx InputError for a malformed, oversized or truncated body.
  */
-export class PartSkipper {
+export class EventPartReader {
+  readonly texts: string[] = [];
   private readonly delimiter: Buffer;
-  /** The last bytes seen, kept so a delimiter or a header end across two chunks is still found. */
-  private carry: Buffer = CRLF;
-  /** How many of the carried bytes were written already (at the start, the line break stands before the body). */
-  private carryWritten = CRLF.length;
-  /** The body offset of carry[0]; the first delimiter has no line break before it, so one is carried in front. */
-  private carryStart = -CRLF.length;
-  private searchFrom = -CRLF.length;
-  private mode: 'delimiter' | 'headers' | 'decide' | 'skip' | 'rest' = 'delimiter';
-  /** Body offsets: where the current part's headers end, and how far to write before deciding to skip it. */
-  private headersEnd = 0;
-  private decideAt = 0;
-  private skipRequested = false;
+  private readonly dashBoundary: Buffer;
+  private pending: Buffer | undefined;
+  private state: 'start' | 'preamble' | 'after-boundary' | 'headers' | 'body' | 'epilogue' = 'start';
+  private parts = 0;
+  private part: Part | undefined;
 
   constructor(
     boundary: string,
-    private readonly write: (bytes: Buffer) => void,
+    private readonly limits: Pick<MultipartLimits, 'eventPartBytes' | 'parts'>,
   ) {
     this.delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
+    this.dashBoundary = this.delimiter.subarray(2);
   }
 
-  /** Called from the parser's handler of the part being read: its body is not passed on. */
-  skipPart(): void {
-    if (this.mode === 'decide') this.skipRequested = true;
-  }
-
-  feed(chunk: Buffer): void {
-    const buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
-    const start = this.carryStart;
-    let pos = this.carryWritten;
+  write(chunk: Buffer): void {
+    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = undefined;
+    let pos = 0;
     for (;;) {
-      const from = Math.max(this.searchFrom - start, 0);
-      if (this.mode === 'delimiter') {
-        const m = buf.indexOf(this.delimiter, from);
-        if (m < 0) break;
-        const after = m + this.delimiter.length;
-        // Whether it closes the body shows in the next two bytes; the carry keeps the delimiter for the next chunk.
-        if (after + 2 > buf.length) break;
-        this.searchFrom = start + after;
-        if (buf[after] === DASH && buf[after + 1] === DASH) {
-          this.mode = 'rest';
-          break;
+      if (this.state === 'start') {
+        // The first boundary may open the body with no line break before it.
+        if (buf.length < this.dashBoundary.length) return this.keep(buf, 0);
+        if (buf.subarray(0, this.dashBoundary.length).equals(this.dashBoundary)) {
+          pos = this.dashBoundary.length;
+          this.state = 'after-boundary';
+        } else this.state = 'preamble';
+      } else if (this.state === 'preamble') {
+        const m = buf.indexOf(this.delimiter, pos);
+        if (m < 0) return this.keep(buf, Math.max(pos, buf.length - this.delimiter.length + 1));
+        pos = m + this.delimiter.length;
+        this.state = 'after-boundary';
+      } else if (this.state === 'after-boundary') {
+        if (buf.length - pos < 2) return this.keep(buf, pos);
+        if (buf[pos] === DASH && buf[pos + 1] === DASH) {
+          this.state = 'epilogue';
+          return;
         }
-        this.mode = 'headers';
-      } else if (this.mode === 'headers') {
-        const h = buf.indexOf(HEADER_END, from);
-        // Only a delimiter starting before the headers' end matters; searching past it would scan the whole picture.
-        const d = (h < 0 ? buf : buf.subarray(0, h + this.delimiter.length - 1)).indexOf(this.delimiter, from);
-        if (d >= 0 && (h < 0 || d < h)) {
-          this.mode = 'delimiter';
-          this.searchFrom = start + d;
-          continue;
+        let i = pos;
+        while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+        if (i - pos > MAX_PADDING) throw malformed('a boundary line is too long');
+        if (buf.length - i < 2) return this.keep(buf, pos);
+        if (buf[i] !== 0x0d || buf[i + 1] !== 0x0a) throw malformed('a boundary is not followed by a line break');
+        pos = i + 2;
+        this.state = 'headers';
+      } else if (this.state === 'headers') {
+        if (buf.length - pos < 2) return this.keep(buf, pos);
+        if (buf[pos] === 0x0d && buf[pos + 1] === 0x0a) {
+          // No headers: the boundary line's break and this one end an empty block.
+          this.begin('');
+          pos += 2;
+        } else {
+          const end = buf.indexOf(HEADER_END, pos);
+          if (end < 0) {
+            if (buf.length - pos > MAX_HEADER_BYTES) throw malformed('a part header is too large');
+            return this.keep(buf, pos);
+          }
+          this.begin(buf.toString('latin1', pos, end));
+          pos = end + HEADER_END.length;
         }
-        if (h < 0) break;
-        this.headersEnd = start + h + HEADER_END.length;
-        this.decideAt = this.headersEnd + this.delimiter.length - 1;
-        this.skipRequested = false;
-        this.mode = 'decide';
-      } else if (this.mode === 'decide') {
-        const until = Math.min(buf.length, this.decideAt - start);
-        if (until > pos) {
-          this.write(buf.subarray(pos, until));
-          pos = until;
-        }
-        if (this.skipRequested) this.mode = 'skip';
-        else if (start + pos >= this.decideAt) this.mode = 'delimiter';
-        else break;
-        this.searchFrom = this.headersEnd;
-      } else if (this.mode === 'skip') {
-        const m = buf.indexOf(this.delimiter, from);
-        if (m >= 0 && m < pos) {
-          // The part ended within what was written while deciding.
-          this.mode = 'delimiter';
-          this.searchFrom = start + m;
-          continue;
-        }
+        this.state = 'body';
+      } else if (this.state === 'body') {
+        const m = buf.indexOf(this.delimiter, pos);
         if (m < 0) {
-          // All but a possible start of the delimiter is dropped.
-          pos = Math.max(pos, buf.length - (this.delimiter.length - 1));
-          break;
+          // All but a possible start of the delimiter belongs to the part.
+          const safe = Math.max(pos, buf.length - this.delimiter.length + 1);
+          this.take(buf, pos, safe);
+          return this.keep(buf, safe);
         }
-        pos = m;
-        this.mode = 'delimiter';
-        this.searchFrom = start + m;
-      } else break;
+        this.take(buf, pos, m);
+        this.finish();
+        pos = m + this.delimiter.length;
+        this.state = 'after-boundary';
+      } else return;
     }
-    const keep = Math.min(buf.length, this.delimiter.length + HEADER_END.length);
-    if (this.mode === 'skip') {
-      // The carry may hold the start of a delimiter written while deciding: it is searched, not written again.
-      const from = Math.min(pos, buf.length - keep);
-      this.carry = Buffer.from(buf.subarray(from));
-      this.carryWritten = pos - from;
-      this.carryStart = start + from;
+  }
+
+  /** The body ended: throws unless its closing boundary was read. */
+  end(): string[] {
+    if (this.state !== 'epilogue') throw malformed('Unexpected end of form');
+    return this.texts;
+  }
+
+  private keep(buf: Buffer, from: number): void {
+    if (from < buf.length) this.pending = Buffer.from(buf.subarray(from));
+  }
+
+  private begin(block: string): void {
+    if (++this.parts > this.limits.parts)
+      throw new InputError('body', `number of parts is larger than ${this.limits.parts}`, 413);
+    const headers = partHeaders(block);
+    // A part that is not form data is skipped, as a form parser does.
+    const keep = headers !== undefined && (!headers.file || isHikvisionEventPart(headers.name, headers.mimeType));
+    this.part = { name: headers?.name ?? '', file: headers?.file ?? false, keep, chunks: [], bytes: 0 };
+  }
+
+  private take(buf: Buffer, from: number, to: number): void {
+    const part = this.part!;
+    if (!part.keep || to <= from) return;
+    part.bytes += to - from;
+    if (part.bytes > this.limits.eventPartBytes) throw tooLarge(`part ${part.name}`, this.limits.eventPartBytes);
+    part.chunks.push(buf.subarray(from, to));
+  }
+
+  private finish(): void {
+    const part = this.part!;
+    this.part = undefined;
+    if (!part.keep) return;
+    const bytes = part.chunks.length === 1 ? part.chunks[0]! : Buffer.concat(part.chunks, part.bytes);
+    if (part.file) {
+      this.texts.push(utf8(bytes, part.name || 'event'));
       return;
     }
-    if (pos < buf.length) this.write(buf.subarray(pos));
-    this.carry = Buffer.from(buf.subarray(buf.length - keep));
-    this.carryWritten = keep;
-    this.carryStart = start + buf.length - keep;
+    const value = bytes.toString('utf8');
+    if (
+      !isHikvisionEventPart(part.name, 'text/plain') &&
+      !value.trimStart().startsWith('{') &&
+      !value.includes('<EventNotificationAlert')
+    )
+      return;
+    // A device never sends U+FFFD on purpose: a replacement character means the bytes were not UTF-8.
+    if (value.includes('\uFFFD')) throw new InputError(part.name || 'event', 'part is not valid UTF-8');
+    this.texts.push(value);
   }
 }
 
@@ -171,114 +237,46 @@ export function readEventParts(req: IncomingMessage, limits: MultipartLimits): P
   if (Number(req.headers['content-length'] ?? 0) > limits.bodyBytes)
     return Promise.reject(tooLarge('body', limits.bodyBytes));
   return new Promise<string[]>((resolve, reject) => {
-    const texts: string[] = [];
-    const pending: Promise<void>[] = [];
     const head: Buffer[] = [];
     let headBytes = 0;
     let received = 0;
     let settled = false;
-    let parser: busboy.Busboy | undefined;
-    let skipper: PartSkipper | undefined;
-    /** Where the body goes once the parser is set up; straight calls, as a piped stream per request costs more than it parses. */
+    /** Where the body goes once the boundary is known: straight calls, or through the bare-LF rewrite. */
     let input: { write(chunk: Buffer): void; end(): void } | undefined;
 
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
       req.off('data', count);
-      if (parser) {
-        parser.removeAllListeners();
-        parser.on('error', () => undefined);
-        parser.destroy();
-      }
       // Drain what the client still sends so it reads our 4xx instead of a reset connection.
       req.resume();
       reject(error);
     };
 
-    const addText = (name: string, text: string) => {
-      // busboy decodes a field as UTF-8 with replacement characters; a device never sends U+FFFD on purpose.
-      if (text.includes('\uFFFD')) throw new InputError(name, 'part is not valid UTF-8');
-      texts.push(text);
-    };
-
-    const start = (ended: boolean) => {
+    const start = () => {
       // Usually the whole body came in one chunk: copying it would only make garbage.
       const first = head.length === 1 ? head[0]! : Buffer.concat(head);
-      const boundary = actualBoundary(announced, first);
-      parser = busboy({
-        headers: { 'content-type': `multipart/form-data; boundary="${boundary}"` },
-        limits: {
-          fieldSize: limits.eventPartBytes,
-          parts: limits.parts,
-          fields: limits.parts,
-          files: limits.parts,
-          headerPairs: 32,
-        },
-      });
-      parser.on('field', (name: string | undefined, value, info) => {
-        try {
-          if (info.valueTruncated) throw tooLarge(`part ${name}`, limits.eventPartBytes);
-          if (
-            isHikvisionEventPart(name ?? '', info.mimeType) ||
-            value.trimStart().startsWith('{') ||
-            value.includes('<EventNotificationAlert')
-          )
-            addText(name ?? 'event', value);
-        } catch (error) {
-          fail(error);
-        }
-      });
-      parser.on('file', (name: string | undefined, stream, info) => {
-        // A broken body is reported once, by the parser; the part's own stream error adds nothing.
-        stream.on('error', () => undefined);
-        if (!isHikvisionEventPart(name ?? '', info.mimeType)) {
-          // A picture: its bytes never reach the parser; what little does is dropped as it arrives.
-          skipper?.skipPart();
-          stream.resume();
-          return;
-        }
-        const chunks: Buffer[] = [];
-        pending.push(
-          new Promise<void>((done) => {
-            stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-            stream.on('limit', () => fail(tooLarge(`part ${name}`, limits.eventPartBytes)));
-            stream.on('error', (error) => fail(new InputError('body', `malformed multipart: ${error.message}`)));
-            stream.on('close', () => {
-              try {
-                texts.push(utf8(Buffer.concat(chunks), name ?? 'event'));
-              } catch (error) {
-                fail(error);
-              }
-              done();
-            });
-          }),
-        );
-      });
-      parser.on('partsLimit', () => fail(tooLarge('number of parts', limits.parts)));
-      parser.on('filesLimit', () => fail(tooLarge('number of parts', limits.parts)));
-      parser.on('fieldsLimit', () => fail(tooLarge('number of parts', limits.parts)));
-      parser.on('error', (error: Error) => fail(new InputError('body', `malformed multipart: ${error.message}`)));
-      parser.on('close', () => {
-        void Promise.all(pending).then(() => {
-          if (settled) return;
-          settled = true;
-          req.off('data', count);
-          resolve(texts);
-        });
-      });
-      const target = parser;
-      skipper = new PartSkipper(boundary, (bytes) => {
-        if (!settled) target.write(bytes);
-      });
-      const parts = skipper;
+      const reader = new EventPartReader(actualBoundary(announced, first), limits);
       const direct = {
-        write: (chunk: Buffer) => parts.feed(chunk),
+        write: (chunk: Buffer) => {
+          try {
+            if (!settled) reader.write(chunk);
+          } catch (error) {
+            fail(error);
+          }
+        },
         end: () => {
-          if (!settled) target.end();
+          try {
+            if (settled) return;
+            const texts = reader.end();
+            settled = true;
+            req.off('data', count);
+            resolve(texts);
+          } catch (error) {
+            fail(error);
+          }
         },
       };
-      // Pictures pass through the rewrite too; they are skipped after it, so changing their bytes costs nothing.
       if (usesBareLf(first)) {
         const lines = new CrlfLines();
         lines.on('data', direct.write);
@@ -286,7 +284,6 @@ export function readEventParts(req: IncomingMessage, limits: MultipartLimits): P
         input = { write: (chunk) => lines.write(chunk), end: () => lines.end() };
       } else input = direct;
       input.write(first);
-      if (ended) input.end();
     };
 
     function count(chunk: Buffer) {
@@ -296,19 +293,19 @@ export function readEventParts(req: IncomingMessage, limits: MultipartLimits): P
         return;
       }
       if (input) {
-        if (!settled) input.write(chunk);
+        input.write(chunk);
         return;
       }
       head.push(chunk);
       headBytes += chunk.length;
-      if (headBytes >= HEAD_BYTES) start(false);
+      if (headBytes >= HEAD_BYTES) start();
     }
 
     req.on('data', count);
     req.on('end', () => {
       if (settled) return;
-      if (!input) start(true);
-      else input.end();
+      if (!input) start();
+      input!.end();
     });
     req.on('error', (error) => fail(new InputError('body', `request aborted: ${error.message}`)));
   });
