@@ -1,8 +1,7 @@
 // The admin API: identity, the fleet from memory, stream grants and the audit trail, behind one error middleware.
 import { parseCookie } from 'cookie';
 import cors from 'cors';
-import express, { Router, type CookieOptions, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import express, { Router, type CookieOptions, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { requestDuration } from '../../lib/metrics/index.js';
@@ -11,6 +10,7 @@ import { consoleCsp, consoleRouter, originsOf } from '../console/static.js';
 import type { AttendanceReader } from '../attendance/reader.js';
 import { errorMiddleware } from '../platform/error-middleware.js';
 import { InputError, TooManyRequestsError, UnauthorizedError } from '../../lib/errors/index.js';
+import { TokenBucketLimiter } from '../../lib/rate/token-bucket.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { requestContext } from '../platform/request-id.js';
 import { fixedHeaders } from '../platform/fixed-headers.js';
@@ -85,14 +85,16 @@ export function createApiApp(deps: ApiAppDeps): express.Express {
   app.use(requestForgeryGuard({ allowedOrigins: config.corsOrigins }));
   app.use(express.json({ limit: '64kb' }));
 
-  const limiter = (perMinute: number, what: string) =>
-    rateLimit({
-      windowMs: 60_000,
-      limit: perMinute,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: (_req, _res, next) => next(new TooManyRequestsError(`${what}: too many requests, slow down`)),
-    });
+  // Token buckets per client address (lib/rate, as the webhook and the probes limit): a burst of a minute's
+  // allowance, then that rate; a refusal says when the next request will be taken.
+  const limiter = (perMinute: number, what: string): RequestHandler => {
+    const buckets = new TokenBucketLimiter({ perMinute, burst: perMinute });
+    const retryAfter = Math.max(1, Math.ceil(60 / perMinute));
+    return (req, _res, next) => {
+      if (buckets.take(req.ip ?? '')) next();
+      else next(new TooManyRequestsError(`${what}: too many requests, slow down`, retryAfter));
+    };
+  };
   const loginLimit = limiter(config.loginPerMinute, 'login');
   const refreshLimit = limiter(config.tokensPerMinute, 'refresh');
   const streamLimit = limiter(config.tokensPerMinute, 'stream token');

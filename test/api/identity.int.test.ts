@@ -142,14 +142,23 @@ describe('in production', () => {
 });
 
 describe('rate limits', () => {
-  it('answer 429 on the login and token endpoints past the limit', async () => {
+  it('answer 429 with Retry-After on the login and token endpoints past the limit', async () => {
     const body = { username: 'nobody', password: 'nothing-here' };
     const logins = [];
-    for (let i = 0; i < 3; i++) logins.push((await call(limited, 'POST', '/auth/login', { body })).status);
-    expect(logins).toEqual([401, 401, 429]);
+    for (let i = 0; i < 3; i++) logins.push(await call(limited, 'POST', '/auth/login', { body }));
+    expect(logins.map((r) => [r.status, r.headers.get('retry-after')])).toEqual([
+      [401, null],
+      [401, null],
+      [429, '30'],
+    ]);
+    expect(logins[2]!.body.error).toBe('login: too many requests, slow down');
     const refreshes = [];
-    for (let i = 0; i < 3; i++) refreshes.push((await refresh(limited, 'prt_nothing')).status);
-    expect(refreshes).toEqual([401, 401, 429]);
+    for (let i = 0; i < 3; i++) refreshes.push(await refresh(limited, 'prt_nothing'));
+    expect(refreshes.map((r) => [r.status, r.headers.get('retry-after')])).toEqual([
+      [401, null],
+      [401, null],
+      [429, '30'],
+    ]);
   });
 });
 
