@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/log/logger.js';
 import type { RecordRequest } from '../../lib/metrics/index.js';
 import { failRequest } from '../platform/error-middleware.js';
 import { requestIdFrom } from '../platform/request-id.js';
+import { RouteTable } from '../platform/route-table.js';
 
 /** A request as a vendor's handler sees it. */
 export interface WebhookRequest {
@@ -34,40 +35,6 @@ export interface HttpRoute {
   /** A path template: literal segments and `:name` parameters (`/dahua/:schoolId/:deviceToken`). */
   path: string;
   handler: WebhookHandler;
-}
-
-interface CompiledRoute extends HttpRoute {
-  /** Each segment: a literal (lower case) or a parameter's name after its colon. */
-  segments: { literal?: string; param?: string }[];
-}
-
-const compile = (route: HttpRoute): CompiledRoute => ({
-  ...route,
-  segments: route.path
-    .split('/')
-    .slice(1)
-    .map((s) => (s.startsWith(':') ? { param: s.slice(1) } : { literal: s.toLowerCase() })),
-});
-
-/** Literal segments match in any case and one trailing slash is allowed, as the routes were always matched. */
-function match(route: CompiledRoute, segments: string[]): Record<string, string> | undefined {
-  if (segments.length !== route.segments.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < segments.length; i++) {
-    const want = route.segments[i]!;
-    const got = segments[i]!;
-    if (want.literal !== undefined) {
-      if (got.toLowerCase() !== want.literal) return undefined;
-    } else {
-      if (got === '') return undefined;
-      try {
-        params[want.param!] = decodeURIComponent(got);
-      } catch {
-        throw new InputError(want.param!, 'is not valid percent-encoding');
-      }
-    }
-  }
-  return params;
 }
 
 const DECODERS: Record<string, () => Transform> = {
@@ -165,7 +132,7 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
  */
 export function webhookListener(deps: { routes: readonly HttpRoute[]; logger: Logger; record: RecordRequest }) {
   const { logger, record } = deps;
-  const routes = deps.routes.map(compile);
+  const routes = new RouteTable(deps.routes);
   const logRequests = logger.isLevelEnabled('http');
 
   const fail = (req: IncomingMessage, res: ServerResponse, path: string, requestId: string, error: unknown) => {
@@ -189,7 +156,6 @@ export function webhookListener(deps: { routes: readonly HttpRoute[]; logger: Lo
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const method = req.method === 'HEAD' ? 'get' : (req.method ?? '').toLowerCase();
     let template = 'unmatched';
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -201,17 +167,7 @@ export function webhookListener(deps: { routes: readonly HttpRoute[]; logger: Lo
     });
     let reply: WebhookReply | Promise<WebhookReply>;
     try {
-      const segments = path.split('/').slice(1);
-      if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
-      let found: { route: CompiledRoute; params: Record<string, string> } | undefined;
-      for (const route of routes) {
-        if (route.method !== method) continue;
-        const params = match(route, segments);
-        if (params) {
-          found = { route, params };
-          break;
-        }
-      }
+      const found = routes.find(req.method ?? '', path);
       if (!found) throw new InputError('path', `no webhook route ${req.method} ${path}`, 404);
       template = found.route.path;
       const params = Object.keys(found.params).length === 0 ? NO_PARAMS : found.params;
