@@ -1,7 +1,8 @@
-// Benchmark of the webhook ingress: sustained events/s and latency under the realistic mix, as a share of three
+// Benchmark of the webhook ingress: sustained events/s and latency under the realistic mix, as a share of four
 // limits measured in the same run: the transport ceiling (a bare Node.js server on the same port setup reading and
-// discarding the same mix, bench/webhook/bare.ts) and PostgreSQL's one-INSERT-per-row and 500-row-batch ceilings
-// for the same rows; and where the cores went. Prints figures; asserts nothing. The ingress runs as
+// discarding the same mix, bench/webhook/bare.ts), the floor (the least work a correct ingress must do for the mix,
+// storing into the same PostgreSQL, bench/webhook/floor.ts) and PostgreSQL's one-INSERT-per-row and 500-row-batch
+// ceilings for the same rows; and where the cores went. Prints figures; asserts nothing. The ingress runs as
 // `npm run webhook` would (api/webhook/main.ts), the load from a third process.
 //   BENCH_SECONDS (30), BENCH_CONCURRENCY (64), BENCH_WORKERS (1: ingress processes sharing the port),
 //   BENCH_CEILING_SECONDS (10), BENCH_INGRESS_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
