@@ -70,6 +70,24 @@ describe('queued audit entries', () => {
     expect(await count('test.queued')).toBe(200);
   });
 
+  it('taken in separate turns of the event loop share one INSERT, and an awaited entry does not wait for the linger', async () => {
+    const audit = AuditLog.create({ dataSource, logger });
+    for (let i = 0; i < 5; i++) {
+      audit.enqueue(entry('test.linger', i));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await eventually(async () => expect(await count('test.linger')).toBe(5), 5000);
+    // Rows written by one statement carry one transaction id.
+    const transactions = async (action: string) =>
+      Number((await dataSource.query('SELECT count(DISTINCT xmin::text) AS n FROM audit_entry WHERE action = $1', [action]))[0].n);
+    expect(await transactions('test.linger')).toBe(1);
+
+    const slow = AuditLog.create({ dataSource, logger, batching: { maxBatch: 500, maxWaiting: 10_000, queuedLingerMs: 60_000 } });
+    slow.enqueue(entry('test.linger-awaited', 1));
+    await slow.record(entry('test.linger-awaited', 2));
+    expect([await count('test.linger-awaited'), await transactions('test.linger-awaited')]).toEqual([2, 1]);
+  });
+
   it('are all written by close, which reports none left', async () => {
     const audit = AuditLog.create({ dataSource, logger });
     for (let i = 0; i < 50; i++) audit.enqueue(entry('test.close', i));

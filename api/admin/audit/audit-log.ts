@@ -60,6 +60,8 @@ export interface AuditBatching {
   /** The first pause before a failed write of queued entries is retried; it doubles up to `maxRetryMs`. */
   retryMs?: number;
   maxRetryMs?: number;
+  /** How long queued entries wait for others before their INSERT starts, when nobody waits for them (default 10). */
+  queuedLingerMs?: number;
 }
 
 const behind = () => new UnavailableError('the audit log is behind; try again shortly');
@@ -67,6 +69,7 @@ const failing = () => new UnavailableError('the audit log cannot be written; try
 
 export class AuditLog {
   private timer: NodeJS.Timeout | undefined;
+  private linger: NodeJS.Timeout | undefined;
   private waiting: Waiting[] = [];
   private writing = false;
   /** Set while queued entries fail to commit: no new queued entry is taken until one write succeeds. */
@@ -107,6 +110,8 @@ export class AuditLog {
   /** Resolves when every entry taken so far is committed, or at once while the log is failing. */
   settled(): Promise<void> {
     if ((this.waiting.length === 0 && !this.writing) || this.failure !== undefined) return Promise.resolve();
+    // A reader does not wait out the linger of queued entries.
+    if (!this.writing) void this.write();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -137,10 +142,18 @@ export class AuditLog {
 
   private push(waiting: Waiting): void {
     this.waiting.push(waiting);
-    if (!this.writing) void this.write();
+    if (this.writing) return;
+    // Queued entries (stream tokens) answer nobody: they wait a few milliseconds for company, one INSERT for many
+    // instead of one per token. An entry somebody awaits starts the write at once, and takes them along.
+    const lingerMs = this.batching.queuedLingerMs ?? 10;
+    if (waiting.resolve || lingerMs <= 0) void this.write();
+    else this.linger ??= setTimeout(() => void this.write(), lingerMs);
   }
 
   private async write(): Promise<void> {
+    clearTimeout(this.linger);
+    this.linger = undefined;
+    if (this.writing) return;
     this.writing = true;
     let pauseMs = this.batching.retryMs ?? 100;
     try {
