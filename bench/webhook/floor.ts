@@ -5,13 +5,11 @@
 // up to four in flight, into a table of attendance_event's shape. It skips all the ingress does besides: device
 // lookup, source addresses, validation, idempotency hashing, time zones, duplicates, metrics, logs and errors.
 // Whatever the ingress does beyond this is what it adds to the least possible work.
-import cluster from 'node:cluster';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
+import { onWorkers } from './workers.js';
 
-const port = Number(process.env.BENCH_PORT);
-const workers = Number(process.env.BENCH_WORKERS ?? 1);
 const table = process.env.BENCH_FLOOR_TABLE ?? 'floor';
 const token = Buffer.from(process.env.BENCH_TOKEN ?? '');
 const signingKey = Buffer.from((process.env.BENCH_WHSEC ?? '').replace(/^whsec_/, ''), 'base64');
@@ -25,13 +23,7 @@ interface Waiting {
   res: ServerResponse;
 }
 
-if (workers > 1 && cluster.isPrimary) {
-  for (let i = 0; i < workers; i++) cluster.fork();
-  process.once('SIGTERM', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-    process.exit(0);
-  });
-} else {
+onWorkers(() => {
   const db = new pg.Pool({ connectionString: process.env.BENCH_DATABASE_URL, max: IN_FLIGHT });
   const insert = `INSERT INTO ${table} (idempotency_key, school_id, device_id, person_id, direction, occurred_at, received_at, late, future_skew, duplicate, source, raw_event_type)
     SELECT k, 'bench', 'floor', p, d, o, now(), false, false, false, s, t FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[]) AS u(k, p, d, o, s, t)
@@ -137,7 +129,5 @@ if (workers > 1 && cluster.isPrimary) {
       commit();
     });
   });
-  server.keepAliveTimeout = 65_000;
-  server.listen(port, '0.0.0.0');
-  process.once('SIGTERM', () => void db.end().finally(() => process.exit(0)));
-}
+  return { server, stop: () => db.end() };
+});
