@@ -1,6 +1,7 @@
 // Streams a Hikvision multipart push (RFC 7578): keeps the event parts, skips pictures as they arrive. Delimiters and
-// header ends are found by Buffer's native search, so a picture's bytes are never looked at one by one; a general
-// form parser (busboy) built a parser and its streams per push and was a fifth of the ingress's CPU (bench/webhook).
+// header ends are found by Buffer's native search, so a picture's bytes are never looked at one by one. A general
+// form parser (busboy) built a parser and its streams per push: without it the ingress spent a quarter less CPU a
+// push (bench/webhook: 211-226 µs a request against 296).
 import { Transform, type TransformCallback } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { InputError } from '../../lib/errors/index.js';
