@@ -16,8 +16,6 @@ import { RouteTable } from '../platform/route-table.js';
 /** A request as a vendor's handler sees it. */
 export interface WebhookRequest {
   readonly raw: IncomingMessage;
-  readonly method: string;
-  readonly path: string;
   /** The route's path parameters, decoded. */
   readonly params: Readonly<Record<string, string>>;
   readonly query: ParsedUrlQuery;
@@ -100,8 +98,6 @@ class Request implements WebhookRequest {
 
   constructor(
     readonly raw: IncomingMessage,
-    readonly method: string,
-    readonly path: string,
     private readonly search: string,
     readonly params: Readonly<Record<string, string>>,
   ) {}
@@ -119,8 +115,6 @@ class Request implements WebhookRequest {
     return Array.isArray(value) ? value.join(', ') : value;
   }
 }
-
-const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
@@ -171,8 +165,7 @@ export function webhookListener(deps: { routes: readonly HttpRoute[]; logger: Lo
       const found = routes.find(req.method ?? '', path);
       if (!found) throw new InputError('path', `no webhook route ${req.method} ${path}`, 404);
       template = found.route.path;
-      const params = Object.keys(found.params).length === 0 ? NO_PARAMS : found.params;
-      reply = found.route.handler(new Request(req, req.method ?? '', path, q < 0 ? '' : url.slice(q + 1), params));
+      reply = found.route.handler(new Request(req, q < 0 ? '' : url.slice(q + 1), found.params));
     } catch (error) {
       fail(req, res, path, requestId, error);
       return;

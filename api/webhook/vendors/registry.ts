@@ -5,7 +5,7 @@ import { redactPathSegment } from '../../../lib/log/logger.js';
 import { InputError } from '../../../lib/errors/index.js';
 import { parseInput } from '../../platform/parse.js';
 import { emptyPush, utf8, type Direction, type EventSource, type ParsedPush } from '../attendance.js';
-import { readBody, type WebhookHandler, type WebhookRequest } from '../http.js';
+import { readBody, type WebhookHandler } from '../http.js';
 import type { WebhookIngress } from '../ingress.js';
 import { readEventParts } from '../multipart.js';
 import { inflateDahuaBody, parseDahuaUpload } from './dahua.js';
@@ -83,9 +83,6 @@ function merge(pushes: ParsedPush[]): ParsedPush {
   return all;
 }
 
-/** Reads the raw body inside a handler, once the request has been authenticated. */
-const readRaw = (req: WebhookRequest, limit: number): Promise<Buffer> => readBody(req.raw, limit);
-
 // Hikvision ISAPI: the token in the path, or in ?secret= as the original design had it.
 const hikvisionPush =
   ({ ingress, limits }: VendorDeps): WebhookHandler =>
@@ -108,7 +105,7 @@ const hikvisionPush =
       });
       if (texts.length === 0) throw new InputError('event', 'the multipart body has no event JSON part');
     } else {
-      texts = [utf8(await readRaw(req, limits.eventPartBytes), 'body')];
+      texts = [utf8(await readBody(req.raw, limits.eventPartBytes), 'body')];
     }
     return {
       json: await ingress.accept(
@@ -168,7 +165,7 @@ const zkteco: WebhookVendor = {
       handler:
         ({ ingress, limits }) =>
         async (req) => {
-          const body = await readRaw(req, limits.zktecoBytes);
+          const body = await readBody(req.raw, limits.zktecoBytes);
           const query = parseInput(iclockQuery, req.query);
           const serial = zktecoSerial(query.SN);
           const { device, auth } = ingress.deviceBySerial(serial, req.source);
@@ -189,7 +186,7 @@ const zkteco: WebhookVendor = {
       method: 'post',
       path: '/iclock/devicecmd',
       handler: (deps) => async (req) => {
-        await readRaw(req, 64 * 1024);
+        await readBody(req.raw, 64 * 1024);
         return zktecoPoll(deps)(req);
       },
     },
@@ -216,7 +213,7 @@ const dahua: WebhookVendor = {
             'dahua',
             req.source,
           );
-          const text = utf8(inflateDahuaBody(await readRaw(req, limits.dahuaBytes), limits.dahuaBytes), 'body');
+          const text = utf8(inflateDahuaBody(await readBody(req.raw, limits.dahuaBytes), limits.dahuaBytes), 'body');
           return { json: await ingress.accept('dahua', parseDahuaUpload(text, device), auth) };
         },
     },
@@ -236,7 +233,7 @@ const standardWebhooks: WebhookVendor = {
         ({ ingress, limits }) =>
         async (req) => {
           const params = parseInput(signedParams, req.params);
-          const body = await readRaw(req, limits.signedBytes);
+          const body = await readBody(req.raw, limits.signedBytes);
           const { device, receipt } = await ingress.verifySigned(params.schoolId, params.deviceId, {
             id: req.header('webhook-id'),
             timestamp: req.header('webhook-timestamp'),
