@@ -38,6 +38,13 @@ const shape = { schools: SCHOOLS, nvrsPerSchool: 3, camerasPerNvr: 5, nodes: NOD
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
+/** CPU seconds (user and system) a process has used so far, from /proc; the clock ticks are 100 a second on Linux. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const cpuLine = (parts: Array<[string, number]>) => parts.map(([name, s]) => `${name} ${s.toFixed(2)}`).join(', ');
+
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -206,11 +213,17 @@ async function main(): Promise<void> {
     const expectedSize = expectedConfigSize();
     const apiserverProf = option('apiserver-prof');
     const baseProfile = apiserverProf ? apiserverProfile(kc, 6, `${apiserverProf}.baseline.pprof`) : undefined;
+    const server = async () => (await cpuSeconds(cp.pids.apiserver)) + (await cpuSeconds(cp.pids.etcd));
+    const serverBefore = await server();
+    const clientBefore = process.cpuUsage();
     const baseMs = await baseline(kc, expectedSize);
+    const clientCpu = process.cpuUsage(clientBefore);
+    const baseCpu: Array<[string, number]> = [['API server and etcd', (await server()) - serverBefore], ['its client', (clientCpu.user + clientCpu.system) / 1e6]];
     await baseProfile;
 
     const port = await freePort();
     let peakRss = 0;
+    const serverAtSpawn = await server();
     const started = performance.now();
     const operatorProfile = apiserverProf ? apiserverProfile(kc, 8, `${apiserverProf}.operator.pprof`) : undefined;
     // The heap cap a 1 GiB container limit calls for; V8 would otherwise grow the heap far past what is live.
@@ -242,6 +255,7 @@ async function main(): Promise<void> {
     while (hashes.size < NODES) await changed();
     const coldMs = performance.now() - started;
     const convergedAt = Date.now();
+    const coldCpu: Array<[string, number]> = [['API server and etcd', (await server()) - serverAtSpawn], ['the operator', await cpuSeconds(operator.pid)]];
     await operatorProfile;
     const logLines = async () => {
       const service = operator!;
@@ -254,6 +268,7 @@ async function main(): Promise<void> {
     const avgSize = Math.round(written.items.reduce((a, c) => a + (c.data?.['mediamtx.yml']?.length ?? 0), 0) / written.items.length);
     const ownMs = convergedAt - startedAt;
     console.log(`cold start to ${NODES} ConfigMaps: ${seconds(coldMs)} from spawning the process, ${seconds(ownMs)} from the operator's first line (lists ${seconds(syncMs)})`);
+    console.log(`CPU seconds: the baseline ${cpuLine(baseCpu)}; the cold start ${cpuLine(coldCpu)}`);
     if (avgSize !== expectedSize) console.log(`the operator's configs average ${avgSize} bytes, the baseline's ${expectedSize}`);
     console.log(`baseline list + write ${NODES} ConfigMaps of ${expectedSize} bytes, before the operator started: ${seconds(baseMs)} (lists ${seconds(baselineListMs)}) → ${(coldMs / baseMs).toFixed(2)}x from spawn, ${(ownMs / baseMs).toFixed(2)}x from the first line`);
     // Statuses trail the ConfigMaps in their own queue; wait for the last MediaNode to report its hash.

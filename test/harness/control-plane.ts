@@ -19,6 +19,8 @@ export interface ControlPlane {
   kubeConfig(): KubeConfig;
   /** A kubeconfig file for another identity, to test RBAC as that user sees it. */
   kubeconfigFor(user: string, groups?: string[]): Promise<string>;
+  /** The processes behind it, for benchmarks that read their CPU time. */
+  pids: { etcd: number; apiserver: number };
   stop(): Promise<void>;
 }
 
@@ -170,6 +172,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       dir,
       kubeConfig: () => kubeConfigFrom(kubeconfigPath),
       kubeconfigFor: (user, groups = []) => userKubeconfig(dir, server, user, groups),
+      pids: { etcd: etcdService.pid, apiserver: apiserver.pid },
       stop,
     };
   } catch (error) {
