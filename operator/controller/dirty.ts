@@ -21,6 +21,8 @@ export class DirtyTracker {
   private dirty = fresh(true);
 
   mark(kind: DirtyKind, name: string, nvr?: Nvr): void {
+    // A full plan reads no set: the tens of thousands of objects a cold start lists add nothing to it.
+    if (this.dirty.all) return;
     if (kind === 'MediaNode') this.dirty.all = true;
     else if (kind === 'School') {
       this.dirty.schools.add(name);

@@ -30,6 +30,16 @@ describe('DirtyTracker', () => {
     tracker.markAll();
     expect(tracker.take().all).toBe(true);
   });
+
+  it('keeps no names while a full replan is pending (a cold start lists tens of thousands), and records again after it', () => {
+    const tracker = new DirtyTracker();
+    tracker.mark('Nvr', 's1-gate', nvrs[0]);
+    tracker.mark('School', 's2');
+    tracker.mark('Secret', 'creds');
+    expect(tracker.take()).toEqual({ all: true, schools: new Set(), schoolsEdited: false, nvrs: new Set(), secrets: new Set(), faceIdDevices: new Set() });
+    tracker.mark('School', 's2');
+    expect([...tracker.take().schools]).toEqual(['s2']);
+  });
 });
 
 describe('touchedShards', () => {

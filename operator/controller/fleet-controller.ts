@@ -101,7 +101,7 @@ export class FleetController {
     this.secrets = new ResourceInformer<V1Secret>(kc, secretsPath, paginated(plainListPage<V1Secret>(kc, secretsPath)), (_, secret) => {
       this.dirty.mark('Secret', secret.metadata?.name ?? '');
       this.changedSince ??= performance.now();
-      if (this.leading) this.shardQueue.add(PLAN);
+      if (this.writing) this.shardQueue.add(PLAN);
     }, log);
     const onError = (queue: string) => (key: string, error: unknown, retryInMs: number | undefined) => {
       const reason = error instanceof TerminalError ? error.reason : error instanceof ApiException ? `ApiError${error.code}` : 'Error';
@@ -321,7 +321,8 @@ export class FleetController {
     else this.seenVersions.set(key, version);
     this.dirty.mark(kind as DirtyKind, object.metadata?.name ?? '', kind === 'Nvr' ? (object as unknown as Nvr) : undefined);
     this.changedSince ??= performance.now();
-    if (this.leading) this.shardQueue.add(PLAN);
+    // Before its caches are complete a leader has not begun: it plans the whole fleet once they are (beginWriting).
+    if (this.writing) this.shardQueue.add(PLAN);
   }
 
   /** A `posbon.io/requested-at` annotation forces a full run even without a spec change. */
