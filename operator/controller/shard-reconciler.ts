@@ -48,6 +48,8 @@ const decode = (value: string | undefined) => (value ? Buffer.from(value, 'base6
 export class ShardReconciler {
   /** Content hashes of the shard objects as the API server holds them: from the last list, and each write since. */
   private readonly live = new Map<string, string>();
+  /** Credentials by the cached Secret's data object: held no longer than the cache holds that version. */
+  private readonly decoded = new WeakMap<object, NvrCredentials | undefined>();
   /** Whether `live` stems from a list, so that a name missing from it is an object to create. */
   private listed = false;
   private readonly tunnelKeys = new Map<string, string>();
@@ -276,10 +278,15 @@ export class ShardReconciler {
   }
 
   private credentials(nvr: Nvr): NvrCredentials | undefined {
-    const secret = this.deps.credentialsSecret(nvr.spec.credentialsSecretRef.name);
-    const username = decode(secret?.data?.username);
-    const password = decode(secret?.data?.password);
-    return username && password ? { username, password } : undefined;
+    const data = this.deps.credentialsSecret(nvr.spec.credentialsSecretRef.name)?.data;
+    if (!data) return undefined;
+    // Decoded once per version of the Secret (a changed one arrives as a new object), not once per NVR and render.
+    if (!this.decoded.has(data)) {
+      const username = decode(data.username);
+      const password = decode(data.password);
+      this.decoded.set(data, username && password ? { username, password } : undefined);
+    }
+    return this.decoded.get(data);
   }
 
   /** Reconciling=True while the node's new generation is being worked on, so kstatus reads it as in progress. */
