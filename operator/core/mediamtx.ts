@@ -130,13 +130,32 @@ export interface RenderResult {
 interface ShardPaths {
   names: string[];
   sources: Map<string, string>;
+  /** Paths whose source YAML writes as it is and whose URL is valid, judged once per NVR origin (`plainOrigin`). */
+  plain: Set<string>;
   cameraCount: number;
   missingCredentials: string[];
 }
 
+/** What may follow a plain scalar's first character (`PLAIN` without its first class). */
+const PLAIN_TAIL = /^[A-Za-z0-9_./:%@?&=+~-]*$/;
+
+/**
+ * Whether every source `origin + rtspPath` with a plain `rtspPath` (starting with `/`, `?` or `#`, not ending with `:`)
+ * is a plain YAML scalar that `checkSource` accepts: the origin must be plain, a whole rtsp authority, and parse
+ * with a user and a password. What follows the authority cannot change any of that (`parseSource`).
+ */
+function plainOrigin(origin: string): boolean {
+  if (!PLAIN.test(origin) || RTSP_AUTHORITY.exec(origin)?.[0] !== origin) return false;
+  const url = tryUrl(`${origin}/`);
+  return url !== undefined && (url.protocol === 'rtsp:' || url.protocol === 'rtsps:') && (url.username === '') === (url.password === '');
+}
+
+const plainPath = (rtspPath: string): boolean => AUTHORITY_END.has(rtspPath.charCodeAt(0)) && !rtspPath.endsWith(':') && PLAIN_TAIL.test(rtspPath);
+
 function collectPaths(members: ShardMember[], credentials: (nvr: Nvr) => NvrCredentials | undefined): ShardPaths {
   // A camera's path is its own, so a Map keeps the one entry a repeated path would overwrite, as an object would.
   const sources = new Map<string, string>();
+  const plain = new Set<string>();
   const missingCredentials: string[] = [];
   let cameraCount = 0;
   for (const { nvr, cameras } of members) {
@@ -147,13 +166,19 @@ function collectPaths(members: ShardMember[], credentials: (nvr: Nvr) => NvrCred
       continue;
     }
     const origin = sourceOrigin(nvr, creds);
+    const originPlain = plainOrigin(origin);
+    const add = (path: string, rtspPath: string) => {
+      sources.set(path, origin + rtspPath);
+      if (originPlain && plainPath(rtspPath)) plain.add(path);
+      else plain.delete(path);
+    };
     for (const camera of cameras) {
       cameraCount++;
-      sources.set(camera.path, origin + camera.rtspPath);
-      if (camera.webrtcFallback) sources.set(camera.webrtcFallback.path, origin + camera.webrtcFallback.rtspPath);
+      add(camera.path, camera.rtspPath);
+      if (camera.webrtcFallback) add(camera.webrtcFallback.path, camera.webrtcFallback.rtspPath);
     }
   }
-  return { names: [...sources.keys()].sort(), sources, cameraCount, missingCredentials: missingCredentials.sort() };
+  return { names: [...sources.keys()].sort(), sources, plain, cameraCount, missingCredentials: missingCredentials.sort() };
 }
 
 const pulledPath = (source: string): Record<string, unknown> => ({ source, sourceOnDemand: true });
@@ -168,11 +193,11 @@ export function renderMediaMtxConfig(
   credentials: (nvr: Nvr) => NvrCredentials | undefined,
   options: RenderOptions = DEFAULT_RENDER_OPTIONS,
 ): RenderResult {
-  const { names, sources, cameraCount, missingCredentials } = collectPaths(members, credentials);
+  const { names, sources, plain, cameraCount, missingCredentials } = collectPaths(members, credentials);
   const globals = globalSection(node, options);
   const paths: MediaMtxConfig['paths'] = {};
   for (const name of names) paths[name] = pulledPath(sources.get(name)!);
-  return { config: { ...globals, paths }, yaml: toYaml(globals, names, sources), cameraCount, missingCredentials };
+  return { config: { ...globals, paths }, yaml: toYaml(globals, names, sources, plain), cameraCount, missingCredentials };
 }
 
 /**
@@ -185,18 +210,18 @@ export function renderShardConfig(
   credentials: (nvr: Nvr) => NvrCredentials | undefined,
   options: RenderOptions,
 ): { yaml: string; cameraCount: number; problems: string[] } {
-  const { names, sources, cameraCount } = collectPaths(members, credentials);
+  const { names, sources, plain, cameraCount } = collectPaths(members, credentials);
   const globals = globalSection(node, options);
-  return { yaml: toYaml(globals, names, sources), cameraCount, problems: [...validateGlobals(globals), ...validatePulledPaths(names, sources)] };
+  return { yaml: toYaml(globals, names, sources, plain), cameraCount, problems: [...validateGlobals(globals), ...validatePulledPaths(names, sources, plain)] };
 }
 
 /** What `validatePaths` finds in paths of `pulledPath`, without building them: their keys are known, none a duration. */
-function validatePulledPaths(names: string[], sources: ReadonlyMap<string, string>): string[] {
+function validatePulledPaths(names: string[], sources: ReadonlyMap<string, string>, plain: ReadonlySet<string>): string[] {
   const errors: string[] = [];
   const origins: SourceOrigins = { parsed: new Map() };
   for (const name of names) {
     checkPathName(name, errors);
-    checkSource(name, sources.get(name)!, true, origins, errors);
+    if (!plain.has(name)) checkSource(name, sources.get(name)!, true, origins, errors);
   }
   return errors;
 }
@@ -212,11 +237,14 @@ export const yamlScalar = (text: string): string =>
  * The same text `stringify(config)` gives, but writes the thousands of path entries directly: a 3,000-camera shard
  * renders several times faster, which is most of the work after an edit.
  */
-function toYaml(globals: Record<string, unknown>, names: string[], sources: ReadonlyMap<string, string>): string {
+function toYaml(globals: Record<string, unknown>, names: string[], sources: ReadonlyMap<string, string>, plain: ReadonlySet<string>): string {
   const head = `${stringify(globals, { lineWidth: 0 })}paths:`;
   if (names.length === 0) return `${head} {}\n`;
   const lines = [`${head}\n`];
-  for (const name of names) lines.push(`  ${yamlScalar(name)}:\n    source: ${yamlScalar(sources.get(name)!)}\n    sourceOnDemand: true\n`);
+  for (const name of names) {
+    const source = sources.get(name)!;
+    lines.push(`  ${yamlScalar(name)}:\n    source: ${plain.has(name) ? source : yamlScalar(source)}\n    sourceOnDemand: true\n`);
+  }
   return lines.join('');
 }
 

@@ -167,6 +167,24 @@ describe('the YAML text', () => {
     }
   });
 
+  // Plain sources are judged once per NVR origin; each must still be written and checked as it would be alone.
+  it.each([
+    ['plain credentials and paths', { username: 'admin', password: 'secret' }, ['/Streaming/Channels/101', '/cam?x=1', '#frag'], {}],
+    ['an origin that is neither plain nor a valid URL', { username: 'admin', password: "it's" }, ['/a', '/b'], { publicHost: 'bad host' }],
+    ['an IPv6 origin', { username: 'admin', password: 'secret' }, ['/a'], { publicHost: '2001:db8::7' }],
+    ['paths that are not plain', { username: 'admin', password: 'secret' }, ['/ends:', 'no-slash', '/with space', '', '/a#b: c'], {}],
+  ])('writes and checks %s as the yaml library and the validator do', (_, credentials, rtspPaths, options) => {
+    const n = nvr('a', 's1', rtspPaths.length, options);
+    const cameras = publishedCameras(n).map((c, i) => ({ ...c, rtspPath: rtspPaths[i]!, webrtcFallback: undefined }));
+    const full = renderMediaMtxConfig(node, [{ nvr: n, cameras }], () => credentials);
+    expect(full.yaml).toBe(stringify(full.config, { lineWidth: 0 }));
+    expect(renderShardConfig(node, [{ nvr: n, cameras }], () => credentials, DEFAULT_RENDER_OPTIONS)).toEqual({
+      yaml: full.yaml,
+      cameraCount: rtspPaths.length,
+      problems: validateMediaMtxConfig(full.config),
+    });
+  });
+
   it.each(['plain/path', 'rtsp://u:p%40@h:554/a?b=1&c=2', '123', '1.5', 'true', 'No', 'a: b', 'a #b', '-lead', '@x', "it's", 'ends:', 'x y', '0x1F', '.5', 'null', '~', 'a\nb'])(
     'writes %j as the yaml library does',
     (text) => expect(yamlScalar(text)).toBe(stringify(text, { lineWidth: 0 }).slice(0, -1)),
