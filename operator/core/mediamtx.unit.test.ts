@@ -175,7 +175,7 @@ describe('the YAML text', () => {
     ['paths that are not plain', { username: 'admin', password: 'secret' }, ['/ends:', 'no-slash', '/with space', '', '/a#b: c'], {}],
   ])('writes and checks %s as the yaml library and the validator do', (_, credentials, rtspPaths, options) => {
     const n = nvr('a', 's1', rtspPaths.length, options);
-    const cameras = publishedCameras(n).map((c, i) => ({ ...c, rtspPath: rtspPaths[i]!, webrtcFallback: undefined }));
+    const cameras = publishedCameras(n).map(({ webrtcFallback: _, ...c }, i) => ({ ...c, rtspPath: rtspPaths[i]! }));
     const full = renderMediaMtxConfig(node, [{ nvr: n, cameras }], () => credentials);
     expect(full.yaml).toBe(stringify(full.config, { lineWidth: 0 }));
     expect(renderShardConfig(node, [{ nvr: n, cameras }], () => credentials, DEFAULT_RENDER_OPTIONS)).toEqual({
