@@ -75,16 +75,19 @@ async function stillRunning({ pid, cmdline }: Started): Promise<boolean> {
  */
 async function stopLeftovers(dir: string, log: (line: string) => void): Promise<void> {
   const recorded = JSON.parse(await readFile(join(dir, PIDS_FILE), 'utf8').catch(() => '[]')) as Started[];
-  for (const started of recorded) {
-    if (!(await stillRunning(started))) continue;
+  // Which ones run is read before any is stopped, and all are stopped at once: stopping the camera's MediaMTX first
+  // would let its ffmpeg exit on its own, unnamed, before its turn came.
+  const left: Started[] = [];
+  for (const started of recorded) if (await stillRunning(started)) left.push(started);
+  for (const started of left) {
     log(`  stopping pid ${started.pid}, left running by an earlier npm start of this data folder`);
     try {
       process.kill(-started.pid, 'SIGKILL');
     } catch {
       // Gone in the meantime.
     }
-    for (let i = 0; i < 50 && (await stillRunning(started)); i++) await new Promise((r) => setTimeout(r, 100));
   }
+  for (const started of left) for (let i = 0; i < 50 && (await stillRunning(started)); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Fails with the port's number when another process listens on it, instead of taking its answers for the child's. */

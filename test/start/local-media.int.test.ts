@@ -51,15 +51,18 @@ it('stops what a killed run of the same data folder left running, then runs its 
   const next = await startLocalMedia(options());
   // THEN the earlier run's processes are gone, each named once, and the new ones run
   const running = await recorded();
-  expect({ left: left.filter(alive), named: lines.filter((l) => l.includes('left running')).length, running: running.length, alive: running.every(alive), reused: running.filter((p) => left.includes(p)) }).toEqual({
-    left: [],
-    named: 4,
-    running: 4,
-    alive: true,
-    reused: [],
-  });
-  // AND a stop ends all of them
-  await next.stop();
+  try {
+    expect({ left: left.filter(alive), named: lines.filter((l) => l.includes('left running')).length, running: running.length, alive: running.every(alive), reused: running.filter((p) => left.includes(p)) }).toEqual({
+      left: [],
+      named: 4,
+      running: 4,
+      alive: true,
+      reused: [],
+    });
+  } finally {
+    // AND a stop ends all of them (a failed expectation stops them too: the next test needs the ports)
+    await next.stop();
+  }
   expect(running.filter(alive)).toEqual([]);
 }, 120_000);
 
