@@ -142,7 +142,7 @@ const PLAIN_TAIL = /^[A-Za-z0-9_./:%@?&=+~-]*$/;
 /**
  * Whether every source `origin + rtspPath` with a plain `rtspPath` (starting with `/`, `?` or `#`, not ending with `:`)
  * is a plain YAML scalar that `checkSource` accepts: the origin must be plain, a whole rtsp authority, and parse
- * with a user and a password. What follows the authority cannot change any of that (`parseSource`).
+ * with both a user and a password or neither. What follows the authority cannot change any of that (`parseSource`).
  */
 function plainOrigin(origin: string): boolean {
   if (!PLAIN.test(origin) || RTSP_AUTHORITY.exec(origin)?.[0] !== origin) return false;
