@@ -1,6 +1,7 @@
 // Custom resources of one kind: the watch path and a paged list, for every informer over them.
-import type { CustomObjectsApi, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { paginated } from './informers.js';
+import { plainListPage } from './plain-list.js';
 
 export interface CustomKind {
   group: string;
@@ -13,20 +14,16 @@ export interface CustomKind {
 export const customObjectPath = (kind: CustomKind, namespace: string): string =>
   kind.scope === 'Cluster' ? `/apis/${kind.group}/${kind.version}/${kind.plural}` : `/apis/${kind.group}/${kind.version}/namespaces/${namespace}/${kind.plural}`;
 
-/** Lists every object of a kind in pages, so a large fleet never arrives as one giant response. */
+/**
+ * Lists every object of a kind in pages, so a large fleet never arrives as one giant response. The pages are read
+ * as plain JSON (`plainListPage`): the client's own list streams each response through extra stream stages before
+ * the same JSON.parse, about a fifth more CPU for a list of 30,000 NVRs.
+ */
 export function listCustomObjects<T extends KubernetesObject>(
-  objects: CustomObjectsApi,
+  kc: KubeConfig,
   kind: CustomKind,
   namespace: string,
   onPage?: (items: readonly T[]) => void,
 ): () => Promise<KubernetesListObject<T>> {
-  const { group, version, plural } = kind;
-  return paginated<T>(
-    (page) =>
-      (kind.scope === 'Cluster'
-        ? objects.listClusterCustomObject({ group, version, plural, ...page })
-        : objects.listNamespacedCustomObject({ group, version, namespace, plural, ...page })) as Promise<KubernetesListObject<T>>,
-    undefined,
-    onPage,
-  );
+  return paginated<T>(plainListPage<T>(kc, customObjectPath(kind, namespace)), undefined, onPage);
 }

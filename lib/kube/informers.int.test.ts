@@ -1,7 +1,9 @@
 // The informer wrapper against the real API server: a cache is reported synced only once it holds a full list.
+import type { Agent, RequestOptions } from 'node:https';
 import { ApiException, CoreV1Api, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
 import { eventually, testKubeConfig, testNamespace } from '../../test/harness/index.js';
 import { ResourceInformer, paginated } from './informers.js';
+import { sharedAgent } from './keep-alive.js';
 import { plainListPage } from './plain-list.js';
 import { quietLogger } from '../../lib/log/logger.js';
 
@@ -94,6 +96,11 @@ describe('ResourceInformer', () => {
     const list = await paginated(plainListPage<V1Secret>(kc, `/api/v1/namespaces/${ns}/secrets`), 2)();
     // Every Secret, with its data as the server sends it and its timestamp a string, not a Date built by the client
     expect(list.items.map((s) => [s.metadata?.name, s.data?.username, typeof s.metadata?.creationTimestamp])).toEqual(names.map((n) => [n, Buffer.from(n).toString('base64'), 'string']));
+    // Its three pages went over one kept-alive connection, which waits for the next list
+    const options: RequestOptions = {};
+    await kc.applyToHTTPSOptions(options);
+    const agent = sharedAgent(kc, options.agent) as Agent;
+    expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
     // A refused list throws the client's ApiException with the server's status
     const refused = await plainListPage(kc, `/api/v1/namespaces/${ns}/no-such-kind`)({ limit: 1 }).catch((error: unknown) => error);
     expect(refused instanceof ApiException ? refused.code : refused).toBe(404);

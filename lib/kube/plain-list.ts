@@ -2,6 +2,7 @@
 // timestamp becomes a Date. For informers of built-in kinds, whose typed lists would convert every object.
 import { request, type RequestOptions } from 'node:https';
 import { ApiException, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { sharedAgent } from './keep-alive.js';
 
 /**
  * One page of the list at `path` (e.g. `/api/v1/namespaces/fleet/secrets`) with the KubeConfig's credentials, for
@@ -11,6 +12,8 @@ export function plainListPage<T extends KubernetesObject>(kc: KubeConfig, path: 
   return async ({ limit, _continue }) => {
     const options: RequestOptions = {};
     await kc.applyToHTTPSOptions(options);
+    // The pages of a list, and the lists of every kind, share one kept-alive connection instead of a handshake each.
+    options.agent = sharedAgent(kc, options.agent) as RequestOptions['agent'];
     // The server's own path, if it has one (a proxy's), stays in front.
     const url = new URL(`${kc.getCurrentCluster()!.server.replace(/\/$/, '')}${path}`);
     url.searchParams.set('limit', String(limit));

@@ -2,7 +2,7 @@
 // Each reconciler lives in its own module; this one wires them and decides what a change makes dirty. It runs past
 // 400 lines because the order of a leader's work (lists, election, preparing, the first plan, statuses after
 // configs) is one sequence, read best in one place.
-import { ApiException, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
+import { ApiException, type KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../crds/index.js';
 import { ResourceInformer, customObjectPath, listCustomObjects, paginated, plainListPage, type ChangeType } from '../../lib/kube/index.js';
 import { contentHash } from '../core/mediamtx.js';
@@ -78,11 +78,10 @@ export class FleetController {
     private readonly metrics: OperatorMetrics,
   ) {
     const ns = config.fleetNamespace;
-    const objects = kc.makeApiClient(CustomObjectsApi);
     this.writer = ClusterWriter.create({ kc, fleetNamespace: ns, log });
     const informer = <T extends KubernetesObject>(kind: Kind, onChange: (type: ChangeType, object: T) => void, onPage?: (items: readonly T[]) => void) => {
       const custom = { group: GROUP, version: VERSION, ...KINDS[kind] };
-      return new ResourceInformer<T>(kc, customObjectPath(custom, ns), listCustomObjects<T>(objects, custom, ns, onPage), onChange, log);
+      return new ResourceInformer<T>(kc, customObjectPath(custom, ns), listCustomObjects<T>(kc, custom, ns, onPage), onChange, log);
     };
     this.nodes = informer('MediaNode', (type, o) => this.onChange('MediaNode', type, o));
     this.schools = informer('School', (type, o) => this.onChange('School', type, o));

@@ -1,5 +1,5 @@
 // The fleet as the cluster holds it, kept in memory by informers: requests never LIST.
-import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../../crds/index.js';
 import { ResourceInformer, customObjectPath, listCustomObjects } from '../../../lib/kube/index.js';
 import type { Logger } from '../../../lib/log/logger.js';
@@ -17,14 +17,13 @@ export class ClusterFleetSource implements FleetSource {
   private cached: Fleet | undefined;
 
   private constructor(kc: KubeConfig, namespace: string, log: Logger) {
-    const objects = kc.makeApiClient(CustomObjectsApi);
     const changed = () => {
       this.cached = undefined;
       for (const listener of this.listeners) listener();
     };
     const informer = <T extends KubernetesObject>(kind: Kind) => {
       const custom = { group: GROUP, version: VERSION, ...KINDS[kind] };
-      return new ResourceInformer<T>(kc, customObjectPath(custom, namespace), listCustomObjects<T>(objects, custom, namespace), changed, log);
+      return new ResourceInformer<T>(kc, customObjectPath(custom, namespace), listCustomObjects<T>(kc, custom, namespace), changed, log);
     };
     this.schools = informer('School');
     this.nvrs = informer('Nvr');
