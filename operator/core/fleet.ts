@@ -29,6 +29,20 @@ const VENDOR_PATHS: Record<string, (channel: number, stream: 'main' | 'sub') => 
   uniview: (ch, s) => `/unicast/c${ch}/s${s === 'main' ? 0 : 1}/live`,
 };
 
+/** Each vendor's stream paths, built once per channel and stream and shared by every camera that uses them. */
+const vendorPaths = new Map<string, Map<number, string>>();
+
+function vendorPath(vendor: string, channel: number, stream: 'main' | 'sub'): string | undefined {
+  const build = VENDOR_PATHS[vendor];
+  if (!build) return undefined;
+  let paths = vendorPaths.get(vendor);
+  if (!paths) vendorPaths.set(vendor, (paths = new Map()));
+  const key = 2 * channel + (stream === 'main' ? 0 : 1);
+  let path = paths.get(key);
+  if (path === undefined) paths.set(key, (path = build(channel, stream)));
+  return path;
+}
+
 const isH265 = (codec: string | undefined) => codec !== undefined && /^(h\.?265|hevc)$/i.test(codec);
 const isH264 = (codec: string | undefined) => codec !== undefined && /^(h\.?264|avc)$/i.test(codec);
 
@@ -57,9 +71,8 @@ function computePublishedCameras(nvr: Nvr): PublishedCamera[] {
     const spec = declared.get(id);
     if (spec?.enabled === false) continue;
     const stream = spec?.stream ?? 'main';
-    const vendorPath = spec?.channel !== undefined ? VENDOR_PATHS[nvr.spec.vendor]?.(spec.channel, stream) : undefined;
     const discoveredPath = stream === 'main' ? found?.mainPath : (found?.subPath ?? found?.mainPath);
-    const rtspPath = spec?.rtspPath ?? vendorPath ?? discoveredPath;
+    const rtspPath = spec?.rtspPath ?? (spec?.channel !== undefined ? vendorPath(nvr.spec.vendor, spec.channel, stream) : undefined) ?? discoveredPath;
     if (!rtspPath) continue;
     const path = `${nvr.spec.schoolRef}/${nvr.metadata.name}/${id}`;
     const codec = stream === 'main' ? found?.codec : found?.subCodec;
