@@ -5,6 +5,7 @@
 import { ApiException, type KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, type FaceIdDevice, type MediaNode, type Nvr, type School } from '../../crds/index.js';
 import { ResourceInformer, customObjectPath, listCustomObjects, paginated, plainListPage, type ChangeType } from '../../lib/kube/index.js';
+import { isValidTimezone } from '../core/admission.js';
 import { contentHash } from '../core/mediamtx.js';
 import { prepareRankings } from '../core/assign.js';
 import { publishedCameras } from '../core/fleet.js';
@@ -84,7 +85,12 @@ export class FleetController {
       return new ResourceInformer<T>(kc, customObjectPath(custom, ns), listCustomObjects<T>(kc, custom, ns, onPage), onChange, log);
     };
     this.nodes = informer('MediaNode', (type, o) => this.onChange('MediaNode', type, o));
-    this.schools = informer('School', (type, o) => this.onChange('School', type, o));
+    this.schools = informer<School & KubernetesObject>(
+      'School',
+      (type, o) => this.onChange('School', type, o),
+      // Time zones are checked while the next page is on its way; the first check loads the runtime's zone data.
+      (page) => page.forEach((school) => isValidTimezone(school.spec.timezone)),
+    );
     this.nvrs = informer<Nvr & KubernetesObject>(
       'Nvr',
       (type, nvr) => {
