@@ -1,15 +1,16 @@
 // `npx tsx bench/operator/run.ts [--schools N] [--nodes N] [--edits N] [--cpu-prof DIR] [--apiserver-prof PREFIX]`: the operator against a real
 // API server with a national fleet. Prints figures and one table against the targets; asserts nothing.
 // BENCH_OPERATOR_NODE_OPTIONS adds Node.js flags to the operator's (e.g. "--trace-gc-nvp"; its log is kept with
-// POSBON_KEEP_HARNESS=1).
+// POSBON_KEEP_HARNESS=1). BENCH_TIMELINE=1 prints the cores each side used, every 250 ms of the cold start.
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION, type MediaNode } from '../../crds/index.js';
 import { installCrds } from '../../crds/install.js';
@@ -42,6 +43,27 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+/** CPU seconds of a process's main thread and of its other threads (V8's garbage collector and compilers, libuv's pool). */
+async function threadSeconds(pid: number): Promise<Array<[string, number]>> {
+  let main = 0;
+  let others = 0;
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    if (Number(tid) === pid) main = seconds;
+    else others += seconds;
+  }
+  return [['main thread', main], ['other threads', others]];
+}
+/** Half the operator's memory limit in the chart (`operator.resources.limits.memory`), in MiB. */
+async function chartHeapMiB(): Promise<number> {
+  const values = parse(await readFile(join(import.meta.dirname, '../../charts/posbon/values.yaml'), 'utf8')) as { operator: { resources: { limits: { memory: string } } } };
+  const limit = /^(\d+)(Mi|Gi)$/.exec(values.operator.resources.limits.memory);
+  if (!limit) throw new Error(`operator.resources.limits.memory ${values.operator.resources.limits.memory}: expected Mi or Gi`);
+  return (Number(limit[1]) * (limit[2] === 'Gi' ? 1024 : 1)) / 2;
 }
 const cpuLine = (parts: Array<[string, number]>) => parts.map(([name, s]) => `${name} ${s.toFixed(2)}`).join(', ');
 
@@ -213,22 +235,43 @@ async function main(): Promise<void> {
     const expectedSize = expectedConfigSize();
     const apiserverProf = option('apiserver-prof');
     const baseProfile = apiserverProf ? apiserverProfile(kc, 6, `${apiserverProf}.baseline.pprof`) : undefined;
-    const server = async () => (await cpuSeconds(cp.pids.apiserver)) + (await cpuSeconds(cp.pids.etcd));
+    const server = async () => [await cpuSeconds(cp.pids.apiserver), await cpuSeconds(cp.pids.etcd)] as const;
+    const serverCpu = async (before: readonly [number, number]): Promise<Array<[string, number]>> => {
+      const [apiserver, etcd] = await server();
+      return [['API server', apiserver - before[0]], ['etcd', etcd - before[1]]];
+    };
     const serverBefore = await server();
     const clientBefore = process.cpuUsage();
     const baseMs = await baseline(kc, expectedSize);
     const clientCpu = process.cpuUsage(clientBefore);
-    const baseCpu: Array<[string, number]> = [['API server and etcd', (await server()) - serverBefore], ['its client', (clientCpu.user + clientCpu.system) / 1e6]];
+    const baseCpu: Array<[string, number]> = [...(await serverCpu(serverBefore)), ['its client', (clientCpu.user + clientCpu.system) / 1e6]];
     await baseProfile;
 
     const port = await freePort();
     let peakRss = 0;
     const serverAtSpawn = await server();
     const started = performance.now();
+    // BENCH_TIMELINE: the cores each side used, every 250 ms of the cold start.
+    const timeline: string[] = [];
+    let last = { t: 0, api: serverAtSpawn[0], etcd: serverAtSpawn[1], main: 0, other: 0 };
+    const sampler = process.env.BENCH_TIMELINE
+      ? setInterval(() => {
+          void (async () => {
+            if (!operator) return;
+            const [api, etcd] = await server();
+            const [main, other] = (await threadSeconds(operator.pid)).map(([, seconds]) => seconds) as [number, number];
+            const t = performance.now() - started;
+            const cores = (cpu: number, before: number) => ((cpu - before) / ((t - last.t) / 1000)).toFixed(2);
+            timeline.push(`${seconds(t)}: API server ${cores(api, last.api)}, etcd ${cores(etcd, last.etcd)}, operator main thread ${cores(main, last.main)}, other threads ${cores(other, last.other)}`);
+            last = { t, api, etcd, main, other };
+          })();
+        }, 250)
+      : undefined;
     const operatorProfile = apiserverProf ? apiserverProfile(kc, 8, `${apiserverProf}.operator.pprof`) : undefined;
-    // The heap cap a 1 GiB container limit calls for; V8 would otherwise grow the heap far past what is live.
+    // The heap the chart's memory limit gives the operator: in a container, Node.js caps the old generation at half
+    // the limit. On a machine with more memory V8 would grow the heap far past what is live.
     const profile = option('cpu-prof');
-    const nodeFlags = ['--max-old-space-size=512', ...(process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+    const nodeFlags = [`--max-old-space-size=${await chartHeapMiB()}`, ...(process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
     operator = await spawnService('operator', process.execPath, [...nodeFlags, join(import.meta.dirname, '../../dist/operator.mjs')], {
       env: {
         ...process.env,
@@ -254,8 +297,11 @@ async function main(): Promise<void> {
     }, 1000);
     while (hashes.size < NODES) await changed();
     const coldMs = performance.now() - started;
+    clearInterval(sampler);
+    if (sampler) console.log(`cores used during the cold start:\n${timeline.join('\n')}`);
     const convergedAt = Date.now();
-    const coldCpu: Array<[string, number]> = [['API server and etcd', (await server()) - serverAtSpawn], ['the operator', await cpuSeconds(operator.pid)]];
+    const coldCpu: Array<[string, number]> = [...(await serverCpu(serverAtSpawn)), ['the operator', await cpuSeconds(operator.pid)]];
+    const operatorThreads = await threadSeconds(operator.pid);
     await operatorProfile;
     const logLines = async () => {
       const service = operator!;
@@ -268,7 +314,7 @@ async function main(): Promise<void> {
     const avgSize = Math.round(written.items.reduce((a, c) => a + (c.data?.['mediamtx.yml']?.length ?? 0), 0) / written.items.length);
     const ownMs = convergedAt - startedAt;
     console.log(`cold start to ${NODES} ConfigMaps: ${seconds(coldMs)} from spawning the process, ${seconds(ownMs)} from the operator's first line (lists ${seconds(syncMs)})`);
-    console.log(`CPU seconds: the baseline ${cpuLine(baseCpu)}; the cold start ${cpuLine(coldCpu)}`);
+    console.log(`CPU seconds: the baseline ${cpuLine(baseCpu)}; the cold start ${cpuLine(coldCpu)} (its threads: ${cpuLine(operatorThreads)})`);
     if (avgSize !== expectedSize) console.log(`the operator's configs average ${avgSize} bytes, the baseline's ${expectedSize}`);
     console.log(`baseline list + write ${NODES} ConfigMaps of ${expectedSize} bytes, before the operator started: ${seconds(baseMs)} (lists ${seconds(baselineListMs)}) → ${(coldMs / baseMs).toFixed(2)}x from spawn, ${(ownMs / baseMs).toFixed(2)}x from the first line`);
     // Statuses trail the ConfigMaps in their own queue; wait for the last MediaNode to report its hash.
