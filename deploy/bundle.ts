@@ -4,6 +4,7 @@ import { build, type Metafile } from 'esbuild';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
+import { writeAsciiOutput } from '../lib/tools/ascii-source.js';
 
 const root = join(import.meta.dirname, '..');
 export const BUNDLE_DIR = join(root, 'dist', 'bundle');
@@ -59,7 +60,7 @@ export function entryPackages(metafile: Metafile, outdir: string, entry: string)
 
 export async function bundle(outdir = BUNDLE_DIR): Promise<Metafile> {
   await rm(outdir, { recursive: true, force: true });
-  const { metafile } = await build({
+  const { metafile, outputFiles } = await build({
     entryPoints: Object.fromEntries(Object.entries(ENTRY_POINTS).map(([name, path]) => [name, join(root, path)])),
     outdir,
     outExtension: { '.js': '.mjs' },
@@ -74,9 +75,11 @@ export async function bundle(outdir = BUNDLE_DIR): Promise<Metafile> {
     external: EXTERNAL,
     metafile: true,
     logLevel: 'warning',
+    write: false,
     // Bundled CommonJS dependencies still call require().
     banner: { js: "import { createRequire as __posbonRequire } from 'node:module'; const require = __posbonRequire(import.meta.url);" },
   });
+  await writeAsciiOutput(outputFiles);
   await mkdir(join(outdir, 'packages'), { recursive: true });
   for (const entry of Object.keys(ENTRY_POINTS)) {
     await writeFile(join(outdir, 'packages', `${entry}.json`), `${JSON.stringify(entryPackages(metafile, outdir, entry))}\n`);

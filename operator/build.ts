@@ -2,9 +2,10 @@
 // a fraction of a second instead of compiling TypeScript and resolving a thousand files first.
 import { build } from 'esbuild';
 import { join } from 'node:path';
+import { writeAsciiOutput } from '../lib/tools/ascii-source.js';
 
 const root = join(import.meta.dirname, '..');
-await build({
+const { outputFiles } = await build({
   entryPoints: [join(root, 'operator/main.ts')],
   outfile: join(root, 'dist/operator.mjs'),
   bundle: true,
@@ -13,7 +14,9 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  write: false,
   // Bundled CommonJS dependencies still call require().
   banner: { js: "import { createRequire as __posbonRequire } from 'node:module'; const require = __posbonRequire(import.meta.url);" },
 });
+await writeAsciiOutput(outputFiles);
 console.log('built dist/operator.mjs');
