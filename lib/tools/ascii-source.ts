@@ -9,7 +9,8 @@ import type { OutputFile } from 'esbuild';
 /**
  * JavaScript source with each non-ASCII UTF-16 unit written as a `\uXXXX` escape, which means the same character in a
  * comment, a string, a template, a regular expression or an identifier. A backslash right before one would change
- * what the escape means, so that is refused.
+ * what the escape means, so that is refused. On a line with an escape, the columns after it move by five in the source
+ * map: nearly all such characters are in comments.
  */
 export function asciiSource(code: string): string {
   return code.replace(/[\u0080-\uffff]/g, (char, offset: number) => {
