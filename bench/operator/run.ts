@@ -39,20 +39,24 @@ const shape = { schools: SCHOOLS, nvrsPerSchool: 3, camerasPerNvr: 5, nodes: NOD
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-/** CPU seconds (user and system) a process has used so far, from /proc; the clock ticks are 100 a second on Linux. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+/** CPU seconds (user and system) in a /proc stat file, `undefined` once its process or thread is gone; the clock
+ * ticks are 100 a second on Linux. The name before the fields may hold spaces and parentheses. */
+async function statSeconds(file: string): Promise<number | undefined> {
+  const stat = await readFile(file, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+/** CPU seconds a process has used so far, all its threads together. */
+async function cpuSeconds(pid: number): Promise<number> {
+  return (await statSeconds(`/proc/${pid}/stat`)) ?? NaN;
 }
 /** CPU seconds of a process's main thread and of its other threads (V8's garbage collector and compilers, libuv's pool). */
 async function threadSeconds(pid: number): Promise<Array<[string, number]>> {
   let main = 0;
   let others = 0;
   for (const tid of await readdir(`/proc/${pid}/task`)) {
-    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-    if (!stat) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    const seconds = (await statSeconds(`/proc/${pid}/task/${tid}/stat`)) ?? 0;
     if (Number(tid) === pid) main = seconds;
     else others += seconds;
   }
