@@ -1,8 +1,10 @@
 // Lists of any kind as plain JSON, the form in which a watch delivers its objects: no model classes are built and no
-// timestamp becomes a Date. For informers of built-in kinds, whose typed lists would convert every object.
+// timestamp becomes a Date. For informers of built-in kinds, whose typed lists would convert every object, and of
+// custom ones. Their objects come without managedFields, which informers drop anyway.
 import { request, type RequestOptions } from 'node:https';
 import { ApiException, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { sharedAgent } from './keep-alive.js';
+import { cutManagedFields } from './managed-fields.js';
 
 /**
  * One page of the list at `path` (e.g. `/api/v1/namespaces/fleet/secrets`) with the KubeConfig's credentials, for
@@ -18,17 +20,17 @@ export function plainListPage<T extends KubernetesObject>(kc: KubeConfig, path: 
     const url = new URL(`${kc.getCurrentCluster()!.server.replace(/\/$/, '')}${path}`);
     url.searchParams.set('limit', String(limit));
     if (_continue) url.searchParams.set('continue', _continue);
-    const { status, headers, body } = await new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve, reject) => {
+    const { status, headers, body } = await new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>((resolve, reject) => {
       request(url, { ...options, headers: { ...options.headers, Accept: 'application/json' } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       })
         .on('error', reject)
         .end();
     });
-    if (status !== 200) throw new ApiException(status, `list ${path}: HTTP ${status}`, body, headers);
-    return JSON.parse(body) as KubernetesListObject<T>;
+    if (status !== 200) throw new ApiException(status, `list ${path}: HTTP ${status}`, body.toString('utf8'), headers);
+    return JSON.parse(cutManagedFields(body).toString('utf8')) as KubernetesListObject<T>;
   };
 }
