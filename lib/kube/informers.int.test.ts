@@ -60,6 +60,9 @@ describe('ResourceInformer', () => {
     const list = paginated(
       async (page) => {
         events.push('ask');
+        // A list's first asynchronous step (its credentials), after which its request goes out.
+        await Promise.resolve();
+        events.push('sent');
         const result = await core.listNamespacedConfigMap({ namespace: ns, ...page });
         events.push(`got ${result.items.length}`);
         return result;
@@ -73,8 +76,8 @@ describe('ResourceInformer', () => {
     const informer = new ResourceInformer<V1ConfigMap>(kc, `/api/v1/namespaces/${ns}/configmaps`, list, () => undefined, quiet);
     await informer.start();
     try {
-      // Each next page is asked for before the one in hand goes to onPage.
-      expect(events).toEqual(['ask', 'got 3', 'ask', 'page 3', 'got 3', 'ask', 'page 3', 'got 1', 'page 1']);
+      // Each next page is asked for, and on its way, before the one in hand goes to onPage.
+      expect(events).toEqual(['ask', 'sent', 'got 3', 'ask', 'sent', 'page 3', 'got 3', 'ask', 'sent', 'page 3', 'got 1', 'page 1']);
       // onPage sees the very objects the cache holds.
       expect(seen.map((c) => informer.get(c.metadata!.name!, ns) === c)).toEqual(names.map(() => true));
       expect(informer.list().map((c) => c.metadata?.name).sort()).toEqual(names);

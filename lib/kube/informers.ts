@@ -114,6 +114,9 @@ export function paginated<T extends KubernetesObject>(
       // The next page is asked for before this one is handed on: the API server encodes it meanwhile.
       const next = token ? listPage({ limit, _continue: token }) : undefined;
       next?.catch(() => undefined);
+      // Its request goes out now: a list's credentials are applied in promise steps that would otherwise wait for
+      // onPage, and the server would encode nothing meanwhile.
+      if (next) await new Promise((resolve) => setImmediate(resolve));
       // Each page's managedFields go before the next page arrives: they die young instead of being copied and promoted.
       items.push(...withoutManagedFields(page).items);
       onPage?.(page.items);
