@@ -69,6 +69,7 @@ export class FleetController {
   /** Whether this leader has begun planning and writing: once its caches are complete. */
   private writing = false;
   private nodesPrepared = false;
+  private readonly unrenderedPages: (readonly Nvr[])[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
   private tunnelTimer: NodeJS.Timeout | undefined;
 
@@ -97,8 +98,7 @@ export class FleetController {
         this.onChange('Nvr', type, nvr);
         this.reachability?.onChange(type, nvr);
       },
-      // Each NVR's cameras are computed (and kept) while the next page of the list is on its way.
-      (page) => page.forEach((nvr) => publishedCameras(nvr)),
+      (page) => this.onNvrPage(page),
     );
     this.faceIdDevices = informer('FaceIdDevice', (type, o) => this.onChange('FaceIdDevice', type, o));
     const secretsPath = `/api/v1/namespaces/${ns}/secrets`;
@@ -231,6 +231,20 @@ export class FleetController {
     if (!this.leading || !this.nodes.isSynced() || this.nodesPrepared) return;
     this.nodesPrepared = true;
     void this.shards.prepare([...this.nodes.list()], () => this.leading);
+  }
+
+  /**
+   * Each NVR's cameras are computed, and its part of its shard's config rendered, while the next page of the list is
+   * on its way: the shards are then joined from parts once the list ends. Pages that arrive before the credentials
+   * are cached are rendered with the next one, or with their shard.
+   */
+  private onNvrPage(page: readonly Nvr[]): void {
+    for (const nvr of page) publishedCameras(nvr);
+    if (!this.secrets.isSynced()) {
+      this.unrenderedPages.push(page);
+      return;
+    }
+    for (const nvrs of [...this.unrenderedPages.splice(0), page]) for (const nvr of nvrs) this.shards.renderNvr(nvr);
   }
 
   isSynced(): boolean {

@@ -3,7 +3,8 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { MediaNode, Nvr } from '../../crds/index.js';
 import { sameStatus } from '../core/conditions.js';
 import { nvrEndpoint } from '../core/endpoint.js';
-import { contentHash, type NvrCredentials } from '../core/mediamtx.js';
+import { publishedCameras } from '../core/fleet.js';
+import { contentHash, nvrPaths, type NvrCredentials } from '../core/mediamtx.js';
 import { sealedShardConfig } from '../core/shard-config.js';
 import type { ShardPlan } from '../core/plan.js';
 import { mediaNodeStatus, type NodeTunnelStatus, type Outcome } from '../core/status.js';
@@ -275,6 +276,13 @@ export class ShardReconciler {
     // The ConfigMap last: its hash stands for both, so a failure in between rewrites both.
     await this.applyOwned(node, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: cmName, namespace, labels, annotations: { [HASH_ANNOTATION]: hash } }, data: { 'allowlist.json': allowlist } });
     this.live.set(cmName, hash);
+  }
+
+  /** Renders an NVR's part of its shard's config ahead of the shard (`nvrPaths`), once its credentials are cached. */
+  renderNvr(nvr: Nvr): void {
+    const cameras = publishedCameras(nvr);
+    const credentials = cameras.length > 0 ? this.credentials(nvr) : undefined;
+    if (credentials) nvrPaths(nvr, cameras, credentials);
   }
 
   private credentials(nvr: Nvr): NvrCredentials | undefined {

@@ -197,12 +197,13 @@ export function renderMediaMtxConfig(
   const globals = globalSection(node, options);
   const paths: MediaMtxConfig['paths'] = {};
   for (const name of names) paths[name] = pulledPath(sources.get(name)!);
-  return { config: { ...globals, paths }, yaml: toYaml(globals, names, sources, plain), cameraCount, missingCredentials };
+  return { config: { ...globals, paths }, yaml: toYaml(globals, pathLines(names, sources, plain)), cameraCount, missingCredentials };
 }
 
 /**
  * The operator's render: the same text as `renderMediaMtxConfig` and the problems `validateMediaMtxConfig` would find,
- * without an object of thousands of path keys that only a reader of the config needs.
+ * without an object of thousands of path keys that only a reader of the config needs. The paths are each NVR's part
+ * (`nvrPaths`) in order, rendered once per NVR object and credentials.
  */
 export function renderShardConfig(
   node: MediaNode,
@@ -210,9 +211,73 @@ export function renderShardConfig(
   credentials: (nvr: Nvr) => NvrCredentials | undefined,
   options: RenderOptions,
 ): { yaml: string; cameraCount: number; problems: string[] } {
-  const { names, sources, plain, cameraCount } = collectPaths(members, credentials);
   const globals = globalSection(node, options);
-  return { yaml: toYaml(globals, names, sources, plain), cameraCount, problems: [...validateGlobals(globals), ...validatePulledPaths(names, sources, plain)] };
+  const parts = shardParts(members, credentials);
+  if (!parts) {
+    const { names, sources, plain, cameraCount } = collectPaths(members, credentials);
+    return { yaml: toYaml(globals, pathLines(names, sources, plain)), cameraCount, problems: [...validateGlobals(globals), ...validatePulledPaths(names, sources, plain)] };
+  }
+  const problems = validateGlobals(globals);
+  let cameraCount = 0;
+  for (const part of parts) {
+    cameraCount += part.cameras.length;
+    if (part.problems.length > 0) problems.push(...part.problems);
+  }
+  return { yaml: toYaml(globals, parts.map((part) => part.yaml).join('')), cameraCount, problems };
+}
+
+/**
+ * One NVR's paths as a shard's config writes them, with the problems the validator finds in them. Every path of an
+ * NVR begins with `<school>/<nvr>/`, so in a shard whose NVRs have distinct prefixes, no two NVRs' paths interleave
+ * in name order: the shard's text is its NVRs' parts in the order of their prefixes.
+ */
+interface NvrPaths {
+  cameras: readonly PublishedCamera[];
+  credentials: NvrCredentials;
+  /** The prefix every path begins with, or undefined if one does not (cameras built by hand). */
+  prefix: string | undefined;
+  yaml: string;
+  problems: string[];
+}
+
+/** Objects from an informer are replaced, never mutated: a part is good for as long as its NVR object lives. */
+const renderedParts = new WeakMap<Nvr, NvrPaths>();
+
+/**
+ * An NVR's part, rendered now if its object, cameras or credentials are new. The operator renders each NVR as its
+ * page of the list arrives, so that a cold start's shards are joined from parts rather than rendered after the list.
+ */
+export function nvrPaths(nvr: Nvr, cameras: readonly PublishedCamera[], credentials: NvrCredentials): NvrPaths {
+  const kept = renderedParts.get(nvr);
+  if (kept && kept.cameras === cameras && kept.credentials.username === credentials.username && kept.credentials.password === credentials.password) return kept;
+  const { names, sources, plain } = collectPaths([{ nvr, cameras: cameras as PublishedCamera[] }], () => credentials);
+  const prefix = `${nvr.spec.schoolRef}/${nvr.metadata.name}/`;
+  const part: NvrPaths = {
+    cameras,
+    credentials,
+    prefix: names.every((name) => name.startsWith(prefix)) ? prefix : undefined,
+    yaml: pathLines(names, sources, plain),
+    problems: validatePulledPaths(names, sources, plain),
+  };
+  renderedParts.set(nvr, part);
+  return part;
+}
+
+/** The parts of a shard's NVRs with credentials and cameras, in the order of their prefixes; undefined when two could interleave. */
+function shardParts(members: ShardMember[], credentials: (nvr: Nvr) => NvrCredentials | undefined): (NvrPaths & { prefix: string })[] | undefined {
+  const parts: (NvrPaths & { prefix: string })[] = [];
+  for (const { nvr, cameras } of members) {
+    if (cameras.length === 0) continue;
+    const creds = credentials(nvr);
+    if (!creds) continue;
+    const part = nvrPaths(nvr, cameras, creds);
+    if (part.prefix === undefined) return undefined;
+    parts.push(part as NvrPaths & { prefix: string });
+  }
+  parts.sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  // A prefix that begins another (the same NVR twice, or one name in two namespaces) lets their paths interleave.
+  for (let i = 1; i < parts.length; i++) if (parts[i]!.prefix.startsWith(parts[i - 1]!.prefix)) return undefined;
+  return parts;
 }
 
 /** What `validatePaths` finds in paths of `pulledPath`, without building them: their keys are known, none a duration. */
@@ -234,17 +299,22 @@ export const yamlScalar = (text: string): string =>
   PLAIN.test(text) && !KEYWORDS.test(text) && !text.endsWith(':') ? text : stringify(text, { lineWidth: 0 }).slice(0, -1);
 
 /**
- * The same text `stringify(config)` gives, but writes the thousands of path entries directly: a 3,000-camera shard
- * renders several times faster, which is most of the work after an edit.
+ * The same text `stringify(config)` gives, but writes the thousands of path entries directly (`pathLines`): a
+ * 3,000-camera shard renders several times faster, which is most of the work after an edit.
  */
-function toYaml(globals: Record<string, unknown>, names: string[], sources: ReadonlyMap<string, string>, plain: ReadonlySet<string>): string {
+function toYaml(globals: Record<string, unknown>, paths: string): string {
   const head = `${stringify(globals, { lineWidth: 0 })}paths:`;
-  if (names.length === 0) return `${head} {}\n`;
-  const lines = [`${head}\n`];
+  return paths === '' ? `${head} {}\n` : `${head}\n${paths}`;
+}
+
+/** The entries of `paths:`, in the order of `names`. */
+function pathLines(names: string[], sources: ReadonlyMap<string, string>, plain: ReadonlySet<string>): string {
+  const lines: string[] = [];
   for (const name of names) {
     const source = sources.get(name)!;
     lines.push(`  ${yamlScalar(name)}:\n    source: ${plain.has(name) ? source : yamlScalar(source)}\n    sourceOnDemand: true\n`);
   }
+  // One flat string: a part is kept, and a tree of pieces would cost more than its text.
   return lines.join('');
 }
 

@@ -151,6 +151,49 @@ describe('renderMediaMtxConfig', () => {
     expect(renderShardConfig(node, [...members, broken], () => creds, DEFAULT_RENDER_OPTIONS).problems).toEqual(['path s2/b-nvr/cam1 x: invalid name', 'path s2/b-nvr/cam1 x: invalid source URL']);
   });
 
+  it('joins the same text and problems from each NVR\'s part, whatever names, sources and credentials the shard holds', () => {
+    // Names whose paths sort across one another's ('-' sorts before '/'), fallback paths, hand-built cameras, a name in
+    // two namespaces, missing credentials and sources that are not plain.
+    const discovered = (id: string) => ({ id, name: id, mainPath: `/${id}/main`, codec: 'H265', subPath: `/${id}/sub`, subCodec: 'H264' });
+    const onvif = (name: string, school: string, ids: string[]) =>
+      nvr(name, school, 0, { onvifSync: true, cameras: ids.map((id) => ({ id, name: id, enabled: true, stream: 'main' as const })) });
+    const nvrs = [
+      nvr('a', 's', 3),
+      nvr('a-b', 's', 2),
+      nvr('a0', 's', 1, { publicHost: '2001:db8::7' }),
+      nvr('b', 's-1', 2, { publicHost: 'bad host' }),
+      nvr('c', 's1', 2, { cameras: [{ id: 'cam1', name: 'one', enabled: true, stream: 'main', rtspPath: '/with space' }, { id: 'cam1-x', name: 'two', enabled: true, stream: 'main', channel: 2 }] }),
+      { ...onvif('d', 's', ['cam1', 'cam1-x', 'cam2']), status: { discoveredCameras: [discovered('cam1'), discovered('cam1-x'), discovered('cam2')] } },
+      nvr('e', 's2', 2),
+      nvr('a', 's', 2, {}, 'other-namespace'),
+    ];
+    const members = nvrs.map((n) => ({ nvr: n, cameras: publishedCameras(n) }));
+    const handBuilt = { nvr: nvr('f', 's3', 1), cameras: [{ ...publishedCameras(nvr('f', 's3', 1))[0]!, path: 'elsewhere/cam1' }] };
+    const credentialsOf = (n: { metadata: { name: string } }) => (n.metadata.name === 'e' ? undefined : n.metadata.name === 'b' ? { username: 'u', password: "it's" } : creds);
+    const shards = [members.slice(0, 7), [...members.slice(0, 7)].reverse(), members, [...members.slice(0, 3), handBuilt], []];
+    for (const shard of shards) {
+      const full = renderMediaMtxConfig(node, shard, credentialsOf);
+      expect(renderShardConfig(node, shard, credentialsOf, DEFAULT_RENDER_OPTIONS)).toEqual({ yaml: full.yaml, cameraCount: full.cameraCount, problems: validateMediaMtxConfig(full.config) });
+    }
+    expect(Object.keys(renderMediaMtxConfig(node, members.slice(0, 7), credentialsOf).config.paths)).toEqual(
+      expect.arrayContaining(['s/a-b/cam1', 's/a/cam1', 's/d/cam1-x/h264', 's/d/cam1/h264']),
+    );
+  });
+
+  it('renders an NVR\'s part again when its credentials or cameras change, not when its object is the same', () => {
+    const n = nvr('a', 's', 2);
+    const cameras = publishedCameras(n);
+    const first = renderShardConfig(node, [{ nvr: n, cameras }], () => creds, DEFAULT_RENDER_OPTIONS).yaml;
+    expect(renderShardConfig(node, [{ nvr: n, cameras }], () => ({ ...creds }), DEFAULT_RENDER_OPTIONS).yaml).toBe(first);
+    const changed = renderShardConfig(node, [{ nvr: n, cameras }], () => ({ ...creds, password: 'new' }), DEFAULT_RENDER_OPTIONS).yaml;
+    expect(changed).toBe(renderMediaMtxConfig(node, [{ nvr: n, cameras }], () => ({ ...creds, password: 'new' })).yaml);
+    expect(changed).not.toBe(first);
+    // The same credentials as the part last rendered, and fewer cameras.
+    const fewer = renderShardConfig(node, [{ nvr: n, cameras: cameras.slice(1) }], () => ({ ...creds, password: 'new' }), DEFAULT_RENDER_OPTIONS).yaml;
+    expect(fewer).toBe(renderMediaMtxConfig(node, [{ nvr: n, cameras: cameras.slice(1) }], () => ({ ...creds, password: 'new' })).yaml);
+    expect(fewer).not.toContain('s/a/cam1:');
+  });
+
   it('renders a redacted config for review with no real credential in it', () => {
     const { yaml } = renderMediaMtxConfig(node, members, () => REDACTED);
     expect(yaml).toContain('rtsp://REDACTED:REDACTED@203.0.113.10:554/Streaming/Channels/101');
