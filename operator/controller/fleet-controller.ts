@@ -199,7 +199,12 @@ export class FleetController {
       prepareRankings(nodes, schools.slice(i, i + RANKING_SLICE));
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await rest;
+    try {
+      await rest;
+    } finally {
+      // Pages the credentials came too late for are rendered with their shards; none is kept past the first list.
+      this.unrenderedPages.length = 0;
+    }
     // A replica that became the leader while its caches filled begins now.
     if (this.leading) this.beginWriting();
   }
@@ -236,7 +241,7 @@ export class FleetController {
   /**
    * Each NVR's cameras are computed, and its part of its shard's config rendered, while the next page of the list is
    * on its way: the shards are then joined from parts once the list ends. Pages that arrive before the credentials
-   * are cached are rendered with the next one, or with their shard.
+   * are cached are rendered with the next page, or with their shards if the list ends first (`start`).
    */
   private onNvrPage(page: readonly Nvr[]): void {
     for (const nvr of page) publishedCameras(nvr);
