@@ -117,7 +117,8 @@ export function paginated<T extends KubernetesObject>(
       // Its request goes out now: a list's credentials are applied in promise steps that would otherwise wait for
       // onPage, and the server would encode nothing meanwhile.
       if (next) await new Promise((resolve) => setImmediate(resolve));
-      // Each page's managedFields go before the next page arrives: they die young instead of being copied and promoted.
+      // Plain lists come without managedFields (`cutManagedFields`); a typed list's lose them here, before the next
+      // page arrives: they die young instead of being copied and promoted.
       items.push(...withoutManagedFields(page).items);
       onPage?.(page.items);
       page = await next;
