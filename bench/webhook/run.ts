@@ -259,7 +259,8 @@ try {
       }
     }),
   );
-  const batchPostgresCores = ((pgPid === undefined ? NaN : treeCpuSeconds(pgPid)) - batchPostgresBefore) / CEILING_SECONDS;
+  const batchPostgresCores =
+    ((pgPid === undefined ? NaN : treeCpuSeconds(pgPid)) - batchPostgresBefore) / CEILING_SECONDS;
   await client.end();
 
   const cores = (what: keyof CpuSnapshot) => (after![what] - before![what]) / SECONDS;
