@@ -292,10 +292,10 @@ try {
   const floorCores = (what: keyof CpuSnapshot) => (floor.after[what] - floor.before[what]) / CEILING_SECONDS;
   const singleRate = single / CEILING_SECONDS;
   const batchRate = batched / CEILING_SECONDS;
-  // The CPU budget: what one worker's ingress may spend per event at 60% of the transport ceiling, once the load
-  // generator and PostgreSQL have what they need for that rate. Their costs per event are the lowest this run
-  // measured (the load generator's at the ceiling, the floor and the ingress; PostgreSQL's for the 500-row batches, the
-  // floor and the ingress), so the budget is the most the ingress could have. Kernel time outside the processes
+  // The CPU budget: what the ingress (all its workers) may spend per event at 60% of the transport ceiling, once
+  // the load generator and PostgreSQL have what they need for that rate. Their costs per event are the lowest this run
+  // measured (the load generator's at the ceiling, the floor and the ingress; PostgreSQL's for the 500-row batches,
+  // the floor and the ingress), so the budget is the most the ingress could have. Kernel time outside the processes
   // (loopback, interrupts) is left out, which makes it larger still.
   const usPerEvent = (coresUsed: number, rate: number) => (1e6 * coresUsed) / rate;
   const loadUs = Math.min(
