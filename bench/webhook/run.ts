@@ -150,9 +150,10 @@ try {
     // Each worker compiles the sources at start; on a busy machine two of them take minutes.
   }, 300_000);
   const pgPid = postmasterPid(postgres.port);
+  const postgresSeconds = () => (pgPid === undefined ? NaN : treeCpuSeconds(pgPid));
   const snapshot = (): CpuSnapshot => ({
     ingress: treeCpuSeconds(ingress!.pid!),
-    postgres: pgPid === undefined ? NaN : treeCpuSeconds(pgPid),
+    postgres: postgresSeconds(),
     machine: machineBusySeconds(),
   });
 
@@ -206,7 +207,7 @@ try {
   }, 60_000);
   const floor = await runLoad(`http://127.0.0.1:${floorPort}`, CEILING_SECONDS, () => ({
     ingress: treeCpuSeconds(floorServer.pid!),
-    postgres: pgPid === undefined ? NaN : treeCpuSeconds(pgPid),
+    postgres: postgresSeconds(),
     machine: machineBusySeconds(),
   }));
   floorServer.kill('SIGTERM');
@@ -243,7 +244,7 @@ try {
   );
   await client.query('TRUNCATE ceiling');
   let batched = 0;
-  const batchPostgresBefore = pgPid === undefined ? NaN : treeCpuSeconds(pgPid);
+  const batchPostgresBefore = postgresSeconds();
   const batchEnd = Date.now() + CEILING_SECONDS * 1000;
   await Promise.all(
     Array.from({ length: 4 }, async () => {
@@ -259,8 +260,7 @@ try {
       }
     }),
   );
-  const batchPostgresCores =
-    ((pgPid === undefined ? NaN : treeCpuSeconds(pgPid)) - batchPostgresBefore) / CEILING_SECONDS;
+  const batchPostgresCores = (postgresSeconds() - batchPostgresBefore) / CEILING_SECONDS;
   await client.end();
 
   const cores = (what: keyof CpuSnapshot) => (after![what] - before![what]) / SECONDS;
